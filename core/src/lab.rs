@@ -1,0 +1,421 @@
+//! [`Sim`]: a world plus its history (time travel, trace, violations, metrics), and [`Lab`],
+//! the object-safe facade the web shell renders any model through.
+//!
+//! Time travel keeps a snapshot (a clone of the world) every `interval` events. Going back
+//! restores the nearest snapshot at or before the target and replays the action script from
+//! there; acting in the past truncates the script (a branch). When more than
+//! [`SNAPSHOTS_MAX`] snapshots exist, every other one is dropped and the interval doubles, so
+//! memory stays bounded on long runs and a jump replays at most `interval` events.
+
+use crate::action::{Action, TimedAction};
+use crate::model::Model;
+use crate::time::Time;
+use crate::trace::{TraceEntry, TraceKind};
+use crate::view::{MetricInfo, ModelInfo, Param, Value, View, Violation};
+use crate::world::{Sink, World};
+use crate::NodeId;
+use alloc::boxed::Box;
+use alloc::collections::{BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Most snapshots kept before thinning.
+pub const SNAPSHOTS_MAX: usize = 256;
+/// Events between snapshots at the start of a run.
+pub const SNAPSHOT_INTERVAL_MIN: u64 = 512;
+/// Most trace entries kept for display (older ones are regenerated on demand by seeking).
+pub const TRACE_MAX: usize = 20_000;
+/// Most metric samples kept per run.
+pub const SAMPLES_MAX: usize = 100_000;
+/// Most violations kept (each distinct violation is recorded once).
+pub const VIOLATIONS_MAX: usize = 1_000;
+
+/// Everything recorded about a run besides the world itself.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Recent trace entries, oldest first.
+    pub trace: VecDeque<TraceEntry>,
+    /// Metric samples: time and one value per metric.
+    pub samples: VecDeque<(Time, Vec<f64>)>,
+    /// Distinct violations, in the order found.
+    pub violations: Vec<Violation>,
+    seen: BTreeSet<(&'static str, String)>,
+}
+
+impl Sink for History {
+    fn trace(&mut self, entry: TraceEntry) {
+        if self.trace.len() == TRACE_MAX {
+            self.trace.pop_front();
+        }
+        self.trace.push_back(entry);
+    }
+
+    fn sample(&mut self, time: Time, values: &[f64]) {
+        if self.samples.len() == SAMPLES_MAX {
+            self.samples.pop_front();
+        }
+        self.samples.push_back((time, values.to_vec()));
+    }
+
+    fn violation(&mut self, v: Violation) {
+        if self.violations.len() < VIOLATIONS_MAX && self.seen.insert((v.invariant, v.detail.clone())) {
+            self.violations.push(v);
+        }
+    }
+}
+
+impl History {
+    /// Forgets everything from event `event` and sample time `sample_from` on.
+    fn truncate(&mut self, event: u64, sample_from: Time) {
+        while self.trace.back().is_some_and(|e| e.event >= event) {
+            self.trace.pop_back();
+        }
+        while self.samples.back().is_some_and(|s| s.0 >= sample_from) {
+            self.samples.pop_back();
+        }
+        self.violations.retain(|v| v.event < event);
+        self.seen = self.violations.iter().map(|v| (v.invariant, v.detail.clone())).collect();
+    }
+}
+
+/// A run with history and time travel.
+#[derive(Clone, Debug)]
+pub struct Sim<M: Model> {
+    world: World<M>,
+    initial: World<M>,
+    actions: Vec<TimedAction>,
+    snapshots: Vec<World<M>>,
+    interval: u64,
+    history: History,
+    /// Furthest point reached on this branch: (events, time).
+    horizon: (u64, Time),
+}
+
+impl<M: Model> Sim<M> {
+    /// A new run of `model` with `seed` and an action script (sorted by time, validated by the
+    /// caller; invalid actions are reported in the trace when reached).
+    pub fn new(model: M, seed: u64, mut actions: Vec<TimedAction>) -> Self {
+        actions.sort_by_key(|a| a.at);
+        let world = World::new(model, seed);
+        Sim {
+            initial: world.clone(),
+            world,
+            actions,
+            snapshots: Vec::new(),
+            interval: SNAPSHOT_INTERVAL_MIN,
+            history: History::default(),
+            horizon: (0, 0),
+        }
+    }
+
+    /// The current world.
+    pub fn world(&self) -> &World<M> {
+        &self.world
+    }
+
+    /// The history.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The action script.
+    pub fn actions(&self) -> &[TimedAction] {
+        &self.actions
+    }
+
+    fn maybe_snapshot(&mut self) {
+        let e = self.world.events();
+        if e == 0 || e % self.interval != 0 {
+            return;
+        }
+        if self.snapshots.last().is_some_and(|s| s.events() >= e) {
+            return;
+        }
+        self.snapshots.push(self.world.clone());
+        if self.snapshots.len() > SNAPSHOTS_MAX {
+            self.interval *= 2;
+            let interval = self.interval;
+            self.snapshots.retain(|s| s.events() % interval == 0);
+        }
+    }
+
+    fn note_horizon(&mut self) {
+        let here = (self.world.events(), self.world.now());
+        if here > self.horizon {
+            self.horizon = here;
+        }
+    }
+
+    /// Processes one event. False when nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        let did = self.world.step(&self.actions, &mut self.history);
+        if did {
+            self.maybe_snapshot();
+            self.note_horizon();
+        }
+        did
+    }
+
+    /// Runs until time `t` (or `max_events` events); returns the number of events processed.
+    pub fn run_until(&mut self, t: Time, max_events: u64) -> u64 {
+        let mut n = 0;
+        while n < max_events {
+            match self.world.next_time(&self.actions) {
+                Some(next) if next <= t => {
+                    if self.step() {
+                        n += 1;
+                    }
+                }
+                _ => {
+                    // Nothing left at or before t: advance the clock (and take samples) to t.
+                    self.world.run_until(t, &self.actions, u64::MAX, &mut self.history);
+                    self.note_horizon();
+                    break;
+                }
+            }
+        }
+        n
+    }
+
+    /// Restores the latest state at or before the given point.
+    fn restore(&mut self, keep: impl Fn(&World<M>) -> bool) {
+        let snap = self.snapshots.iter().rev().find(|s| keep(s)).unwrap_or(&self.initial).clone();
+        self.snapshots.retain(|s| s.events() <= snap.events());
+        self.history.truncate(snap.events(), snap.next_sample());
+        self.world = snap;
+    }
+
+    /// Goes to just after event `index` (0 = the start).
+    pub fn seek_event(&mut self, index: u64) {
+        if index < self.world.events() {
+            self.restore(|s| s.events() <= index);
+        }
+        while self.world.events() < index {
+            if !self.step() {
+                break;
+            }
+        }
+    }
+
+    /// Goes to time `t` (backwards or forwards).
+    pub fn seek_time(&mut self, t: Time) {
+        if t < self.world.now() {
+            self.restore(|s| s.now() <= t);
+        }
+        self.run_until(t, u64::MAX);
+    }
+
+    /// Undoes the last event.
+    pub fn step_back(&mut self) {
+        let e = self.world.events();
+        if e > 0 {
+            self.seek_event(e - 1);
+        }
+    }
+
+    /// Applies an action now. If the run had gone further before (we are in the past), the old
+    /// future is discarded: this is a branch.
+    pub fn act(&mut self, action: Action) -> Result<(), String> {
+        self.world.validate(&action)?;
+        self.actions.truncate(self.world.action_cursor());
+        self.actions.push(TimedAction { at: self.world.now(), action });
+        self.horizon = (self.world.events(), self.world.now());
+        // Take effect immediately: finish whatever is queued at this instant, then the action.
+        let now = self.world.now();
+        self.run_until(now, u64::MAX);
+        Ok(())
+    }
+
+    /// Checks a whole script against this run's configuration, in order (a node added by an
+    /// earlier `AddNode` may be named later). The error gives the action's index.
+    pub fn validate_script(&self) -> Result<(), (usize, String)> {
+        let mut w = self.initial.clone();
+        for (i, a) in self.actions.iter().enumerate() {
+            w.validate(&a.action).map_err(|e| (i, e))?;
+            if a.action == Action::AddNode {
+                w.add_node(&mut crate::world::NullSink);
+            }
+        }
+        Ok(())
+    }
+
+    /// Resets to the start with a new seed, keeping model and script.
+    pub fn reseed(&mut self, seed: u64) {
+        *self = Sim::new(self.initial.model.clone(), seed, core::mem::take(&mut self.actions));
+    }
+}
+
+/// The object-safe facade of a run, for the shell: any model looks the same through it.
+pub trait Lab {
+    /// Static description of the model.
+    fn info(&self) -> &'static ModelInfo;
+    /// The configuration the run started with (parameters and ranges).
+    fn params(&self) -> Vec<Param>;
+    /// The current value of parameters (after live `Set` actions).
+    fn live_params(&self) -> Vec<Param>;
+    /// The seed.
+    fn seed(&self) -> u64;
+    /// Current virtual time.
+    fn now(&self) -> Time;
+    /// Events processed.
+    fn events(&self) -> u64;
+    /// Furthest point reached on this branch: (events, time).
+    fn horizon(&self) -> (u64, Time);
+    /// Processes one event; false if nothing is left.
+    fn step(&mut self) -> bool;
+    /// Runs to time `t`, at most `max_events` events; returns events processed.
+    fn run_until(&mut self, t: Time, max_events: u64) -> u64;
+    /// Undoes one event.
+    fn step_back(&mut self);
+    /// Jumps to a time.
+    fn seek_time(&mut self, t: Time);
+    /// Jumps to just after an event.
+    fn seek_event(&mut self, index: u64);
+    /// Applies a user action now (a branch if in the past).
+    fn act(&mut self, action: Action) -> Result<(), String>;
+    /// The current picture, with violated nodes and cells marked.
+    fn view(&self) -> View;
+    /// Recent trace entries.
+    fn trace(&self) -> &VecDeque<TraceEntry>;
+    /// Distinct violations so far.
+    fn violations(&self) -> &[Violation];
+    /// Metric descriptions.
+    fn metrics(&self) -> &'static [MetricInfo];
+    /// Metric samples.
+    fn samples(&self) -> &VecDeque<(Time, Vec<f64>)>;
+    /// Commands offered for a node: (command, argument, label).
+    fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)>;
+    /// The action script so far (what a share link carries).
+    fn actions(&self) -> &[TimedAction];
+    /// Hash of the whole trace so far.
+    fn trace_hash(&self) -> u64;
+    /// A model query, `None` for an unknown name.
+    fn query(&self, name: &str) -> Option<f64>;
+    /// Number of messages in flight.
+    fn in_flight(&self) -> usize;
+    /// Restarts from time 0 with a seed, keeping the configuration and script.
+    fn reseed(&mut self, seed: u64);
+    /// Checks the action script; the error gives the index of the first bad action.
+    fn validate_script(&self) -> Result<(), (usize, String)>;
+    /// A copy of this run (for compare mode).
+    fn boxed_clone(&self) -> Box<dyn Lab>;
+}
+
+impl<M: Model> Lab for Sim<M> {
+    fn info(&self) -> &'static ModelInfo {
+        self.world.model.info()
+    }
+    fn params(&self) -> Vec<Param> {
+        self.initial.model.params()
+    }
+    fn live_params(&self) -> Vec<Param> {
+        self.world.model.params()
+    }
+    fn seed(&self) -> u64 {
+        self.world.seed()
+    }
+    fn now(&self) -> Time {
+        self.world.now()
+    }
+    fn events(&self) -> u64 {
+        self.world.events()
+    }
+    fn horizon(&self) -> (u64, Time) {
+        self.horizon
+    }
+    fn step(&mut self) -> bool {
+        Sim::step(self)
+    }
+    fn run_until(&mut self, t: Time, max_events: u64) -> u64 {
+        Sim::run_until(self, t, max_events)
+    }
+    fn step_back(&mut self) {
+        Sim::step_back(self)
+    }
+    fn seek_time(&mut self, t: Time) {
+        Sim::seek_time(self, t)
+    }
+    fn seek_event(&mut self, index: u64) {
+        Sim::seek_event(self, index)
+    }
+    fn act(&mut self, action: Action) -> Result<(), String> {
+        Sim::act(self, action)
+    }
+    fn view(&self) -> View {
+        let mut view = self.world.view();
+        for v in &self.history.violations {
+            for &n in &v.nodes {
+                if let Some(node) = view.nodes.get_mut(n as usize) {
+                    node.violated = true;
+                }
+            }
+            for &(n, index) in &v.cells {
+                if let Some(node) = view.nodes.get_mut(n as usize) {
+                    let offset = node.cells_offset;
+                    if let Some(cell) = index.checked_sub(offset).and_then(|i| node.cells.get_mut(i as usize)) {
+                        cell.marked = true;
+                    }
+                }
+            }
+        }
+        view
+    }
+    fn trace(&self) -> &VecDeque<TraceEntry> {
+        &self.history.trace
+    }
+    fn violations(&self) -> &[Violation] {
+        &self.history.violations
+    }
+    fn metrics(&self) -> &'static [MetricInfo] {
+        self.world.model.info().metrics
+    }
+    fn samples(&self) -> &VecDeque<(Time, Vec<f64>)> {
+        &self.history.samples
+    }
+    fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)> {
+        self.world.node_commands(node)
+    }
+    fn actions(&self) -> &[TimedAction] {
+        &self.actions
+    }
+    fn trace_hash(&self) -> u64 {
+        self.world.trace_hash()
+    }
+    fn query(&self, name: &str) -> Option<f64> {
+        self.world.query(name)
+    }
+    fn in_flight(&self) -> usize {
+        self.world.in_flight_count()
+    }
+    fn reseed(&mut self, seed: u64) {
+        Sim::reseed(self, seed)
+    }
+    fn validate_script(&self) -> Result<(), (usize, String)> {
+        Sim::validate_script(self)
+    }
+    fn boxed_clone(&self) -> Box<dyn Lab> {
+        Box::new(self.clone())
+    }
+}
+
+/// Builds a model from its defaults and a list of settings; the error names the bad setting.
+pub fn configure<M: Model>(mut model: M, settings: &[(String, Value)]) -> Result<M, String> {
+    let params = model.params();
+    for (key, value) in settings {
+        let p = params.iter().find(|p| p.key == key).ok_or_else(|| {
+            alloc::format!(
+                "unknown setting `{key}` for {} (known: {})",
+                model.info().name,
+                params.iter().map(|p| p.key).collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        p.kind.check(key, value)?;
+        model.set_param(key, value)?;
+    }
+    Ok(model)
+}
+
+/// True if the entry is a note a screen reader should announce.
+pub fn is_announcement(e: &TraceEntry) -> bool {
+    e.important && matches!(e.kind, TraceKind::Note | TraceKind::Action)
+}

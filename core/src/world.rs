@@ -1,0 +1,660 @@
+//! The simulated world: virtual clock, event queue, network, node lifecycle, invariant checks.
+//!
+//! Events are ordered by `(time, sequence number)`, so ties always break the same way. User
+//! actions are not in the heap: they live in the run's action script (owned by [`crate::Sim`])
+//! and the world keeps a cursor into it. An action at time `t` takes effect after every queued
+//! event at `t` and before any event after `t`; a metric sample at `t` sees everything at or
+//! before `t`. Those two rules make a run replay identically whether it is driven one event at a
+//! time, by `run_until`, or resumed from a snapshot.
+
+use crate::action::{Action, TimedAction};
+use crate::model::{Ctx, Effect, Envelope, Happened, Model, Nodes, Slot};
+use crate::net::{Fate, Loss, Network};
+use crate::rng::{Rng, NETWORK_STREAM};
+use crate::time::Time;
+use crate::trace::{TraceEntry, TraceHash, TraceKind};
+use crate::view::{MessageView, NodeStatus, View, Violation};
+use crate::{MsgId, NodeId};
+use alloc::collections::{BTreeMap, BinaryHeap};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+
+/// Where a world reports what happens, so the world itself stays small to snapshot.
+pub trait Sink {
+    /// A trace entry.
+    fn trace(&mut self, entry: TraceEntry);
+    /// A metric sample at `time`, one value per metric.
+    fn sample(&mut self, time: Time, values: &[f64]);
+    /// An invariant violation.
+    fn violation(&mut self, violation: Violation);
+}
+
+/// A sink that keeps nothing (benchmarks, fast-forwarding checks).
+pub struct NullSink;
+impl Sink for NullSink {
+    fn trace(&mut self, _: TraceEntry) {}
+    fn sample(&mut self, _: Time, _: &[f64]) {}
+    fn violation(&mut self, _: Violation) {}
+}
+
+#[derive(Clone, Debug)]
+enum Ev<M: Model> {
+    Deliver(MsgId),
+    Timer(NodeId, M::Timer),
+}
+
+#[derive(Clone, Debug)]
+struct Entry<M: Model> {
+    at: Time,
+    seq: u64,
+    ev: Ev<M>,
+}
+
+impl<M: Model> PartialEq for Entry<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at && self.seq == other.seq
+    }
+}
+impl<M: Model> Eq for Entry<M> {}
+impl<M: Model> PartialOrd for Entry<M> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<M: Model> Ord for Entry<M> {
+    // Reversed: BinaryHeap is a max-heap and we want the earliest (time, seq) first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.at.cmp(&self.at).then(other.seq.cmp(&self.seq))
+    }
+}
+
+/// A simulated world running model `M`.
+#[derive(Clone, Debug)]
+pub struct World<M: Model> {
+    /// The model's configuration (changed only by `Set` actions).
+    pub model: M,
+    seed: u64,
+    now: Time,
+    seq: u64,
+    events: u64,
+    queue: BinaryHeap<Entry<M>>,
+    in_flight: BTreeMap<MsgId, Envelope<M::Msg>>,
+    /// The sequence number of each armed timer; a popped timer whose number differs is stale.
+    timers: BTreeMap<(NodeId, M::Timer), u64>,
+    slots: Vec<Slot<M>>,
+    rngs: Vec<Rng>,
+    /// Events that arrived while a node was paused, in arrival order.
+    backlog: Vec<(NodeId, Ev<M>)>,
+    net: Network,
+    net_rng: Rng,
+    ghost: M::Ghost,
+    action_cursor: usize,
+    next_sample: Time,
+    hash: TraceHash,
+    /// Whether to build trace text (off only in raw-throughput benchmarks).
+    pub tracing: bool,
+    scratch: Vec<Effect<M>>,
+    violations: Vec<Violation>,
+    samples: Vec<f64>,
+}
+
+/// Why an action was refused.
+pub type ActionError = String;
+
+impl<M: Model> World<M> {
+    /// Creates a world with the model's initial nodes, all started at time 0.
+    pub fn new(model: M, seed: u64) -> Self {
+        let mut w = World {
+            model,
+            seed,
+            now: 0,
+            seq: 0,
+            events: 0,
+            queue: BinaryHeap::new(),
+            in_flight: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            slots: Vec::new(),
+            rngs: Vec::new(),
+            backlog: Vec::new(),
+            net: Network::default(),
+            net_rng: Rng::stream(seed, NETWORK_STREAM),
+            ghost: M::Ghost::default(),
+            action_cursor: 0,
+            next_sample: 0,
+            hash: TraceHash::default(),
+            tracing: true,
+            scratch: Vec::new(),
+            violations: Vec::new(),
+            samples: Vec::new(),
+        };
+        for _ in 0..w.model.initial_nodes() {
+            w.add_node(&mut NullSink);
+        }
+        w
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Number of events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+    /// Number of actions of the script already applied.
+    pub fn action_cursor(&self) -> usize {
+        self.action_cursor
+    }
+    /// Hash of every trace entry so far.
+    pub fn trace_hash(&self) -> u64 {
+        self.hash.0
+    }
+    /// Time of the next metric sample.
+    pub fn next_sample(&self) -> Time {
+        self.next_sample
+    }
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    /// Number of nodes.
+    pub fn node_count(&self) -> u32 {
+        self.slots.len() as u32
+    }
+    /// Read access to nodes and messages.
+    pub fn nodes(&self) -> Nodes<'_, M> {
+        Nodes { slots: &self.slots, in_flight: &self.in_flight, now: self.now }
+    }
+    /// The ghost history.
+    pub fn ghost(&self) -> &M::Ghost {
+        &self.ghost
+    }
+    /// Number of messages in flight.
+    pub fn in_flight_count(&self) -> usize {
+        self.in_flight.len()
+    }
+    /// A node's status, if it exists.
+    pub fn status(&self, id: NodeId) -> Option<NodeStatus> {
+        self.slots.get(id as usize).map(|s| s.status)
+    }
+    /// A model query.
+    pub fn query(&self, name: &str) -> Option<f64> {
+        self.model.query(&self.nodes(), &self.ghost, name)
+    }
+
+    /// Time of the next thing to happen, given the action script.
+    pub fn next_time(&mut self, actions: &[TimedAction]) -> Option<Time> {
+        self.drop_stale();
+        let q = self.queue.peek().map(|e| e.at);
+        let a = actions.get(self.action_cursor).map(|a| a.at.max(self.now));
+        match (q, a) {
+            (Some(q), Some(a)) => Some(q.min(a)),
+            (q, a) => q.or(a),
+        }
+    }
+
+    fn drop_stale(&mut self) {
+        while let Some(top) = self.queue.peek() {
+            let stale = match &top.ev {
+                Ev::Timer(n, t) => self.timers.get(&(*n, t.clone())) != Some(&top.seq),
+                Ev::Deliver(id) => !self.in_flight.contains_key(id),
+            };
+            if !stale {
+                return;
+            }
+            self.queue.pop();
+        }
+    }
+
+    /// Processes the next event or action. Returns false when nothing is left.
+    pub fn step(&mut self, actions: &[TimedAction], sink: &mut dyn Sink) -> bool {
+        loop {
+            self.drop_stale();
+            let action_next = match (actions.get(self.action_cursor), self.queue.peek()) {
+                (None, None) => return false,
+                (Some(a), Some(e)) => a.at < e.at,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+            };
+            if action_next {
+                let timed = &actions[self.action_cursor];
+                let at = timed.at.max(self.now);
+                self.emit_samples_before(at, sink);
+                self.now = at;
+                self.action_cursor += 1;
+                self.apply_action(&timed.action.clone(), sink);
+                return true;
+            }
+            let Some(entry) = self.queue.pop() else { return false };
+            self.emit_samples_before(entry.at, sink);
+            self.now = entry.at;
+            if self.handle(entry, sink) {
+                return true;
+            }
+        }
+    }
+
+    /// Processes everything up to and including time `t`, then sets the clock to `t`.
+    /// Stops early after `max_events` events; returns the number processed.
+    pub fn run_until(&mut self, t: Time, actions: &[TimedAction], max_events: u64, sink: &mut dyn Sink) -> u64 {
+        let mut n = 0;
+        while n < max_events {
+            match self.next_time(actions) {
+                Some(next) if next <= t => {
+                    if self.step(actions, sink) {
+                        n += 1;
+                    }
+                }
+                _ => {
+                    if t > self.now {
+                        self.emit_samples_through(t, sink);
+                        self.now = t;
+                    }
+                    break;
+                }
+            }
+        }
+        n
+    }
+
+    fn emit_samples_before(&mut self, t: Time, sink: &mut dyn Sink) {
+        while self.next_sample < t {
+            self.take_sample(sink);
+        }
+    }
+
+    fn emit_samples_through(&mut self, t: Time, sink: &mut dyn Sink) {
+        while self.next_sample <= t {
+            self.take_sample(sink);
+        }
+    }
+
+    fn take_sample(&mut self, sink: &mut dyn Sink) {
+        let at = self.next_sample;
+        let mut values = core::mem::take(&mut self.samples);
+        values.clear();
+        let nodes = Nodes { slots: &self.slots, in_flight: &self.in_flight, now: at };
+        self.model.sample(&nodes, &mut self.ghost, &mut values);
+        sink.sample(at, &values);
+        self.samples = values;
+        self.next_sample = at + self.model.metric_interval().max(1);
+    }
+
+    /// Handles one popped queue entry; false if it was not an event (deferred while paused).
+    fn handle(&mut self, entry: Entry<M>, sink: &mut dyn Sink) -> bool {
+        match entry.ev {
+            Ev::Deliver(id) => {
+                let to = self.in_flight[&id].to;
+                let status = self.slots[to as usize].status;
+                if status == NodeStatus::Paused {
+                    self.backlog.push((to, Ev::Deliver(id)));
+                    return false;
+                }
+                let env = self.in_flight.remove(&id).expect("checked by drop_stale");
+                if status == NodeStatus::Crashed {
+                    self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
+                    if self.tracing {
+                        let info = self.model.describe(&env.msg);
+                        self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(id), info.kind, format!("{} lost: {} is down", info.label, to), false);
+                    }
+                    self.events += 1;
+                    return true;
+                }
+                if self.tracing {
+                    let info = self.model.describe(&env.msg);
+                    self.record(sink, TraceKind::Deliver, Some(env.to), Some(env.from), env.sent_at, Some(id), info.kind, info.label, false);
+                }
+                let mut out = core::mem::take(&mut self.scratch);
+                {
+                    let slot = &mut self.slots[to as usize];
+                    let node = slot.state.as_mut().expect("up nodes have state");
+                    let mut ctx = Ctx { now: self.now, id: to, rng: &mut self.rngs[to as usize], out: &mut out, byzantine: slot.byzantine };
+                    self.model.on_message(node, env.from, env.msg, &mut ctx);
+                }
+                self.apply_effects(to, &mut out, sink);
+                self.scratch = out;
+                self.after_event(Happened::Delivered(to), sink);
+                true
+            }
+            Ev::Timer(node, timer) => {
+                let status = self.slots[node as usize].status;
+                if status == NodeStatus::Paused {
+                    self.backlog.push((node, Ev::Timer(node, timer)));
+                    return false;
+                }
+                self.timers.remove(&(node, timer.clone()));
+                if self.tracing {
+                    let label = self.model.timer_label(&timer);
+                    self.record(sink, TraceKind::Timer, Some(node), None, 0, None, label, format!("{label} at {node}"), false);
+                }
+                let mut out = core::mem::take(&mut self.scratch);
+                {
+                    let slot = &mut self.slots[node as usize];
+                    let state = slot.state.as_mut().expect("crashed nodes have no timers");
+                    let mut ctx = Ctx { now: self.now, id: node, rng: &mut self.rngs[node as usize], out: &mut out, byzantine: slot.byzantine };
+                    self.model.on_timer(state, timer, &mut ctx);
+                }
+                self.apply_effects(node, &mut out, sink);
+                self.scratch = out;
+                self.after_event(Happened::Timer(node), sink);
+                true
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(&mut self, sink: &mut dyn Sink, kind: TraceKind, node: Option<NodeId>, peer: Option<NodeId>, sent_at: Time, msg: Option<MsgId>, label: &'static str, text: String, important: bool) {
+        let entry = TraceEntry { event: self.events, time: self.now, kind, node, peer, sent_at, msg, label, text, important };
+        self.hash.add(&entry);
+        sink.trace(entry);
+    }
+
+    fn after_event(&mut self, what: Happened, sink: &mut dyn Sink) {
+        let nodes = Nodes { slots: &self.slots, in_flight: &self.in_flight, now: self.now };
+        self.model.observe(&nodes, &mut self.ghost, what, &mut self.violations);
+        for mut v in self.violations.drain(..) {
+            v.time = self.now;
+            v.event = self.events;
+            sink.violation(v);
+        }
+        self.events += 1;
+    }
+
+    fn apply_effects(&mut self, node: NodeId, out: &mut Vec<Effect<M>>, sink: &mut dyn Sink) {
+        let slow = match self.slots[node as usize].status {
+            NodeStatus::Slow(k) => k.max(1) as Time,
+            _ => 1,
+        };
+        for effect in out.drain(..) {
+            match effect {
+                Effect::Send(to, msg) => self.send(node, to, msg, slow, sink),
+                Effect::SetTimer(timer, after) => {
+                    let seq = self.next_seq();
+                    self.timers.insert((node, timer.clone()), seq);
+                    self.queue.push(Entry { at: self.now + after.saturating_mul(slow), seq, ev: Ev::Timer(node, timer) });
+                }
+                Effect::CancelTimer(timer) => {
+                    self.timers.remove(&(node, timer));
+                }
+                Effect::Note(text, important) => {
+                    if self.tracing || important {
+                        self.record(sink, TraceKind::Note, Some(node), None, 0, None, "note", text, important);
+                    }
+                }
+            }
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: M::Msg, slow: Time, sink: &mut dyn Sink) {
+        if to as usize >= self.slots.len() {
+            debug_assert!(false, "node {from} sent to missing node {to}");
+            return;
+        }
+        let fate = self.net.fate(from, to, &mut self.net_rng);
+        let id = self.next_seq();
+        let (first, second) = match fate {
+            Fate::Lost(why) => {
+                self.model.on_lost(&mut self.ghost, &msg, why);
+                if self.tracing {
+                    let info = self.model.describe(&msg);
+                    let reason = match why {
+                        Loss::Partitioned => "partitioned",
+                        Loss::Cut => "link cut",
+                        _ => "lost on the wire",
+                    };
+                    self.record(sink, TraceKind::Lost, Some(to), Some(from), self.now, Some(id), info.kind, format!("{}: {reason}", info.label), false);
+                }
+                return;
+            }
+            Fate::Once(d) => (d, None),
+            Fate::Twice(d1, d2) => (d1, Some(d2)),
+        };
+        if let Some(d2) = second {
+            let dup = self.next_seq();
+            let at = self.now + d2 * slow;
+            self.in_flight.insert(dup, Envelope { from, to, sent_at: self.now, arrives_at: at, msg: msg.clone() });
+            self.queue.push(Entry { at, seq: dup, ev: Ev::Deliver(dup) });
+        }
+        let at = self.now + first * slow;
+        self.in_flight.insert(id, Envelope { from, to, sent_at: self.now, arrives_at: at, msg });
+        self.queue.push(Entry { at, seq: id, ev: Ev::Deliver(id) });
+    }
+
+    /// Checks that an action makes sense in this world now; the error says why not.
+    pub fn validate(&self, action: &Action) -> Result<(), ActionError> {
+        let n = self.slots.len() as NodeId;
+        let node_ok = |id: NodeId| {
+            if id < n {
+                Ok(())
+            } else {
+                Err(format!("node {id} does not exist (nodes are 0 to {})", n.saturating_sub(1)))
+            }
+        };
+        match action {
+            Action::Crash(id) | Action::Restart(id) | Action::Pause(id) | Action::Resume(id) | Action::Isolate(id) | Action::Byzantine(id, _) => node_ok(*id),
+            Action::Slow(id, k) => {
+                node_ok(*id)?;
+                if (1..=1000).contains(k) {
+                    Ok(())
+                } else {
+                    Err(format!("slow factor must be between 1 and 1000, got {k}"))
+                }
+            }
+            Action::Partition(groups) => {
+                let mut seen = alloc::collections::BTreeSet::new();
+                for g in groups {
+                    for &id in g {
+                        node_ok(id)?;
+                        if !seen.insert(id) {
+                            return Err(format!("node {id} is in two partition groups"));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Action::Heal | Action::Drop(_) => Ok(()),
+            Action::Cut(a, b) | Action::Uncut(a, b) => node_ok(*a).and(node_ok(*b)),
+            Action::Link(a, b, c) => {
+                node_ok(*a)?;
+                node_ok(*b)?;
+                c.validate().map_err(String::from)
+            }
+            Action::Net(c) => c.validate().map_err(String::from),
+            Action::Command { node, name, arg } => {
+                node_ok(*node)?;
+                self.model.parse_command(name, arg).map(|_| ())
+            }
+            Action::Set(key, value) => {
+                let params = self.model.params();
+                let p = params.iter().find(|p| p.key == key).ok_or_else(|| {
+                    format!("unknown setting `{key}` (known: {})", params.iter().map(|p| p.key).collect::<Vec<_>>().join(", "))
+                })?;
+                if !p.live {
+                    return Err(format!("`{key}` can only be changed at reset"));
+                }
+                p.kind.check(key, value)
+            }
+            Action::AddNode => {
+                if n < self.model.max_nodes() {
+                    Ok(())
+                } else {
+                    Err(format!("this lab allows at most {} nodes", self.model.max_nodes()))
+                }
+            }
+        }
+    }
+
+    fn apply_action(&mut self, action: &Action, sink: &mut dyn Sink) {
+        let text = action.describe();
+        let important = !matches!(action, Action::Command { .. } | Action::Drop(_) | Action::Set(..));
+        self.record(sink, TraceKind::Action, action.node(), None, 0, None, "action", text, important);
+        if let Err(why) = self.validate(action) {
+            // Scripts are validated when loaded; a script edited into inconsistency is reported,
+            // never panicked on.
+            self.record(sink, TraceKind::Note, action.node(), None, 0, None, "note", format!("ignored: {why}"), false);
+            self.events += 1;
+            return;
+        }
+        let mut what = Happened::Action;
+        match action {
+            Action::Crash(id) => {
+                let slot = &mut self.slots[*id as usize];
+                if let Some(state) = slot.state.take() {
+                    slot.durable = Some(self.model.durable(&state));
+                    slot.status = NodeStatus::Crashed;
+                    self.timers.retain(|(n, _), _| n != id);
+                    let backlog = core::mem::take(&mut self.backlog);
+                    self.backlog = backlog.into_iter().filter(|(n, _)| n != id).collect();
+                }
+            }
+            Action::Restart(id) => {
+                let slot = &mut self.slots[*id as usize];
+                if let Some(durable) = slot.durable.take() {
+                    slot.status = NodeStatus::Up;
+                    let mut out = core::mem::take(&mut self.scratch);
+                    let mut ctx = Ctx { now: self.now, id: *id, rng: &mut self.rngs[*id as usize], out: &mut out, byzantine: slot.byzantine };
+                    let state = self.model.restart(*id, durable, &mut ctx);
+                    self.slots[*id as usize].state = Some(state);
+                    self.apply_effects(*id, &mut out, sink);
+                    self.scratch = out;
+                    what = Happened::Started(*id);
+                }
+            }
+            Action::Pause(id) => {
+                let slot = &mut self.slots[*id as usize];
+                if slot.state.is_some() {
+                    slot.status = NodeStatus::Paused;
+                }
+            }
+            Action::Resume(id) => {
+                let slot = &mut self.slots[*id as usize];
+                if slot.status == NodeStatus::Paused {
+                    slot.status = NodeStatus::Up;
+                    let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| n == id);
+                    self.backlog = rest;
+                    for (_, ev) in mine {
+                        let seq = self.next_seq();
+                        if let Ev::Timer(n, t) = &ev {
+                            self.timers.insert((*n, t.clone()), seq);
+                        }
+                        self.queue.push(Entry { at: self.now, seq, ev });
+                    }
+                }
+            }
+            Action::Slow(id, k) => {
+                let slot = &mut self.slots[*id as usize];
+                if slot.state.is_some() && slot.status != NodeStatus::Paused {
+                    slot.status = if *k <= 1 { NodeStatus::Up } else { NodeStatus::Slow(*k) };
+                }
+            }
+            Action::Byzantine(id, on) => self.slots[*id as usize].byzantine = *on,
+            Action::Partition(groups) => self.net.partition(groups),
+            Action::Isolate(id) => {
+                let mut groups: Vec<Vec<NodeId>> = self
+                    .net
+                    .groups()
+                    .iter()
+                    .map(|g| g.iter().copied().filter(|n| n != id).collect::<Vec<_>>())
+                    .filter(|g| !g.is_empty())
+                    .collect();
+                groups.push(alloc::vec![*id]);
+                self.net.partition(&groups);
+            }
+            Action::Heal => self.net.heal(),
+            Action::Cut(a, b) => self.net.set_cut(*a, *b, true),
+            Action::Uncut(a, b) => self.net.set_cut(*a, *b, false),
+            Action::Link(a, b, c) => {
+                self.net.links.insert((*a, *b), *c);
+            }
+            Action::Net(c) => self.net.default = *c,
+            Action::Drop(id) => {
+                if let Some(env) = self.in_flight.remove(id) {
+                    self.model.on_lost(&mut self.ghost, &env.msg, Loss::Dropped);
+                    let info = self.model.describe(&env.msg);
+                    self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(*id), info.kind, format!("{} dropped by you", info.label), false);
+                }
+            }
+            Action::Command { node, name, arg } => {
+                let slot = &mut self.slots[*node as usize];
+                match (slot.state.as_mut(), self.model.parse_command(name, arg)) {
+                    (Some(state), Ok(cmd)) if slot.status != NodeStatus::Paused => {
+                        let mut out = core::mem::take(&mut self.scratch);
+                        let mut ctx = Ctx { now: self.now, id: *node, rng: &mut self.rngs[*node as usize], out: &mut out, byzantine: slot.byzantine };
+                        self.model.on_command(state, cmd, &mut ctx);
+                        self.apply_effects(*node, &mut out, sink);
+                        self.scratch = out;
+                        what = Happened::Command(*node);
+                    }
+                    _ => {
+                        self.record(sink, TraceKind::Note, Some(*node), None, 0, None, "note", format!("{name} not delivered: node {node} is not running"), false);
+                    }
+                }
+            }
+            Action::Set(key, value) => {
+                if let Err(why) = self.model.set_param(key, value) {
+                    self.record(sink, TraceKind::Note, None, None, 0, None, "note", format!("ignored: {why}"), false);
+                }
+            }
+            Action::AddNode => {
+                let id = self.add_node(sink);
+                what = Happened::Started(id);
+            }
+        }
+        self.after_event(what, sink);
+    }
+
+    pub(crate) fn add_node(&mut self, sink: &mut dyn Sink) -> NodeId {
+        let id = self.slots.len() as NodeId;
+        self.rngs.push(Rng::stream(self.seed, id as u64 + 1));
+        let mut out = Vec::new();
+        let state = {
+            let mut ctx = Ctx { now: self.now, id, rng: &mut self.rngs[id as usize], out: &mut out, byzantine: false };
+            self.model.init(id, &mut ctx)
+        };
+        self.slots.push(Slot { state: Some(state), durable: None, status: NodeStatus::Up, byzantine: false });
+        self.apply_effects(id, &mut out, sink);
+        id
+    }
+
+    /// The picture the shell draws.
+    pub fn view(&self) -> View {
+        let nodes = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut v = self.model.node_view(i as NodeId, s.state.as_ref(), s.durable.as_ref(), self.now);
+                v.status = s.status;
+                v
+            })
+            .collect();
+        let messages = self
+            .in_flight
+            .iter()
+            .map(|(id, env)| {
+                let info = self.model.describe(&env.msg);
+                MessageView { id: *id, from: env.from, to: env.to, kind: info.kind, label: info.label, ok: info.ok, sent_at: env.sent_at, arrives_at: env.arrives_at }
+            })
+            .collect();
+        View { time: self.now, event: self.events, nodes, messages, groups: self.net.groups().to_vec(), cuts: self.net.cuts().collect() }
+    }
+
+    /// Commands offered for a node right now.
+    pub fn node_commands(&self, id: NodeId) -> Vec<(&'static str, String, String)> {
+        match self.slots.get(id as usize) {
+            Some(s) => self.model.node_commands(id, s.state.as_ref()),
+            None => Vec::new(),
+        }
+    }
+}
