@@ -40,6 +40,8 @@ pub mod models;
 pub mod scenario;
 #[cfg(feature = "serde")]
 pub mod share;
+#[cfg(feature = "serde")]
+pub mod challenge;
 
 pub use action::{Action, TimedAction};
 pub use lab::{Lab, Sim};
