@@ -38,7 +38,7 @@ pub struct Challenge {
 /// Parses a challenge file (a JSON list); errors name line, column and field.
 pub fn parse(text: &str) -> Result<Vec<Challenge>, ScenarioError> {
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| ScenarioError(format!("`{}`: {}", e.path(), e.into_inner())))
+    serde_path_to_error::deserialize(de).map_err(|e| { let path = alloc::string::ToString::to_string(e.path()); ScenarioError(format!("`{path}`: {}", e.into_inner())) })
 }
 
 /// Grades a live run against a challenge's goals.
