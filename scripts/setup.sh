@@ -32,21 +32,40 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
 fi
 
+if ! command -v npm >/dev/null; then
+  say "installing nodejs + npm from Debian (wasm-opt comes from npm)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq nodejs npm
+fi
+
 if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
   say "installing wasm-opt from npm binaryen@$BINARYEN_VERSION"
   npm install -g "binaryen@$BINARYEN_VERSION"
 fi
 
 if [ "$mode" = test ]; then
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    say "installing Debian chromium + chromium-driver"
+  if ! cargo clippy --version >/dev/null 2>&1; then
+    say "adding the clippy component"
+    rustup component add clippy
+  fi
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+     || ! command -v python3 >/dev/null || ! command -v node >/dev/null; then
+    say "installing Debian chromium + chromium-driver (and python3 / nodejs if missing)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium chromium-driver
+    pkgs=(chromium chromium-driver)
+    command -v python3 >/dev/null || pkgs+=(python3)
+    command -v node >/dev/null || pkgs+=(nodejs npm)
+    apt-get install -y -qq "${pkgs[@]}"
   fi
-  if [ ! -d "$root/tests/node_modules/playwright-core" ]; then
-    say "installing Node test dependencies"
-    (cd "$root/tests" && { [ -f package-lock.json ] && npm ci --no-audit --no-fund || npm install --no-audit --no-fund; })
+  # Reinstall the Node deps whenever the lockfile changes (a stamp holds its hash).
+  lock_hash="$(sha256sum "$root/tests/package-lock.json" | cut -d' ' -f1)"
+  stamp="$root/tests/node_modules/.distlab-lock-sha256"
+  if [ ! -d "$root/tests/node_modules/playwright-core" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+    say "installing Node test dependencies (npm ci)"
+    (cd "$root/tests" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_hash" >"$stamp"
   fi
 fi
 say "tools ready ($mode)"
