@@ -333,4 +333,8 @@ pub struct View {
     pub groups: Vec<Vec<NodeId>>,
     /// One-way cuts.
     pub cuts: Vec<(NodeId, NodeId)>,
+    /// Behaviour of every link without an override.
+    pub default_link: crate::net::LinkConfig,
+    /// Per directed link overrides.
+    pub links: Vec<(NodeId, NodeId, crate::net::LinkConfig)>,
 }

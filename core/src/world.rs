@@ -647,7 +647,16 @@ impl<M: Model> World<M> {
                 MessageView { id: *id, from: env.from, to: env.to, kind: info.kind, label: info.label, ok: info.ok, sent_at: env.sent_at, arrives_at: env.arrives_at }
             })
             .collect();
-        View { time: self.now, event: self.events, nodes, messages, groups: self.net.groups().to_vec(), cuts: self.net.cuts().collect() }
+        View {
+            time: self.now,
+            event: self.events,
+            nodes,
+            messages,
+            groups: self.net.groups().to_vec(),
+            cuts: self.net.cuts().collect(),
+            default_link: self.net.default,
+            links: self.net.links.iter().map(|(&(a, b), c)| (a, b, *c)).collect(),
+        }
     }
 
     /// Commands offered for a node right now.
