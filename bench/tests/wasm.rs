@@ -1,0 +1,36 @@
+//! Kernel events per second in wasm32, in headless Chromium. Run by scripts/bench.sh:
+//!   cargo test --release --target wasm32-unknown-unknown (in bench/)
+//! Prints `BENCH|` lines on the console, which the runner forwards to stdout.
+#![cfg(target_arch = "wasm32")]
+
+use distlab_bench::workloads::{all, measure};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+fn now_ms() -> f64 {
+    performance_now()
+}
+
+#[wasm_bindgen_test]
+fn wasm_kernel_throughput() {
+    for w in all() {
+        match measure(&w, now_ms) {
+            Ok(f) => console_log!(
+                "BENCH|wasm events/s {}|{:.0}|events/s|{} events, trace {:016x}",
+                w.name,
+                f.events_per_sec(),
+                f.events,
+                f.trace_hash
+            ),
+            Err(e) => console_log!("BENCH|wasm events/s {}|n/a||{}", w.name, e),
+        }
+    }
+}

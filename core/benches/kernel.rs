@@ -1,0 +1,54 @@
+//! `make bench`, native half: kernel events per second on fixed workloads, and the time to jump
+//! to an arbitrary moment of a one-hour virtual run. Prints figures, asserts nothing.
+//!
+//! Run with `cargo bench -p distlab-core --bench kernel`. Lines starting with `BENCH|` are read
+//! by scripts/bench.sh to build the summary table.
+
+mod workloads;
+
+use distlab_core::SEC;
+use std::time::Instant;
+use workloads::{all, measure, seeks, stats};
+
+fn now_ms() -> f64 {
+    thread_local!(static START: Instant = Instant::now());
+    START.with(|s| s.elapsed().as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` would pass nothing useful either.
+    let quick = std::env::args().any(|a| a == "--quick");
+    println!("native kernel throughput (Sim through the Lab facade, as the web shell drives it)");
+    println!("{:<16} {:>12} {:>10} {:>14}  {}", "workload", "events", "wall ms", "events/s", "what");
+    for w in all() {
+        match measure(&w, now_ms) {
+            Ok(f) => {
+                println!("{:<16} {:>12} {:>10.0} {:>14.0}  {}", w.name, f.events, f.wall_ms, f.events_per_sec(), w.what);
+                println!("BENCH|native events/s {}|{:.0}|events/s|{} events, trace {:016x}", w.name, f.events_per_sec(), f.events, f.trace_hash);
+            }
+            Err(e) => {
+                println!("{:<16} {:>12} {:>10} {:>14}  {}", w.name, "-", "-", "n/a", e);
+                println!("BENCH|native events/s {}|n/a||{}", w.name, e);
+            }
+        }
+    }
+
+    let hour = if quick { 60 * SEC } else { 3_600 * SEC };
+    let jumps = if quick { 20 } else { 200 };
+    println!();
+    println!("time travel: raft-5 under steady load for {} s of virtual time, then {jumps} random seek_time jumps", hour / SEC);
+    match workloads::raft_with(5, 1, hour) {
+        Ok(lab) => {
+            let s = seeks(lab, hour, jumps, now_ms);
+            println!("  the run: {} events simulated in {:.0} ms", s.events, s.run_ms);
+            for (label, pick) in [("all jumps", None), ("backward", Some(true)), ("forward", Some(false))] {
+                let (n, mean, max) = stats(&s.jumps, |b| pick.is_none_or(|p| p == b));
+                println!("  {label:<10} n={n:<4} mean {mean:>8.2} ms   max {max:>8.2} ms");
+            }
+            let (_, mean, max) = stats(&s.jumps, |_| true);
+            println!("BENCH|seek in 1 h run (native), mean|{mean:.2}|ms|{} random targets", s.jumps.len());
+            println!("BENCH|seek in 1 h run (native), max|{max:.2}|ms|{} events in the run", s.events);
+        }
+        Err(e) => println!("  n/a: {e}\nBENCH|seek in 1 h run (native), mean|n/a||{e}"),
+    }
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `make bench`: prints figures, asserts nothing (a slow machine must not fail CI).
+#   1. native kernel events/s on fixed workloads + time-travel jumps in a 1 h run (core/benches)
+#   2. the same workloads in wasm32 in headless Chromium (bench/, wasm-bindgen-test)
+#   3. release transfer size, gzip -9, of everything the page loads (dist/)
+#   4. p95 frame time while a lab animates at top speed in headless Chromium (tests/bench.mjs)
+# Then one table of every figure next to the project's target.
+# Parts can be chosen: scripts/bench.sh native wasm size frames
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(native wasm size frames)
+want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
+
+out_dir="$root/target/bench"
+mkdir -p "$out_dir"
+results="$out_dir/results.txt"
+: >"$results"
+collect() { grep -a '^BENCH|' | tee -a "$results" >/dev/null || true; }
+
+scripts/setup.sh test
+cargo fetch
+
+if want native; then
+  echo "==== native: cargo bench -p distlab-core --bench kernel ===="
+  cargo bench -p distlab-core --bench kernel 2>&1 | tee "$out_dir/native.log" | sed '/BENCH|/d'
+  collect <"$out_dir/native.log"
+fi
+
+if want wasm; then
+  echo "==== wasm32 in headless Chromium: bench/ (wasm-bindgen-test, release) ===="
+  (
+    cd bench
+    CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" WASM_BINDGEN_TEST_TIMEOUT=900 \
+      cargo test --release --target wasm32-unknown-unknown \
+      --target-dir "${CARGO_TARGET_DIR:-$root/target}/bench-wasm" -- --nocapture
+  ) 2>&1 | tee "$out_dir/wasm.log" | sed '/BENCH|/d' | tail -n 5
+  # The runner may prefix console lines; keep what starts at BENCH|.
+  sed -n 's/.*\(BENCH|.*\)/\1/p' "$out_dir/wasm.log" | collect
+fi
+
+if want size || want frames; then
+  echo "==== release build (trunk build --release) ===="
+  trunk build --release 2>&1 | tail -n 3
+fi
+
+if want size; then
+  echo "==== transfer size of dist/ ===="
+  scripts/size.sh dist
+  echo "BENCH|release transfer size, gzip -9|$(awk "BEGIN{printf \"%.1f\", $(scripts/size.sh --total dist)/1024}")|KB|index.html + js + wasm + css" >>"$results"
+fi
+
+if want frames; then
+  echo "==== frame times in headless Chromium (tests/bench.mjs) ===="
+  node tests/bench.mjs --dist dist 2>&1 | tee "$out_dir/frames.log" | sed '/BENCH|/d'
+  collect <"$out_dir/frames.log"
+fi
+
+# The summary: figure, value, unit, target, note.
+target_for() {
+  case "$1" in
+    "native events/s"*) echo ">= 1000000" ;;
+    "wasm events/s"*) echo ">= 40% of native" ;;
+    "release transfer size"*) echo "<= 250 KB" ;;
+    "p95 frame time"*) echo "<= 16.7 ms" ;;
+    "seek in 1 h run"*) echo "<= 16 ms" ;;
+    *) echo "" ;;
+  esac
+}
+echo
+echo "==================================== distlab bench ===================================="
+printf '%-44s %14s %-9s %-17s %s\n' "figure" "value" "unit" "target" "note"
+printf '%-44s %14s %-9s %-17s %s\n' "------" "-----" "----" "------" "----"
+while IFS='|' read -r _ name value unit note; do
+  tgt="$(target_for "$name")"
+  # wasm vs native ratio, when both are known.
+  if [[ "$name" == "wasm events/s "* ]]; then
+    native="$(awk -F'|' -v n="native events/s ${name#wasm events/s }" '$2==n{print $3}' "$results")"
+    if [[ "$native" =~ ^[0-9.]+$ && "$value" =~ ^[0-9.]+$ ]]; then
+      note="$(awk "BEGIN{printf \"%.0f%% of native\", 100*$value/$native}"); $note"
+    fi
+  fi
+  printf '%-44s %14s %-9s %-17s %s\n' "$name" "$value" "$unit" "$tgt" "$note"
+done <"$results"
+echo "(raw lines: $results)"
