@@ -11,12 +11,14 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+pub mod raft;
+
 /// Every model, in the order the home page lists them.
 pub fn catalog() -> Vec<&'static ModelInfo> {
     Vec::from(CATALOG)
 }
 
-const CATALOG: &[&ModelInfo] = &[];
+const CATALOG: &[&ModelInfo] = &[&raft::INFO];
 
 /// Builds a run of `model` with settings, seed and action script.
 /// Errors name the bad setting, or the index of the first bad action.
@@ -29,9 +31,11 @@ pub fn build<M: crate::Model>(model: M, settings: &[(String, Value)], seed: u64,
 
 /// Builds a run of the model named `model`.
 pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Vec<TimedAction>) -> Result<Box<dyn Lab>, String> {
-    let _ = (settings, seed, actions);
-    Err(format!(
-        "unknown model \"{model}\" (known: {})",
-        CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
-    ))
+    match model {
+        "raft" => build(raft::Raft::default(), settings, seed, actions),
+        _ => Err(format!(
+            "unknown model \"{model}\" (known: {})",
+            CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+        )),
+    }
 }

@@ -1,0 +1,213 @@
+//! How a Raft cluster looks to the lab: node views, message labels, menus, metrics, queries.
+
+use super::invariants::Ghost;
+use super::msg::{Entry, Msg};
+use super::node::{Durable, Node, Role};
+use super::Raft;
+use crate::model::Nodes;
+use crate::time::Time;
+use crate::view::{Cell, MsgInfo, NodeView};
+use crate::NodeId;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+fn range(prev_index: u64, n: usize) -> String {
+    match n {
+        0 => "[]".into(),
+        1 => format!("[{}]", prev_index + 1),
+        _ => format!("[{}..{}]", prev_index + 1, prev_index + n as u64),
+    }
+}
+
+/// Kind and label of a message, e.g. "AppendEntries t3 [4..6] c5".
+pub fn describe(msg: &Msg) -> MsgInfo {
+    let (kind, label, ok) = match msg {
+        Msg::RequestVote { term, last_index, last_term, pre } => {
+            let kind = if *pre { "PreVote" } else { "RequestVote" };
+            (kind, format!("{kind} t{term} last {last_index}@{last_term}"), None)
+        }
+        Msg::Vote { term, granted, pre } => {
+            let kind = if *pre { "PreVoteReply" } else { "Vote" };
+            (kind, format!("{kind} t{term} {}", if *granted { "✓" } else { "✗" }), Some(*granted))
+        }
+        Msg::AppendEntries { term, prev_index, entries, commit, .. } => {
+            ("AppendEntries", format!("AppendEntries t{term} {} c{commit}", range(*prev_index, entries.len())), None)
+        }
+        Msg::AppendReply { term, success: true, match_index, .. } => ("AppendReply", format!("AppendReply t{term} ✓ {match_index}"), Some(true)),
+        Msg::AppendReply { term, conflict_index, conflict_term, .. } => {
+            let hint = match conflict_term {
+                Some(t) => format!("back to {conflict_index} (t{t})"),
+                None => format!("back to {conflict_index}"),
+            };
+            ("AppendReply", format!("AppendReply t{term} ✗ {hint}"), Some(false))
+        }
+        Msg::InstallSnapshot { term, snapshot } => ("InstallSnapshot", format!("InstallSnapshot t{term} ≤{}@{}", snapshot.last_index, snapshot.last_term), None),
+        Msg::SnapshotReply { term, last_index } => ("SnapshotReply", format!("SnapshotReply t{term} {last_index}"), Some(*last_index > 0)),
+        Msg::Forward { request, .. } => ("Forward", format!("Forward {}={}", request.key, request.value), None),
+        Msg::Join => ("Join", "Join".into(), None),
+    };
+    MsgInfo { kind, label, ok }
+}
+
+fn cells(log: &[Entry], first: u64, commit: u64) -> Vec<Cell> {
+    log.iter()
+        .enumerate()
+        .map(|(k, e)| Cell { text: e.text(), color: e.term as u32, solid: first + k as u64 <= commit, marked: false })
+        .collect()
+}
+
+fn kv_text(kv: &alloc::collections::BTreeMap<String, String>) -> String {
+    if kv.is_empty() {
+        return "(empty)".into();
+    }
+    kv.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Draws one server.
+pub fn node_view(id: NodeId, node: Option<&Node>, durable: Option<&Durable>, _now: Time) -> NodeView {
+    let mut v = NodeView::new(id, format!("S{id}"), "crashed");
+    if let Some(n) = node {
+        v.member = n.is_member();
+        v.role = if v.member { n.role.name().into() } else { "spare".into() };
+        v.headline = format!("{}", n.term);
+        v.color = n.term as u32;
+        if let Some(c) = n.voted_for {
+            v.badges.push(format!("voted S{c}"));
+        }
+        match n.role {
+            Role::Leader => {}
+            Role::Candidate | Role::PreCandidate => v.badges.push(format!("votes {}/{}", n.votes.len(), n.config.len())),
+            Role::Follower => {
+                if let Some(l) = n.leader {
+                    v.badges.push(format!("leader S{l}"));
+                }
+            }
+        }
+        let d = &mut v.details;
+        d.push(("term".into(), format!("{}", n.term)));
+        d.push(("voted for".into(), n.voted_for.map_or("nobody".into(), |c| format!("S{c}"))));
+        d.push(("commit index".into(), format!("{}", n.commit)));
+        d.push(("last applied".into(), format!("{}", n.applied)));
+        d.push(("last log index".into(), format!("{} (term {})", n.last_index(), n.last_term())));
+        if n.snapshot.last_index > 0 {
+            d.push(("snapshot".into(), format!("up to {} (term {})", n.snapshot.last_index, n.snapshot.last_term)));
+        }
+        d.push(("members".into(), super::msg::members_text(&n.config)));
+        for (p, pr) in &n.progress {
+            d.push((format!("S{p} next / match"), format!("{} / {}", pr.next, pr.matched)));
+        }
+        d.push(("key-value store".into(), kv_text(&n.kv)));
+        v.cells = cells(&n.log, n.snapshot.last_index + 1, n.commit);
+        v.cells_offset = n.snapshot.last_index + 1;
+        if n.role != Role::Leader && v.member {
+            v.timer = n.election;
+        }
+    } else if let Some(d) = durable {
+        v.headline = format!("{}", d.term);
+        v.color = d.term as u32;
+        v.member = d.snapshot.config.contains(&id) || d.log.iter().any(|e| matches!(&e.op, super::Op::Config(m) if m.contains(&id)));
+        if let Some(c) = d.voted_for {
+            v.badges.push(format!("voted S{c}"));
+        }
+        v.details.push(("term".into(), format!("{}", d.term)));
+        v.details.push(("voted for".into(), d.voted_for.map_or("nobody".into(), |c| format!("S{c}"))));
+        v.cells = cells(&d.log, d.snapshot.last_index + 1, d.snapshot.last_index);
+        v.cells_offset = d.snapshot.last_index + 1;
+    }
+    v
+}
+
+/// The menu of a server.
+pub fn node_commands(cfg: &Raft, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
+    let Some(n) = node else { return Vec::new() };
+    let mut out = Vec::new();
+    let next = n.last_index() + 1;
+    let arg = format!("{}={}", ["x", "y", "z"][(next % 3) as usize], next);
+    out.push(("request", arg.clone(), format!("client request {arg}")));
+    if n.role != Role::Leader && n.is_member() {
+        out.push(("timeout", String::new(), "time out now".into()));
+    }
+    if n.role == Role::Leader {
+        for &m in &n.config {
+            out.push(("remove_server", format!("{m}"), format!("remove S{m} from the cluster")));
+        }
+        let candidates = (0..cfg.servers).chain(n.known.iter().copied());
+        let mut seen = alloc::collections::BTreeSet::new();
+        for s in candidates {
+            if !n.config.contains(&s) && seen.insert(s) {
+                out.push(("add_server", format!("{s}"), format!("add S{s} to the cluster")));
+            }
+        }
+    }
+    let _ = id;
+    out
+}
+
+/// The live leader with the highest term.
+fn top_leader<'a>(nodes: &Nodes<'a, Raft>) -> Option<(NodeId, &'a Node)> {
+    nodes.live().filter(|(_, n)| n.role == Role::Leader).max_by_key(|(id, n)| (n.term, core::cmp::Reverse(*id)))
+}
+
+/// Whether a leader has heard from a majority of its members within the minimum election
+/// timeout, so it can commit.
+fn can_commit(cfg: &Raft, n: &Node, now: Time) -> bool {
+    let window = cfg.election_min_ms * crate::MS;
+    let mut alive = alloc::collections::BTreeSet::new();
+    alive.insert(n.id);
+    for (p, pr) in &n.progress {
+        if pr.heard_at.is_some_and(|t| t + window >= now) {
+            alive.insert(*p);
+        }
+    }
+    let count = n.config.iter().filter(|m| alive.contains(m)).count();
+    2 * count > n.config.len()
+}
+
+/// One value per metric.
+pub fn sample(cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, out: &mut Vec<f64>) {
+    let now = nodes.now();
+    let (sum, count) = core::mem::take(&mut g.latency);
+    out.push(if count == 0 { f64::NAN } else { sum as f64 / count as f64 / crate::MS as f64 });
+    out.push(g.leader_changes() as f64);
+    let available = nodes.live().any(|(_, n)| n.role == Role::Leader && can_commit(cfg, n, now));
+    out.push(if available { 1.0 } else { 0.0 });
+    out.push(nodes.live().map(|(_, n)| n.commit).max().unwrap_or(0) as f64);
+    for (id, n) in nodes.live() {
+        if n.role == Role::Leader {
+            g.watch_leader(cfg, id, n.term, n.commit, n.last_index(), n.last_term(), now);
+        }
+    }
+}
+
+/// Answers a named query.
+pub fn query(_cfg: &Raft, nodes: &Nodes<Raft>, g: &Ghost, name: &str) -> Option<f64> {
+    let v = match name {
+        "leaders" => match top_leader(nodes) {
+            Some((_, top)) => nodes.live().filter(|(_, n)| n.role == Role::Leader && n.term == top.term).count() as f64,
+            None => 0.0,
+        },
+        "leader" => top_leader(nodes).map_or(-1.0, |(id, _)| id as f64),
+        "max_term" => (0..nodes.len())
+            .filter_map(|id| {
+                let s = nodes.slot(id)?;
+                s.state.as_ref().map(|n| n.term).or(s.durable.as_ref().map(|d| d.term))
+            })
+            .max()
+            .unwrap_or(0) as f64,
+        "committed" => nodes.live().map(|(_, n)| n.commit).max().unwrap_or(0) as f64,
+        "committed_all" => nodes.live().filter(|(_, n)| n.is_member()).map(|(_, n)| n.commit).min().unwrap_or(0) as f64,
+        "acked" => g.acked.len() as f64,
+        "acked_lost" => g.acked_lost() as f64,
+        "leader_changes" => g.leader_changes() as f64,
+        "elections" => g.candidates.len() as f64,
+        "split_votes" => g.split_votes() as f64,
+        "overwritten_uncommitted" => g.overwritten as f64,
+        "stale_leaders" => g.stale.len() as f64,
+        "members" => top_leader(nodes).map_or(0, |(_, n)| n.config.len()) as f64,
+        "snapshots_installed" => g.snapshots_installed as f64,
+        "violations" => g.violations as f64,
+        _ => return None,
+    };
+    Some(v)
+}
