@@ -11,6 +11,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+pub mod balance;
 pub mod raft;
 
 /// Every model, in the order the home page lists them.
@@ -18,7 +19,7 @@ pub fn catalog() -> Vec<&'static ModelInfo> {
     Vec::from(CATALOG)
 }
 
-const CATALOG: &[&ModelInfo] = &[&raft::INFO];
+const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO];
 
 /// Builds a run of `model` with settings, seed and action script.
 /// Errors name the bad setting, or the index of the first bad action.
@@ -33,6 +34,7 @@ pub fn build<M: crate::Model>(model: M, settings: &[(String, Value)], seed: u64,
 pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Vec<TimedAction>) -> Result<Box<dyn Lab>, String> {
     match model {
         "raft" => build(raft::Raft::default(), settings, seed, actions),
+        "balance" => build(balance::BalanceModel::default(), settings, seed, actions),
         _ => Err(format!(
             "unknown model \"{model}\" (known: {})",
             CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
