@@ -440,6 +440,12 @@ impl Node {
     }
 
     fn on_request_vote(&mut self, cfg: &Raft, from: NodeId, term: Term, last_index: Index, last_term: Term, pre: bool, ctx: &mut Ctx<Raft>) {
+        if !self.config.is_empty() && !self.config.contains(&from) {
+            // A server removed from the cluster that never learned it keeps campaigning; do
+            // not let its terms disturb us (as HashiCorp's raft does). Refusing is always safe.
+            ctx.send(from, Msg::Vote { term: self.term, granted: false, pre });
+            return;
+        }
         if pre {
             // Grant only if the candidate could win: its term would be newer, its log is
             // up to date, and we have not heard from a live leader within the minimum timeout.
