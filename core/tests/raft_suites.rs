@@ -3,7 +3,7 @@
 //! the same kernel the lab uses, with every invariant checked after every event.
 
 use distlab_core::models::raft::{Node, Raft, Role};
-use distlab_core::{Action, Lab, LinkConfig, Rng, Sim, MS};
+use distlab_core::{Action, LinkConfig, Rng, Sim, MS};
 
 struct Cluster {
     sim: Sim<Raft>,

@@ -6,7 +6,7 @@
 //! the servers and log cells (server, index) involved so the lab can light them up.
 
 use super::msg::{Index, Term};
-use super::node::Role;
+use super::node::{Node, Role};
 use super::Raft;
 use crate::model::{Happened, Nodes};
 use crate::time::Time;
@@ -110,9 +110,10 @@ impl Ghost {
     }
 
     /// Updates the unable-to-commit tracking for one live leader.
-    pub(super) fn watch_leader(&mut self, cfg: &Raft, id: NodeId, term: Term, commit: Index, last: Index, last_term: Term, now: Time) {
-        let key = (id, term);
-        if last_term == term && last > commit {
+    pub(super) fn watch_leader(&mut self, cfg: &Raft, leader: &Node, now: Time) {
+        let (term, commit) = (leader.term, leader.commit);
+        let key = (leader.id, term);
+        if leader.last_term() == term && leader.last_index() > commit {
             let e = self.uncommitted.entry(key).or_insert((commit + 1, now));
             if e.0 <= commit {
                 *e = (commit + 1, now);

@@ -439,6 +439,7 @@ impl Node {
         cfg.vote_without_log_check || (last_term, last_index) >= (self.last_term(), self.last_index())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn on_request_vote(&mut self, cfg: &Raft, from: NodeId, term: Term, last_index: Index, last_term: Term, pre: bool, ctx: &mut Ctx<Raft>) {
         if !self.config.is_empty() && !self.config.contains(&from) {
             // A server removed from the cluster that never learned it keeps campaigning; do

@@ -173,9 +173,9 @@ pub fn sample(cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, out: &mut Vec<f64>
     let available = nodes.live().any(|(_, n)| n.role == Role::Leader && can_commit(cfg, n, now));
     out.push(if available { 1.0 } else { 0.0 });
     out.push(nodes.live().map(|(_, n)| n.commit).max().unwrap_or(0) as f64);
-    for (id, n) in nodes.live() {
+    for (_, n) in nodes.live() {
         if n.role == Role::Leader {
-            g.watch_leader(cfg, id, n.term, n.commit, n.last_index(), n.last_term(), now);
+            g.watch_leader(cfg, n, now);
         }
     }
 }
