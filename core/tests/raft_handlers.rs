@@ -77,6 +77,7 @@ fn a_vote_is_refused_to_a_candidate_with_an_older_log() {
         assert_eq!(n.term, 3, "the term is adopted even when the vote is refused");
         assert_eq!(n.voted_for, None);
         assert_eq!(sent(&out), vec![(0, Msg::Vote { term: 3, granted: false, pre: false })]);
+        assert!(!out.iter().any(|e| matches!(e, Effect::SetTimer(..))), "a refused vote does not restart the election timer (Figure 2)");
     }
     // The teaching mutation skips the check.
     let bad = Raft { vote_without_log_check: true, ..Raft::default() };

@@ -8,7 +8,8 @@
 //! leader and every acknowledged request must be committed on every live member.
 //!
 //! Run it with `cargo test --profile fast -p distlab-core --test raft_sweep`.
-//! `RAFT_SWEEP` sets the number of schedules (default 10,000); `RAFT_SEED` runs one seed.
+//! `RAFT_SWEEP` sets the number of schedules (default 10,000 optimised, 1,000 in debug);
+//! `RAFT_SEED` runs one seed.
 //! A failure prints the seed that reproduces it.
 
 use distlab_core::models::raft::{Node, Raft, Role};
@@ -145,7 +146,9 @@ fn schedule(seed: u64) -> Result<u64, String> {
 
 #[test]
 fn random_fault_schedules_keep_raft_safe_and_live() {
-    let count: u64 = std::env::var("RAFT_SWEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    // 10,000 in an optimised build (`--profile fast`); a tenth of that in a debug build.
+    let default = if cfg!(debug_assertions) { 1_000 } else { 10_000 };
+    let count: u64 = std::env::var("RAFT_SWEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
     let seeds: Vec<u64> = match std::env::var("RAFT_SEED").ok().and_then(|s| s.parse().ok()) {
         Some(one) => vec![one],
         None => (0..count).collect(),

@@ -422,8 +422,12 @@ impl Node {
             self.heard_leader_at = None;
         }
         if self.role == Role::Leader {
+            // A leader has no election timer running; a follower or candidate keeps its own:
+            // only a leader's message or a granted vote restarts it (Figure 2), so a candidate
+            // with a stale log cannot hold off everyone else's elections.
             ctx.cancel_timer(Timer::Heartbeat);
             ctx.note(format!("S{} steps down in term {}", self.id, self.term));
+            self.reset_election_timer(cfg, ctx);
         }
         if self.role != Role::Follower {
             self.role = Role::Follower;
@@ -431,7 +435,6 @@ impl Node {
             self.progress.clear();
             self.pending.clear();
         }
-        self.reset_election_timer(cfg, ctx);
     }
 
     /// The up-to-date check of §5.4.1.
@@ -533,9 +536,8 @@ impl Node {
     fn heard_leader(&mut self, cfg: &Raft, term: Term, from: NodeId, ctx: &mut Ctx<Raft>) {
         if term > self.term || self.role != Role::Follower {
             self.become_follower(cfg, term, ctx);
-        } else {
-            self.reset_election_timer(cfg, ctx);
         }
+        self.reset_election_timer(cfg, ctx);
         self.leader = Some(from);
         self.heard_leader_at = Some(ctx.now());
     }
