@@ -1,0 +1,322 @@
+//! The cluster view: nodes on a ring or in tiers, messages moving along the links, partitions,
+//! timers, loads and violations. Pure display; clicks and hovers are reported upward.
+
+use crate::geometry::{along, group_of, place, Placement};
+use crate::util::{color, fmt_time, name_color};
+use distlab_core::{Layout, MsgId, NodeId, NodeStatus, NodeView, View};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Most messages drawn one by one; the rest are counted.
+pub const MSG_DRAW_MAX: usize = 300;
+/// Most links drawn between nodes.
+const LINKS_MAX: usize = 400;
+
+/// Properties of [`Cluster`].
+#[derive(Properties, PartialEq)]
+pub struct ClusterProps {
+    /// The picture.
+    pub view: Rc<View>,
+    /// Ring or tiers.
+    pub layout: Layout,
+    /// Highlighted message.
+    #[prop_or_default]
+    pub hover: Option<MsgId>,
+    /// Reports the message under the pointer.
+    #[prop_or_default]
+    pub on_hover: Callback<Option<MsgId>>,
+    /// Opens a node's menu; `None` for a static preview.
+    #[prop_or_default]
+    pub on_node: Option<Callback<NodeId>>,
+    /// Drops a message in flight.
+    #[prop_or_default]
+    pub on_drop: Option<Callback<MsgId>>,
+    /// Node whose menu is open.
+    #[prop_or_default]
+    pub selected: Option<NodeId>,
+    /// Small preview (home page): no text, no interaction.
+    #[prop_or_default]
+    pub compact: bool,
+    /// Drawn over the selected node (its menu).
+    #[prop_or_default]
+    pub overlay: Html,
+    /// Width of the drawing in SVG units.
+    #[prop_or(640.0)]
+    pub width: f64,
+    /// Height of the drawing.
+    #[prop_or(440.0)]
+    pub height: f64,
+}
+
+const GROUP_NAMES: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
+
+/// The name of partition group `g`.
+pub fn group_name(g: usize) -> &'static str {
+    GROUP_NAMES.get(g).copied().unwrap_or("?")
+}
+
+fn status_class(n: &NodeView) -> &'static str {
+    match n.status {
+        NodeStatus::Up => "up",
+        NodeStatus::Crashed => "crashed",
+        NodeStatus::Paused => "paused",
+        NodeStatus::Slow(_) => "slow",
+    }
+}
+
+fn status_word(n: &NodeView) -> String {
+    match n.status {
+        NodeStatus::Up => String::new(),
+        NodeStatus::Crashed => "crashed".into(),
+        NodeStatus::Paused => "paused".into(),
+        NodeStatus::Slow(k) => format!("slow ×{k}"),
+    }
+}
+
+/// A description of a node for screen readers and tooltips.
+pub fn describe_node(n: &NodeView) -> String {
+    let mut s = format!("{}: {}", n.label, n.role);
+    if !n.headline.is_empty() {
+        s.push_str(&format!(", {}", n.headline));
+    }
+    let st = status_word(n);
+    if !st.is_empty() {
+        s.push_str(&format!(", {st}"));
+    }
+    for b in &n.badges {
+        s.push_str(&format!(", {b}"));
+    }
+    if let Some(l) = n.load {
+        s.push_str(&format!(", load {:.0}%", l * 100.0));
+    }
+    if n.violated {
+        s.push_str(", invariant violated");
+    }
+    s
+}
+
+fn load_color(l: f64) -> &'static str {
+    if l >= 0.9 {
+        "#D55E00"
+    } else if l >= 0.7 {
+        "#E69F00"
+    } else {
+        "#009E73"
+    }
+}
+
+/// The cluster view.
+#[component]
+pub fn Cluster(p: &ClusterProps) -> Html {
+    let view = &p.view;
+    let (w, h) = (p.width, p.height);
+    let pl: Placement = place(view, p.layout, w, h);
+    let now = view.time;
+    let r = pl.r;
+    let dense = r < 12.0 || p.compact;
+
+    // Links: faint lines, red and dashed where a partition or a cut separates the ends.
+    let mut links = Vec::new();
+    let n = view.nodes.len();
+    let pairs: Vec<(usize, usize)> = match p.layout {
+        Layout::Ring => (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).collect(),
+        Layout::Tiers => {
+            let mut v = Vec::new();
+            for a in 0..n {
+                for b in 0..n {
+                    let (ta, tb) = (view.nodes[a].tier, view.nodes[b].tier);
+                    if tb == ta + 1 {
+                        v.push((a, b));
+                    }
+                }
+            }
+            v
+        }
+    };
+    if pairs.len() <= LINKS_MAX {
+        for (a, b) in pairs {
+            let (pa, pb) = (pl.pos[a], pl.pos[b]);
+            let split = group_of(view, a as NodeId) != group_of(view, b as NodeId);
+            let cut = view.cuts.iter().any(|&(x, y)| (x as usize, y as usize) == (a, b) || (x as usize, y as usize) == (b, a));
+            let class = if split || cut { "link cut" } else { "link" };
+            links.push(html! { <line class={class} x1={pa.0.to_string()} y1={pa.1.to_string()} x2={pb.0.to_string()} y2={pb.1.to_string()} /> });
+        }
+    }
+
+    // Column headings for tiers: the most common role in each.
+    let headings = pl.columns.iter().map(|(x, tier)| {
+        let mut roles: Vec<&str> = view.nodes.iter().filter(|v| v.tier == *tier).map(|v| v.role.as_str()).collect();
+        roles.sort_unstable();
+        let mut best = ("", 0);
+        let mut i = 0;
+        while i < roles.len() {
+            let j = roles[i..].iter().take_while(|r| **r == roles[i]).count();
+            if j > best.1 {
+                best = (roles[i], j);
+            }
+            i += j;
+        }
+        let count = view.nodes.iter().filter(|v| v.tier == *tier).count();
+        let text = if count > 1 { format!("{} ×{count}", best.0) } else { best.0.to_string() };
+        html! { <text class="tier-heading" x={x.to_string()} y="16" text-anchor="middle">{text}</text> }
+    });
+
+    let nodes = view.nodes.iter().map(|node| {
+        let (x, y) = pl.pos[node.id as usize];
+        let fill = color(node.color);
+        let group = group_of(view, node.id);
+        let mut class = classes!("node", status_class(node));
+        if node.violated {
+            class.push("violated");
+        }
+        if !node.member {
+            class.push("nonmember");
+        }
+        if p.selected == Some(node.id) {
+            class.push("selected");
+        }
+        let halo = group.map(|g| html! {
+            <circle class="group-halo" cx={x.to_string()} cy={y.to_string()} r={(r + 9.0).to_string()} stroke={color(g as u32 + 4)} />
+        });
+        let timer = node.timer.filter(|_| !dense && node.status != NodeStatus::Crashed).map(|(start, deadline)| {
+            let span = deadline.saturating_sub(start).max(1) as f64;
+            let left = (deadline.saturating_sub(now) as f64 / span).clamp(0.0, 1.0);
+            let rr = r + 4.0;
+            let c = core::f64::consts::TAU * rr;
+            html! {
+                <circle class="timer" cx={x.to_string()} cy={y.to_string()} r={rr.to_string()}
+                    stroke-dasharray={format!("{:.2} {:.2}", c * left, c)}
+                    transform={format!("rotate(-90 {x} {y})")} />
+            }
+        });
+        let onclick = p.on_node.clone().map(|cb| {
+            let id = node.id;
+            Callback::from(move |_: MouseEvent| cb.emit(id))
+        });
+        let onkeydown = p.on_node.clone().map(|cb| {
+            let id = node.id;
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    cb.emit(id);
+                }
+            })
+        });
+        let interactive = p.on_node.is_some();
+        let label = describe_node(node);
+        let text = if dense {
+            html! {}
+        } else {
+            let fs = (r * 0.62).clamp(9.0, 20.0);
+            let mut lines = Vec::new();
+            let mut ty = y + r + 14.0 + if node.timer.is_some() { 4.0 } else { 0.0 };
+            let st = status_word(node);
+            let role = if st.is_empty() { node.role.clone() } else { format!("{} · {st}", node.role) };
+            lines.push(html! { <text class="role" x={x.to_string()} y={ty.to_string()} text-anchor="middle">{role}</text> });
+            for b in node.badges.iter().take(2) {
+                ty += 13.0;
+                lines.push(html! { <text class="badge" x={x.to_string()} y={ty.to_string()} text-anchor="middle">{b.clone()}</text> });
+            }
+            html! {
+                <>
+                    <text class="label" x={x.to_string()} y={(y - r - 9.0).to_string()} text-anchor="middle">{node.label.clone()}</text>
+                    <text class="headline" x={x.to_string()} y={(y + fs * 0.36).to_string()} text-anchor="middle" font-size={fs.to_string()}>{node.headline.clone()}</text>
+                    { for lines }
+                </>
+            }
+        };
+        let gauge = node.load.map(|l| {
+            let l = l.clamp(0.0, 1.0);
+            let (gw, gh) = (r * 1.6, if dense { 2.5 } else { 4.0 });
+            let gx = x - gw / 2.0;
+            let gy = y + r * 0.45;
+            html! {
+                <g class="gauge">
+                    <rect class="gauge-bg" x={gx.to_string()} y={gy.to_string()} width={gw.to_string()} height={gh.to_string()} />
+                    <rect x={gx.to_string()} y={gy.to_string()} width={(gw * l).to_string()} height={gh.to_string()} fill={load_color(l)} />
+                </g>
+            }
+        });
+        let mark = match node.status {
+            NodeStatus::Crashed if !dense => html! { <text class="status-mark" x={(x + r * 0.7).to_string()} y={(y - r * 0.55).to_string()}>{"✕"}</text> },
+            NodeStatus::Paused if !dense => html! { <text class="status-mark" x={(x + r * 0.7).to_string()} y={(y - r * 0.55).to_string()}>{"⏸"}</text> },
+            _ => html! {},
+        };
+        let group_tag = group.filter(|_| !dense).map(|g| html! {
+            <text class="group-tag" x={(x - r - 6.0).to_string()} y={(y - r * 0.6).to_string()} text-anchor="end">{group_name(g)}</text>
+        });
+        html! {
+            <g class={class} key={node.id.to_string()} data-testid={format!("node-{}", node.id)}
+                data-role={node.role.clone()} data-status={status_class(node)}
+                tabindex={interactive.then_some("0")} role={interactive.then_some("button")}
+                aria-label={label.clone()} {onclick} {onkeydown}>
+                <title>{label}</title>
+                { halo }
+                <circle class="body" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} fill={fill} stroke={fill} />
+                { timer }
+                { gauge }
+                { text }
+                { mark }
+                { group_tag }
+            </g>
+        }
+    });
+
+    let total = view.messages.len();
+    let msg_r = if dense { 2.5 } else { 5.5 };
+    let messages = view.messages.iter().take(MSG_DRAW_MAX).filter_map(|m| {
+        let a = *pl.pos.get(m.from as usize)?;
+        let b = *pl.pos.get(m.to as usize)?;
+        let span = m.arrives_at.saturating_sub(m.sent_at).max(1) as f64;
+        let frac = (now.saturating_sub(m.sent_at) as f64 / span).clamp(0.0, 1.0);
+        let (mx, my) = along(a, b, frac, r, if dense { 0.0 } else { 5.0 });
+        let hovered = p.hover == Some(m.id);
+        let fill = color(name_color(m.kind));
+        let id = m.id;
+        let on_hover = p.on_hover.clone();
+        let on_leave = p.on_hover.clone();
+        let onclick = p.on_drop.clone().map(|cb| Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            cb.emit(id)
+        }));
+        let mark = match (m.ok, dense) {
+            (Some(true), false) => html! { <text class="ok-mark" x={(mx + 6.0).to_string()} y={(my - 5.0).to_string()}>{"✓"}</text> },
+            (Some(false), false) => html! { <text class="fail-mark" x={(mx + 6.0).to_string()} y={(my - 5.0).to_string()}>{"✗"}</text> },
+            _ => html! {},
+        };
+        let tip = format!("{} ({} → {}, arrives at {}){}", m.label, m.from, m.to, fmt_time(m.arrives_at), if p.on_drop.is_some() { " — click to drop" } else { "" });
+        Some(html! {
+            <g class={classes!("msg", hovered.then_some("hover"))} key={format!("m{}", m.id)} data-testid={format!("msg-{}", m.id)}
+                data-kind={m.kind}
+                onmouseenter={Callback::from(move |_: MouseEvent| on_hover.emit(Some(id)))}
+                onmouseleave={Callback::from(move |_: MouseEvent| on_leave.emit(None))}
+                {onclick}>
+                <title>{tip}</title>
+                <circle class="hit" cx={mx.to_string()} cy={my.to_string()} r={(msg_r + 5.0).to_string()} />
+                <circle class="dot" cx={mx.to_string()} cy={my.to_string()} r={(if hovered { msg_r * 1.6 } else { msg_r }).to_string()} fill={fill} />
+                { mark }
+            </g>
+        })
+    });
+    let more = (total > MSG_DRAW_MAX).then(|| html! {
+        <text class="more" x="8" y={(h - 8.0).to_string()}>{format!("+{} more messages in flight (not drawn)", total - MSG_DRAW_MAX)}</text>
+    });
+
+    let overlay = p.selected.and_then(|s| pl.pos.get(s as usize).copied()).map(|(x, y)| {
+        let style = format!("left:{:.2}%;top:{:.2}%", (x + r) / w * 100.0, (y - r) / h * 100.0);
+        html! { <div class="overlay" style={style}>{ p.overlay.clone() }</div> }
+    });
+
+    html! {
+        <div class={classes!("cluster", p.compact.then_some("compact"))}>
+            <svg viewBox={format!("0 0 {w} {h}")} role="img" aria-label={format!("{} nodes, {} messages in flight", n, total)} data-testid="cluster">
+                <g class="links">{ for links }</g>
+                { for headings }
+                <g class="nodes">{ for nodes }</g>
+                <g class="messages">{ for messages }</g>
+                { more }
+            </svg>
+            { overlay }
+        </div>
+    }
+}

@@ -1,0 +1,442 @@
+//! The lab page: one layout for every model. It owns the lab state (one reducer around the
+//! run), the animation loop, keyboard shortcuts and narration; everything else is a widget.
+
+use super::announcer::Announcer;
+use super::cells::Cells;
+use super::challenge::ChallengePanel;
+use super::chart::Chart;
+use super::cluster::Cluster;
+use super::controls::Controls;
+use super::event_log::EventLog;
+use super::faults::Faults;
+use super::invariants::Invariants;
+use super::lesson::LessonPanel;
+use super::node_menu::NodeMenu;
+use super::settings::Settings;
+use super::share::ShareBar;
+use super::shortcuts::Shortcuts;
+use super::spacetime::SpaceTime;
+use crate::content;
+use crate::hooks::use_frames;
+use crate::route::Route;
+use crate::state::{LabAction, LabState, SPEEDS};
+use crate::util::perf_now;
+use distlab_core::challenge::Challenge;
+use distlab_core::lab::is_announcement;
+use distlab_core::scenario::Scenario;
+use distlab_core::{models, share, Action, MsgId, NodeId, Time};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Least real time between two spoken announcements.
+const ANNOUNCE_GAP_MS: f64 = 1500.0;
+
+/// Properties of [`LabPage`].
+#[derive(Properties, PartialEq)]
+pub struct LabPageProps {
+    /// A lab, lesson or challenge route (the model is known to exist).
+    pub route: Route,
+}
+
+/// What the page was opened for, besides the run itself.
+#[derive(Clone, PartialEq)]
+enum Extra {
+    None,
+    Lesson(Rc<content::Lesson>, usize),
+    Challenge(Rc<Challenge>, Vec<(String, String)>),
+}
+
+fn default_lab(model: &str) -> LabState {
+    let lab = models::new_lab(model, &[], 1, Vec::new()).expect("catalogued models build with defaults");
+    LabState::new(lab, None)
+}
+
+fn scenario_state(s: &Scenario, challenge: Option<Rc<Challenge>>) -> Result<LabState, String> {
+    let state = LabState::from_scenario(s, challenge)?;
+    Ok(state)
+}
+
+/// Builds the state for a route; problems become a notice on a usable default lab.
+fn initial(route: &Route) -> (LabState, Extra, Option<Time>) {
+    let model = match route {
+        Route::Lab { model, .. } | Route::Lesson { model, .. } | Route::Challenge { model, .. } => model.clone(),
+        _ => String::new(),
+    };
+    let fallback = |why: String| {
+        let mut s = default_lab(&model);
+        s.notice = Some((true, why));
+        s
+    };
+    match route {
+        Route::Lab { share: Some(payload), .. } => match share::decode(payload).map_err(|e| e.0).and_then(|s| {
+            let st = scenario_state(&s, None)?;
+            Ok((st, s.run_for.map(|d| d.0)))
+        }) {
+            Ok((st, at)) => (st, Extra::None, at),
+            Err(e) => (fallback(format!("{e} You are looking at a fresh {model} lab instead.")), Extra::None, None),
+        },
+        Route::Lesson { step, .. } => match content::lesson(&model) {
+            Some(lesson) => {
+                let lesson = Rc::new(lesson);
+                let step = (*step).clamp(1, lesson.steps.len().max(1));
+                let file = lesson.steps.get(step - 1).and_then(|s| s.scenario.clone());
+                let st = match file.map(|f| content::scenario(&f).map_err(|e| e.0).and_then(|s| scenario_state(&s, None))) {
+                    Some(Ok(st)) => st,
+                    Some(Err(e)) => fallback(format!("This lesson step's scenario could not be loaded: {e}")),
+                    None => default_lab(&model),
+                };
+                (st, Extra::Lesson(lesson, step), None)
+            }
+            None => (fallback(format!("There is no lesson for {model} yet.")), Extra::None, None),
+        },
+        Route::Challenge { id, .. } => match content::challenges(&model) {
+            Ok(list) => {
+                let others: Vec<(String, String)> = list.iter().map(|c| (c.id.clone(), c.title.clone())).collect();
+                match list.into_iter().find(|c| &c.id == id) {
+                    Some(c) => {
+                        let c = Rc::new(c);
+                        match scenario_state(&c.start, Some(c.clone())) {
+                            Ok(st) => (st, Extra::Challenge(c, others), None),
+                            Err(e) => (fallback(format!("This challenge could not be started: {e}")), Extra::None, None),
+                        }
+                    }
+                    None => (fallback(format!("There is no challenge \"{id}\" for {model}.")), Extra::None, None),
+                }
+            }
+            Err(e) => (fallback(e.0), Extra::None, None),
+        },
+        _ => (default_lab(&model), Extra::None, None),
+    }
+}
+
+/// Latest values the keyboard handler needs (it is registered once).
+#[derive(Default)]
+struct KeyCtx {
+    speed: f64,
+    events: u64,
+    horizon: Time,
+    nodes: usize,
+}
+
+fn typing_in_field(e: &web_sys::KeyboardEvent) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA") || el.closest("[role=menu]").ok().flatten().is_some())
+}
+
+/// The lab page.
+#[component]
+pub fn LabPage(p: &LabPageProps) -> Html {
+    let route = p.route.clone();
+    let extra_init = use_mut_ref(|| None::<(Extra, Option<Time>)>);
+    let state = {
+        let extra_init = extra_init.clone();
+        use_reducer(move || {
+            let (mut st, extra, at) = initial(&route);
+            if let Some(t) = at {
+                // A share link opens at the moment it was taken, paused.
+                st.handle.lab.borrow_mut().seek_time(t);
+                st.refresh();
+            } else if !crate::util::reduced_motion() {
+                st.playing = true;
+            }
+            *extra_init.borrow_mut() = Some((extra, at));
+            st
+        })
+    };
+    let extra = extra_init.borrow().as_ref().map(|e| e.0.clone()).unwrap_or(Extra::None);
+    let hover = use_state(|| None::<MsgId>);
+    let selected = use_state(|| None::<NodeId>);
+    let help = use_state(|| false);
+    let announcement = use_state(String::new);
+    let last_announced = use_mut_ref(|| (0u64, f64::NEG_INFINITY, None::<String>));
+    let keys = use_mut_ref(KeyCtx::default);
+
+    let dispatch = {
+        let d = state.dispatcher();
+        Callback::from(move |a: LabAction| d.dispatch(a))
+    };
+
+    // The animation loop: advance virtual time by elapsed × speed each frame.
+    {
+        let d = state.dispatcher();
+        use_frames(state.playing, Callback::from(move |ms: f64| d.dispatch(LabAction::Tick(ms))));
+    }
+
+    // Narration: the newest important trace entries since last time, at a readable pace.
+    {
+        let announcement = announcement.clone();
+        let last = last_announced.clone();
+        let handle = state.handle.clone();
+        use_effect_with(state.handle.clone(), move |_| {
+            let lab = handle.lab.borrow();
+            let events = lab.events();
+            let mut l = last.borrow_mut();
+            if events < l.0 {
+                l.0 = events; // went back in time: say nothing about the past
+                return;
+            }
+            if let Some(e) = lab.trace().iter().rev().take_while(|e| e.event >= l.0).find(|e| is_announcement(e)) {
+                l.2 = Some(format!("{}: {}", crate::util::fmt_time(e.time), e.text));
+            }
+            l.0 = events;
+            let now = perf_now();
+            if now - l.1 >= ANNOUNCE_GAP_MS {
+                if let Some(text) = l.2.take() {
+                    l.1 = now;
+                    announcement.set(text);
+                }
+            }
+        });
+    }
+
+    // Keyboard shortcuts, registered once; they read the latest values from `keys`.
+    {
+        let lab = state.handle.lab.borrow();
+        let mut k = keys.borrow_mut();
+        k.speed = state.speed;
+        k.events = lab.events();
+        k.horizon = lab.horizon().1.max(lab.now());
+        k.nodes = state.view.nodes.len();
+    }
+    {
+        let d = state.dispatcher();
+        let keys = keys.clone();
+        let help = help.clone();
+        let selected = selected.clone();
+        use_effect_with((), move |_| {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let listener = doc.map(|doc| {
+                gloo::events::EventListener::new(&doc, "keydown", move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                        return;
+                    }
+                    let key = e.key();
+                    if key == "Escape" {
+                        help.set(false);
+                        selected.set(None);
+                        return;
+                    }
+                    if typing_in_field(e) {
+                        return;
+                    }
+                    let k = keys.borrow();
+                    let on_button = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| {
+                        matches!(el.tag_name().as_str(), "BUTTON" | "A" | "SUMMARY") || el.get_attribute("role").as_deref() == Some("button")
+                    });
+                    let handled = match key.as_str() {
+                        " " if !on_button => {
+                            d.dispatch(LabAction::TogglePlay);
+                            true
+                        }
+                        "ArrowRight" if e.shift_key() => {
+                            d.dispatch(LabAction::SeekEvent(k.events + 100));
+                            true
+                        }
+                        "ArrowLeft" if e.shift_key() => {
+                            d.dispatch(LabAction::SeekEvent(k.events.saturating_sub(100)));
+                            true
+                        }
+                        "ArrowRight" => {
+                            d.dispatch(LabAction::Step);
+                            true
+                        }
+                        "ArrowLeft" => {
+                            d.dispatch(LabAction::StepBack);
+                            true
+                        }
+                        "[" | "]" => {
+                            let i = SPEEDS.iter().position(|s| *s == k.speed).unwrap_or(0);
+                            let j = if key == "[" { i.saturating_sub(1) } else { (i + 1).min(SPEEDS.len() - 1) };
+                            d.dispatch(LabAction::Speed(SPEEDS[j]));
+                            true
+                        }
+                        "Home" => {
+                            d.dispatch(LabAction::SeekTime(0));
+                            true
+                        }
+                        "End" => {
+                            d.dispatch(LabAction::SeekTime(k.horizon));
+                            true
+                        }
+                        "r" => {
+                            d.dispatch(LabAction::Reset);
+                            true
+                        }
+                        "s" => {
+                            click_testid("share");
+                            true
+                        }
+                        "?" => {
+                            help.set(true);
+                            true
+                        }
+                        d1 if d1.len() == 1 && d1.as_bytes()[0].is_ascii_digit() && d1 != "0" => {
+                            let n = (d1.as_bytes()[0] - b'1') as usize;
+                            if n < k.nodes {
+                                selected.set(Some(n as NodeId));
+                                true
+                            } else {
+                                false
+                            }
+                        }
+                        _ => false,
+                    };
+                    if handled {
+                        e.prevent_default();
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    let lab = state.handle.lab.borrow();
+    let info = lab.info();
+    let view = state.view.clone();
+    let horizon = lab.horizon().1;
+
+    let on_hover = {
+        let hover = hover.clone();
+        Callback::from(move |m: Option<MsgId>| hover.set(m))
+    };
+    let on_node = {
+        let selected = selected.clone();
+        Callback::from(move |n: NodeId| selected.set(if *selected == Some(n) { None } else { Some(n) }))
+    };
+    let on_drop = {
+        let d = dispatch.clone();
+        Callback::from(move |m: MsgId| d.emit(LabAction::Act(Action::Drop(m))))
+    };
+    let close_menu = {
+        let selected = selected.clone();
+        Callback::from(move |_| {
+            let was = *selected;
+            selected.set(None);
+            if let Some(n) = was {
+                // Give focus back to the node the menu belonged to.
+                if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&format!("[data-testid=node-{n}]")).ok().flatten()) {
+                    if let Ok(el) = el.dyn_into::<web_sys::SvgElement>() {
+                        let _ = el.focus();
+                    }
+                }
+            }
+        })
+    };
+    let menu = selected.and_then(|n| view.nodes.get(n as usize).cloned()).map(|node| {
+        let commands = lab.node_commands(node.id);
+        html! { <NodeMenu {node} {commands} on_action={dispatch.clone()} on_close={close_menu.clone()} /> }
+    });
+
+    let scenario_cb = {
+        let state = state.clone();
+        Callback::from(move |_: ()| state.scenario())
+    };
+    let notice = state.notice.clone().map(|(err, text)| {
+        let d = dispatch.clone();
+        html! {
+            <div class={classes!("notice", if err { "error" } else { "info" })} role={if err { "alert" } else { "status" }} data-testid="notice">
+                <span>{ text }</span>
+                <button class="icon" aria-label="Dismiss" onclick={Callback::from(move |_: MouseEvent| d.emit(LabAction::Dismiss))}>{"✕"}</button>
+            </div>
+        }
+    });
+    let side = match &extra {
+        Extra::Lesson(lesson, step) => {
+            let d = dispatch.clone();
+            html! { <LessonPanel model={info.name} lesson={lesson.clone()} step={*step} on_replay={Callback::from(move |_| d.emit(LabAction::Reset))} /> }
+        }
+        Extra::Challenge(c, others) => {
+            let goals = state.attempt.as_ref().and_then(|a| a.grader.borrow().as_ref().map(|g| g.status())).unwrap_or_default();
+            let d = dispatch.clone();
+            html! { <ChallengePanel model={info.name} title={c.title.clone()} brief={c.brief.clone()} hint={c.hint.clone()}
+                {goals} others={others.clone()} id={c.id.clone()} on_retry={Callback::from(move |_| d.emit(LabAction::Reset))} /> }
+        }
+        Extra::None => html! {},
+    };
+    let violations = lab.violations().len();
+    let close_help = {
+        let help = help.clone();
+        Callback::from(move |_| help.set(false))
+    };
+    let open_help = {
+        let help = help.clone();
+        Callback::from(move |_: MouseEvent| help.set(true))
+    };
+    let deselect = {
+        let selected = selected.clone();
+        Callback::from(move |_: MouseEvent| selected.set(None))
+    };
+
+    html! {
+        <div class="lab-page" data-testid="lab" data-model={info.name}>
+            <div class="lab-head">
+                <div>
+                    <h1>{ info.title }</h1>
+                    <p class="pitch">{ info.pitch }</p>
+                </div>
+                <div class="head-tools">
+                    <ShareBar scenario={scenario_cb} on_action={dispatch.clone()} />
+                    <button class="icon" data-testid="help" aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)" onclick={open_help}>{"?"}</button>
+                </div>
+            </div>
+            { notice }
+            <Controls playing={state.playing} now={view.time} events={view.event} {horizon} speed={state.speed} seed={lab.seed()} on_action={dispatch.clone()} />
+            <Announcer text={(*announcement).clone()} />
+            <div class="lab-grid">
+                <main class="stage">
+                    <section class="panel cluster-panel" aria-label="Cluster" onclick={deselect}>
+                        <Cluster view={view.clone()} layout={info.layout} hover={*hover} on_hover={on_hover.clone()}
+                            on_node={on_node} on_drop={on_drop} selected={*selected} overlay={menu.unwrap_or_default()} />
+                        <p class="hint legend">{ format!("Click a {} (or Tab to it and press Enter) for its menu; click a message to drop it. ", info.node_noun) }
+                            <span class="solid-key"></span>{" done/committed "}<span class="hollow-key"></span>{" tentative"}</p>
+                    </section>
+                    <Cells view={view.clone()} />
+                    <div class="lower">
+                        <section class="panel">
+                            <h2>{"Space-time"}</h2>
+                            <SpaceTime handle={state.handle.clone()} view={view.clone()} hover={*hover} on_hover={on_hover.clone()} />
+                        </section>
+                        <section class="panel">
+                            <h2>{"Metrics"}</h2>
+                            <Chart handle={state.handle.clone()} playing={state.playing} />
+                        </section>
+                    </div>
+                    <section class="panel">
+                        <h2>{"Event log"}</h2>
+                        <EventLog handle={state.handle.clone()} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} />
+                    </section>
+                </main>
+                <div class="sidebar">
+                    { side }
+                    <details class="panel" open=true>
+                        <summary><h2>{"Invariants"}
+                            if violations > 0 { <span class="tag bad">{ format!("{violations} violated") }</span> } else { <span class="tag ok">{"all hold"}</span> }
+                        </h2></summary>
+                        <Invariants handle={state.handle.clone()} on_action={dispatch.clone()} />
+                    </details>
+                    <details class="panel" open=true>
+                        <summary><h2>{"Faults"}</h2></summary>
+                        <Faults view={view.clone()} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} />
+                    </details>
+                    <details class="panel" open=true>
+                        <summary><h2>{"Settings"}</h2></summary>
+                        <Settings live={lab.live_params()} initial={lab.params()} on_action={dispatch.clone()} />
+                    </details>
+                </div>
+            </div>
+            if *help { <Shortcuts on_close={close_help} /> }
+        </div>
+    }
+}
+
+fn click_testid(id: &str) {
+    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&format!("[data-testid={id}]")).ok().flatten()) {
+        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+            el.click();
+        }
+    }
+}
+

@@ -1,0 +1,133 @@
+//! A node's menu: faults (crash, restart, pause, resume, slow, isolate) and the model's own
+//! commands, plus the node's details. Opened by click or keyboard; Escape closes it.
+
+use crate::state::LabAction;
+use distlab_core::{Action, NodeStatus, NodeView};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Properties of [`NodeMenu`].
+#[derive(Properties, PartialEq)]
+pub struct NodeMenuProps {
+    /// The node.
+    pub node: NodeView,
+    /// Model commands offered now: (command, argument, label).
+    pub commands: Vec<(&'static str, String, String)>,
+    /// Reports actions.
+    pub on_action: Callback<LabAction>,
+    /// Closes the menu.
+    pub on_close: Callback<()>,
+}
+
+/// The node menu.
+#[component]
+pub fn NodeMenu(p: &NodeMenuProps) -> Html {
+    let menu_ref = use_node_ref();
+    {
+        // Focus the first item when the menu opens, so keyboard users land in it.
+        let menu_ref = menu_ref.clone();
+        use_effect_with(p.node.id, move |_| {
+            if let Some(el) = menu_ref.cast::<web_sys::Element>() {
+                if let Ok(Some(b)) = el.query_selector("button") {
+                    if let Ok(b) = b.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = b.focus();
+                    }
+                }
+            }
+        });
+    }
+    let id = p.node.id;
+    let item = |testid: &'static str, text: String, action: Action| {
+        let cb = p.on_action.clone();
+        let close = p.on_close.clone();
+        html! {
+            <button role="menuitem" data-testid={testid} onclick={Callback::from(move |_: MouseEvent| {
+                cb.emit(LabAction::Act(action.clone()));
+                close.emit(());
+            })}>{text}</button>
+        }
+    };
+    let status = p.node.status;
+    let mut items = Vec::new();
+    if status == NodeStatus::Crashed {
+        items.push(item("restart", "Restart".into(), Action::Restart(id)));
+    } else {
+        items.push(item("crash", "Crash".into(), Action::Crash(id)));
+        if status == NodeStatus::Paused {
+            items.push(item("resume", "Resume".into(), Action::Resume(id)));
+        } else {
+            items.push(item("pause", "Pause".into(), Action::Pause(id)));
+        }
+        if let NodeStatus::Slow(_) = status {
+            items.push(item("slow", "Normal speed".into(), Action::Slow(id, 1)));
+        } else {
+            items.push(item("slow", "Slow down ×4".into(), Action::Slow(id, 4)));
+        }
+    }
+    items.push(item("isolate", "Isolate from the network".into(), Action::Isolate(id)));
+    for (name, arg, label) in &p.commands {
+        let testid: &'static str = "command";
+        let cb = p.on_action.clone();
+        let close = p.on_close.clone();
+        let action = Action::Command { node: id, name: name.to_string(), arg: arg.clone() };
+        items.push(html! {
+            <button role="menuitem" data-testid={testid} data-command={*name} onclick={Callback::from(move |_: MouseEvent| {
+                cb.emit(LabAction::Act(action.clone()));
+                close.emit(());
+            })}>{label.clone()}</button>
+        });
+    }
+    let onkeydown = {
+        let close = p.on_close.clone();
+        let menu_ref = menu_ref.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let key = e.key();
+            if key == "Escape" {
+                e.stop_propagation();
+                close.emit(());
+                return;
+            }
+            if key != "ArrowDown" && key != "ArrowUp" {
+                return;
+            }
+            // Arrow keys move between items.
+            e.prevent_default();
+            e.stop_propagation();
+            let Some(el) = menu_ref.cast::<web_sys::Element>() else { return };
+            let Ok(list) = el.query_selector_all("button") else { return };
+            let n = list.length();
+            let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+            let mut at = 0;
+            for i in 0..n {
+                if let (Some(node), Some(a)) = (list.item(i), active.as_ref()) {
+                    if node.is_same_node(Some(a.as_ref())) {
+                        at = i;
+                    }
+                }
+            }
+            let next = if key == "ArrowDown" { (at + 1) % n.max(1) } else { (at + n.max(1) - 1) % n.max(1) };
+            if let Some(b) = list.item(next).and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = b.focus();
+            }
+        })
+    };
+    let close = {
+        let c = p.on_close.clone();
+        Callback::from(move |_: MouseEvent| c.emit(()))
+    };
+    html! {
+        <div class="node-menu" data-testid="node-menu" ref={menu_ref} {onkeydown}
+            onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
+            <div class="menu-head">
+                <strong>{ format!("{} · {}", p.node.label, p.node.role) }</strong>
+                <button class="icon" aria-label="Close menu" data-testid="node-menu-close" onclick={close}>{"✕"}</button>
+            </div>
+            <div role="menu" aria-label={format!("Actions for {}", p.node.label)}>{ for items }</div>
+            if !p.node.details.is_empty() {
+                <dl class="details">
+                    { for p.node.details.iter().map(|(k, v)| html! { <><dt>{k.clone()}</dt><dd>{v.clone()}</dd></> }) }
+                </dl>
+            }
+        </div>
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    distlab_web::start();
+}

@@ -1,0 +1,349 @@
+//! The lab state: one run (`Box<dyn Lab>`) plus playback settings, its actions, and the
+//! reducer.
+//!
+//! The run lives behind `Rc<RefCell<..>>` so `reduce` never clones it: an action mutates the
+//! run in place and returns a new, cheap `LabState` with a fresh [`View`] and a bumped
+//! `version`, which is what components compare to know they must redraw.
+
+use distlab_core::challenge::{Challenge, Grader};
+use distlab_core::scenario::{Dur, Scenario};
+use distlab_core::{Action, Lab, Layout, Time, Value, View, MS, SEC};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Playback speeds offered: virtual seconds per real second. `INFINITY` = as fast as possible.
+pub const SPEEDS: [f64; 14] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, f64::INFINITY];
+
+/// Label for a speed.
+pub fn speed_label(s: f64) -> String {
+    if s.is_infinite() {
+        "max".into()
+    } else if s < 1.0 {
+        format!("1/{}×", (1.0 / s).round())
+    } else {
+        format!("{s}×")
+    }
+}
+
+/// Most real milliseconds one frame spends simulating (the rest is for drawing).
+pub const FRAME_BUDGET_MS: f64 = 8.0;
+/// Events run between clock checks.
+const CHUNK_EVENTS: u64 = 256;
+
+/// A shared handle to the run. Equality is "same run, same version", so components re-render
+/// exactly when the run changed.
+#[derive(Clone)]
+pub struct LabHandle {
+    /// The run.
+    pub lab: Rc<RefCell<Box<dyn Lab>>>,
+    /// Bumped on every change.
+    pub version: u64,
+}
+
+impl PartialEq for LabHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.lab, &other.lab) && self.version == other.version
+    }
+}
+
+/// A challenge being attempted: the challenge and its live grader.
+#[derive(Clone)]
+pub struct Attempt {
+    /// The challenge.
+    pub challenge: Rc<Challenge>,
+    /// Grades the run once per frame.
+    pub grader: Rc<RefCell<Option<Grader>>>,
+}
+
+/// Everything the lab page shows.
+#[derive(Clone)]
+pub struct LabState {
+    /// The run.
+    pub handle: LabHandle,
+    /// Its picture now.
+    pub view: Rc<View>,
+    /// Playing or paused.
+    pub playing: bool,
+    /// Virtual seconds per real second.
+    pub speed: f64,
+    /// Fraction of a microsecond carried between frames at slow speeds.
+    carry: f64,
+    /// A message for the user: (is error, text).
+    pub notice: Option<(bool, String)>,
+    /// The run as first loaded, for Reset.
+    origin: Rc<Box<dyn Lab>>,
+    /// Challenge being attempted.
+    pub attempt: Option<Attempt>,
+}
+
+impl PartialEq for LabState {
+    fn eq(&self, other: &Self) -> bool {
+        self.handle == other.handle && self.playing == other.playing && self.speed == other.speed && self.notice == other.notice
+    }
+}
+
+/// Something the user (or the animation loop) does.
+pub enum LabAction {
+    /// An animation frame: real milliseconds since the last one.
+    Tick(f64),
+    /// Toggle play / pause.
+    TogglePlay,
+    /// Pause.
+    Pause,
+    /// One event forward.
+    Step,
+    /// One event back.
+    StepBack,
+    /// Jump to a virtual time.
+    SeekTime(Time),
+    /// Jump to just after an event.
+    SeekEvent(u64),
+    /// Change speed.
+    Speed(f64),
+    /// Restart from 0 with a new seed, keeping the configuration and script.
+    Reseed(u64),
+    /// Back to the run as loaded.
+    Reset,
+    /// A kernel action now (faults, commands, live settings).
+    Act(Action),
+    /// Change a setting that needs a restart: all settings, rebuilt from time 0.
+    Restart(Vec<(String, Value)>),
+    /// Replace the run (import, lesson step, share link).
+    Load(Box<dyn Lab>, String),
+    /// Show a message.
+    Notice(bool, String),
+    /// Hide the message.
+    Dismiss,
+}
+
+impl LabState {
+    /// A state around a run; Reset returns to the run as given here.
+    pub fn new(lab: Box<dyn Lab>, attempt: Option<Rc<Challenge>>) -> LabState {
+        let origin = Rc::new(lab.boxed_clone());
+        let speed = default_speed(lab.info().layout);
+        let view = Rc::new(lab.view());
+        let lab = Rc::new(RefCell::new(lab));
+        let attempt = attempt.map(|c| {
+            let grader = Grader::new(&c, lab.borrow().as_ref()).ok();
+            Attempt { challenge: c, grader: Rc::new(RefCell::new(grader)) }
+        });
+        LabState { handle: LabHandle { lab, version: 0 }, view, playing: false, speed, carry: 0.0, notice: None, origin, attempt }
+    }
+
+    /// Builds the state for a scenario (share link, lesson step, import).
+    pub fn from_scenario(s: &Scenario, attempt: Option<Rc<Challenge>>) -> Result<LabState, String> {
+        let lab = s.build().map_err(|e| e.0)?;
+        Ok(LabState::new(lab, attempt))
+    }
+
+    /// The scenario of the run as it stands, stamped with the current time as `run_for` (a
+    /// share link opens at that moment).
+    pub fn scenario(&self) -> Scenario {
+        let lab = self.handle.lab.borrow();
+        let mut s = Scenario::of_lab(lab.as_ref());
+        s.run_for = Some(Dur(lab.now()));
+        s
+    }
+
+    /// Recomputes the picture after the run was changed directly.
+    pub fn refresh(&mut self) {
+        self.view = Rc::new(self.handle.lab.borrow().view());
+        self.handle.version += 1;
+    }
+
+    fn changed(&self, lab_changed: bool) -> Rc<LabState> {
+        let mut next = self.clone();
+        if lab_changed {
+            let lab = self.handle.lab.borrow();
+            next.view = Rc::new(lab.view());
+            next.handle.version += 1;
+            if let Some(a) = &next.attempt {
+                if let Some(g) = a.grader.borrow_mut().as_mut() {
+                    g.progress(lab.as_ref());
+                }
+            }
+        }
+        Rc::new(next)
+    }
+
+    /// After time travel backwards, goals are graded afresh from here.
+    fn regrade(&self) {
+        if let Some(a) = &self.attempt {
+            let lab = self.handle.lab.borrow();
+            *a.grader.borrow_mut() = Grader::new(&a.challenge, lab.as_ref()).ok();
+        }
+    }
+
+    fn act(&self, action: Action) -> Option<String> {
+        let result = self.handle.lab.borrow_mut().act(action);
+        result.err()
+    }
+}
+
+/// A first speed that makes messages visible: consensus labs move in milliseconds, data planes
+/// in many requests per second.
+pub fn default_speed(layout: Layout) -> f64 {
+    match layout {
+        Layout::Ring => 0.02,
+        Layout::Tiers => 0.1,
+    }
+}
+
+/// Runs the simulation forward for one frame of `elapsed_ms` real time.
+fn advance(lab: &mut dyn Lab, speed: f64, elapsed_ms: f64, carry: &mut f64) {
+    let start = crate::util::perf_now();
+    let over = |t0: f64| crate::util::perf_now() - t0 > FRAME_BUDGET_MS;
+    if speed.is_infinite() {
+        loop {
+            let now = lab.now();
+            lab.run_until(now + SEC, CHUNK_EVENTS);
+            if over(start) {
+                break;
+            }
+        }
+        return;
+    }
+    let want = elapsed_ms * 1000.0 * speed + *carry;
+    let whole = want.floor();
+    *carry = want - whole;
+    let target = lab.now().saturating_add(whole as Time);
+    while lab.now() < target {
+        lab.run_until(target, CHUNK_EVENTS);
+        if over(start) {
+            // Falling behind: drop the rest of this frame's time rather than stall the page.
+            break;
+        }
+    }
+}
+
+impl Reducible for LabState {
+    type Action = LabAction;
+
+    fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
+        match action {
+            LabAction::Tick(ms) => {
+                if !self.playing {
+                    return self;
+                }
+                let mut carry = self.carry;
+                {
+                    let mut lab = self.handle.lab.borrow_mut();
+                    advance(lab.as_mut(), self.speed, ms.clamp(0.0, 100.0), &mut carry);
+                }
+                let mut next = (*self.changed(true)).clone();
+                next.carry = carry;
+                Rc::new(next)
+            }
+            LabAction::TogglePlay => {
+                let mut next = (*self).clone();
+                next.playing = !self.playing;
+                Rc::new(next)
+            }
+            LabAction::Pause => {
+                if !self.playing {
+                    return self;
+                }
+                let mut next = (*self).clone();
+                next.playing = false;
+                Rc::new(next)
+            }
+            LabAction::Step => {
+                let did = self.handle.lab.borrow_mut().step();
+                let mut next = (*self.changed(did)).clone();
+                next.playing = false;
+                Rc::new(next)
+            }
+            LabAction::StepBack => {
+                self.handle.lab.borrow_mut().step_back();
+                self.regrade();
+                let mut next = (*self.changed(true)).clone();
+                next.playing = false;
+                Rc::new(next)
+            }
+            LabAction::SeekTime(t) => {
+                let back = t < self.handle.lab.borrow().now();
+                self.handle.lab.borrow_mut().seek_time(t);
+                if back {
+                    self.regrade();
+                }
+                self.changed(true)
+            }
+            LabAction::SeekEvent(e) => {
+                let back = e < self.handle.lab.borrow().events();
+                self.handle.lab.borrow_mut().seek_event(e);
+                if back {
+                    self.regrade();
+                }
+                let mut next = (*self.changed(true)).clone();
+                next.playing = false;
+                Rc::new(next)
+            }
+            LabAction::Speed(s) => {
+                let mut next = (*self).clone();
+                next.speed = s;
+                next.carry = 0.0;
+                Rc::new(next)
+            }
+            LabAction::Reseed(seed) => {
+                self.handle.lab.borrow_mut().reseed(seed);
+                self.regrade();
+                self.changed(true)
+            }
+            LabAction::Reset => {
+                let mut next = LabState::new(self.origin.boxed_clone(), self.attempt.as_ref().map(|a| a.challenge.clone()));
+                next.speed = self.speed;
+                next.handle.version = self.handle.version + 1;
+                Rc::new(next)
+            }
+            LabAction::Act(action) => {
+                let err = self.act(action);
+                let mut next = (*self.changed(err.is_none())).clone();
+                next.notice = err.map(|e| (true, format!("Not done: {e}")));
+                Rc::new(next)
+            }
+            LabAction::Restart(settings) => {
+                let (name, seed, actions) = {
+                    let lab = self.handle.lab.borrow();
+                    (lab.info().name, lab.seed(), lab.actions().to_vec())
+                };
+                let built = distlab_core::models::new_lab(name, &settings, seed, actions)
+                    .or_else(|_| distlab_core::models::new_lab(name, &settings, seed, Vec::new()));
+                match built {
+                    Ok(lab) => {
+                        *self.handle.lab.borrow_mut() = lab;
+                        self.regrade();
+                        let mut next = (*self.changed(true)).clone();
+                        next.notice = Some((false, "Restarted from time 0 with the new settings.".into()));
+                        Rc::new(next)
+                    }
+                    Err(e) => {
+                        let mut next = (*self).clone();
+                        next.notice = Some((true, e));
+                        Rc::new(next)
+                    }
+                }
+            }
+            LabAction::Load(lab, why) => {
+                let mut next = LabState::new(lab, self.attempt.as_ref().map(|a| a.challenge.clone()));
+                next.speed = self.speed;
+                next.handle.version = self.handle.version + 1;
+                next.notice = Some((false, why));
+                Rc::new(next)
+            }
+            LabAction::Notice(err, text) => {
+                let mut next = (*self).clone();
+                next.notice = Some((err, text));
+                Rc::new(next)
+            }
+            LabAction::Dismiss => {
+                let mut next = (*self).clone();
+                next.notice = None;
+                Rc::new(next)
+            }
+        }
+    }
+}
+
+/// Seconds shown on the slider when nothing has happened yet.
+pub const SLIDER_MIN_SPAN: Time = 100 * MS;
