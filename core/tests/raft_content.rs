@@ -86,3 +86,16 @@ fn every_raft_challenge_is_unsolved_at_start_and_solved_by_its_solution() {
         assert!(solved, "{} is not solved by its solution: {outcomes:?}", c.id);
     }
 }
+
+#[test]
+fn without_prevote_the_returning_server_disrupts_the_leader() {
+    // The lesson's claim for raft-prevote.json, checked the other way round.
+    let mut s = load("raft-prevote.json");
+    s.config.insert("prevote".into(), serde_json::Value::Bool(false));
+    s.expect.clear();
+    let mut lab = s.build().unwrap();
+    lab.run_until(s.duration(), u64::MAX);
+    assert!(lab.query("leader_changes").unwrap() >= 2.0, "the old leader was not deposed");
+    assert!(lab.query("max_term").unwrap() >= 3.0);
+    assert!(lab.violations().is_empty());
+}

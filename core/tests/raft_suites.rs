@@ -419,3 +419,51 @@ fn same_seed_and_actions_give_the_same_trace() {
     assert_eq!(a, run(42));
     assert_ne!(a.1, run(43).1);
 }
+
+#[test]
+fn a_removed_leader_steps_down_once_its_removal_commits() {
+    let mut c = Cluster::new(five(), 12);
+    let l = c.elect();
+    c.request(l, "x=1");
+    c.run(200);
+    c.act(Action::Command { node: l, name: "remove_server".into(), arg: format!("{l}") });
+    c.run(100);
+    let old = c.node(l).unwrap();
+    assert_ne!(old.role, Role::Leader);
+    assert!(!old.is_member());
+    let others: Vec<u32> = (0..5).filter(|&i| i != l).collect();
+    let m = c.settled_leader(&others);
+    assert_eq!(c.node(m).unwrap().config.len(), 4);
+    c.request(m, "y=2");
+    c.run(300);
+    assert_eq!(c.q("acked"), 2.0);
+    // The removed server stays quiet: no election it starts disturbs the cluster.
+    let term = c.q("max_term");
+    c.run(2_000);
+    assert_eq!(c.q("max_term"), term);
+}
+
+#[test]
+fn a_spare_joins_catches_up_by_snapshot_and_can_lead() {
+    let cfg = Raft { servers: 3, snapshot_threshold: 4, ..Raft::default() };
+    let mut c = Cluster::new(cfg, 13);
+    let l = c.elect();
+    for i in 0..10 {
+        c.request(l, &format!("k{i}=v{i}"));
+    }
+    c.run(300);
+    c.act(Action::AddNode);
+    c.run(500);
+    c.act(Action::Command { node: l, name: "add_server".into(), arg: "3".into() });
+    c.run(300);
+    let s = c.node(3).unwrap();
+    assert!(s.is_member());
+    assert_eq!(s.kv.len(), 10, "the spare got the store by snapshot");
+    assert!(c.q("snapshots_installed") >= 1.0);
+    // With four members, losing the old leader still leaves a majority of 3 of 4.
+    c.act(Action::Crash(l));
+    let m = c.settled_leader(&[0, 1, 2, 3]);
+    c.request(m, "z=1");
+    c.run(400);
+    assert_eq!(c.q("acked"), 11.0);
+}
