@@ -61,6 +61,9 @@ pub struct Ghost {
     broken: bool,
     /// Last server each session went to.
     sessions: BTreeMap<u32, NodeId>,
+    /// Where each session is pinned, while stickiness is on (cleared when it is turned on).
+    pinned: BTreeMap<u32, NodeId>,
+    sticky_seen: bool,
     /// Requests that went to a different server than their session's previous one.
     pub moved: u64,
     /// Requests issued.
@@ -290,22 +293,29 @@ impl BalanceModel {
                 detail: format!("a request for pool {} went to {} in pool {}", route.pool, self.label(route.node), backend.profile.pool),
             });
         }
-        let prev = g.sessions.insert(route.key, route.node);
-        if let Some(prev) = prev {
+        if g.sessions.insert(route.key, route.node).is_some_and(|prev| prev != route.node) {
+            g.moved += 1;
+        }
+        if self.sticky != g.sticky_seen {
+            // Stickiness was switched: pins from before do not bind.
+            g.sticky_seen = self.sticky;
+            g.pinned.clear();
+        }
+        if !self.sticky {
+            return;
+        }
+        if let Some(prev) = g.pinned.insert(route.key, route.node) {
             if prev != route.node {
-                g.moved += 1;
-                if self.sticky {
-                    let still_ok = b.slot(prev).and_then(|s| b.backends.get(s as usize)).is_some_and(|p| p.eligible() && (!self.layer7 || p.profile.pool == route.pool));
-                    if still_ok {
-                        out.push(Violation {
-                            invariant: AFFINITY,
-                            time: 0,
-                            event: 0,
-                            nodes: vec![prev, route.node],
-                            cells: Vec::new(),
-                            detail: format!("session {} moved from {} to {} while {} was healthy", route.key, self.label(prev), self.label(route.node), self.label(prev)),
-                        });
-                    }
+                let still_ok = b.slot(prev).and_then(|s| b.backends.get(s as usize)).is_some_and(|p| p.eligible() && (!self.layer7 || p.profile.pool == route.pool));
+                if still_ok {
+                    out.push(Violation {
+                        invariant: AFFINITY,
+                        time: 0,
+                        event: 0,
+                        nodes: vec![prev, route.node],
+                        cells: Vec::new(),
+                        detail: format!("session {} moved from {} to {} while {} was healthy", route.key, self.label(prev), self.label(route.node), self.label(prev)),
+                    });
                 }
             }
         }
