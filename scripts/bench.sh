@@ -83,6 +83,12 @@ while IFS='|' read -r _ name value unit note; do
     if [[ "$native" =~ ^[0-9.]+$ && "$value" =~ ^[0-9.]+$ ]]; then
       note="$(awk "BEGIN{printf \"%.0f%% of native\", 100*$value/$native}"); $note"
     fi
+    native_note="$(awk -F'|' -v n="native events/s ${name#wasm events/s }" '$2==n{print $5}' "$results")"
+    nt="$(sed -n 's/.*trace \([0-9a-f]*\).*/\1/p' <<<"$native_note")"
+    wt="$(sed -n 's/.*trace \([0-9a-f]*\).*/\1/p' <<<"$note")"
+    if [ -n "$nt" ] && [ -n "$wt" ]; then
+      if [ "$nt" = "$wt" ]; then note="$note (same trace as native)"; else note="$note (TRACE DIFFERS from native $nt)"; fi
+    fi
   fi
   printf '%-44s %14s %-9s %-17s %s\n' "$name" "$value" "$unit" "$tgt" "$note"
 done <"$results"

@@ -51,15 +51,21 @@ step_setup() {
   cargo fetch
 }
 
-# Native tests, debug build (debug assertions on). Heavy seeded sweeps are #[ignore]d there and
-# run in the next step with the optimised `fast` profile, assertions still on.
+# Native tests, debug build (debug assertions on), with the seeded sweeps cut down to a smoke
+# run: the full sweeps run in the next step, optimised.
 step_native() {
-  cargo test --workspace --exclude "$WEB"
+  RAFT_SWEEP="${RAFT_SWEEP_DEBUG:-100}" DISTLAB_SCHEDULES="${DISTLAB_SCHEDULES_DEBUG:-100}" \
+  BALANCE_SWEEP="${BALANCE_SWEEP_DEBUG:-100}" \
+    cargo test --workspace --exclude "$WEB"
 }
 
+# Every native test again with the optimised `fast` profile (root Cargo.toml) at full size:
+# >= 10,000 Raft schedules, >= 1,000 schedules over every model, ... Debug assertions and
+# overflow checks stay on; LTO is off here only to keep the many test binaries quick to link.
 step_sweeps() {
   CARGO_PROFILE_FAST_DEBUG_ASSERTIONS=true CARGO_PROFILE_FAST_OVERFLOW_CHECKS=true \
-    cargo test --workspace --exclude "$WEB" --profile fast -- --ignored
+  CARGO_PROFILE_FAST_LTO=false CARGO_PROFILE_FAST_CODEGEN_UNITS=16 \
+    cargo test --workspace --exclude "$WEB" --profile fast
 }
 
 # The kernel is no_std + alloc: build it without default features, natively and for wasm32.

@@ -34,12 +34,16 @@ fn main() {
     }
 
     let hour = if quick { 60 * SEC } else { 3_600 * SEC };
-    let jumps = if quick { 20 } else { 200 };
+    let (jumps, budget_ms) = if quick { (20, 5_000.0) } else { (100, 60_000.0) };
     println!();
-    println!("time travel: raft-5 under steady load for {} s of virtual time, then {jumps} random seek_time jumps", hour / SEC);
-    match workloads::raft_with(5, 1, hour) {
+    println!(
+        "time travel: raft-5 with a client request every second for {} s of virtual time, then up to {jumps} random seek_time jumps (stops after {:.0} s of jumping)",
+        hour / SEC,
+        budget_ms / 1000.0
+    );
+    match workloads::raft_load(5, 1, SEC, hour) {
         Ok(lab) => {
-            let s = seeks(lab, hour, jumps, now_ms);
+            let s = seeks(lab, hour, jumps, budget_ms, now_ms);
             println!("  the run: {} events simulated in {:.0} ms", s.events, s.run_ms);
             for (label, pick) in [("all jumps", None), ("backward", Some(true)), ("forward", Some(false))] {
                 let (n, mean, max) = stats(&s.jumps, |b| pick.is_none_or(|p| p == b));

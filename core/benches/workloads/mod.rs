@@ -69,7 +69,12 @@ pub fn raft5(seed: u64) -> Result<Box<dyn Lab>, String> {
 
 /// Raft with `servers` servers under the steady load, for `until` of virtual time.
 pub fn raft_with(servers: u32, seed: u64, until: u64) -> Result<Box<dyn Lab>, String> {
-    new_lab("raft", &settings(&[("servers", servers as f64)]), seed, raft_requests(servers, 10 * MS, until))
+    raft_load(servers, seed, 10 * MS, until)
+}
+
+/// Raft with `servers` servers and a client request every `every` µs until `until`.
+pub fn raft_load(servers: u32, seed: u64, every: u64, until: u64) -> Result<Box<dyn Lab>, String> {
+    new_lab("raft", &settings(&[("servers", servers as f64)]), seed, raft_requests(servers, every, until))
 }
 
 /// Load balancing, 100 servers at high load (about 90% utilisation).
@@ -132,21 +137,28 @@ pub struct Seeks {
     pub jumps: Vec<(u64, f64, bool)>,
 }
 
-/// Runs `lab` for `run_time`, then jumps to `n` pseudo-random moments in sequence (as a user
-/// scrubbing the time slider would), timing each `seek_time`.
-pub fn seeks(mut lab: Box<dyn Lab>, run_time: u64, n: u32, now_ms: fn() -> f64) -> Seeks {
+/// Runs `lab` for `run_time`, then jumps to up to `n` pseudo-random moments in sequence (as a
+/// user scrubbing the time slider would), timing each `seek_time`; stops early once the jumps
+/// have taken `budget_ms` in total.
+pub fn seeks(mut lab: Box<dyn Lab>, run_time: u64, n: u32, budget_ms: f64, now_ms: fn() -> f64) -> Seeks {
     let t0 = now_ms();
     lab.run_until(run_time, u64::MAX);
     let run_ms = now_ms() - t0;
     let events = lab.events();
     let mut rng = distlab_core::Rng::stream(42, 7);
     let mut jumps = Vec::new();
+    let mut spent = 0.0;
     for _ in 0..n {
+        if spent > budget_ms {
+            break;
+        }
         let target = rng.range(0, run_time);
         let back = target < lab.now();
         let t0 = now_ms();
         lab.seek_time(target);
-        jumps.push((target, now_ms() - t0, back));
+        let ms = now_ms() - t0;
+        spent += ms;
+        jumps.push((target, ms, back));
     }
     Seeks { run_time, events, run_ms, jumps }
 }
