@@ -748,6 +748,11 @@ impl Node {
     /// Puts a client request in the log (leader) or passes it to the leader.
     fn submit(&mut self, request: Request, hops: u8, ctx: &mut Ctx<Raft>) {
         if self.role == Role::Leader {
+            if self.pending.values().any(|r| r.id == request.id) {
+                // A duplicated message: the request is already in the log (a real client
+                // session would carry serial numbers for this, §8).
+                return;
+            }
             let text = format!("{}={}", request.key, request.value);
             let index = self.append(Entry { term: self.term, op: Op::Put(request.clone()) });
             self.pending.insert(index, request);
