@@ -413,3 +413,53 @@ impl BalanceModel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Ctx, Effect, Envelope, Model, Slot};
+    use crate::rng::Rng;
+    use crate::view::NodeStatus;
+
+    /// The ledger catches a balancer that swallows a request: the request left the wire, nobody
+    /// holds it, and nobody answered it.
+    #[test]
+    fn a_swallowed_request_breaks_conservation() {
+        let model = BalanceModel { servers: 1, ..BalanceModel::default() };
+        let mut slots: Vec<Slot<BalanceModel>> = Vec::new();
+        let mut wire = BTreeMap::new();
+        for id in 0..model.initial_nodes() {
+            let (mut rng, mut out) = (Rng::stream(1, id as u64 + 1), Vec::new());
+            let state = model.init(id, &mut Ctx::new(0, id, &mut rng, &mut out));
+            for e in out {
+                if let Effect::Send(to, msg) = e {
+                    wire.insert(wire.len() as u64, Envelope { from: id, to, sent_at: 0, arrives_at: 1, msg });
+                }
+            }
+            slots.push(Slot { state: Some(state), durable: None, status: NodeStatus::Up, byzantine: false });
+        }
+        let (mut ghost, mut out) = (Ghost::default(), Vec::new());
+        model.observe(&Nodes::new(&slots, &wire, 0), &mut ghost, Happened::Action, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+
+        // The client issues one request.
+        let Some(Node::Client(c)) = slots[0].state.as_mut() else { panic!() };
+        c.tally.issued += 1;
+        c.tally.sent_req += 1;
+        let req = super::super::Req { client: 0, region: 0, server_region: 0, path: super::super::Path::Api, id: 0, session: 0, cost_us: 1, issued: 0, server: NO_SERVER_FOR_TEST, fwd_at: 0 };
+        wire.insert(100, Envelope { from: 0, to: 1, sent_at: 0, arrives_at: 1, msg: Msg::Request(req) });
+        model.observe(&Nodes::new(&slots, &wire, 1), &mut ghost, Happened::Timer(0), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(ghost.in_flight(), 1);
+
+        // The balancer receives it and does nothing.
+        wire.remove(&100);
+        let Some(Node::Balancer(b)) = slots[1].state.as_mut() else { panic!() };
+        b.tally.recv_req += 1;
+        model.observe(&Nodes::new(&slots, &wire, 2), &mut ghost, Happened::Delivered(1), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].invariant, CONSERVATION);
+    }
+
+    const NO_SERVER_FOR_TEST: NodeId = super::super::NO_SERVER;
+}
