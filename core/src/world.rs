@@ -514,8 +514,18 @@ impl<M: Model> World<M> {
                     slot.durable = Some(self.model.durable(&state));
                     slot.status = NodeStatus::Crashed;
                     self.timers.retain(|(n, _), _| n != id);
-                    let backlog = core::mem::take(&mut self.backlog);
-                    self.backlog = backlog.into_iter().filter(|(n, _)| n != id).collect();
+                    // Messages that waited while the node was paused die with it.
+                    let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| n == id);
+                    self.backlog = rest;
+                    for (_, ev) in mine {
+                        if let Ev::Deliver(msg) = ev {
+                            if let Some(env) = self.in_flight.remove(&msg) {
+                                self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
+                                let info = self.model.describe(&env.msg);
+                                self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(msg), info.kind, format!("{} lost: {} crashed", info.label, env.to), false);
+                            }
+                        }
+                    }
                 }
             }
             Action::Restart(id) => {

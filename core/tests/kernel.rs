@@ -246,3 +246,15 @@ fn metrics_are_sampled_on_virtual_time() {
     let values: Vec<f64> = s.history().samples.iter().map(|(_, v)| v[0]).collect();
     assert!(values.windows(2).all(|w| w[0] <= w[1]), "pong count never decreases: {values:?}");
 }
+
+#[test]
+fn crashing_a_paused_node_loses_its_waiting_messages() {
+    let mut s = sim(8, vec![at(200 * MS, Action::Pause(2)), at(400 * MS, Action::Crash(2))]);
+    s.run_until(399 * MS, u64::MAX);
+    let waiting = s.view().messages.iter().filter(|m| m.to == 2 && m.arrives_at <= 399 * MS).count();
+    assert!(waiting > 0, "messages queue up for the paused node");
+    s.run_until(SEC, u64::MAX);
+    assert!(!s.view().messages.iter().any(|m| m.to == 2 && m.arrives_at <= 400 * MS), "none stay in flight forever");
+    let lost = s.history().trace.iter().filter(|e| e.kind == TraceKind::Lost && e.node == Some(2) && e.time == 400 * MS).count();
+    assert_eq!(lost, waiting);
+}
