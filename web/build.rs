@@ -4,6 +4,22 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[path = "src/lesson_format.rs"]
+#[allow(dead_code)]
+mod lesson_format;
+
+/// Markdown to HTML; raw HTML in the source is escaped so a typo cannot break the page.
+fn markdown(text: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser};
+    let parser = Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|ev| match ev {
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        other => other,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, parser);
+    out
+}
+
 fn list(dir: &Path, ext: &str) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
@@ -37,7 +53,34 @@ fn main() {
         }
         let _ = writeln!(out, "];");
     }
+    // Pre-render every Markdown fragment the app shows, so no Markdown parser ships in it.
+    let mut fragments: Vec<String> = Vec::new();
+    for (_, abs) in list(&content.join("lessons"), "md") {
+        let text = std::fs::read_to_string(&abs).unwrap_or_default();
+        let lesson = lesson_format::parse_lesson(&text);
+        fragments.extend(lesson_format::fragments(&lesson).into_iter().map(str::to_string));
+    }
+    for (_, abs) in list(&content.join("challenges"), "json") {
+        let text = std::fs::read_to_string(&abs).unwrap_or_default();
+        // A broken file is reported by the app (and the core's tests), not here.
+        if let Ok(serde_json::Value::Array(list)) = serde_json::from_str::<serde_json::Value>(&text) {
+            for c in list {
+                if let Some(b) = c.get("brief").and_then(|b| b.as_str()) {
+                    fragments.push(b.to_string());
+                }
+            }
+        }
+    }
+    fragments.sort();
+    fragments.dedup();
+    let _ = writeln!(out, "/// Markdown fragments and their HTML, rendered at build time.");
+    let _ = writeln!(out, "pub static MARKDOWN: &[(&str, &str)] = &[");
+    for f in &fragments {
+        let _ = writeln!(out, "    ({f:?}, {:?}),", markdown(f));
+    }
+    let _ = writeln!(out, "];");
     println!("cargo:rerun-if-changed={}", content.display());
+    println!("cargo:rerun-if-changed=src/lesson_format.rs");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("set by cargo")).join("content.rs");
     std::fs::write(dest, out).expect("write generated content module");
 }

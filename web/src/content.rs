@@ -20,68 +20,7 @@ pub fn scenario(file: &str) -> Result<Scenario, ScenarioError> {
     Scenario::parse(text).map_err(|e| ScenarioError(format!("{file}: {}", e.0)))
 }
 
-/// One step of a lesson.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LessonStep {
-    /// Heading.
-    pub title: String,
-    /// Scenario file behind the step.
-    pub scenario: Option<String>,
-    /// Markdown prose.
-    pub body: String,
-}
-
-/// A lesson: `# Title`, an intro, then `## Step` sections whose first line is `scenario: <file>`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Lesson {
-    /// Title.
-    pub title: String,
-    /// Markdown before the first step.
-    pub intro: String,
-    /// Steps.
-    pub steps: Vec<LessonStep>,
-}
-
-/// Parses a lesson file.
-pub fn parse_lesson(text: &str) -> Lesson {
-    let mut lesson = Lesson { title: String::new(), intro: String::new(), steps: Vec::new() };
-    let mut in_fence = false;
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("```") {
-            in_fence = !in_fence;
-        }
-        if !in_fence {
-            if let Some(t) = line.strip_prefix("## ") {
-                lesson.steps.push(LessonStep { title: t.trim().into(), scenario: None, body: String::new() });
-                continue;
-            }
-            if lesson.title.is_empty() && lesson.steps.is_empty() {
-                if let Some(t) = line.strip_prefix("# ") {
-                    lesson.title = t.trim().into();
-                    continue;
-                }
-            }
-        }
-        match lesson.steps.last_mut() {
-            Some(step) => {
-                if step.scenario.is_none() && step.body.trim().is_empty() {
-                    if let Some(file) = trimmed.strip_prefix("scenario:") {
-                        step.scenario = Some(file.trim().into());
-                        continue;
-                    }
-                }
-                step.body.push_str(line);
-                step.body.push('\n');
-            }
-            None => {
-                lesson.intro.push_str(line);
-                lesson.intro.push('\n');
-            }
-        }
-    }
-    lesson
-}
+pub use crate::lesson_format::{parse_lesson, Lesson, LessonStep};
 
 /// The lesson for a model, if there is one.
 pub fn lesson(model: &str) -> Option<Lesson> {
@@ -98,20 +37,31 @@ pub fn challenges(model: &str) -> Result<Vec<Challenge>, ScenarioError> {
     }
 }
 
-/// Markdown to HTML (tables, strikethrough; raw HTML in the source is escaped).
+/// Markdown to HTML. Every Markdown text in `content/` (lesson intros and steps, challenge
+/// briefs) is rendered at build time by `build.rs`, so no Markdown parser ships in the app; any
+/// other text is shown as escaped paragraphs.
 pub fn markdown(text: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser};
-    let parser = Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|ev| match ev {
-        // Content is ours, but escape inline HTML anyway so a typo cannot break the page.
-        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-        other => other,
-    });
+    if let Some((_, html)) = generated::MARKDOWN.iter().find(|(md, _)| *md == text) {
+        return html.to_string();
+    }
     let mut out = String::new();
-    pulldown_cmark::html::push_html(&mut out, parser);
+    for para in text.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        out.push_str("<p>");
+        for c in para.trim().chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                '"' => out.push_str("&quot;"),
+                c => out.push(c),
+            }
+        }
+        out.push_str("</p>");
+    }
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
@@ -127,8 +77,7 @@ mod tests {
     }
 
     #[test]
-    fn escapes_html() {
-        assert!(!markdown("<script>x</script>").contains("<script>"));
-        assert!(markdown("**b**").contains("<strong>b</strong>"));
+    fn escapes_unknown_text() {
+        assert_eq!(markdown("<b>x</b>\n\ny"), "<p>&lt;b&gt;x&lt;/b&gt;</p><p>y</p>");
     }
 }

@@ -14,6 +14,7 @@ pub mod components;
 pub mod content;
 pub mod geometry;
 pub mod hooks;
+pub mod lesson_format;
 pub mod route;
 pub mod state;
 pub mod util;

@@ -185,7 +185,7 @@ impl LabState {
 /// in many requests per second.
 pub fn default_speed(layout: Layout) -> f64 {
     match layout {
-        Layout::Ring => 0.02,
+        Layout::Ring => 0.05,
         Layout::Tiers => 0.1,
     }
 }

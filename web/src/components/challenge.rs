@@ -58,7 +58,7 @@ pub fn ChallengePanel(p: &ChallengePanelProps) -> Html {
             </ul>
             <div role="status" aria-live="polite">
                 if solved {
-                    <p class="banner ok" data-testid="solved">{"🎉 Solved! Every goal is met."}</p>
+                    <p class="banner ok" data-testid="solved">{"★ Solved! Every goal is met."}</p>
                 } else if failed {
                     <p class="banner bad">{"A goal can no longer be met in this run. Retry, or step back and try something else."}</p>
                 }

@@ -207,19 +207,23 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         let text = if dense {
             html! {}
         } else {
-            let fs = (r * 0.62).clamp(9.0, 20.0);
-            let mut lines = Vec::new();
-            let mut ty = y + r + 14.0 + if node.timer.is_some() { 4.0 } else { 0.0 };
+            // Headline inside the node, shrunk to fit; name, role and badges above and below on
+            // a ring, to the right in tiers (columns are tight vertically).
+            let chars = node.headline.chars().count().max(1) as f64;
+            let fs = (r * 0.62).min(2.0 * r * 0.85 / (0.6 * chars)).clamp(8.0, 20.0);
             let st = status_word(node);
             let role = if st.is_empty() { node.role.clone() } else { format!("{} · {st}", node.role) };
-            lines.push(html! { <text class="role" x={x.to_string()} y={ty.to_string()} text-anchor="middle">{role}</text> });
-            for b in node.badges.iter().take(2) {
+            let side = p.layout == Layout::Tiers;
+            let (lx, ly, anchor) = if side { (x + r + 7.0, y - 2.0, "start") } else { (x, y - r - 9.0, "middle") };
+            let mut ty = if side { y + 11.0 } else { y + r + 14.0 + if node.timer.is_some() { 4.0 } else { 0.0 } };
+            let mut lines = vec![html! { <text class="role" x={lx.to_string()} y={ty.to_string()} text-anchor={anchor}>{role}</text> }];
+            for b in node.badges.iter().take(if side { 1 } else { 2 }) {
                 ty += 13.0;
-                lines.push(html! { <text class="badge" x={x.to_string()} y={ty.to_string()} text-anchor="middle">{b.clone()}</text> });
+                lines.push(html! { <text class="badge" x={lx.to_string()} y={ty.to_string()} text-anchor={anchor}>{b.clone()}</text> });
             }
             html! {
                 <>
-                    <text class="label" x={x.to_string()} y={(y - r - 9.0).to_string()} text-anchor="middle">{node.label.clone()}</text>
+                    <text class="label" x={lx.to_string()} y={ly.to_string()} text-anchor={anchor}>{node.label.clone()}</text>
                     <text class="headline" x={x.to_string()} y={(y + fs * 0.36).to_string()} text-anchor="middle" font-size={fs.to_string()}>{node.headline.clone()}</text>
                     { for lines }
                 </>
@@ -239,7 +243,7 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         });
         let mark = match node.status {
             NodeStatus::Crashed if !dense => html! { <text class="status-mark" x={(x + r * 0.7).to_string()} y={(y - r * 0.55).to_string()}>{"✕"}</text> },
-            NodeStatus::Paused if !dense => html! { <text class="status-mark" x={(x + r * 0.7).to_string()} y={(y - r * 0.55).to_string()}>{"⏸"}</text> },
+            NodeStatus::Paused if !dense => html! { <text class="status-mark" x={(x + r * 0.7).to_string()} y={(y - r * 0.55).to_string()}>{"❙❙"}</text> },
             _ => html! {},
         };
         let group_tag = group.filter(|_| !dense).map(|g| html! {
@@ -252,6 +256,7 @@ pub fn Cluster(p: &ClusterProps) -> Html {
                 aria-label={label.clone()} {onclick} {onkeydown}>
                 <title>{label}</title>
                 { halo }
+                <circle class="under" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} />
                 <circle class="body" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} fill={fill} stroke={fill} />
                 { timer }
                 { gauge }

@@ -73,10 +73,10 @@ pub fn Controls(p: &ControlsProps) -> Html {
         <div class="controls" role="toolbar" aria-label="Playback">
             <button class="primary play" data-testid="play" onclick={act(|| LabAction::TogglePlay)}
                 aria-pressed={if p.playing { "true" } else { "false" }} title="Play / pause (space)">
-                { if p.playing { "⏸ Pause" } else { "▶ Play" } }
+                { if p.playing { "❙❙ Pause" } else { "▶ Play" } }
             </button>
-            <button data-testid="step-back" onclick={act(|| LabAction::StepBack)} title="Step back one event (←)" aria-label="Step back">{"⏮ Back"}</button>
-            <button data-testid="step" onclick={act(|| LabAction::Step)} title="Step forward one event (→)" aria-label="Step">{"Step ⏭"}</button>
+            <button data-testid="step-back" onclick={act(|| LabAction::StepBack)} title="Step back one event (←)" aria-label="Step back">{"◀ Back"}</button>
+            <button data-testid="step" onclick={act(|| LabAction::Step)} title="Step forward one event (→)" aria-label="Step">{"Step ▶"}</button>
             <label class="time">
                 <span class="sr-only">{"Time"}</span>
                 <input type="range" data-testid="time" min="0" max={max.to_string()} step="1" value={p.now.to_string()}

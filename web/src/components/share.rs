@@ -81,7 +81,7 @@ pub fn ShareBar(p: &ShareBarProps) -> Html {
     };
     html! {
         <div class="share-bar">
-            <button data-testid="share" onclick={on_share} title="Copy a link that reproduces this run (s)">{"🔗 Share"}</button>
+            <button data-testid="share" onclick={on_share} title="Copy a link that reproduces this run (s)">{"Share link"}</button>
             <button data-testid="export" onclick={on_export} title="Download the scenario as JSON">{"⬇ Export"}</button>
             <label class="button" title="Open a scenario JSON file">{"⬆ Import"}
                 <input type="file" accept=".json,application/json" class="sr-only" data-testid="import" onchange={on_import} />
