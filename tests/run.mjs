@@ -9,7 +9,7 @@ import { readdirSync, mkdirSync, cpSync, rmSync, mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { TESTS_DIR, launchBrowser, serveStatic, runTests } from './lib/harness.mjs';
+import { TESTS_DIR, ARTIFACTS, launchBrowser, serveStatic, runTests } from './lib/harness.mjs';
 
 function parseArgs(argv) {
   const out = { dist: 'dist', subpathDist: null, subpath: '/x/y/', grep: null };
@@ -31,6 +31,7 @@ async function main() {
   const cleanup = async () => { while (cleanups.length) await cleanups.pop()().catch(() => {}); };
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, async () => { await cleanup(); process.exit(130); });
   try {
+    rmSync(ARTIFACTS, { recursive: true, force: true }); // screenshots of this run only
     const site = await serveStatic(resolve(args.dist));
     cleanups.push(site.stop);
     console.log(`serving ${args.dist} at ${site.url}`);
