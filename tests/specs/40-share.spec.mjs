@@ -1,7 +1,7 @@
 // Share links: a link reproduces the run exactly; a tampered link gives a clear error and a
+// usable lab.
 import { join } from 'node:path';
 import { ARTIFACTS } from '../lib/harness.mjs';
-// usable lab.
 import { open, leaders, clock, play, pause, speed, fault, fingerprint, notice, until, assert, sleep } from '../lib/app.mjs';
 
 export const tests = [

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// `make bench`, browser half: frame times while a lab animates at top speed in headless
+// Chromium. Opens each lab from a share link (so the cluster size is fixed), picks speed "max",
+// presses play, lets it warm up, then records requestAnimationFrame timestamps.
+//
+// Reported per lab: p50 / p95 / max of the interval between frames (at 60 Hz a frame that
+// finishes its work in time gives ~16.7 ms; one that overruns gives 33 ms or more), the share of
+// frames over 20 ms, frames per second, and how far virtual time moved. Prints BENCH| lines for
+// scripts/bench.sh. Never fails on slowness: figures, not tests.
+//   node tests/bench.mjs [--dist dist] [--seconds 8]
+import { join } from 'node:path';
+import { launchBrowser, serveStatic, ARTIFACTS } from './lib/harness.mjs';
+import { labUrl } from './lib/share.mjs';
+import { mkdirSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const dist = opt('--dist', 'dist');
+const seconds = Number(opt('--seconds', '8'));
+
+const CASES = [
+  { name: 'raft, 9 servers', scenario: { model: 'raft', seed: 1, config: { servers: 9 } } },
+  { name: 'balance, 100 servers, 10k req/s', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
+];
+
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]; };
+
+const site = await serveStatic(dist);
+const browser = await launchBrowser();
+mkdirSync(ARTIFACTS, { recursive: true });
+let status = 0;
+try {
+  console.log(`chromium ${browser.version()}, ${seconds} s per lab after a 2 s warm-up`);
+  console.log(`${'lab'.padEnd(34)} ${'frames'.padStart(7)} ${'fps'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'>20ms'.padStart(7)}  virtual time`);
+  for (const c of CASES) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await page.goto(labUrl(site.url, c.scenario));
+      await page.waitForSelector('[data-testid=lab]', { timeout: 30_000 });
+      const notice = await page.$('[data-testid=notice]');
+      if (notice) console.log(`  note: ${(await notice.textContent()).trim()}`);
+      await page.selectOption('[data-testid=speed]', { label: 'max' });
+      if ((await page.getAttribute('[data-testid=play]', 'aria-pressed')) !== 'true') await page.click('[data-testid=play]');
+      await page.waitForTimeout(2000);
+      const clockBefore = (await page.textContent('[data-testid=clock]')).trim();
+      const stamps = await page.evaluate((ms) => new Promise((done) => {
+        const ts = [];
+        const t0 = performance.now();
+        const tick = (t) => { ts.push(t); if (t - t0 < ms) requestAnimationFrame(tick); else done(ts); };
+        requestAnimationFrame(tick);
+      }), seconds * 1000);
+      const clockAfter = (await page.textContent('[data-testid=clock]')).trim();
+      await page.screenshot({ path: join(ARTIFACTS, `bench-${c.scenario.model}.png`) });
+      const d = stamps.slice(1).map((t, i) => t - stamps[i]);
+      const span = (stamps[stamps.length - 1] - stamps[0]) / 1000;
+      const over = d.filter((x) => x > 20).length / d.length;
+      const row = { frames: d.length, fps: d.length / span, p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), over };
+      console.log(`${c.name.padEnd(34)} ${String(row.frames).padStart(7)} ${row.fps.toFixed(1).padStart(6)} ${row.p50.toFixed(1).padStart(8)} ${row.p95.toFixed(1).padStart(8)} ${row.max.toFixed(1).padStart(8)} ${(100 * row.over).toFixed(1).padStart(6)}%  ${clockBefore} -> ${clockAfter}`);
+      console.log(`BENCH|p95 frame time, ${c.name}|${row.p95.toFixed(1)}|ms|p50 ${row.p50.toFixed(1)}, max ${row.max.toFixed(1)}, ${row.fps.toFixed(0)} fps, ${(100 * row.over).toFixed(0)}% of frames > 20 ms`);
+      if (errors.length) console.log(`  page errors: ${errors.join(' | ')}`);
+    } catch (e) {
+      console.log(`${c.name}: could not measure: ${e.message.split('\n')[0]}`);
+      console.log(`BENCH|p95 frame time, ${c.name}|n/a||${e.message.split('\n')[0]}`);
+      status = 0;
+    } finally {
+      await page.close();
+    }
+  }
+} finally {
+  await browser.close();
+  await site.stop();
+}
+process.exit(status);
