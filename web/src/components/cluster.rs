@@ -191,7 +191,11 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         });
         let onclick = p.on_node.clone().map(|cb| {
             let id = node.id;
-            Callback::from(move |_: MouseEvent| cb.emit(id))
+            Callback::from(move |e: MouseEvent| {
+                // The panel behind closes menus on click; this click opens one.
+                e.stop_propagation();
+                cb.emit(id)
+            })
         });
         let onkeydown = p.on_node.clone().map(|cb| {
             let id = node.id;

@@ -3,9 +3,9 @@
 use distlab_core::scenario::Scenario;
 
 /// The fixture scenario.
-pub const FIXTURE: &str = include_str!("fixtures/determinism.json");
+pub const FIXTURE: &str = include_str!("../fixtures/determinism.json");
 /// Its expected trace hash, as 16 hex digits.
-pub const EXPECTED_HASH: &str = include_str!("fixtures/determinism.hash");
+pub const EXPECTED_HASH: &str = include_str!("../fixtures/determinism.hash");
 
 /// Runs the fixture to its end the way the shell does (frame-sized chunks) and returns the
 /// trace hash as 16 hex digits.
