@@ -55,8 +55,9 @@ step_setup() {
 # run: the full sweeps run in the next step, optimised.
 step_native() {
   RAFT_SWEEP="${RAFT_SWEEP_DEBUG:-100}" DISTLAB_SCHEDULES="${DISTLAB_SCHEDULES_DEBUG:-100}" \
-  BALANCE_SWEEP="${BALANCE_SWEEP_DEBUG:-100}" \
     cargo test --workspace --exclude "$WEB"
+  # The web crate's native half of the determinism check (its browser half runs in wasm-test).
+  cargo test -p "$WEB" --test native
 }
 
 # Every native test again with the optimised `fast` profile (root Cargo.toml) at full size:
