@@ -40,7 +40,8 @@ pub fn place(view: &View, layout: Layout, w: f64, h: f64) -> Placement {
             let members: Vec<Vec<NodeId>> = tiers.iter().map(|t| view.nodes.iter().filter(|v| v.tier == *t).map(|v| v.id).collect()).collect();
             let subcols: Vec<usize> = members.iter().map(|m| m.len().div_ceil(ROWS_MAX).max(1)).collect();
             let total: usize = subcols.iter().sum::<usize>() + tiers.len().saturating_sub(1);
-            let col_w = (w - 40.0) / total.max(1) as f64;
+            // Names and roles are written to the right of each node: leave room on the right.
+            let col_w = (w - 120.0) / total.max(1) as f64;
             let rows_max = members.iter().map(|m| m.len().min(ROWS_MAX)).max().unwrap_or(1).max(1);
             let row_h = (h - 50.0) / rows_max as f64;
             let r = (row_h * 0.36).min(col_w * 0.3).clamp(3.0, 30.0);

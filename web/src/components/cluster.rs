@@ -216,7 +216,7 @@ pub fn Cluster(p: &ClusterProps) -> Html {
             let chars = node.headline.chars().count().max(1) as f64;
             let fs = (r * 0.62).min(2.0 * r * 0.85 / (0.6 * chars)).clamp(8.0, 20.0);
             let st = status_word(node);
-            let role = if st.is_empty() { node.role.clone() } else { format!("{} · {st}", node.role) };
+            let role = if st.is_empty() || node.role == st { node.role.clone() } else { format!("{} · {st}", node.role) };
             let side = p.layout == Layout::Tiers;
             let (lx, ly, anchor) = if side { (x + r + 7.0, y - 2.0, "start") } else { (x, y - r - 9.0, "middle") };
             let mut ty = if side { y + 11.0 } else { y + r + 14.0 + if node.timer.is_some() { 4.0 } else { 0.0 } };
