@@ -41,7 +41,9 @@ run_step() {
   echo "==== [$name] $* ===="
   local t0=$SECONDS
   "$@"
-  summary+=("ok   $(printf '%-10s' "$name") $((SECONDS - t0)) s")
+  local line
+  printf -v line 'ok   %-10s %d s' "$name" $((SECONDS - t0))
+  summary+=("$line")
   current=""
 }
 

@@ -19,7 +19,7 @@ fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` would pass nothing useful either.
     let quick = std::env::args().any(|a| a == "--quick");
     println!("native kernel throughput (Sim through the Lab facade, as the web shell drives it)");
-    println!("{:<16} {:>12} {:>10} {:>14}  {}", "workload", "events", "wall ms", "events/s", "what");
+    println!("{:<16} {:>12} {:>10} {:>14}  what", "workload", "events", "wall ms", "events/s");
     for w in all() {
         match measure(&w, now_ms) {
             Ok(f) => {

@@ -57,8 +57,7 @@ pub fn raft_requests(servers: u32, every: u64, until: u64) -> Vec<TimedAction> {
 }
 
 fn ping5(seed: u64) -> Result<Box<dyn Lab>, String> {
-    let mut m = ping::Ping::default();
-    m.nodes = 5;
+    let m = ping::Ping { nodes: 5, ..ping::Ping::default() };
     Ok(Box::new(Sim::new(m, seed, vec![])))
 }
 
