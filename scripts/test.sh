@@ -2,7 +2,7 @@
 # Runs every distlab test, in the order a failure is cheapest to find. `make test` and .ci/run
 # call this with no arguments (all steps). For local work, name steps to run only those:
 #   scripts/test.sh native clippy e2e
-# Steps: setup native sweeps nostd clippy wasm-test build subpath e2e
+# Steps: setup native nostd clippy wasm-test build subpath e2e
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -13,7 +13,7 @@ WEB=distlab-web
 SUBPATH=/x/y/
 SUBPATH_DIST="target/dist-subpath"
 
-all_steps=(setup native sweeps nostd clippy wasm-test build subpath e2e)
+all_steps=(setup native nostd clippy wasm-test build subpath e2e)
 if [ $# -gt 0 ]; then steps=("$@"); else steps=("${all_steps[@]}"); fi
 for s in "${steps[@]}"; do
   [[ " ${all_steps[*]} " == *" $s "* ]] || { echo "unknown step '$s' (known: ${all_steps[*]})" >&2; exit 2; }
@@ -53,22 +53,18 @@ step_setup() {
   cargo fetch
 }
 
-# Native tests, debug build (debug assertions on), with the seeded sweeps cut down to a smoke
-# run: the full sweeps run in the next step, optimised.
+# Every native test, once, optimised: the `fast` profile (root Cargo.toml, opt-level 3) with
+# debug assertions and overflow checks switched back on, so it checks what a debug build checks
+# while the seeded sweeps run at full size (>= 10,000 Raft schedules, >= 1,000 over every
+# model) and speed figures printed by tests mean something. LTO is off here only so that the
+# many test binaries link quickly. (One optimised build instead of a debug build plus an
+# optimised one: half the compile time on a 2-core machine.)
 step_native() {
-  RAFT_SWEEP="${RAFT_SWEEP_DEBUG:-100}" DISTLAB_SCHEDULES="${DISTLAB_SCHEDULES_DEBUG:-100}" \
-    cargo test --workspace --exclude "$WEB"
+  export CARGO_PROFILE_FAST_DEBUG_ASSERTIONS=true CARGO_PROFILE_FAST_OVERFLOW_CHECKS=true
+  export CARGO_PROFILE_FAST_LTO=false CARGO_PROFILE_FAST_CODEGEN_UNITS=16
+  cargo test --workspace --exclude "$WEB" --profile fast
   # The web crate's native half of the determinism check (its browser half runs in wasm-test).
-  cargo test -p "$WEB" --test native
-}
-
-# Every native test again with the optimised `fast` profile (root Cargo.toml) at full size:
-# >= 10,000 Raft schedules, >= 1,000 schedules over every model, ... Debug assertions and
-# overflow checks stay on; LTO is off here only to keep the many test binaries quick to link.
-step_sweeps() {
-  CARGO_PROFILE_FAST_DEBUG_ASSERTIONS=true CARGO_PROFILE_FAST_OVERFLOW_CHECKS=true \
-  CARGO_PROFILE_FAST_LTO=false CARGO_PROFILE_FAST_CODEGEN_UNITS=16 \
-    cargo test --workspace --exclude "$WEB" --profile fast
+  cargo test -p "$WEB" --profile fast --test native
 }
 
 # The kernel is no_std + alloc: build it without default features, natively and for wasm32.
