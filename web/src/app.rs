@@ -1,5 +1,6 @@
 //! The app: a header, and the page for the current hash route.
 
+use crate::components::compare::ComparePage;
 use crate::components::home::Home;
 use crate::components::lab_page::LabPage;
 use crate::route::Route;
@@ -32,7 +33,8 @@ pub fn App() -> Html {
             // Keyed by the route: a new route is a new page with fresh state.
             html! { <LabPage key={r.to_hash()} route={r.clone()} /> }
         }
-        Route::Lab { model, .. } | Route::Lesson { model, .. } | Route::Challenge { model, .. } => html! {
+        Route::Compare { model, query } if known(model) => html! { <ComparePage key={route.to_hash()} model={model.clone()} query={query.clone()} /> },
+        Route::Lab { model, .. } | Route::Lesson { model, .. } | Route::Challenge { model, .. } | Route::Compare { model, .. } => html! {
             <div class="notice error" role="alert" data-testid="not-found">
                 { format!("There is no lab called \"{model}\". ") }<a href="#/">{"See all labs"}</a>
             </div>
@@ -44,7 +46,7 @@ pub fn App() -> Html {
         },
     };
     let current = match &*route {
-        Route::Lab { model, .. } | Route::Lesson { model, .. } | Route::Challenge { model, .. } => Some(model.clone()),
+        Route::Lab { model, .. } | Route::Lesson { model, .. } | Route::Challenge { model, .. } | Route::Compare { model, .. } => Some(model.clone()),
         _ => None,
     };
     html! {

@@ -28,6 +28,14 @@ pub enum Route {
         /// Challenge id.
         id: String,
     },
+    /// Two runs of a model side by side (compare mode); `query` as in
+    /// [`crate::components::compare::CompareSpec::parse`].
+    Compare {
+        /// Model name.
+        model: String,
+        /// `a=key=value&b=key=value&…`, if any.
+        query: Option<String>,
+    },
     /// Anything else.
     NotFound(String),
 }
@@ -52,6 +60,7 @@ impl Route {
                 Ok(n) if n >= 1 => Route::Lesson { model: model.to_string(), step: n },
                 _ => Route::NotFound(h.to_string()),
             },
+            ["compare", model] => Route::Compare { model: model.to_string(), query: query.filter(|q| !q.is_empty()).map(str::to_string) },
             ["challenge", model, id] => Route::Challenge { model: model.to_string(), id: id.to_string() },
             _ => Route::NotFound(h.to_string()),
         }
@@ -65,6 +74,8 @@ impl Route {
             Route::Lab { model, share: Some(s) } => format!("#/lab/{model}?s={s}"),
             Route::Lesson { model, step } => format!("#/lesson/{model}/{step}"),
             Route::Challenge { model, id } => format!("#/challenge/{model}/{id}"),
+            Route::Compare { model, query: None } => format!("#/compare/{model}"),
+            Route::Compare { model, query: Some(q) } => format!("#/compare/{model}?{q}"),
             Route::NotFound(h) => format!("#{h}"),
         }
     }
@@ -82,6 +93,7 @@ mod tests {
             Route::Lab { model: "raft".into(), share: Some("1.abc-_".into()) },
             Route::Lesson { model: "balance".into(), step: 3 },
             Route::Challenge { model: "raft".into(), id: "split-vote".into() },
+            Route::Compare { model: "balance".into(), query: Some("a=algorithm=round_robin&b=algorithm=p2c".into()) },
         ] {
             assert_eq!(Route::parse(&r.to_hash()), r);
         }

@@ -1,11 +1,21 @@
 //! The cluster view: nodes on a ring or in tiers, messages moving along the links, partitions,
 //! timers, loads and violations. Pure display; clicks and hovers are reported upward.
 
+use super::cluster_canvas::{self as canvas, Ghost};
+use super::partition_drag::{drop_action, hit_node, hit_zone, key_action, to_drawing, zones, Target};
 use crate::geometry::{along, group_of, place, Placement};
 use crate::util::{color, fmt_time, name_color};
-use distlab_core::{Layout, MsgId, NodeId, NodeStatus, NodeView, View};
+use distlab_core::{Action, Layout, MsgId, NodeId, NodeStatus, NodeView, View};
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// Above this many nodes the view is drawn on a canvas.
+pub const CANVAS_NODES: usize = 24;
+/// Above this many messages in flight the view is drawn on a canvas.
+pub const CANVAS_MESSAGES: usize = 200;
+/// Pointer travel (drawing units) before a press becomes a drag.
+const DRAG_START: f64 = 6.0;
 
 /// Most messages drawn one by one; the rest are counted.
 pub const MSG_DRAW_MAX: usize = 300;
@@ -46,6 +56,26 @@ pub struct ClusterProps {
     /// Height of the drawing.
     #[prop_or(440.0)]
     pub height: f64,
+    /// Applies a partition built by dragging nodes into groups (or pressing a group key on a
+    /// focused node); `None` disables dragging.
+    #[prop_or_default]
+    pub on_partition: Option<Callback<Action>>,
+    /// Force the canvas renderer (`Some(true)`) or SVG (`Some(false)`); by default dense
+    /// views use the canvas.
+    #[prop_or_default]
+    pub canvas: Option<bool>,
+}
+
+/// Whether a view is dense enough to need the canvas renderer.
+pub fn wants_canvas(view: &View) -> bool {
+    view.nodes.len() > CANVAS_NODES || view.messages.len() > CANVAS_MESSAGES
+}
+
+/// Pointer position in drawing units, relative to the element the handler is on.
+fn local(e: &MouseEvent, w: f64, h: f64) -> Option<(f64, f64)> {
+    let el = e.current_target()?.dyn_into::<web_sys::Element>().ok()?;
+    let rect = el.get_bounding_client_rect();
+    Some(to_drawing(e.client_x() as f64 - rect.left(), e.client_y() as f64 - rect.top(), rect.width(), rect.height(), w, h))
 }
 
 const GROUP_NAMES: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
@@ -114,6 +144,105 @@ pub fn Cluster(p: &ClusterProps) -> Html {
     let now = view.time;
     let r = pl.r;
     let dense = r < 12.0 || p.compact;
+    let use_canvas = p.canvas.unwrap_or_else(|| wants_canvas(view));
+
+    // Dragging a node to build partition groups.
+    let press = use_mut_ref(|| None::<(NodeId, f64, f64)>);
+    let ghost = use_state(|| None::<Ghost>);
+    let suppress = use_mut_ref(|| false);
+    let canvas_ref = use_node_ref();
+    let draggable = p.on_partition.is_some() && p.on_node.is_some();
+    let drop_zones = if ghost.is_some() { zones(view, w) } else { Vec::new() };
+    let target_at = {
+        let pl = pl.clone();
+        let view = view.clone();
+        move |node: NodeId, x: f64, y: f64| -> Option<Target> {
+            hit_zone(&zones(&view, w), x, y).or_else(|| hit_node(&pl, x, y).filter(|t| *t != node).map(Target::Node))
+        }
+    };
+    let onpointerdown = draggable.then(|| {
+        let (press, suppress, pl) = (press.clone(), suppress.clone(), pl.clone());
+        Callback::from(move |e: PointerEvent| {
+            *suppress.borrow_mut() = false;
+            if e.button() != 0 {
+                return;
+            }
+            *press.borrow_mut() = local(&e, w, h).and_then(|(x, y)| hit_node(&pl, x, y).map(|n| (n, x, y)));
+        })
+    });
+    let onpointermove = draggable.then(|| {
+        let (press, ghost, target_at) = (press.clone(), ghost.clone(), target_at.clone());
+        Callback::from(move |e: PointerEvent| {
+            let Some((node, x0, y0)) = *press.borrow() else { return };
+            let Some((x, y)) = local(&e, w, h) else { return };
+            if ghost.is_none() {
+                if ((x - x0).powi(2) + (y - y0).powi(2)).sqrt() < DRAG_START {
+                    return;
+                }
+                if let Some(el) = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                    let _ = el.set_pointer_capture(e.pointer_id());
+                }
+            }
+            e.prevent_default();
+            ghost.set(Some(Ghost { node, x, y, target: target_at(node, x, y) }));
+        })
+    });
+    let onpointerup = draggable.then(|| {
+        let (press, ghost, suppress, view) = (press.clone(), ghost.clone(), suppress.clone(), view.clone());
+        let cb = p.on_partition.clone();
+        Callback::from(move |e: PointerEvent| {
+            let pressed = press.borrow_mut().take();
+            let Some(g) = *ghost else { return };
+            ghost.set(None);
+            *suppress.borrow_mut() = true;
+            let target = local(&e, w, h).and_then(|(x, y)| target_at(g.node, x, y));
+            if let (Some((node, _, _)), Some(t), Some(cb)) = (pressed, target, cb.as_ref()) {
+                if let Some(a) = drop_action(&view, node, t) {
+                    cb.emit(a);
+                }
+            }
+        })
+    });
+    let onpointercancel = draggable.then(|| {
+        let (press, ghost) = (press.clone(), ghost.clone());
+        Callback::from(move |_: PointerEvent| {
+            press.borrow_mut().take();
+            ghost.set(None);
+        })
+    });
+    let node_click = |id: NodeId| {
+        p.on_node.clone().map(|cb| {
+            let suppress = suppress.clone();
+            Callback::from(move |e: MouseEvent| {
+                // The panel behind closes menus on click; this click opens one.
+                e.stop_propagation();
+                if std::mem::take(&mut *suppress.borrow_mut()) {
+                    return; // the end of a drag, not a click
+                }
+                cb.emit(id)
+            })
+        })
+    };
+    let node_key = |id: NodeId| {
+        let part = p.on_partition.clone();
+        let view = view.clone();
+        p.on_node.clone().map(|cb| {
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    cb.emit(id);
+                } else if let (Some(part), false) = (&part, e.ctrl_key() || e.meta_key() || e.alt_key()) {
+                    if let Some(action) = key_action(&view, id, &e.key()) {
+                        e.prevent_default();
+                        e.stop_propagation();
+                        if let Some(a) = action {
+                            part.emit(a);
+                        }
+                    }
+                }
+            })
+        })
+    };
 
     // Links: faint lines, red and dashed where a partition or a cut separates the ends.
     let mut links = Vec::new();
@@ -133,8 +262,9 @@ pub fn Cluster(p: &ClusterProps) -> Html {
             v
         }
     };
-    if pairs.len() <= LINKS_MAX {
-        for (a, b) in pairs {
+    let pairs = if pairs.len() <= LINKS_MAX { pairs } else { Vec::new() };
+    if !use_canvas {
+        for &(a, b) in &pairs {
             let (pa, pb) = (pl.pos[a], pl.pos[b]);
             let split = group_of(view, a as NodeId) != group_of(view, b as NodeId);
             let cut = view.cuts.iter().any(|&(x, y)| (x as usize, y as usize) == (a, b) || (x as usize, y as usize) == (b, a));
@@ -189,23 +319,8 @@ pub fn Cluster(p: &ClusterProps) -> Html {
                     transform={format!("rotate(-90 {x} {y})")} />
             }
         });
-        let onclick = p.on_node.clone().map(|cb| {
-            let id = node.id;
-            Callback::from(move |e: MouseEvent| {
-                // The panel behind closes menus on click; this click opens one.
-                e.stop_propagation();
-                cb.emit(id)
-            })
-        });
-        let onkeydown = p.on_node.clone().map(|cb| {
-            let id = node.id;
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    cb.emit(id);
-                }
-            })
-        });
+        let onclick = node_click(node.id);
+        let onkeydown = node_key(node.id);
         let interactive = p.on_node.is_some();
         let label = describe_node(node);
         let text = if dense {
@@ -316,16 +431,157 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         html! { <div class="overlay" style={style}>{ p.overlay.clone() }</div> }
     });
 
-    html! {
-        <div class={classes!("cluster", p.compact.then_some("compact"))}>
-            <svg viewBox={format!("0 0 {w} {h}")} role="img" aria-label={format!("{} nodes, {} messages in flight", n, total)} data-testid="cluster">
+    // Groups: a soft region in each group's colour behind its members, and a legend.
+    let regions = (!view.groups.is_empty() && !use_canvas).then(|| {
+        let discs = view.nodes.iter().filter_map(|node| {
+            let g = group_of(view, node.id)?;
+            let (x, y) = pl.pos[node.id as usize];
+            Some(html! { <circle cx={x.to_string()} cy={y.to_string()} r={(r + 12.0).to_string()} fill={color(g as u32 + 4)} /> })
+        });
+        html! { <g class="group-regions" aria-hidden="true">{ for discs }</g> }
+    });
+    let legend = if view.groups.is_empty() {
+        html! {}
+    } else {
+        let k = view.groups.len() + 1;
+        let chips = (0..k).filter_map(|g| {
+            let members: Vec<&str> = view.nodes.iter().filter(|v| group_of(view, v.id) == Some(g)).map(|v| v.label.as_str()).collect();
+            if members.is_empty() {
+                return None;
+            }
+            let shown = members.iter().take(8).copied().collect::<Vec<_>>().join(", ");
+            let more = if members.len() > 8 { format!(" +{}", members.len() - 8) } else { String::new() };
+            Some(html! {
+                <li data-testid={format!("group-chip-{g}")} data-size={members.len().to_string()}>
+                    <span class="swatch" style={format!("background:{}", color(g as u32 + 4))}></span>
+                    <b>{ group_name(g) }</b>{ format!(" ({}): {shown}{more}", members.len()) }
+                </li>
+            })
+        });
+        html! { <ul class="group-legend" data-testid="groups" aria-label="Partition groups">{ for chips }</ul> }
+    };
+
+    // While dragging: drop zones, the target, and a ghost at the pointer (SVG mode).
+    let drag_layer = match (*ghost, use_canvas) {
+        (Some(g), false) => {
+            let zs = drop_zones.iter().map(|z| {
+                let (x, y, zw, zh) = z.rect;
+                let on = g.target == Some(z.target);
+                let c = match z.target {
+                    Target::Group(k) => color(k as u32 + 4),
+                    _ => "#999999",
+                };
+                html! {
+                    <g class={classes!("drop-zone", on.then_some("on"))}>
+                        <rect x={x.to_string()} y={y.to_string()} width={zw.to_string()} height={zh.to_string()} rx="5" stroke={c} style={format!("--zone:{c}")} />
+                        <text x={(x + zw / 2.0).to_string()} y={(y + zh / 2.0 + 4.0).to_string()} text-anchor="middle">{ z.caption.clone() }</text>
+                    </g>
+                }
+            });
+            let tgt = match g.target {
+                Some(Target::Node(t)) => pl.pos.get(t as usize).map(|&(x, y)| html! { <circle class="drop-target" cx={x.to_string()} cy={y.to_string()} r={(r + 7.0).to_string()} /> }),
+                _ => None,
+            };
+            let (ox, oy) = pl.pos.get(g.node as usize).copied().unwrap_or((g.x, g.y));
+            html! {
+                <g class="drag-layer" data-testid="drag-layer">
+                    { for zs }
+                    { tgt }
+                    <line class="drag-line" x1={ox.to_string()} y1={oy.to_string()} x2={g.x.to_string()} y2={g.y.to_string()} />
+                    <circle class="drag-ghost" cx={g.x.to_string()} cy={g.y.to_string()} r={r.max(8.0).to_string()} />
+                </g>
+            }
+        }
+        _ => html! {},
+    };
+
+    // Canvas mode: draw after every render.
+    {
+        let canvas_ref = canvas_ref.clone();
+        let (view, pl, layout, compact) = (view.clone(), pl.clone(), p.layout, p.compact);
+        let (selected, hover, g) = (p.selected, p.hover, *ghost);
+        let pairs = if use_canvas { pairs.clone() } else { Vec::new() };
+        let zs = drop_zones.clone();
+        use_effect(move || {
+            if use_canvas {
+                if let Some(c) = canvas_ref.cast::<web_sys::HtmlCanvasElement>() {
+                    let f = canvas::Frame { pl: &pl, layout, w, h, selected, hover, ghost: g, zones: &zs, pairs: &pairs, compact };
+                    canvas::draw(&c, &view, &f);
+                }
+            }
+        });
+    }
+
+    let drawing = if use_canvas {
+        let onclick = {
+            let (view, pl, suppress) = (view.clone(), pl.clone(), suppress.clone());
+            let (on_node, on_drop) = (p.on_node.clone(), p.on_drop.clone());
+            Callback::from(move |e: MouseEvent| {
+                if std::mem::take(&mut *suppress.borrow_mut()) {
+                    return;
+                }
+                let Some((x, y)) = local(&e, w, h) else { return };
+                if let (Some(m), Some(cb)) = (canvas::hit_message(&view, &pl, x, y), on_drop.as_ref()) {
+                    e.stop_propagation();
+                    cb.emit(m);
+                } else if let (Some(n), Some(cb)) = (hit_node(&pl, x, y), on_node.as_ref()) {
+                    e.stop_propagation();
+                    cb.emit(n);
+                }
+            })
+        };
+        let onmousemove = {
+            let (view, pl, on_hover, hover) = (view.clone(), pl.clone(), p.on_hover.clone(), p.hover);
+            Callback::from(move |e: MouseEvent| {
+                let m = local(&e, w, h).and_then(|(x, y)| canvas::hit_message(&view, &pl, x, y));
+                if m != hover {
+                    on_hover.emit(m);
+                }
+            })
+        };
+        // The accessible twin of the canvas: every node as a button (Tab, Enter, group keys).
+        let list = p.on_node.is_some().then(|| {
+            let items = view.nodes.iter().map(|node| {
+                let label = describe_node(node);
+                html! {
+                    <li key={node.id.to_string()}>
+                        <button type="button" data-testid={format!("node-{}", node.id)} data-role={node.role.clone()} data-status={status_class(node)}
+                            class={classes!((p.selected == Some(node.id)).then_some("selected"))}
+                            aria-label={label} onclick={node_click(node.id)} onkeydown={node_key(node.id)}>{ node.label.clone() }</button>
+                    </li>
+                }
+            });
+            html! { <ul class="node-list" aria-label={format!("{} nodes: Enter opens a menu{}", n, if draggable { ", A to F move to a group, H heals" } else { "" })}>{ for items }</ul> }
+        });
+        html! {
+            <>
+                <canvas ref={canvas_ref} class={classes!(ghost.is_some().then_some("dragging"))} width={(w as u32).to_string()} height={(h as u32).to_string()}
+                    role="img" aria-label={format!("{} nodes, {} messages in flight (drawn on a canvas)", n, total)} data-testid="cluster" data-renderer="canvas"
+                    {onclick} {onmousemove} {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}></canvas>
+                { list }
+            </>
+        }
+    } else {
+        html! {
+            <svg viewBox={format!("0 0 {w} {h}")} role="img" aria-label={format!("{} nodes, {} messages in flight", n, total)} data-testid="cluster" data-renderer="svg"
+                class={classes!(ghost.is_some().then_some("dragging"))}
+                {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}>
+                { regions }
                 <g class="links">{ for links }</g>
                 { for headings }
                 <g class="nodes">{ for nodes }</g>
                 <g class="messages">{ for messages }</g>
                 { more }
+                { drag_layer }
             </svg>
+        }
+    };
+
+    html! {
+        <div class={classes!("cluster", p.compact.then_some("compact"), draggable.then_some("draggable"))}>
+            { drawing }
             { overlay }
+            { legend }
         </div>
     }
 }

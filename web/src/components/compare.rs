@@ -1,0 +1,759 @@
+//! Compare mode: the same model, seed and workload under two settings side by side (for
+//! example two balancing algorithms), advanced in lockstep by one animation loop and one set of
+//! controls. Faults go to both runs, so the only difference between them is the setting.
+//!
+//! Route: `#/compare/<model>?a=<key>=<value>&b=<key>=<value>[&set=<key>=<value>…][&seed=<n>][&metric=<name>]`.
+//! Without `a`/`b` the first choice (or switch) parameter of the model differs.
+
+use super::cluster::Cluster;
+use super::controls::Controls;
+use super::node_menu::NodeMenu;
+use crate::hooks::use_frames;
+use crate::route::Route;
+use crate::state::{default_speed, LabAction, LabHandle, FRAME_BUDGET_MS};
+use crate::util::{go, perf_now};
+use distlab_core::{models, Action, Lab, NodeId, ParamKind, Time, Value, View, MS};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Okabe–Ito blue and orange: the two runs, told apart with any colour-vision deficiency.
+pub const RUN_COLORS: [&str; 2] = ["#0072B2", "#E69F00"];
+/// A setting pair preferred as the default when a model offers both values (any model).
+const PREFERRED: &[(&str, &str, &str)] = &[("algorithm", "round_robin", "least_connections")];
+/// Virtual time both runs advance together before either goes further.
+const SLICE: Time = 5 * MS;
+/// Least real time between chart redraws while playing.
+const REDRAW_MS: f64 = 150.0;
+/// Most points per chart line.
+const POINTS_MAX: usize = 400;
+
+/// What is compared: a model, a seed, settings shared by both runs, and each run's own settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareSpec {
+    /// Model name.
+    pub model: String,
+    /// Seed of both runs.
+    pub seed: u64,
+    /// Settings of both runs.
+    pub shared: Vec<(String, Value)>,
+    /// Run A's own settings (override `shared`).
+    pub a: Vec<(String, Value)>,
+    /// Run B's own settings.
+    pub b: Vec<(String, Value)>,
+    /// Metric shown in the chart (by name).
+    pub metric: Option<String>,
+}
+
+/// Parses a setting's text for a parameter kind.
+pub fn parse_value(kind: &ParamKind, text: &str) -> Result<Value, String> {
+    match kind {
+        ParamKind::Int { .. } | ParamKind::Float { .. } => text.trim().parse::<f64>().map(Value::Num).map_err(|_| format!("\"{text}\" is not a number")),
+        ParamKind::Bool => match text {
+            "true" | "1" | "on" | "yes" => Ok(Value::Bool(true)),
+            "false" | "0" | "off" | "no" => Ok(Value::Bool(false)),
+            _ => Err(format!("\"{text}\" is not true or false")),
+        },
+        ParamKind::Choice(_) => Ok(Value::Text(text.to_string())),
+    }
+}
+
+fn decode(s: &str) -> String {
+    js_decode(s).unwrap_or_else(|| s.to_string())
+}
+
+fn js_decode(s: &str) -> Option<String> {
+    if !s.contains('%') && !s.contains('+') {
+        return Some(s.to_string());
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::decode_uri_component(&s.replace('+', " ")).ok().and_then(|v| v.as_string())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        None
+    }
+}
+
+impl CompareSpec {
+    /// The default comparison for a model: a preferred pair if the model has it, else its first
+    /// choice parameter (its value against the next option), else its first switch.
+    pub fn default_for(model: &str) -> Result<CompareSpec, String> {
+        let lab = models::new_lab(model, &[], 1, Vec::new())?;
+        let params = lab.params();
+        let mut pick: Option<(String, Value, Value)> = None;
+        for (key, va, vb) in PREFERRED {
+            if let Some(p) = params.iter().find(|p| p.key == *key) {
+                if let ParamKind::Choice(names) = p.kind {
+                    if names.contains(va) && names.contains(vb) {
+                        pick = Some((key.to_string(), Value::Text(va.to_string()), Value::Text(vb.to_string())));
+                        break;
+                    }
+                }
+            }
+        }
+        if pick.is_none() {
+            pick = params.iter().find_map(|p| match (&p.kind, &p.value) {
+                (ParamKind::Choice(names), Value::Text(t)) if names.len() > 1 => {
+                    let i = names.iter().position(|n| n == t).unwrap_or(0);
+                    Some((p.key.to_string(), Value::Text(names[i].to_string()), Value::Text(names[(i + 1) % names.len()].to_string())))
+                }
+                _ => None,
+            });
+        }
+        if pick.is_none() {
+            pick = params.iter().find_map(|p| match p.value {
+                Value::Bool(v) => Some((p.key.to_string(), Value::Bool(v), Value::Bool(!v))),
+                _ => None,
+            });
+        }
+        let (a, b) = match pick {
+            Some((k, va, vb)) => (vec![(k.clone(), va)], vec![(k, vb)]),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(CompareSpec { model: model.to_string(), seed: 1, shared: Vec::new(), a, b, metric: None })
+    }
+
+    /// Parses a compare route's query (`a=key=value&b=key=value&set=key=value&seed=n&metric=m`).
+    pub fn parse(model: &str, query: Option<&str>) -> Result<CompareSpec, String> {
+        let mut spec = CompareSpec::default_for(model)?;
+        let Some(q) = query.filter(|q| !q.is_empty()) else { return Ok(spec) };
+        let params = models::new_lab(model, &[], 1, Vec::new())?.params();
+        let setting = |kv: &str| -> Result<(String, Value), String> {
+            let (k, v) = kv.split_once('=').ok_or_else(|| format!("\"{kv}\" should look like key=value"))?;
+            let (k, v) = (decode(k), decode(v));
+            let p = params.iter().find(|p| p.key == k).ok_or_else(|| format!("{model} has no setting \"{k}\""))?;
+            let value = parse_value(&p.kind, &v)?;
+            p.kind.check(&k, &value)?;
+            Ok((k, value))
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for part in q.split('&').filter(|s| !s.is_empty()) {
+            let (key, rest) = part.split_once('=').ok_or_else(|| format!("\"{part}\" should look like name=value"))?;
+            match key {
+                "a" => a.push(setting(rest)?),
+                "b" => b.push(setting(rest)?),
+                "set" => spec.shared.push(setting(rest)?),
+                "seed" => spec.seed = rest.parse().map_err(|_| format!("the seed \"{rest}\" is not a whole number"))?,
+                "metric" => spec.metric = Some(decode(rest)),
+                other => return Err(format!("unknown compare option \"{other}\"")),
+            }
+        }
+        if !a.is_empty() || !b.is_empty() {
+            spec.a = a;
+            spec.b = b;
+        }
+        Ok(spec)
+    }
+
+    /// The query string (without `?`) that [`CompareSpec::parse`] reads back.
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        for (name, list) in [("a", &self.a), ("b", &self.b), ("set", &self.shared)] {
+            for (k, v) in list {
+                parts.push(format!("{name}={k}={}", v.to_text()));
+            }
+        }
+        if self.seed != 1 {
+            parts.push(format!("seed={}", self.seed));
+        }
+        if let Some(m) = &self.metric {
+            parts.push(format!("metric={m}"));
+        }
+        parts.join("&")
+    }
+
+    /// The route of this comparison.
+    pub fn route(&self) -> Route {
+        let q = self.to_query();
+        Route::Compare { model: self.model.clone(), query: (!q.is_empty()).then_some(q) }
+    }
+
+    /// All settings of run A (`false`) or B (`true`).
+    pub fn settings(&self, b: bool) -> Vec<(String, Value)> {
+        let own = if b { &self.b } else { &self.a };
+        let mut out: Vec<(String, Value)> = self.shared.iter().filter(|(k, _)| !own.iter().any(|(o, _)| o == k)).cloned().collect();
+        out.extend(own.iter().cloned());
+        out
+    }
+
+    /// A short description of one run's own settings, e.g. `algorithm = least_connections`.
+    pub fn describe(&self, b: bool) -> String {
+        let own = if b { &self.b } else { &self.a };
+        if own.is_empty() {
+            return "defaults".into();
+        }
+        own.iter().map(|(k, v)| format!("{k} = {}", v.to_text())).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Builds both runs: same model, seed and (empty) script.
+    pub fn build(&self) -> Result<[Box<dyn Lab>; 2], String> {
+        let a = models::new_lab(&self.model, &self.settings(false), self.seed, Vec::new()).map_err(|e| format!("Run A: {e}"))?;
+        let b = models::new_lab(&self.model, &self.settings(true), self.seed, Vec::new()).map_err(|e| format!("Run B: {e}"))?;
+        Ok([a, b])
+    }
+}
+
+/// Two runs in lockstep plus playback settings. Takes the same [`LabAction`]s as a lab page;
+/// every action goes to both runs.
+#[derive(Clone)]
+pub struct CompareState {
+    /// Runs A and B.
+    pub runs: [LabHandle; 2],
+    /// Their pictures now.
+    pub views: [Rc<View>; 2],
+    /// Playing or paused.
+    pub playing: bool,
+    /// Virtual seconds per real second.
+    pub speed: f64,
+    carry: f64,
+    /// A message: (is error, text).
+    pub notice: Option<(bool, String)>,
+    origin: Rc<[Box<dyn Lab>; 2]>,
+}
+
+impl PartialEq for CompareState {
+    fn eq(&self, o: &Self) -> bool {
+        self.runs == o.runs && self.playing == o.playing && self.speed == o.speed && self.notice == o.notice
+    }
+}
+
+impl CompareState {
+    /// A state around two fresh runs.
+    pub fn new(labs: [Box<dyn Lab>; 2]) -> CompareState {
+        let origin = Rc::new([labs[0].boxed_clone(), labs[1].boxed_clone()]);
+        let speed = default_speed(labs[0].info().layout);
+        let [a, b] = labs;
+        let views = [Rc::new(a.view()), Rc::new(b.view())];
+        let runs = [LabHandle { lab: Rc::new(RefCell::new(a)), version: 0 }, LabHandle { lab: Rc::new(RefCell::new(b)), version: 0 }];
+        CompareState { runs, views, playing: false, speed, carry: 0.0, notice: None, origin }
+    }
+
+    /// Virtual time of run A (B is always at the same time after any action).
+    pub fn now(&self) -> Time {
+        self.runs[0].lab.borrow().now()
+    }
+
+    fn refreshed(&self) -> CompareState {
+        let mut next = self.clone();
+        for i in 0..2 {
+            next.views[i] = Rc::new(self.runs[i].lab.borrow().view());
+            next.runs[i].version += 1;
+        }
+        next
+    }
+
+    /// Brings run B to run A's time (after A moved on its own).
+    fn sync(&self) {
+        let t = self.runs[0].lab.borrow().now();
+        let mut b = self.runs[1].lab.borrow_mut();
+        if b.now() > t {
+            b.seek_time(t);
+        } else {
+            b.run_until(t, u64::MAX);
+        }
+    }
+
+    /// Applies `f` to both runs.
+    fn both(&self, mut f: impl FnMut(&mut dyn Lab) -> Result<(), String>) -> Option<String> {
+        let mut err = None;
+        for (i, r) in self.runs.iter().enumerate() {
+            if let Err(e) = f(r.lab.borrow_mut().as_mut()) {
+                err.get_or_insert(format!("Run {}: {e}", if i == 0 { "A" } else { "B" }));
+            }
+        }
+        err
+    }
+}
+
+/// Runs both labs forward for one frame, in slices of virtual time so they never drift apart.
+pub fn advance_both(a: &mut dyn Lab, b: &mut dyn Lab, speed: f64, elapsed_ms: f64, carry: &mut f64) {
+    let start = perf_now();
+    let target = if speed.is_infinite() {
+        Time::MAX
+    } else {
+        let want = elapsed_ms * 1000.0 * speed + *carry;
+        let whole = want.floor();
+        *carry = want - whole;
+        a.now().saturating_add(whole as Time)
+    };
+    while a.now() < target {
+        let t = a.now().saturating_add(SLICE).min(target);
+        a.run_until(t, u64::MAX);
+        b.run_until(t, u64::MAX);
+        if perf_now() - start > FRAME_BUDGET_MS {
+            break;
+        }
+    }
+}
+
+impl Reducible for CompareState {
+    type Action = LabAction;
+
+    fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
+        let next = match action {
+            LabAction::Tick(ms) => {
+                if !self.playing {
+                    return self;
+                }
+                let mut carry = self.carry;
+                {
+                    let mut a = self.runs[0].lab.borrow_mut();
+                    let mut b = self.runs[1].lab.borrow_mut();
+                    advance_both(a.as_mut(), b.as_mut(), self.speed, ms.clamp(0.0, 100.0), &mut carry);
+                }
+                let mut next = self.refreshed();
+                next.carry = carry;
+                next
+            }
+            LabAction::TogglePlay => CompareState { playing: !self.playing, ..(*self).clone() },
+            LabAction::Pause => CompareState { playing: false, ..(*self).clone() },
+            LabAction::Step => {
+                self.runs[0].lab.borrow_mut().step();
+                self.sync();
+                CompareState { playing: false, ..self.refreshed() }
+            }
+            LabAction::StepBack => {
+                self.runs[0].lab.borrow_mut().step_back();
+                self.sync();
+                CompareState { playing: false, ..self.refreshed() }
+            }
+            LabAction::SeekTime(t) => {
+                self.both(|l| {
+                    l.seek_time(t);
+                    Ok(())
+                });
+                self.refreshed()
+            }
+            LabAction::SeekEvent(e) => {
+                self.runs[0].lab.borrow_mut().seek_event(e);
+                self.sync();
+                CompareState { playing: false, ..self.refreshed() }
+            }
+            LabAction::Speed(s) => CompareState { speed: s, carry: 0.0, ..(*self).clone() },
+            LabAction::Reseed(seed) => {
+                self.both(|l| {
+                    l.reseed(seed);
+                    Ok(())
+                });
+                self.refreshed()
+            }
+            LabAction::Reset => {
+                let mut next = CompareState::new([self.origin[0].boxed_clone(), self.origin[1].boxed_clone()]);
+                next.speed = self.speed;
+                for (i, r) in next.runs.iter_mut().enumerate() {
+                    r.version = self.runs[i].version + 1;
+                }
+                next
+            }
+            LabAction::Act(action) => {
+                let err = self.both(|l| l.act(action.clone()));
+                let mut next = self.refreshed();
+                next.notice = err.map(|e| (true, format!("Not done: {e}")));
+                next
+            }
+            LabAction::Restart(_) | LabAction::Load(..) => {
+                CompareState { notice: Some((true, "Change the compared settings above instead.".into())), ..(*self).clone() }
+            }
+            LabAction::Notice(err, text) => CompareState { notice: Some((err, text)), ..(*self).clone() },
+            LabAction::Dismiss => CompareState { notice: None, ..(*self).clone() },
+        };
+        Rc::new(next)
+    }
+}
+
+fn hex(c: &str) -> RGBColor {
+    let v = u32::from_str_radix(c.trim_start_matches('#'), 16).unwrap_or(0x888888);
+    RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
+}
+
+fn dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// Draws metric `metric` of both runs on one chart.
+fn draw(canvas: web_sys::HtmlCanvasElement, labs: [&dyn Lab; 2], metric: usize, names: [String; 2]) -> Result<(), String> {
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
+    let root = backend.into_drawing_area();
+    let (bg, fg, grid) = if dark() { (RGBColor(24, 26, 31), RGBColor(220, 222, 228), RGBColor(60, 64, 72)) } else { (WHITE, RGBColor(40, 42, 48), RGBColor(225, 227, 232)) };
+    root.fill(&bg).map_err(|e| e.to_string())?;
+    let t_end = labs[0].now().max(1) as f64 / 1e6;
+    let mut t_start = f64::INFINITY;
+    let (mut lo, mut hi) = (0.0f64, f64::NEG_INFINITY);
+    for lab in labs {
+        let s = lab.samples();
+        if let Some(f) = s.front() {
+            t_start = t_start.min(f.0 as f64 / 1e6);
+        }
+        for (_, v) in s.iter() {
+            if let Some(&x) = v.get(metric).filter(|x| x.is_finite()) {
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+        }
+    }
+    if !t_start.is_finite() || t_start >= t_end {
+        t_start = (t_end - 1e-3).max(0.0);
+    }
+    if hi <= lo {
+        hi = lo + 1.0;
+    }
+    hi += (hi - lo) * 0.08;
+    let font = ("sans-serif", 12).into_font().color(&fg);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .x_label_area_size(22)
+        .y_label_area_size(48)
+        .build_cartesian_2d(t_start..t_end.max(t_start + 1e-3), lo..hi)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .light_line_style(grid)
+        .bold_line_style(grid)
+        .axis_style(fg)
+        .label_style(font.clone())
+        .x_labels(6)
+        .y_labels(5)
+        .x_label_formatter(&|x| format!("{x:.1}s"))
+        .y_label_formatter(&|y| if y.abs() >= 1000.0 { format!("{:.1}k", y / 1000.0) } else { format!("{y:.1}") })
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (k, lab) in labs.into_iter().enumerate() {
+        let c = hex(RUN_COLORS[k]);
+        let s = lab.samples();
+        let stride = s.len().div_ceil(POINTS_MAX).max(1);
+        let points = s.iter().step_by(stride).filter_map(|(t, v)| v.get(metric).filter(|x| x.is_finite()).map(|x| (*t as f64 / 1e6, *x)));
+        let style = c.stroke_width(if k == 0 { 2 } else { 3 });
+        chart
+            .draw_series(LineSeries::new(points, style))
+            .map_err(|e| e.to_string())?
+            .label(names[k].clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], style));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(bg.mix(0.85))
+        .border_style(grid)
+        .label_font(font)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        "–".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// Properties of [`ComparePage`].
+#[derive(Properties, PartialEq)]
+pub struct ComparePageProps {
+    /// Model name (known to exist).
+    pub model: String,
+    /// The route's query, if any.
+    #[prop_or_default]
+    pub query: Option<String>,
+}
+
+fn select_value(e: &Event) -> Option<String> {
+    let t = e.target()?;
+    if let Some(s) = t.dyn_ref::<web_sys::HtmlSelectElement>() {
+        return Some(s.value());
+    }
+    t.dyn_ref::<web_sys::HtmlInputElement>().map(|i| i.value())
+}
+
+/// A value editor for one parameter kind: a select for choices and switches, a number field
+/// otherwise.
+fn value_editor(kind: &ParamKind, value: &str, testid: &'static str, label: String, on: Callback<String>) -> Html {
+    let onchange = Callback::from(move |e: Event| {
+        if let Some(v) = select_value(&e) {
+            on.emit(v)
+        }
+    });
+    match kind {
+        ParamKind::Choice(names) => html! {
+            <select data-testid={testid} aria-label={label} {onchange}>
+                { for names.iter().map(|n| html! { <option value={*n} selected={*n == value}>{ *n }</option> }) }
+            </select>
+        },
+        ParamKind::Bool => html! {
+            <select data-testid={testid} aria-label={label} {onchange}>
+                <option value="false" selected={value == "false"}>{"off"}</option>
+                <option value="true" selected={value == "true"}>{"on"}</option>
+            </select>
+        },
+        ParamKind::Int { min, max } => html! {
+            <input type="number" data-testid={testid} aria-label={label} min={min.to_string()} max={max.to_string()} step="1" value={value.to_string()} {onchange} />
+        },
+        ParamKind::Float { min, max } => html! {
+            <input type="number" data-testid={testid} aria-label={label} min={min.to_string()} max={max.to_string()} step="any" value={value.to_string()} {onchange} />
+        },
+    }
+}
+
+/// The compare page.
+#[component]
+pub fn ComparePage(p: &ComparePageProps) -> Html {
+    let spec_init = {
+        let (model, query) = (p.model.clone(), p.query.clone());
+        use_memo((model, query), |(m, q)| match CompareSpec::parse(m, q.as_deref()) {
+            Ok(s) => (s, None),
+            Err(e) => (CompareSpec::default_for(m).unwrap_or(CompareSpec { model: m.clone(), seed: 1, shared: vec![], a: vec![], b: vec![], metric: None }), Some(e)),
+        })
+    };
+    let (spec, spec_err) = (*spec_init).clone();
+    let state = {
+        let spec = spec.clone();
+        use_reducer(move || {
+            let (labs, err) = match spec.build() {
+                Ok(l) => (l, spec_err),
+                Err(e) => {
+                    let d = CompareSpec::default_for(&spec.model).and_then(|d| d.build());
+                    (d.expect("catalogued models build with defaults"), Some(e))
+                }
+            };
+            let mut st = CompareState::new(labs);
+            st.notice = err.map(|e| (true, format!("{e} Showing the default comparison instead.")));
+            st.playing = !crate::util::reduced_motion();
+            st
+        })
+    };
+    let dispatch = {
+        let d = state.dispatcher();
+        Callback::from(move |a: LabAction| d.dispatch(a))
+    };
+    {
+        let d = state.dispatcher();
+        use_frames(state.playing, Callback::from(move |ms: f64| d.dispatch(LabAction::Tick(ms))));
+    }
+    let selected = use_state(|| None::<(usize, NodeId)>);
+    let hover = use_state(|| None::<distlab_core::MsgId>);
+
+    // Metric for the chart.
+    let lab_a = state.runs[0].lab.borrow();
+    let metrics = lab_a.metrics();
+    let default_metric = spec
+        .metric
+        .as_deref()
+        .and_then(|m| metrics.iter().position(|x| x.name == m))
+        .or_else(|| metrics.iter().position(|x| x.name.contains("p99")))
+        .unwrap_or(0);
+    let metric = use_state(|| default_metric);
+    let metric_i = (*metric).min(metrics.len().saturating_sub(1));
+    let names = [format!("A: {}", spec.describe(false)), format!("B: {}", spec.describe(true))];
+
+    let canvas = use_node_ref();
+    let last_draw = use_mut_ref(|| f64::NEG_INFINITY);
+    {
+        let canvas = canvas.clone();
+        let runs = state.runs.clone();
+        let playing = state.playing;
+        let names = names.clone();
+        let last_draw = last_draw.clone();
+        use_effect_with((state.runs.clone(), metric_i, playing), move |_| {
+            let now = perf_now();
+            if !playing || now - *last_draw.borrow() >= REDRAW_MS {
+                *last_draw.borrow_mut() = now;
+                if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                    let (a, b) = (runs[0].lab.borrow(), runs[1].lab.borrow());
+                    if !a.metrics().is_empty() {
+                        let _ = draw(c, [a.as_ref(), b.as_ref()], metric_i, names);
+                    }
+                }
+            }
+        });
+    }
+
+    // The setting editor: which parameter differs, and its value in each run.
+    let params = lab_a.params();
+    let draft = use_state(|| spec.clone());
+    let diff_key = draft.a.first().or(draft.b.first()).map(|(k, _)| k.clone()).unwrap_or_default();
+    let param = params.iter().find(|p| p.key == diff_key).cloned();
+    let value_of = |list: &Vec<(String, Value)>| list.iter().find(|(k, _)| *k == diff_key).map(|(_, v)| v.to_text()).or_else(|| param.as_ref().map(|p| p.value.to_text())).unwrap_or_default();
+    let on_key = {
+        let draft = draft.clone();
+        let params = params.clone();
+        Callback::from(move |e: Event| {
+            let Some(k) = select_value(&e) else { return };
+            let Some(p) = params.iter().find(|p| p.key == k) else { return };
+            let mut d = (*draft).clone();
+            let other = match (&p.kind, &p.value) {
+                (ParamKind::Choice(n), Value::Text(t)) => {
+                    let i = n.iter().position(|x| x == t).unwrap_or(0);
+                    Value::Text(n[(i + 1) % n.len()].to_string())
+                }
+                (_, Value::Bool(v)) => Value::Bool(!v),
+                (ParamKind::Int { max, .. }, Value::Num(v)) => Value::Num((v * 2.0).min(*max as f64).max(*v + 1.0).min(*max as f64)),
+                (ParamKind::Float { max, .. }, Value::Num(v)) => Value::Num((v * 2.0).min(*max)),
+                (_, v) => v.clone(),
+            };
+            d.a = vec![(k.clone(), p.value.clone())];
+            d.b = vec![(k, other)];
+            draft.set(d);
+        })
+    };
+    let on_val = |b: bool| {
+        let draft = draft.clone();
+        let param = param.clone();
+        Callback::from(move |text: String| {
+            let Some(p) = &param else { return };
+            if let Ok(v) = parse_value(&p.kind, &text) {
+                let mut d = (*draft).clone();
+                let list = if b { &mut d.b } else { &mut d.a };
+                list.retain(|(k, _)| k != p.key);
+                list.push((p.key.to_string(), v));
+                draft.set(d);
+            }
+        })
+    };
+    let on_apply = {
+        let draft = draft.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            go(&draft.route().to_hash());
+        })
+    };
+    let editor = html! {
+        <form class="compare-editor" onsubmit={on_apply}>
+            <label>{"Setting "}
+                <select data-testid="compare-param" onchange={on_key}>
+                    { for params.iter().map(|p| html! { <option value={p.key} selected={p.key == diff_key} title={p.help}>{ p.label }</option> }) }
+                </select>
+            </label>
+            if let Some(p) = &param {
+                <label class="run-a">{"A "}{ value_editor(&p.kind, &value_of(&draft.a), "compare-a", format!("{} in run A", p.label), on_val(false)) }</label>
+                <label class="run-b">{"B "}{ value_editor(&p.kind, &value_of(&draft.b), "compare-b", format!("{} in run B", p.label), on_val(true)) }</label>
+            }
+            <button type="submit" data-testid="compare-apply" title="Restart both runs with these settings">{"Compare"}</button>
+        </form>
+    };
+
+    // Latest values side by side.
+    let lab_b = state.runs[1].lab.borrow();
+    let latest = |lab: &dyn Lab, i: usize| lab.samples().back().and_then(|s| s.1.get(i).copied()).unwrap_or(f64::NAN);
+    let rows = metrics.iter().enumerate().map(|(i, m)| {
+        let (va, vb) = (latest(lab_a.as_ref(), i), latest(lab_b.as_ref(), i));
+        let diff = vb - va;
+        html! {
+            <tr data-testid={format!("compare-row-{}", m.name)} class={classes!((i == metric_i).then_some("current"))}>
+                <th scope="row">{ m.label }<small>{ format!(" {}", m.unit) }</small></th>
+                <td class="run-a">{ fmt_num(va) }</td>
+                <td class="run-b">{ fmt_num(vb) }</td>
+                <td>{ if diff.is_finite() { format!("{}{}", if diff > 0.0 { "+" } else { "" }, fmt_num(diff)) } else { "–".into() } }</td>
+            </tr>
+        }
+    });
+    let on_metric = {
+        let metric = metric.clone();
+        Callback::from(move |e: Event| {
+            if let Some(v) = select_value(&e).and_then(|v| v.parse().ok()) {
+                metric.set(v)
+            }
+        })
+    };
+
+    let info = lab_a.info();
+    let on_hover = {
+        let hover = hover.clone();
+        Callback::from(move |m| hover.set(m))
+    };
+    let close = {
+        let selected = selected.clone();
+        Callback::from(move |_| selected.set(None))
+    };
+    let side = |k: usize| {
+        let lab = state.runs[k].lab.borrow();
+        let view = state.views[k].clone();
+        let on_node = {
+            let selected = selected.clone();
+            Callback::from(move |n: NodeId| selected.set(if *selected == Some((k, n)) { None } else { Some((k, n)) }))
+        };
+        let on_drop = {
+            let d = dispatch.clone();
+            Callback::from(move |m| d.emit(LabAction::Act(Action::Drop(m))))
+        };
+        let sel = selected.filter(|s| s.0 == k).map(|s| s.1);
+        let menu = sel.and_then(|n| view.nodes.get(n as usize).cloned()).map(|node| {
+            let commands = lab.node_commands(node.id);
+            html! { <NodeMenu {node} {commands} on_action={dispatch.clone()} on_close={close.clone()} /> }
+        });
+        let which = if k == 0 { "a" } else { "b" };
+        html! {
+            <section class={classes!("panel", "compare-run", format!("run-{which}"))} data-testid={format!("compare-run-{which}")}
+                data-hash={format!("{:016x}", lab.trace_hash())} data-seed={lab.seed().to_string()}
+                aria-label={format!("Run {}", which.to_uppercase())}>
+                <h2><span class="swatch" style={format!("background:{}", RUN_COLORS[k])}></span>{ names[k].clone() }</h2>
+                <Cluster view={view} layout={info.layout} compact={true} hover={*hover} on_hover={on_hover.clone()}
+                    on_node={on_node} on_drop={on_drop} selected={sel} overlay={menu.unwrap_or_default()}
+                    on_partition={Some(dispatch.reform(LabAction::Act))} />
+                <p class="hint">{ format!("{} events · {} in flight · {} violations", lab.events(), lab.in_flight(), lab.violations().len()) }</p>
+            </section>
+        }
+    };
+    let notice = state.notice.clone().map(|(err, text)| {
+        let d = dispatch.clone();
+        html! {
+            <div class={classes!("notice", if err { "error" } else { "info" })} role={if err { "alert" } else { "status" }} data-testid="notice">
+                <span>{ text }</span>
+                <button class="icon" aria-label="Dismiss" onclick={Callback::from(move |_: MouseEvent| d.emit(LabAction::Dismiss))}>{"✕"}</button>
+            </div>
+        }
+    });
+    let view_a = state.views[0].clone();
+    let horizon = lab_a.horizon().1;
+    html! {
+        <div class="compare-page" data-testid="compare" data-model={info.name}>
+            <div class="lab-head">
+                <div>
+                    <h1>{ format!("Compare: {}", info.title) }</h1>
+                    <p class="pitch">{ format!("One seed ({}), one workload, one difference. Faults and commands you apply go to both runs.", spec.seed) }</p>
+                </div>
+                <a class="button" href={Route::Lab { model: info.name.into(), share: None }.to_hash()} data-testid="compare-back">{"Back to the lab"}</a>
+            </div>
+            { editor }
+            { notice }
+            <Controls playing={state.playing} now={view_a.time} events={view_a.event} {horizon} speed={state.speed} seed={lab_a.seed()} on_action={dispatch.clone()} />
+            <div class="compare-grid">
+                { side(0) }
+                { side(1) }
+            </div>
+            <div class="compare-lower">
+                <section class="panel">
+                    <h2>{"Both runs over time"}</h2>
+                    if !metrics.is_empty() {
+                        <label>{"Metric "}
+                            <select data-testid="compare-metric" onchange={on_metric}>
+                                { for metrics.iter().enumerate().map(|(i, m)| html! { <option value={i.to_string()} selected={i == metric_i}>{ format!("{} ({})", m.label, m.unit) }</option> }) }
+                            </select>
+                        </label>
+                    }
+                    <canvas ref={canvas} width="640" height="240" data-testid="compare-chart" role="img"
+                        aria-label={format!("{} over time in run A (blue) and run B (orange)", metrics.get(metric_i).map_or("", |m| m.label))}></canvas>
+                </section>
+                <section class="panel">
+                    <h2>{"Latest values"}</h2>
+                    <table class="compare-table" data-testid="compare-table">
+                        <thead><tr><th scope="col">{"Metric"}</th><th scope="col" class="run-a">{"A"}</th><th scope="col" class="run-b">{"B"}</th><th scope="col">{"B − A"}</th></tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                </section>
+            </div>
+        </div>
+    }
+}
