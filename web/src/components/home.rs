@@ -26,6 +26,7 @@ pub fn Home() -> Html {
                     if let Some(l) = lesson {
                         <a class="button" href={Route::Lesson { model: m.name.into(), step: 1 }.to_hash()}>{ format!("Lesson ({} steps)", l.steps.len()) }</a>
                     }
+                    <a class="button" href={Route::Compare { model: m.name.into(), query: None }.to_hash()} data-testid={format!("compare-{}", m.name)}>{"Compare"}</a>
                     if let Some(c) = challenges.first() {
                         <a class="button" href={Route::Challenge { model: m.name.into(), id: c.id.clone() }.to_hash()}>{ format!("Challenges ({})", challenges.len()) }</a>
                     }

@@ -378,6 +378,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                     <p class="pitch">{ info.pitch }</p>
                 </div>
                 <div class="head-tools">
+                    <a class="button" data-testid="compare-link" href={Route::Compare { model: info.name.into(), query: None }.to_hash()} title="Run this lab twice side by side with one setting changed">{"Compare…"}</a>
                     <ShareBar scenario={scenario_cb} on_action={dispatch.clone()} />
                     <button class="icon" data-testid="help" aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)" onclick={open_help}>{"?"}</button>
                 </div>
@@ -389,7 +390,8 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                 <main class="stage">
                     <section class="panel cluster-panel" aria-label="Cluster" onclick={deselect}>
                         <Cluster view={view.clone()} layout={info.layout} hover={*hover} on_hover={on_hover.clone()}
-                            on_node={on_node} on_drop={on_drop} selected={*selected} overlay={menu.unwrap_or_default()} />
+                            on_node={on_node} on_drop={on_drop} selected={*selected} overlay={menu.unwrap_or_default()}
+                            on_partition={Some(dispatch.reform(LabAction::Act))} />
                         <p class="hint legend">{ format!("Click a {} (or Tab to it and press Enter) for its menu; click a message to drop it. ", info.node_noun) }
                             <span class="solid-key"></span>{" done/committed "}<span class="hollow-key"></span>{" tentative"}</p>
                     </section>
