@@ -71,9 +71,10 @@ pub fn wants_canvas(view: &View) -> bool {
     view.nodes.len() > CANVAS_NODES || view.messages.len() > CANVAS_MESSAGES
 }
 
-/// Pointer position in drawing units, relative to the element the handler is on.
-fn local(e: &MouseEvent, w: f64, h: f64) -> Option<(f64, f64)> {
-    let el = e.current_target()?.dyn_into::<web_sys::Element>().ok()?;
+/// Pointer position in drawing units, relative to the drawing element (yew delegates events,
+/// so `current_target` is not the drawing).
+fn local(e: &MouseEvent, el: &NodeRef, w: f64, h: f64) -> Option<(f64, f64)> {
+    let el = el.cast::<web_sys::Element>()?;
     let rect = el.get_bounding_client_rect();
     Some(to_drawing(e.client_x() as f64 - rect.left(), e.client_y() as f64 - rect.top(), rect.width(), rect.height(), w, h))
 }
@@ -161,25 +162,25 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         }
     };
     let onpointerdown = draggable.then(|| {
-        let (press, suppress, pl) = (press.clone(), suppress.clone(), pl.clone());
+        let (press, suppress, pl, el_ref) = (press.clone(), suppress.clone(), pl.clone(), canvas_ref.clone());
         Callback::from(move |e: PointerEvent| {
             *suppress.borrow_mut() = false;
             if e.button() != 0 {
                 return;
             }
-            *press.borrow_mut() = local(&e, w, h).and_then(|(x, y)| hit_node(&pl, x, y).map(|n| (n, x, y)));
+            *press.borrow_mut() = local(&e, &el_ref, w, h).and_then(|(x, y)| hit_node(&pl, x, y).map(|n| (n, x, y)));
         })
     });
     let onpointermove = draggable.then(|| {
-        let (press, ghost, target_at) = (press.clone(), ghost.clone(), target_at.clone());
+        let (press, ghost, target_at, el_ref) = (press.clone(), ghost.clone(), target_at.clone(), canvas_ref.clone());
         Callback::from(move |e: PointerEvent| {
             let Some((node, x0, y0)) = *press.borrow() else { return };
-            let Some((x, y)) = local(&e, w, h) else { return };
+            let Some((x, y)) = local(&e, &el_ref, w, h) else { return };
             if ghost.is_none() {
                 if ((x - x0).powi(2) + (y - y0).powi(2)).sqrt() < DRAG_START {
                     return;
                 }
-                if let Some(el) = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                if let Some(el) = el_ref.cast::<web_sys::Element>() {
                     let _ = el.set_pointer_capture(e.pointer_id());
                 }
             }
@@ -188,14 +189,14 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         })
     });
     let onpointerup = draggable.then(|| {
-        let (press, ghost, suppress, view) = (press.clone(), ghost.clone(), suppress.clone(), view.clone());
+        let (press, ghost, suppress, view, el_ref) = (press.clone(), ghost.clone(), suppress.clone(), view.clone(), canvas_ref.clone());
         let cb = p.on_partition.clone();
         Callback::from(move |e: PointerEvent| {
             let pressed = press.borrow_mut().take();
             let Some(g) = *ghost else { return };
             ghost.set(None);
             *suppress.borrow_mut() = true;
-            let target = local(&e, w, h).and_then(|(x, y)| target_at(g.node, x, y));
+            let target = local(&e, &el_ref, w, h).and_then(|(x, y)| target_at(g.node, x, y));
             if let (Some((node, _, _)), Some(t), Some(cb)) = (pressed, target, cb.as_ref()) {
                 if let Some(a) = drop_action(&view, node, t) {
                     cb.emit(a);
@@ -514,13 +515,13 @@ pub fn Cluster(p: &ClusterProps) -> Html {
 
     let drawing = if use_canvas {
         let onclick = {
-            let (view, pl, suppress) = (view.clone(), pl.clone(), suppress.clone());
+            let (view, pl, suppress, el_ref) = (view.clone(), pl.clone(), suppress.clone(), canvas_ref.clone());
             let (on_node, on_drop) = (p.on_node.clone(), p.on_drop.clone());
             Callback::from(move |e: MouseEvent| {
                 if std::mem::take(&mut *suppress.borrow_mut()) {
                     return;
                 }
-                let Some((x, y)) = local(&e, w, h) else { return };
+                let Some((x, y)) = local(&e, &el_ref, w, h) else { return };
                 if let (Some(m), Some(cb)) = (canvas::hit_message(&view, &pl, x, y), on_drop.as_ref()) {
                     e.stop_propagation();
                     cb.emit(m);
@@ -531,9 +532,9 @@ pub fn Cluster(p: &ClusterProps) -> Html {
             })
         };
         let onmousemove = {
-            let (view, pl, on_hover, hover) = (view.clone(), pl.clone(), p.on_hover.clone(), p.hover);
+            let (view, pl, on_hover, hover, el_ref) = (view.clone(), pl.clone(), p.on_hover.clone(), p.hover, canvas_ref.clone());
             Callback::from(move |e: MouseEvent| {
-                let m = local(&e, w, h).and_then(|(x, y)| canvas::hit_message(&view, &pl, x, y));
+                let m = local(&e, &el_ref, w, h).and_then(|(x, y)| canvas::hit_message(&view, &pl, x, y));
                 if m != hover {
                     on_hover.emit(m);
                 }
@@ -563,7 +564,7 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         }
     } else {
         html! {
-            <svg viewBox={format!("0 0 {w} {h}")} role="img" aria-label={format!("{} nodes, {} messages in flight", n, total)} data-testid="cluster" data-renderer="svg"
+            <svg ref={canvas_ref.clone()} viewBox={format!("0 0 {w} {h}")} role="img" aria-label={format!("{} nodes, {} messages in flight", n, total)} data-testid="cluster" data-renderer="svg"
                 class={classes!(ghost.is_some().then_some("dragging"))}
                 {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}>
                 { regions }

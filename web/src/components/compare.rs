@@ -448,15 +448,22 @@ fn draw(canvas: web_sys::HtmlCanvasElement, labs: [&dyn Lab; 2], metric: usize, 
     Ok(())
 }
 
-fn fmt_num(v: f64) -> String {
-    if !v.is_finite() {
-        "–".into()
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.2}")
+/// Decimals that suit a row whose largest magnitude is `m`.
+fn decimals(m: f64) -> usize {
+    if m >= 100.0 {
+        0
+    } else if m >= 1.0 {
+        2
     } else {
-        format!("{v:.3}")
+        3
+    }
+}
+
+fn fmt_num(v: f64, d: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.d$}")
+    } else {
+        "–".into()
     }
 }
 
@@ -650,12 +657,13 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
     let rows = metrics.iter().enumerate().map(|(i, m)| {
         let (va, vb) = (latest(lab_a.as_ref(), i), latest(lab_b.as_ref(), i));
         let diff = vb - va;
+        let d = decimals(va.abs().max(vb.abs()).max(0.0));
         html! {
-            <tr data-testid={format!("compare-row-{}", m.name)} class={classes!((i == metric_i).then_some("current"))}>
+            <tr data-testid={format!("compare-row-{}", m.name)} data-a={va.to_string()} data-b={vb.to_string()} class={classes!((i == metric_i).then_some("current"))}>
                 <th scope="row">{ m.label }<small>{ format!(" {}", m.unit) }</small></th>
-                <td class="run-a">{ fmt_num(va) }</td>
-                <td class="run-b">{ fmt_num(vb) }</td>
-                <td>{ if diff.is_finite() { format!("{}{}", if diff > 0.0 { "+" } else { "" }, fmt_num(diff)) } else { "–".into() } }</td>
+                <td class="run-a">{ fmt_num(va, d) }</td>
+                <td class="run-b">{ fmt_num(vb, d) }</td>
+                <td>{ if diff.is_finite() { format!("{}{}", if diff > 0.0 { "+" } else { "" }, fmt_num(diff, d)) } else { "–".into() } }</td>
             </tr>
         }
     });
@@ -722,7 +730,8 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
             <div class="lab-head">
                 <div>
                     <h1>{ format!("Compare: {}", info.title) }</h1>
-                    <p class="pitch">{ format!("One seed ({}), one workload, one difference. Faults and commands you apply go to both runs.", spec.seed) }</p>
+                    <p class="pitch">{ format!("One seed ({}), one workload{}, one difference. Faults, commands and partitions you apply go to both runs.", spec.seed,
+                        if spec.shared.is_empty() { String::new() } else { format!(" ({})", spec.shared.iter().map(|(k, v)| format!("{k} = {}", v.to_text())).collect::<Vec<_>>().join(", ")) }) }</p>
                 </div>
                 <a class="button" href={Route::Lab { model: info.name.into(), share: None }.to_hash()} data-testid="compare-back">{"Back to the lab"}</a>
             </div>
