@@ -7,7 +7,6 @@ use crate::geometry::{along, group_of, place, Placement};
 use crate::util::{color, fmt_time, name_color};
 use distlab_core::{Action, Layout, MsgId, NodeId, NodeStatus, NodeView, View};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Above this many nodes the view is drawn on a canvas.
