@@ -314,7 +314,8 @@ impl Reducible for LabState {
                         *self.handle.lab.borrow_mut() = lab;
                         self.regrade();
                         let mut next = (*self.changed(true)).clone();
-                        next.notice = Some((false, "Restarted from time 0 with the new settings.".into()));
+                        let kept = if self.handle.lab.borrow().actions().is_empty() { "" } else { " Your timeline of actions is kept and replays as before." };
+                        next.notice = Some((false, format!("Restarted from time 0 with the new settings.{kept}")));
                         Rc::new(next)
                     }
                     Err(e) => {

@@ -12,6 +12,10 @@ pub fn color(index: u32) -> &'static str {
     PALETTE[(index as usize) % PALETTE.len()]
 }
 
+/// Palette indices used for message kinds: all but yellow, which is too faint for thin lines
+/// and small dots on a light background.
+const KIND_COLORS: [u32; 7] = [0, 1, 2, 3, 4, 5, 7];
+
 /// A stable palette index for a name (message kinds).
 pub fn name_color(name: &str) -> u32 {
     // FNV-1a: stable across runs and targets.
@@ -20,7 +24,23 @@ pub fn name_color(name: &str) -> u32 {
         h ^= b as u32;
         h = h.wrapping_mul(0x0100_0193);
     }
-    h % PALETTE.len() as u32
+    KIND_COLORS[(h % KIND_COLORS.len() as u32) as usize]
+}
+
+/// A "nice" step (1, 2 or 5 × 10^k) for about `ticks` divisions of `span`.
+pub fn nice_step(span: f64, ticks: f64) -> f64 {
+    let raw = (span / ticks.max(1.0)).max(1e-12);
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    mag * if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    }
 }
 
 /// `1.234 s`, `12.5 ms`.

@@ -1,13 +1,18 @@
-//! Logs and queues: one row per node, one box per cell. Solid = committed / done, hollow =
-//! tentative; cells named by a violation are marked.
+//! Logs and queues: one row per node, one box per cell, columns aligned by index so the
+//! servers' logs can be compared at a glance (as in RaftScope). Filled = committed / done,
+//! hollow with a dashed border = tentative; cells named by a violation are ringed in red.
+//!
+//! A node may report progress of its peers in its details as `"<peer label> next / match"` →
+//! `"<next> / <match>"` (a Raft leader's nextIndex / matchIndex); those are drawn on the peer's
+//! row: a bar under the entries known to match and a caret at the next index to send.
 
 use crate::util::color;
 use distlab_core::{NodeStatus, View};
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Most cells shown per node (the newest).
-const CELLS_MAX: usize = 40;
+/// Most index columns shown (the newest).
+const COLUMNS_MAX: u64 = 18;
 /// Most rows shown.
 const ROWS_MAX: usize = 40;
 
@@ -18,33 +23,76 @@ pub struct CellsProps {
     pub view: Rc<View>,
 }
 
+/// `(next, match)` reported for the node labelled `label` by any node (the leader).
+fn progress(view: &View, label: &str) -> Option<(u64, u64)> {
+    let key = format!("{label} next / match");
+    view.nodes.iter().filter(|n| n.status != NodeStatus::Crashed).flat_map(|n| n.details.iter()).find(|(k, _)| *k == key).and_then(|(_, v)| {
+        let (a, b) = v.split_once(" / ")?;
+        Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+    })
+}
+
 /// The log / queue panel.
 #[component]
 pub fn Cells(p: &CellsProps) -> Html {
-    let rows: Vec<_> = p.view.nodes.iter().filter(|n| !n.cells.is_empty() || n.timer.is_some() || p.view.nodes.len() <= 12).take(ROWS_MAX).collect();
+    let view = &p.view;
+    let rows: Vec<_> = view.nodes.iter().filter(|n| !n.cells.is_empty() || n.timer.is_some() || view.nodes.len() <= 12).take(ROWS_MAX).collect();
     if rows.iter().all(|n| n.cells.is_empty()) {
         return html! {};
     }
+    // One index range for all rows, ending at the longest log.
+    let progs: Vec<Option<(u64, u64)>> = rows.iter().map(|n| progress(view, &n.label)).collect();
+    // ...and one column past it when that is where a leader will send next.
+    let end = rows
+        .iter()
+        .filter(|n| !n.cells.is_empty())
+        .map(|n| n.cells_offset + n.cells.len() as u64)
+        .chain(progs.iter().flatten().map(|(next, _)| next + 1))
+        .max()
+        .unwrap_or(0);
+    let lowest = rows.iter().filter(|n| !n.cells.is_empty()).map(|n| n.cells_offset).min().unwrap_or(0);
+    let first = lowest.max(end.saturating_sub(COLUMNS_MAX));
+    let cols = end - first;
+    let grid = format!("grid-template-columns: 4.2em repeat({cols}, var(--cell-w)) auto");
+    let header = html! {
+        <div class="cell-row cell-head" aria-hidden="true">
+            <span class="cell-label">{ if first > lowest { "…" } else { "index" } }</span>
+            { for (first..end).map(|i| html! { <span class="cell-index">{ i }</span> }) }
+            <span></span>
+        </div>
+    };
     html! {
-        <div class="cells" data-testid="cells" aria-label="Logs and queues">
-            { for rows.iter().map(|n| {
-                let skip = n.cells.len().saturating_sub(CELLS_MAX);
-                let first = n.cells_offset + skip as u64;
-                html! {
-                    <div class={classes!("cell-row", (n.status == NodeStatus::Crashed).then_some("crashed"), n.violated.then_some("violated"))}
-                        data-testid={format!("cells-{}", n.id)}>
-                        <span class="cell-label" style={format!("border-color:{}", color(n.color))}>{ n.label.clone() }</span>
-                        if skip > 0 { <span class="cell-more">{ format!("…{skip}") }</span> }
-                        { for n.cells.iter().skip(skip).enumerate().map(|(i, c)| {
-                            let idx = first + i as u64;
-                            let style = if c.solid { format!("background:{};border-color:{}", color(c.color), color(c.color)) } else { format!("border-color:{}", color(c.color)) };
+        <div class="cells" data-testid="cells" aria-label="Logs and queues" style={grid}>
+            { header }
+            { for rows.iter().zip(progs).map(|(n, prog)| {
+                let slots = (first..end).map(|idx| {
+                    let at = idx.checked_sub(n.cells_offset).map(|k| k as usize);
+                    let matched = prog.is_some_and(|(_, m)| idx <= m && m > 0);
+                    let is_next = prog.is_some_and(|(nx, _)| idx == nx);
+                    let extra = classes!(matched.then_some("matched"), is_next.then_some("next"));
+                    match at.and_then(|k| n.cells.get(k)) {
+                        Some(c) => {
+                            let style = if c.solid { format!("background:{0};border-color:{0}", color(c.color)) } else { format!("border-color:{}", color(c.color)) };
                             html! {
-                                <span class={classes!("cell", if c.solid { "solid" } else { "hollow" }, c.marked.then_some("marked"))}
-                                    style={style} title={format!("#{idx}: {}{}{}", c.text, if c.solid { "" } else { " (tentative)" }, if c.marked { " — named by a violation" } else { "" })}>
+                                <span class={classes!("cell", if c.solid { "solid" } else { "hollow" }, c.marked.then_some("marked"), extra)}
+                                    style={style} title={format!("#{idx}: {}{}{}", c.text, if c.solid { " (committed / done)" } else { " (tentative)" }, if c.marked { " — named by a violation" } else { "" })}>
                                     { c.text.clone() }
                                 </span>
                             }
-                        }) }
+                        }
+                        None if idx < n.cells_offset && !n.cells.is_empty() => html! { <span class={classes!("cell", "compacted", extra)} title={format!("#{idx}: in a snapshot")}></span> },
+                        None => html! { <span class={classes!("cell", "empty", extra)}></span> },
+                    }
+                });
+                let note = prog.map(|(nx, m)| html! { <span class="cell-prog" title="The leader's nextIndex / matchIndex for this server">{ format!("next {nx} · match {m}") }</span> });
+                html! {
+                    <div class={classes!("cell-row", (n.status == NodeStatus::Crashed).then_some("crashed"), n.violated.then_some("violated"))}
+                        data-testid={format!("cells-{}", n.id)}>
+                        <span class="cell-label" style={format!("border-color:{}", color(n.color))} title={format!("{}: {}", n.label, n.role)}>
+                            { n.label.clone() }<small>{ n.role.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default() }</small>
+                        </span>
+                        { for slots }
+                        <span class="cell-tail">{ note }</span>
                     </div>
                 }
             }) }

@@ -11,6 +11,8 @@ use yew::prelude::*;
 
 /// Most points drawn per series (longer runs are thinned evenly).
 const POINTS_MAX: usize = 400;
+/// Height of the chart in CSS pixels.
+const CSS_HEIGHT: f64 = 230.0;
 /// Least real time between redraws while playing.
 const REDRAW_MS: f64 = 120.0;
 
@@ -47,9 +49,22 @@ fn hex(c: &str) -> RGBColor {
 }
 
 fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> Result<(), String> {
+    // Size the backing store to the displayed size × the device pixel ratio, and scale every
+    // length by that ratio, so text is 12 CSS px and lines are crisp at any zoom.
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
+    let css_w = canvas.parent_element().map_or(0, |p| p.client_width()).max(240) as f64;
+    let css_h = CSS_HEIGHT;
+    let (pw, ph) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    let px = |v: f64| (v * dpr).round() as u32;
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
     let root = backend.into_drawing_area();
-    let (bg, fg, grid) = if dark() { (RGBColor(24, 26, 31), RGBColor(220, 222, 228), RGBColor(60, 64, 72)) } else { (WHITE, RGBColor(40, 42, 48), RGBColor(225, 227, 232)) };
+    // The panel's own colours (style.css --panel, --fg, --line), so the chart sits flush.
+    let (bg, fg, grid) = if dark() { (RGBColor(27, 30, 37), RGBColor(228, 230, 235), RGBColor(46, 51, 61)) } else { (WHITE, RGBColor(29, 32, 38), RGBColor(221, 225, 231)) };
+    let muted = if dark() { RGBColor(154, 161, 173) } else { RGBColor(91, 98, 112) };
     root.fill(&bg).map_err(|e| e.to_string())?;
     let samples = lab.samples();
     let metrics = lab.metrics();
@@ -68,7 +83,8 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> R
             }
         }
     }
-    if !lo.is_finite() {
+    let empty = !lo.is_finite();
+    if empty {
         lo = 0.0;
         hi = 1.0;
     }
@@ -79,22 +95,24 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> R
     hi += (hi - lo) * 0.08;
     let x0 = t_start as f64 / SEC as f64;
     let x1 = (t_end as f64 / SEC as f64).max(x0 + 1e-3);
-    let font = ("sans-serif", 12).into_font().color(&fg);
+    let font = ("sans-serif", 12.0 * dpr).into_font().color(&muted);
+    let legend_font = ("sans-serif", 12.5 * dpr).into_font().color(&fg);
+    let x_digits = ((-((x1 - x0) / 6.0).log10()).ceil().max(0.0) as usize).min(3);
     let mut chart = ChartBuilder::on(&root)
-        .margin(8)
-        .x_label_area_size(22)
-        .y_label_area_size(48)
+        .margin(px(10.0))
+        .x_label_area_size(px(24.0))
+        .y_label_area_size(px(46.0))
         .build_cartesian_2d(x0..x1, lo..hi)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
-        .light_line_style(grid)
+        .light_line_style(bg)
         .bold_line_style(grid)
-        .axis_style(fg)
+        .axis_style(muted)
         .label_style(font.clone())
         .x_labels(6)
         .y_labels(5)
-        .x_label_formatter(&|x| format!("{x:.1}s"))
+        .x_label_formatter(&|x| format!("{x:.x_digits$} s"))
         .y_label_formatter(&|y| if y.abs() >= 1000.0 { format!("{:.1}k", y / 1000.0) } else if y.fract().abs() < 1e-9 { format!("{y:.0}") } else { format!("{y:.2}") })
         .draw()
         .map_err(|e| e.to_string())?;
@@ -106,17 +124,28 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> R
             .filter_map(|(t, vals)| vals.get(i).filter(|v| v.is_finite()).map(|v| (*t as f64 / SEC as f64, *v)));
         let label = metrics.get(i).map_or("", |m| m.label);
         chart
-            .draw_series(LineSeries::new(points, c.stroke_width(2)))
+            .draw_series(LineSeries::new(points, c.stroke_width(px(2.0))))
             .map_err(|e| e.to_string())?
             .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], c.stroke_width(2)));
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + px(16.0) as i32, y)], c.stroke_width(px(3.0))));
+    }
+    if empty {
+        let names = group.iter().filter_map(|i| metrics.get(*i).map(|m| m.label)).collect::<Vec<_>>().join(" / ");
+        let msg = format!("No {} measured yet", names.to_lowercase());
+        let style = TextStyle::from(("sans-serif", 14.0 * dpr).into_font()).color(&muted).pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+        root.draw_text(&msg, &style, ((css_w * dpr / 2.0) as i32, (css_h * dpr / 2.0) as i32)).map_err(|e| e.to_string())?;
     }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
         .background_style(bg.mix(0.85))
         .border_style(grid)
-        .label_font(font)
+        .margin(px(6.0))
+        .legend_area_size(px(22.0))
+        .label_font(legend_font)
         .draw()
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())?;
@@ -175,7 +204,7 @@ pub fn Chart(p: &ChartProps) -> Html {
                     </select>
                 </label>
             }
-            <canvas ref={canvas} width="640" height="220" data-testid="chart" role="img"
+            <canvas ref={canvas} width="640" height="230" data-testid="chart" role="img"
                 aria-label={format!("Chart of {names} over time, {} samples", lab.samples().len())}></canvas>
         </div>
     }

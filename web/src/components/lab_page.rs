@@ -208,7 +208,9 @@ pub fn LabPage(p: &LabPageProps) -> Html {
         use_effect_with((), move |_| {
             let doc = web_sys::window().and_then(|w| w.document());
             let listener = doc.map(|doc| {
-                gloo::events::EventListener::new(&doc, "keydown", move |e| {
+                // Not passive: shortcuts must stop Space and the arrows from scrolling the page.
+                let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+                gloo::events::EventListener::new_with_options(&doc, "keydown", opts, move |e| {
                     let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
                     if e.ctrl_key() || e.meta_key() || e.alt_key() {
                         return;
@@ -396,20 +398,20 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                             <span class="solid-key"></span>{" done/committed "}<span class="hollow-key"></span>{" tentative"}</p>
                     </section>
                     <Cells view={view.clone()} />
+                    <section class="panel" aria-labelledby="h-spacetime">
+                        <h2 id="h-spacetime">{"Space-time"}<small class="h-note">{"hover an arrow to find the message in the cluster and the log"}</small></h2>
+                        <SpaceTime handle={state.handle.clone()} view={view.clone()} hover={*hover} on_hover={on_hover.clone()} />
+                    </section>
                     <div class="lower">
-                        <section class="panel">
-                            <h2>{"Space-time"}</h2>
-                            <SpaceTime handle={state.handle.clone()} view={view.clone()} hover={*hover} on_hover={on_hover.clone()} />
-                        </section>
-                        <section class="panel">
-                            <h2>{"Metrics"}</h2>
+                        <section class="panel" aria-labelledby="h-metrics">
+                            <h2 id="h-metrics">{"Metrics"}</h2>
                             <Chart handle={state.handle.clone()} playing={state.playing} />
                         </section>
+                        <section class="panel" aria-labelledby="h-log">
+                            <h2 id="h-log">{"Event log"}</h2>
+                            <EventLog handle={state.handle.clone()} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} />
+                        </section>
                     </div>
-                    <section class="panel">
-                        <h2>{"Event log"}</h2>
-                        <EventLog handle={state.handle.clone()} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} />
-                    </section>
                 </main>
                 <div class="sidebar">
                     { side }
@@ -425,7 +427,8 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                     </details>
                     <details class="panel" open=true>
                         <summary><h2>{"Settings"}</h2></summary>
-                        <Settings live={lab.live_params()} initial={lab.params()} on_action={dispatch.clone()} />
+                        <Settings live={lab.live_params()} initial={lab.params()} on_action={dispatch.clone()}
+                            script_ahead={lab.actions().iter().any(|a| a.at > lab.now())} />
                     </details>
                 </div>
             </div>

@@ -17,6 +17,11 @@ pub struct SettingsProps {
     pub initial: Vec<Param>,
     /// Reports actions.
     pub on_action: Callback<LabAction>,
+    /// The run has scripted actions still ahead (a lesson or scenario timeline). Changing a
+    /// live setting now would branch and discard them, so it restarts with the new value and
+    /// the whole timeline instead ("switch the mutation on and replay").
+    #[prop_or_default]
+    pub script_ahead: bool,
 }
 
 fn fmt_num(v: &Value) -> String {
@@ -41,6 +46,7 @@ pub fn Settings(p: &SettingsProps) -> Html {
         let live = param.live;
         let initial = p.initial.clone();
         let cb = p.on_action.clone();
+        let live = live && !p.script_ahead;
         let emit = Callback::from(move |value: Value| {
             if let Err(e) = kind.check(key, &value) {
                 cb.emit(LabAction::Notice(true, e));
