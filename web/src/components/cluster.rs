@@ -105,6 +105,11 @@ fn status_word(n: &NodeView) -> String {
 
 /// A description of a node for screen readers and tooltips.
 pub fn describe_node(n: &NodeView) -> String {
+    describe_with(n, 1.0)
+}
+
+/// [`describe_node`] with the load rounded to `step` percent (fewer DOM updates per frame).
+fn describe_with(n: &NodeView, step: f64) -> String {
     let mut s = format!("{}: {}", n.label, n.role);
     if !n.headline.is_empty() {
         s.push_str(&format!(", {}", n.headline));
@@ -117,7 +122,7 @@ pub fn describe_node(n: &NodeView) -> String {
         s.push_str(&format!(", {b}"));
     }
     if let Some(l) = n.load {
-        s.push_str(&format!(", load {:.0}%", l * 100.0));
+        s.push_str(&format!(", load {:.0}%", (l * 100.0 / step).round() * step));
     }
     if n.violated {
         s.push_str(", invariant violated");
@@ -542,7 +547,7 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         // The accessible twin of the canvas: every node as a button (Tab, Enter, group keys).
         let list = p.on_node.is_some().then(|| {
             let items = view.nodes.iter().map(|node| {
-                let label = describe_node(node);
+                let label = describe_with(node, 10.0);
                 html! {
                     <li key={node.id.to_string()}>
                         <button type="button" data-testid={format!("node-{}", node.id)} data-role={node.role.clone()} data-status={status_class(node)}
