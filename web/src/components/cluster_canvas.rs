@@ -102,8 +102,28 @@ fn circle(ctx: &CanvasRenderingContext2d, x: f64, y: f64, r: f64) {
     let _ = ctx.arc(x, y, r, 0.0, core::f64::consts::TAU);
 }
 
-/// Draws one frame of the cluster on `canvas`.
+/// Draws one frame of the cluster on `canvas`, and records how long that took (ms) in
+/// `window.__distlabCanvasMs` (last 600 frames) for benchmarks.
 pub fn draw(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
+    let t0 = crate::util::perf_now();
+    paint(canvas, view, f);
+    let Some(w) = web_sys::window() else { return };
+    let key = wasm_bindgen::JsValue::from_str("__distlabCanvasMs");
+    let arr = match js_sys::Reflect::get(&w, &key).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok()) {
+        Some(a) => a,
+        None => {
+            let a = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&w, &key, &a);
+            a
+        }
+    };
+    arr.push(&(crate::util::perf_now() - t0).into());
+    if arr.length() > 600 {
+        arr.shift();
+    }
+}
+
+fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
     let Some(ctx) = context(canvas, f.w, f.h) else { return };
     let ink = ink();
     let (pl, r) = (f.pl, f.pl.r);
