@@ -126,6 +126,20 @@ pub fn focus_id(id: &str) {
     }
 }
 
+/// The element that has focus now, if any.
+pub fn active_element() -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.active_element()
+}
+
+/// Gives focus to an HTML or SVG element (best effort).
+pub fn focus_element(el: &web_sys::Element) {
+    if let Some(h) = el.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = h.focus();
+    } else if let Some(s) = el.dyn_ref::<web_sys::SvgElement>() {
+        let _ = s.focus();
+    }
+}
+
 /// Records a frame interval in `window.__distlabFrames` (last 600) for benchmarks.
 pub fn record_frame(ms: f64) {
     let Some(w) = web_sys::window() else { return };

@@ -52,6 +52,7 @@ pub fn Cells(p: &CellsProps) -> Html {
         .unwrap_or(0);
     let lowest = rows.iter().filter(|n| !n.cells.is_empty()).map(|n| n.cells_offset).min().unwrap_or(0);
     let first = lowest.max(end.saturating_sub(COLUMNS_MAX));
+    let progs_shown = progs.iter().any(Option::is_some);
     let cols = end - first;
     let grid = format!("grid-template-columns: 4.2em repeat({cols}, var(--cell-w)) auto");
     let header = html! {
@@ -96,6 +97,11 @@ pub fn Cells(p: &CellsProps) -> Html {
                     </div>
                 }
             }) }
+            <p class="cells-key hint">
+                <span class="cell solid key"></span>{" committed / done "}
+                <span class="cell hollow key"></span>{" not yet committed "}
+                if progs_shown { <span class="cell matched key"></span>{" leader knows it matches "}<span class="cell empty next key"></span>{" leader sends next" } }
+            </p>
         </div>
     }
 }

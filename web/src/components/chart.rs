@@ -11,6 +11,8 @@ use yew::prelude::*;
 
 /// Most points drawn per series (longer runs are thinned evenly).
 const POINTS_MAX: usize = 400;
+/// Series with fewer points than this are also drawn as dots.
+const SPARSE_POINTS: usize = 60;
 /// Height of the chart in CSS pixels.
 const CSS_HEIGHT: f64 = 230.0;
 /// Least real time between redraws while playing.
@@ -118,11 +120,18 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> R
         .map_err(|e| e.to_string())?;
     for (k, &i) in group.iter().enumerate() {
         let c = hex(color(k as u32));
-        let points = samples
+        let points: Vec<(f64, f64)> = samples
             .iter()
             .step_by(stride)
-            .filter_map(|(t, vals)| vals.get(i).filter(|v| v.is_finite()).map(|v| (*t as f64 / SEC as f64, *v)));
+            .filter_map(|(t, vals)| vals.get(i).filter(|v| v.is_finite()).map(|v| (*t as f64 / SEC as f64, *v)))
+            .collect();
         let label = metrics.get(i).map_or("", |m| m.label);
+        // Sparse series (a few commits, gaps between measurements) get dots so a lone value shows.
+        if points.len() < SPARSE_POINTS {
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, px(3.0), c.filled())))
+                .map_err(|e| e.to_string())?;
+        }
         chart
             .draw_series(LineSeries::new(points, c.stroke_width(px(2.0))))
             .map_err(|e| e.to_string())?

@@ -50,7 +50,8 @@ pub fn EventLog(p: &EventLogProps) -> Html {
             _ => e.important || e.kind == TraceKind::Action,
         })
         .take(SHOWN_MAX)
-        .map(|e| {
+        .enumerate()
+        .map(|(row, e)| {
             let cb = p.on_action.clone();
             let event = e.event;
             let msg = e.msg;
@@ -65,7 +66,7 @@ pub fn EventLog(p: &EventLogProps) -> Html {
                 <li class={class}
                     onmouseenter={Callback::from(move |_: MouseEvent| if msg.is_some() { h1.emit(msg) })}
                     onmouseleave={Callback::from(move |_: MouseEvent| if msg.is_some() { h2.emit(None) })}>
-                    <button class="link" title="Travel to just after this event"
+                    <button class="link" title="Travel to just after this event" tabindex={if row == 0 { "0" } else { "-1" }}
                         onclick={Callback::from(move |_: MouseEvent| cb.emit(LabAction::SeekEvent(event + 1)))}>
                         <span class="t">{ fmt_time(e.time) }</span>
                         <span class="k">{ kind_word(e.kind) }</span>
@@ -82,6 +83,32 @@ pub fn EventLog(p: &EventLogProps) -> Html {
             }
         })
     };
+    // One Tab stop for the whole list (it holds up to SHOWN_MAX entries); arrows move inside.
+    let on_key = Callback::from(|e: KeyboardEvent| {
+        let key = e.key();
+        if !matches!(key.as_str(), "ArrowDown" | "ArrowUp" | "Home" | "End") {
+            return;
+        }
+        let Some(list) = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let Ok(buttons) = list.query_selector_all("button") else { return };
+        let n = buttons.length();
+        if n == 0 {
+            return;
+        }
+        e.prevent_default();
+        e.stop_propagation();
+        let active = crate::util::active_element();
+        let at = (0..n).find(|i| buttons.item(*i).zip(active.as_ref()).is_some_and(|(b, a)| b.is_same_node(Some(a.as_ref())))).unwrap_or(0);
+        let next = match key.as_str() {
+            "ArrowDown" => (at + 1).min(n - 1),
+            "ArrowUp" => at.saturating_sub(1),
+            "Home" => 0,
+            _ => n - 1,
+        };
+        if let Some(b) = buttons.item(next).and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = b.focus();
+        }
+    });
     html! {
         <div class="event-log">
             <div class="row">
@@ -94,7 +121,7 @@ pub fn EventLog(p: &EventLogProps) -> Html {
                 </label>
                 <small>{ format!("{} entries kept", trace.len()) }</small>
             </div>
-            <ol class="log" data-testid="event-log" aria-label="Event log, newest first">{ for rows }</ol>
+            <ol class="log" data-testid="event-log" aria-label="Event log, newest first; arrow keys move between entries" onkeydown={on_key}>{ for rows }</ol>
         </div>
     }
 }

@@ -117,6 +117,7 @@ struct KeyCtx {
     events: u64,
     horizon: Time,
     nodes: usize,
+    selected: Option<NodeId>,
 }
 
 fn typing_in_field(e: &web_sys::KeyboardEvent) -> bool {
@@ -148,6 +149,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     let extra = extra_init.borrow().as_ref().map(|e| e.0.clone()).unwrap_or(Extra::None);
     let hover = use_state(|| None::<MsgId>);
     let selected = use_state(|| None::<NodeId>);
+    let refocus = use_mut_ref(|| None::<NodeId>);
     let help = use_state(|| false);
     let announcement = use_state(String::new);
     let last_announced = use_mut_ref(|| (0u64, f64::NEG_INFINITY, None::<String>));
@@ -175,6 +177,8 @@ pub fn LabPage(p: &LabPageProps) -> Html {
             let mut l = last.borrow_mut();
             if events < l.0 {
                 l.0 = events; // went back in time: say nothing about the past
+                l.2 = None;
+                announcement.set(String::new()); // nor leave news from a future that is gone
                 return;
             }
             if let Some(e) = lab.trace().iter().rev().take_while(|e| e.event >= l.0).find(|e| is_announcement(e)) {
@@ -199,12 +203,14 @@ pub fn LabPage(p: &LabPageProps) -> Html {
         k.events = lab.events();
         k.horizon = lab.horizon().1.max(lab.now());
         k.nodes = state.view.nodes.len();
+        k.selected = *selected;
     }
     {
         let d = state.dispatcher();
         let keys = keys.clone();
         let help = help.clone();
         let selected = selected.clone();
+        let refocus = refocus.clone();
         use_effect_with((), move |_| {
             let doc = web_sys::window().and_then(|w| w.document());
             let listener = doc.map(|doc| {
@@ -218,6 +224,10 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                     let key = e.key();
                     if key == "Escape" {
                         help.set(false);
+                        let in_menu = crate::util::active_element().and_then(|a| a.closest(".node-menu").ok().flatten()).is_some();
+                        if in_menu {
+                            *refocus.borrow_mut() = keys.borrow().selected;
+                        }
                         selected.set(None);
                         return;
                     }
@@ -314,19 +324,25 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     };
     let close_menu = {
         let selected = selected.clone();
+        let refocus = refocus.clone();
         Callback::from(move |_| {
-            let was = *selected;
+            // Focus goes back to the node the menu belonged to, once the menu is gone.
+            *refocus.borrow_mut() = *selected;
             selected.set(None);
-            if let Some(n) = was {
-                // Give focus back to the node the menu belonged to.
-                if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&format!("[data-testid=node-{n}]")).ok().flatten()) {
-                    if let Ok(el) = el.dyn_into::<web_sys::SvgElement>() {
-                        let _ = el.focus();
+        })
+    };
+    {
+        let refocus = refocus.clone();
+        use_effect_with(*selected, move |sel| {
+            if sel.is_none() {
+                if let Some(n) = refocus.borrow_mut().take() {
+                    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&format!("[data-testid=cluster] [data-testid=node-{n}]")).ok().flatten()) {
+                        crate::util::focus_element(&el);
                     }
                 }
             }
-        })
-    };
+        });
+    }
     let menu = selected.and_then(|n| view.nodes.get(n as usize).cloned()).map(|node| {
         let commands = lab.node_commands(node.id);
         html! { <NodeMenu {node} {commands} on_action={dispatch.clone()} on_close={close_menu.clone()} /> }
@@ -388,6 +404,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
             { notice }
             <Controls playing={state.playing} now={view.time} events={view.event} {horizon} speed={state.speed} seed={lab.seed()} on_action={dispatch.clone()} />
             <Announcer text={(*announcement).clone()} />
+            { violation_bar(lab.violations(), &view) }
             <div class="lab-grid">
                 <main class="stage">
                     <section class="panel cluster-panel" aria-label="Cluster" onclick={deselect}>
@@ -433,6 +450,30 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                 </div>
             </div>
             if *help { <Shortcuts on_close={close_help} /> }
+        </div>
+    }
+}
+
+/// A red bar above the stage while any invariant is violated, so a violation is seen even when
+/// the invariant panel is scrolled out of view; its button brings the panel into view.
+fn violation_bar(violations: &[distlab_core::Violation], view: &distlab_core::View) -> Html {
+    let Some(first) = violations.first() else { return html! {} };
+    let mut names: Vec<&str> = violations.iter().map(|v| v.invariant).collect();
+    names.dedup();
+    names.sort_unstable();
+    names.dedup();
+    let who = first.nodes.iter().filter_map(|n| view.nodes.get(*n as usize).map(|v| v.label.clone())).collect::<Vec<_>>().join(", ");
+    let show = Callback::from(|_: MouseEvent| {
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector("[data-testid=violations]").ok().flatten()) {
+            el.scroll_into_view();
+        }
+    });
+    html! {
+        <div class="violation-bar">
+            <span class="icon" aria-hidden="true">{"✗"}</span>
+            <span><strong>{ format!("{} violated", names.join(" and ")) }</strong>
+                { format!(" — first at {}{}: {}", crate::util::fmt_time(first.time), if who.is_empty() { String::new() } else { format!(" on {who}") }, first.detail) }</span>
+            <button class="small" onclick={show}>{ format!("See all {}", violations.len()) }</button>
         </div>
     }
 }

@@ -27,8 +27,19 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
         // Focus the first item when the menu opens, so keyboard users land in it.
         let menu_ref = menu_ref.clone();
         use_effect_with(p.node.id, move |_| {
+            if let Some(el) = menu_ref.cast::<web_sys::HtmlElement>() {
+                // Opened next to a node near the right edge, the menu would run off the screen:
+                // slide it left (or, next to a node on the far left of a narrow screen, right).
+                let _ = el.set_attribute("style", "");
+                let vw = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1e9);
+                let r = el.get_bounding_client_rect();
+                let shift = if r.right() > vw - 8.0 { -(r.right() - vw + 8.0).min(r.left() - 8.0).max(0.0) } else { 0.0 };
+                if shift != 0.0 {
+                    let _ = el.set_attribute("style", &format!("transform:translateX({shift:.0}px)"));
+                }
+            }
             if let Some(el) = menu_ref.cast::<web_sys::Element>() {
-                if let Ok(Some(b)) = el.query_selector("button") {
+                if let Ok(Some(b)) = el.query_selector("[role=menuitem]") {
                     if let Ok(b) = b.dyn_into::<web_sys::HtmlElement>() {
                         let _ = b.focus();
                     }

@@ -33,7 +33,16 @@ pub fn Shortcuts(p: &ShortcutsProps) -> Html {
         let cb = p.on_close.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
-    use_effect_with((), |_| crate::util::focus_id("shortcuts-close"));
+    use_effect_with((), |_| {
+        // Focus moves into the dialog and, when it closes, back to where it was.
+        let before = crate::util::active_element();
+        crate::util::focus_id("shortcuts-close");
+        move || {
+            if let Some(el) = before {
+                crate::util::focus_element(&el);
+            }
+        }
+    });
     html! {
         <div class="modal-backdrop" onclick={close.clone()}>
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" data-testid="shortcuts"
