@@ -64,8 +64,8 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> R
     let px = |v: f64| (v * dpr).round() as u32;
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
     let root = backend.into_drawing_area();
-    // The panel's own colours (style.css --panel, --fg, --line), so the chart sits flush.
-    let (bg, fg, grid) = if dark() { (RGBColor(27, 30, 37), RGBColor(228, 230, 235), RGBColor(46, 51, 61)) } else { (WHITE, RGBColor(29, 32, 38), RGBColor(221, 225, 231)) };
+    // The panel's own colours (style.css --panel, --line, --muted), so the chart sits flush.
+    let (bg, grid) = if dark() { (RGBColor(27, 30, 37), RGBColor(46, 51, 61)) } else { (WHITE, RGBColor(221, 225, 231)) };
     let muted = if dark() { RGBColor(154, 161, 173) } else { RGBColor(91, 98, 112) };
     root.fill(&bg).map_err(|e| e.to_string())?;
     let samples = lab.samples();
@@ -98,7 +98,6 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> R
     let x0 = t_start as f64 / SEC as f64;
     let x1 = (t_end as f64 / SEC as f64).max(x0 + 1e-3);
     let font = ("sans-serif", 12.0 * dpr).into_font().color(&muted);
-    let legend_font = ("sans-serif", 12.5 * dpr).into_font().color(&fg);
     let x_digits = ((-((x1 - x0) / 6.0).log10()).ceil().max(0.0) as usize).min(3);
     let mut chart = ChartBuilder::on(&root)
         .margin(px(10.0))
@@ -125,18 +124,14 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> R
             .step_by(stride)
             .filter_map(|(t, vals)| vals.get(i).filter(|v| v.is_finite()).map(|v| (*t as f64 / SEC as f64, *v)))
             .collect();
-        let label = metrics.get(i).map_or("", |m| m.label);
         // Sparse series (a few commits, gaps between measurements) get dots so a lone value shows.
         if points.len() < SPARSE_POINTS {
             chart
                 .draw_series(points.iter().map(|&p| Circle::new(p, px(3.0), c.filled())))
                 .map_err(|e| e.to_string())?;
         }
-        chart
-            .draw_series(LineSeries::new(points, c.stroke_width(px(2.0))))
-            .map_err(|e| e.to_string())?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + px(16.0) as i32, y)], c.stroke_width(px(3.0))));
+        // The legend is HTML above the canvas, so it never covers a line.
+        chart.draw_series(LineSeries::new(points, c.stroke_width(px(2.0)))).map_err(|e| e.to_string())?;
     }
     if empty {
         let names = group.iter().filter_map(|i| metrics.get(*i).map(|m| m.label)).collect::<Vec<_>>().join(" / ");
@@ -147,16 +142,6 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> R
         ));
         root.draw_text(&msg, &style, ((css_w * dpr / 2.0) as i32, (css_h * dpr / 2.0) as i32)).map_err(|e| e.to_string())?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(bg.mix(0.85))
-        .border_style(grid)
-        .margin(px(6.0))
-        .legend_area_size(px(22.0))
-        .label_font(legend_font)
-        .draw()
-        .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())?;
     Ok(())
 }
@@ -212,6 +197,14 @@ pub fn Chart(p: &ChartProps) -> Html {
                         }) }
                     </select>
                 </label>
+            }
+            if let Some((unit, idx)) = groups.get(sel) {
+                <div class="chart-legend" aria-hidden="true">
+                    { for idx.iter().enumerate().filter_map(|(k, j)| metrics.get(*j).map(|m| html! {
+                        <span><i style={format!("background:{}", color(k as u32))}></i>{ m.label }</span>
+                    })) }
+                    <span class="unit">{ format!("y: {unit} · x: virtual time") }</span>
+                </div>
             }
             <canvas ref={canvas} width="640" height="230" data-testid="chart" role="img"
                 aria-label={format!("Chart of {names} over time, {} samples", lab.samples().len())}></canvas>

@@ -76,6 +76,9 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
         }
     }
     items.push(item("isolate", "Isolate from the network".into(), Action::Isolate(id)));
+    if !p.commands.is_empty() {
+        items.push(html! { <div role="separator" class="menu-sep">{"Commands"}</div> });
+    }
     for (name, arg, label) in &p.commands {
         let testid: &'static str = "command";
         let cb = p.on_action.clone();
@@ -133,7 +136,10 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
                 <strong>{ format!("{} · {}", p.node.label, p.node.role) }</strong>
                 <button class="icon" aria-label="Close menu" data-testid="node-menu-close" onclick={close}>{"✕"}</button>
             </div>
-            <div role="menu" aria-label={format!("Actions for {}", p.node.label)}>{ for items }</div>
+            <div role="menu" aria-label={format!("Actions for {}", p.node.label)}>
+                <div role="separator" class="menu-sep">{"Faults"}</div>
+                { for items }
+            </div>
             if !p.node.details.is_empty() {
                 <dl class="details">
                     { for p.node.details.iter().map(|(k, v)| html! { <><dt>{k.clone()}</dt><dd>{v.clone()}</dd></> }) }
