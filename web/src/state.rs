@@ -140,10 +140,7 @@ impl LabState {
     /// The scenario of the run as it stands, stamped with the current time as `run_for` (a
     /// share link opens at that moment).
     pub fn scenario(&self) -> Scenario {
-        let lab = self.handle.lab.borrow();
-        let mut s = Scenario::of_lab(lab.as_ref());
-        s.run_for = Some(Dur(lab.now()));
-        s
+        scenario_of(self.handle.lab.borrow().as_ref())
     }
 
     /// Recomputes the picture after the run was changed directly.
@@ -179,6 +176,13 @@ impl LabState {
         let result = self.handle.lab.borrow_mut().act(action);
         result.err()
     }
+}
+
+/// The scenario of a run as it stands, stamped with its current time as `run_for`.
+pub fn scenario_of(lab: &dyn Lab) -> Scenario {
+    let mut s = Scenario::of_lab(lab);
+    s.run_for = Some(Dur(lab.now()));
+    s
 }
 
 /// A first speed that makes messages visible: consensus labs move in milliseconds, data planes

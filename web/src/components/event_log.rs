@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Entries shown.
-const SHOWN_MAX: usize = 150;
+pub const SHOWN_MAX: usize = 150;
 
 /// Properties of [`EventLog`].
 #[derive(Properties, PartialEq)]
@@ -21,6 +21,9 @@ pub struct EventLogProps {
     pub on_hover: Callback<Option<MsgId>>,
     /// Reports actions.
     pub on_action: Callback<LabAction>,
+    /// Most entries shown (fewer while the run plays fast, so each update stays cheap).
+    #[prop_or(SHOWN_MAX)]
+    pub rows: usize,
 }
 
 fn kind_word(k: TraceKind) -> &'static str {
@@ -49,7 +52,7 @@ pub fn EventLog(p: &EventLogProps) -> Html {
             1 => e.kind != TraceKind::Deliver,
             _ => e.important || e.kind == TraceKind::Action,
         })
-        .take(SHOWN_MAX)
+        .take(p.rows.min(SHOWN_MAX))
         .enumerate()
         .map(|(row, e)| {
             let cb = p.on_action.clone();

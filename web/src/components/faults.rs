@@ -14,8 +14,11 @@ use yew::prelude::*;
 /// Properties of [`Faults`].
 #[derive(Properties, PartialEq)]
 pub struct FaultsProps {
-    /// The picture.
+    /// The picture now (nodes and partition groups).
     pub view: Rc<View>,
+    /// The picture for the list of messages in flight (may lag `view` while the run plays
+    /// fast, so the list is not rebuilt every frame).
+    pub flight: Rc<View>,
     /// Highlighted message.
     #[prop_or_default]
     pub hover: Option<MsgId>,
@@ -32,20 +35,44 @@ fn select_value(e: &Event) -> Option<String> {
     e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()).map(|s| s.value())
 }
 
-/// The fault panel.
+/// The fault panel. Its editors only get cheap, comparable props (labels, groups), so they
+/// are not rebuilt every frame while the run plays.
 #[component]
 pub fn Faults(p: &FaultsProps) -> Html {
     let view = &p.view;
     let n = view.nodes.len();
+    let labels: Vec<String> = view.nodes.iter().map(|nv| nv.label.clone()).collect();
+    let current: Vec<usize> = (0..n).map(|i| group_of(view, i as NodeId).unwrap_or(0).min(GROUPS - 1)).collect();
+    html! {
+        <div class="faults">
+            <PartitionEditor labels={labels.clone()} {current} partitioned={!view.groups.is_empty()} on_action={p.on_action.clone()} />
+            <LinkEditor {labels} on_action={p.on_action.clone()} />
+            <InFlight view={p.flight.clone()} hover={p.hover} on_hover={p.on_hover.clone()} on_action={p.on_action.clone()} />
+        </div>
+    }
+}
+
+/// Properties of [`PartitionEditor`].
+#[derive(Properties, PartialEq)]
+struct PartitionEditorProps {
+    labels: Vec<String>,
+    current: Vec<usize>,
+    partitioned: bool,
+    on_action: Callback<LabAction>,
+}
+
+/// Assign nodes to groups.
+#[component]
+fn PartitionEditor(p: &PartitionEditorProps) -> Html {
+    let n = p.labels.len();
     // The draft partition: one group per node. Starts from the network as it is.
     let draft = use_state(|| None::<Vec<usize>>);
-    let current: Vec<usize> = (0..n).map(|i| group_of(view, i as NodeId).unwrap_or(0).min(GROUPS - 1)).collect();
+    let current = &p.current;
     let groups: Vec<usize> = match &*draft {
         Some(d) if d.len() == n => d.clone(),
         _ => current.clone(),
     };
-    let rows = view.nodes.iter().map(|node| {
-        let i = node.id as usize;
+    let rows = p.labels.iter().enumerate().map(|(i, label)| {
         let draft = draft.clone();
         let base = groups.clone();
         let onchange = Callback::from(move |e: Event| {
@@ -59,8 +86,8 @@ pub fn Faults(p: &FaultsProps) -> Html {
         });
         html! {
             <label class="pe-node">
-                <span>{ node.label.clone() }</span>
-                <select data-testid={format!("group-{i}")} {onchange} aria-label={format!("Group of {}", node.label)}>
+                <span>{ label.clone() }</span>
+                <select data-testid={format!("group-{i}")} {onchange} aria-label={format!("Group of {label}")}>
                     { for (0..GROUPS).map(|g| html! { <option value={g.to_string()} selected={groups[i] == g}>{ group_name(g) }</option> }) }
                 </select>
             </label>
@@ -91,8 +118,30 @@ pub fn Faults(p: &FaultsProps) -> Html {
             draft.set(None);
         })
     };
+    html! {
+        <section data-testid="partition-editor" aria-label="Partition editor">
+            <h3>{"Partition"}</h3>
+            <p class="hint">{"Put nodes in groups; messages between groups are lost."}</p>
+            <div class="pe-grid">{ for rows }</div>
+            <div class="row">
+                <button data-testid="partition-apply" onclick={apply}>{"Apply partition"}</button>
+                <button data-testid="heal" onclick={heal}>{"Heal"}</button>
+                if p.partitioned { <span class="tag warn">{"partitioned"}</span> }
+            </div>
+        </section>
+    }
+}
 
-    // Link editor.
+/// Properties of [`LinkEditor`].
+#[derive(Properties, PartialEq)]
+struct LinkEditorProps {
+    labels: Vec<String>,
+    on_action: Callback<LabAction>,
+}
+
+/// Per-link or network-wide loss and latency.
+#[component]
+fn LinkEditor(p: &LinkEditorProps) -> Html {
     let from = use_state(|| "*".to_string());
     let to = use_state(|| "*".to_string());
     let lat_min = use_node_ref();
@@ -101,7 +150,7 @@ pub fn Faults(p: &FaultsProps) -> Html {
     let both = use_node_ref();
     let node_options = |selected: &str| {
         let mut v = vec![html! { <option value="*" selected={selected == "*"}>{"all"}</option> }];
-        v.extend(view.nodes.iter().map(|nv| html! { <option value={nv.id.to_string()} selected={selected == nv.id.to_string()}>{ nv.label.clone() }</option> }));
+        v.extend(p.labels.iter().enumerate().map(|(id, label)| html! { <option value={id.to_string()} selected={selected == id.to_string()}>{ label.clone() }</option> }));
         v
     };
     let apply_link = {
@@ -151,6 +200,35 @@ pub fn Faults(p: &FaultsProps) -> Html {
     };
     let d = LinkConfig::default();
 
+    html! {
+        <section data-testid="link-editor" aria-label="Link settings">
+            <h3>{"Links"}</h3>
+            <form onsubmit={apply_link} class="link-form">
+                <label>{"From "}<select data-testid="link-from" onchange={set_from}>{ for node_options(&from) }</select></label>
+                <label>{"To "}<select data-testid="link-to" onchange={set_to}>{ for node_options(&to) }</select></label>
+                <label><input type="checkbox" ref={both} checked=true />{" both ways"}</label>
+                <label>{"Latency "}<input ref={lat_min} data-testid="latency-min" type="number" min="0" step="any" value={(d.latency_min as f64 / 1000.0).to_string()} />
+                    {"–"}<input ref={lat_max} data-testid="latency-max" type="number" min="0" step="any" value={(d.latency_max as f64 / 1000.0).to_string()} />{" ms"}</label>
+                <label>{"Loss "}<input ref={loss} data-testid="loss" type="number" min="0" max="100" step="any" value="0" />{" %"}</label>
+                <button type="submit" data-testid="link-apply">{"Apply"}</button>
+            </form>
+        </section>
+    }
+}
+
+/// Properties of [`InFlight`].
+#[derive(Properties, PartialEq)]
+struct InFlightProps {
+    view: Rc<View>,
+    hover: Option<MsgId>,
+    on_hover: Callback<Option<MsgId>>,
+    on_action: Callback<LabAction>,
+}
+
+/// A keyboard-friendly list of messages in flight to drop.
+#[component]
+fn InFlight(p: &InFlightProps) -> Html {
+    let view = &p.view;
     let drops = view.messages.iter().take(DROP_LIST_MAX).map(|m| {
         let cb = p.on_action.clone();
         let id = m.id;
@@ -167,35 +245,10 @@ pub fn Faults(p: &FaultsProps) -> Html {
             </li>
         }
     });
-
     html! {
-        <div class="faults">
-            <section data-testid="partition-editor" aria-label="Partition editor">
-                <h3>{"Partition"}</h3>
-                <p class="hint">{"Put nodes in groups; messages between groups are lost."}</p>
-                <div class="pe-grid">{ for rows }</div>
-                <div class="row">
-                    <button data-testid="partition-apply" onclick={apply}>{"Apply partition"}</button>
-                    <button data-testid="heal" onclick={heal}>{"Heal"}</button>
-                    if !view.groups.is_empty() { <span class="tag warn">{"partitioned"}</span> }
-                </div>
-            </section>
-            <section data-testid="link-editor" aria-label="Link settings">
-                <h3>{"Links"}</h3>
-                <form onsubmit={apply_link} class="link-form">
-                    <label>{"From "}<select data-testid="link-from" onchange={set_from}>{ for node_options(&from) }</select></label>
-                    <label>{"To "}<select data-testid="link-to" onchange={set_to}>{ for node_options(&to) }</select></label>
-                    <label><input type="checkbox" ref={both} checked=true />{" both ways"}</label>
-                    <label>{"Latency "}<input ref={lat_min} data-testid="latency-min" type="number" min="0" step="any" value={(d.latency_min as f64 / 1000.0).to_string()} />
-                        {"–"}<input ref={lat_max} data-testid="latency-max" type="number" min="0" step="any" value={(d.latency_max as f64 / 1000.0).to_string()} />{" ms"}</label>
-                    <label>{"Loss "}<input ref={loss} data-testid="loss" type="number" min="0" max="100" step="any" value="0" />{" %"}</label>
-                    <button type="submit" data-testid="link-apply">{"Apply"}</button>
-                </form>
-            </section>
-            <section aria-label="Messages in flight">
-                <h3>{ format!("In flight ({})", view.messages.len()) }</h3>
-                <ul class="drop-list" data-testid="in-flight">{ for drops }</ul>
-            </section>
-        </div>
+        <section aria-label="Messages in flight">
+            <h3>{ format!("In flight ({})", view.messages.len()) }</h3>
+            <ul class="drop-list" data-testid="in-flight">{ for drops }</ul>
+        </section>
     }
 }

@@ -6,12 +6,29 @@ use crate::util::fmt_time;
 use yew::prelude::*;
 
 /// Properties of [`Invariants`].
-#[derive(Properties, PartialEq)]
+///
+/// Equality ignores the run's version: the panel only changes when the violations do, so it
+/// compares the run's identity and [`InvariantsProps::stamp`] (not every frame's new version).
+#[derive(Properties)]
 pub struct InvariantsProps {
     /// The run.
     pub handle: LabHandle,
+    /// What the panel shows changed when this did: see [`stamp`].
+    pub stamp: (usize, u64, u64),
     /// Reports actions.
     pub on_action: Callback<LabAction>,
+}
+
+impl PartialEq for InvariantsProps {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.handle.lab, &other.handle.lab) && self.stamp == other.stamp && self.on_action == other.on_action
+    }
+}
+
+/// A cheap fingerprint of a run's violations: how many, and when the newest was found.
+pub fn stamp(violations: &[distlab_core::Violation]) -> (usize, u64, u64) {
+    let last = violations.last();
+    (violations.len(), last.map_or(0, |v| v.event), last.map_or(0, |v| v.time))
 }
 
 /// The invariant panel.

@@ -19,18 +19,84 @@ use super::spacetime::SpaceTime;
 use crate::content;
 use crate::hooks::use_frames;
 use crate::route::Route;
-use crate::state::{LabAction, LabState, SPEEDS};
+use crate::state::{scenario_of, LabAction, LabHandle, LabState, SPEEDS};
 use crate::util::perf_now;
 use distlab_core::challenge::Challenge;
 use distlab_core::lab::is_announcement;
 use distlab_core::scenario::Scenario;
-use distlab_core::{models, share, Action, MsgId, NodeId, Time};
+use distlab_core::{models, share, Action, MsgId, NodeId, Time, View};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Least real time between two spoken announcements.
 const ANNOUNCE_GAP_MS: f64 = 1500.0;
+
+/// While the run plays fast, least real time between two updates of one heavy panel (event
+/// log, space-time, chart, logs / queues, messages in flight). At most one of them is updated
+/// per frame, in turn, so no frame pays for all of them. Paused or stepping, they are exact.
+const PANEL_MS: f64 = 300.0;
+/// The run plays "fast" at this speed (virtual seconds per real second) or more...
+const FAST_SPEED: f64 = 1.0;
+/// ...or when a frame runs at least this many events.
+const FAST_EVENTS: u64 = 48;
+/// Event log entries and space-time arrows shown while the run plays fast.
+const FAST_LOG_ROWS: usize = 40;
+const FAST_ARROWS: usize = 40;
+
+/// The throttled panels, indices into [`Throttle`].
+const P_LOG: usize = 0;
+const P_SPACETIME: usize = 1;
+const P_CHART: usize = 2;
+const P_CELLS: usize = 3;
+const P_FLIGHT: usize = 4;
+const PANELS: usize = 5;
+
+/// What each heavy panel was last given, and when.
+struct Throttle {
+    at: [f64; PANELS],
+    snap: [Option<(LabHandle, Rc<View>)>; PANELS],
+    next: usize,
+    events: u64,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle { at: [f64::NEG_INFINITY; PANELS], snap: Default::default(), next: 0, events: 0 }
+    }
+}
+
+impl Throttle {
+    /// The run each heavy panel shows this render: the run now for every panel when not
+    /// playing fast (or after a jump back or a new run), else the run now for at most one due
+    /// panel and the previous picture for the others. Returns whether the run plays fast.
+    fn update(&mut self, state: &LabState) -> bool {
+        let events = state.view.event;
+        let back = events < self.events;
+        let fast = state.playing && !back && (state.speed >= FAST_SPEED || events - self.events >= FAST_EVENTS);
+        self.events = events;
+        let now = perf_now();
+        let mut refreshed = false;
+        for k in 0..PANELS {
+            let i = (self.next + k) % PANELS;
+            let stale = self.snap[i].as_ref().is_none_or(|(h, _)| !Rc::ptr_eq(&h.lab, &state.handle.lab));
+            let due = now - self.at[i] >= PANEL_MS;
+            if !fast || stale || (due && !refreshed) {
+                if fast && !stale {
+                    refreshed = true;
+                    self.next = (i + 1) % PANELS;
+                }
+                self.at[i] = now;
+                self.snap[i] = Some((state.handle.clone(), state.view.clone()));
+            }
+        }
+        fast
+    }
+
+    fn get(&self, i: usize, state: &LabState) -> (LabHandle, Rc<View>) {
+        self.snap[i].clone().unwrap_or_else(|| (state.handle.clone(), state.view.clone()))
+    }
+}
 
 /// Properties of [`LabPage`].
 #[derive(Properties, PartialEq)]
@@ -155,10 +221,24 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     let last_announced = use_mut_ref(|| (0u64, f64::NEG_INFINITY, None::<String>));
     let keys = use_mut_ref(KeyCtx::default);
 
+    // Callbacks that stay the same between renders, so panels with equal props are skipped.
     let dispatch = {
         let d = state.dispatcher();
-        Callback::from(move |a: LabAction| d.dispatch(a))
+        (*use_memo((), move |_| Callback::from(move |a: LabAction| d.dispatch(a)))).clone()
     };
+    let on_hover = {
+        let set = hover.setter();
+        use_callback((), move |m: Option<MsgId>, _| set.set(m))
+    };
+    let on_drop = use_callback(dispatch.clone(), |m: MsgId, d| d.emit(LabAction::Act(Action::Drop(m))));
+    let on_partition = use_callback(dispatch.clone(), |a: Action, d| d.emit(LabAction::Act(a)));
+    let on_reset = use_callback(dispatch.clone(), |_: (), d| d.emit(LabAction::Reset));
+    let scenario_cb = {
+        let lab = state.handle.lab.clone();
+        let id = Rc::as_ptr(&lab) as *const () as usize;
+        use_callback(id, move |_: (), _| scenario_of(lab.borrow().as_ref()))
+    };
+    let throttle = use_mut_ref(Throttle::default);
 
     // The animation loop: advance virtual time by elapsed × speed each frame.
     {
@@ -310,17 +390,9 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     let view = state.view.clone();
     let horizon = lab.horizon().1;
 
-    let on_hover = {
-        let hover = hover.clone();
-        Callback::from(move |m: Option<MsgId>| hover.set(m))
-    };
     let on_node = {
         let selected = selected.clone();
         Callback::from(move |n: NodeId| selected.set(if *selected == Some(n) { None } else { Some(n) }))
-    };
-    let on_drop = {
-        let d = dispatch.clone();
-        Callback::from(move |m: MsgId| d.emit(LabAction::Act(Action::Drop(m))))
     };
     let close_menu = {
         let selected = selected.clone();
@@ -348,10 +420,12 @@ pub fn LabPage(p: &LabPageProps) -> Html {
         html! { <NodeMenu {node} {commands} on_action={dispatch.clone()} on_close={close_menu.clone()} /> }
     });
 
-    let scenario_cb = {
-        let state = state.clone();
-        Callback::from(move |_: ()| state.scenario())
+    let (fast, panels) = {
+        let mut t = throttle.borrow_mut();
+        let fast = t.update(&state);
+        (fast, [P_LOG, P_SPACETIME, P_CHART, P_CELLS, P_FLIGHT].map(|i| t.get(i, &state)))
     };
+    let [log_p, st_p, chart_p, cells_p, flight_p] = panels;
     let notice = state.notice.clone().map(|(err, text)| {
         let d = dispatch.clone();
         html! {
@@ -363,14 +437,12 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     });
     let side = match &extra {
         Extra::Lesson(lesson, step) => {
-            let d = dispatch.clone();
-            html! { <LessonPanel model={info.name} lesson={lesson.clone()} step={*step} on_replay={Callback::from(move |_| d.emit(LabAction::Reset))} /> }
+            html! { <LessonPanel model={info.name} lesson={lesson.clone()} step={*step} on_replay={on_reset.clone()} /> }
         }
         Extra::Challenge(c, others) => {
             let goals = state.attempt.as_ref().and_then(|a| a.grader.borrow().as_ref().map(|g| g.status())).unwrap_or_default();
-            let d = dispatch.clone();
             html! { <ChallengePanel model={info.name} title={c.title.clone()} brief={c.brief.clone()} hint={c.hint.clone()}
-                {goals} others={others.clone()} id={c.id.clone()} on_retry={Callback::from(move |_| d.emit(LabAction::Reset))} /> }
+                {goals} others={others.clone()} id={c.id.clone()} on_retry={on_reset.clone()} /> }
         }
         Extra::None => html! {},
     };
@@ -410,23 +482,23 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                     <section class="panel cluster-panel" aria-label="Cluster" onclick={deselect}>
                         <Cluster view={view.clone()} layout={info.layout} hover={*hover} on_hover={on_hover.clone()}
                             on_node={on_node} on_drop={on_drop} selected={*selected} overlay={menu.unwrap_or_default()}
-                            on_partition={Some(dispatch.reform(LabAction::Act))} />
+                            on_partition={Some(on_partition)} />
                         <p class="hint legend">{ format!("Click a {} (or Tab to it and press Enter) for its menu; click a message to drop it. ", info.node_noun) }
                             <span class="solid-key"></span>{" done/committed "}<span class="hollow-key"></span>{" tentative"}</p>
                     </section>
-                    <Cells view={view.clone()} />
+                    <Cells view={cells_p.1} />
                     <section class="panel" aria-labelledby="h-spacetime">
                         <h2 id="h-spacetime">{"Space-time"}<small class="h-note">{"hover an arrow to find the message in the cluster and the log"}</small></h2>
-                        <SpaceTime handle={state.handle.clone()} view={view.clone()} hover={*hover} on_hover={on_hover.clone()} />
+                        <SpaceTime handle={st_p.0} view={st_p.1} hover={*hover} on_hover={on_hover.clone()} arrows={if fast { FAST_ARROWS } else { usize::MAX }} />
                     </section>
                     <div class="lower">
                         <section class="panel" aria-labelledby="h-metrics">
                             <h2 id="h-metrics">{"Metrics"}</h2>
-                            <Chart handle={state.handle.clone()} playing={state.playing} />
+                            <Chart handle={chart_p.0} playing={state.playing} />
                         </section>
                         <section class="panel" aria-labelledby="h-log">
                             <h2 id="h-log">{"Event log"}</h2>
-                            <EventLog handle={state.handle.clone()} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} />
+                            <EventLog handle={log_p.0} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} rows={if fast { FAST_LOG_ROWS } else { usize::MAX }} />
                         </section>
                     </div>
                 </main>
@@ -436,11 +508,11 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                         <summary><h2>{"Invariants"}
                             if violations > 0 { <span class="tag bad">{ format!("{violations} violated") }</span> } else { <span class="tag ok">{"all hold"}</span> }
                         </h2></summary>
-                        <Invariants handle={state.handle.clone()} on_action={dispatch.clone()} />
+                        <Invariants handle={state.handle.clone()} stamp={super::invariants::stamp(lab.violations())} on_action={dispatch.clone()} />
                     </details>
                     <details class="panel" open=true>
                         <summary><h2>{"Faults"}</h2></summary>
-                        <Faults view={view.clone()} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} />
+                        <Faults view={view.clone()} flight={flight_p.1} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} />
                     </details>
                     <details class="panel" open=true>
                         <summary><h2>{"Settings"}</h2></summary>

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 /// Message arrows drawn from the trace (the newest). Fewer arrows = a shorter window = arrows
 /// that visibly lean, so the order of sends and deliveries can be read.
-const ARROWS_MAX: usize = 90;
+pub const ARROWS_MAX: usize = 90;
 /// Node markers (timers, notes) drawn.
 const MARKS_MAX: usize = 120;
 /// Shortest window shown.
@@ -36,6 +36,9 @@ pub struct SpaceTimeProps {
     pub hover: Option<MsgId>,
     /// Reports the message under the pointer.
     pub on_hover: Callback<Option<MsgId>>,
+    /// Most arrows drawn from the trace and in flight (fewer while the run plays fast).
+    #[prop_or(ARROWS_MAX)]
+    pub arrows: usize,
 }
 
 /// An axis label for `t` when ticks are `step` apart: as few digits as tell ticks apart.
@@ -53,6 +56,8 @@ fn tick_label(t: Time, step: f64) -> String {
 pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     let lab = p.handle.lab.borrow();
     let view = &p.view;
+    let arrows_max = p.arrows.min(ARROWS_MAX);
+    let marks_max = MARKS_MAX * arrows_max / ARROWS_MAX;
     let now = view.time;
     let n = view.nodes.len().max(1);
     // Lanes: roomy for a handful of nodes, packed for many.
@@ -64,10 +69,10 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
         .iter()
         .rev()
         .filter(|e| matches!(e.kind, TraceKind::Deliver | TraceKind::Lost) && e.peer.is_some() && e.node.is_some())
-        .take(ARROWS_MAX)
+        .take(arrows_max)
         .collect();
     let mut start = recent.iter().map(|e| e.sent_at.min(e.time)).min().unwrap_or(now);
-    for m in view.messages.iter().take(ARROWS_MAX) {
+    for m in view.messages.iter().take(arrows_max) {
         start = start.min(m.sent_at);
     }
     if now.saturating_sub(start) < SPAN_MIN {
@@ -165,7 +170,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     let flying = view
         .messages
         .iter()
-        .take(ARROWS_MAX)
+        .take(arrows_max)
         .map(|m| {
             if !kinds.contains(&m.kind) {
                 kinds.push(m.kind);
@@ -182,7 +187,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
         .rev()
         .take_while(|e| e.time >= start)
         .filter(|e| (e.kind == TraceKind::Timer || e.important || e.kind == TraceKind::Action) && e.node.is_some())
-        .take(MARKS_MAX)
+        .take(marks_max)
         .map(|e| {
             let (xx, yy) = (x(e.time), lane(e.node.unwrap_or(0)));
             let tip = format!("{} — {}", fmt_time(e.time), e.text);
@@ -198,7 +203,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     html! {
         <div class="spacetime-wrap">
             <svg class="spacetime" viewBox={format!("0 0 {W} {h}")} data-testid="spacetime" role="img"
-                aria-label={format!("Space-time diagram from {} to {}: {} messages", fmt_time(start), fmt_time(now), recent.len() + view.messages.len().min(ARROWS_MAX))}>
+                aria-label={format!("Space-time diagram from {} to {}: {} messages", fmt_time(start), fmt_time(now), recent.len() + view.messages.len().min(arrows_max))}>
                 <defs>
                     <marker id="st-head" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
                         <path d="M0,0 L8,4 L0,8 z" class="head" />
