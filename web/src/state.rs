@@ -28,6 +28,15 @@ pub fn speed_label(s: f64) -> String {
 
 /// Most real milliseconds one frame spends simulating (the rest is for drawing).
 pub const FRAME_BUDGET_MS: f64 = 8.0;
+/// Most real milliseconds one lab-page frame spends simulating: the page around the run
+/// (cluster, controls, panels, and the browser's style, layout and paint) needs the rest of a
+/// 16.7 ms frame.
+pub const LAB_BUDGET_MS: f64 = 6.0;
+/// The budget when the last frame already came late (the browser is struggling): less, so the
+/// page stays responsive rather than the simulation racing ahead.
+pub const LAB_BUDGET_LATE_MS: f64 = 3.0;
+/// A frame interval above this means the last frame came late.
+const LATE_FRAME_MS: f64 = 25.0;
 /// Events run between clock checks.
 const CHUNK_EVENTS: u64 = 256;
 
@@ -194,10 +203,12 @@ pub fn default_speed(layout: Layout) -> f64 {
     }
 }
 
-/// Runs the simulation forward for one frame of `elapsed_ms` real time.
+/// Runs the simulation forward for one frame of `elapsed_ms` real time, within a real-time
+/// budget (see [`LAB_BUDGET_MS`]).
 fn advance(lab: &mut dyn Lab, speed: f64, elapsed_ms: f64, carry: &mut f64) {
     let start = crate::util::perf_now();
-    let over = |t0: f64| crate::util::perf_now() - t0 > FRAME_BUDGET_MS;
+    let budget = if elapsed_ms > LATE_FRAME_MS { LAB_BUDGET_LATE_MS } else { LAB_BUDGET_MS };
+    let over = |t0: f64| crate::util::perf_now() - t0 > budget;
     if speed.is_infinite() {
         loop {
             let now = lab.now();
