@@ -31,6 +31,11 @@ pub const SAMPLES_MAX: usize = 100_000;
 pub const VIOLATIONS_MAX: usize = 1_000;
 
 /// Everything recorded about a run besides the world itself.
+///
+/// The visible part covers the run up to the current moment. Seeking back moves the later part
+/// into a stash instead of discarding it: it is still this branch's future, so seeking forward
+/// again (possibly by jumping to a later snapshot, skipping the replay of what lies between)
+/// brings it back. Acting in the past starts a new branch and clears the stash.
 #[derive(Clone, Debug, Default)]
 pub struct History {
     /// Recent trace entries, oldest first.
@@ -40,6 +45,15 @@ pub struct History {
     /// Distinct violations, in the order found.
     pub violations: Vec<Violation>,
     seen: BTreeSet<(&'static str, String)>,
+    future: Future,
+}
+
+/// The part of a branch's history after the current moment.
+#[derive(Clone, Debug, Default)]
+struct Future {
+    trace: VecDeque<TraceEntry>,
+    samples: VecDeque<(Time, Vec<f64>)>,
+    violations: VecDeque<Violation>,
 }
 
 impl Sink for History {
@@ -65,16 +79,57 @@ impl Sink for History {
 }
 
 impl History {
-    /// Forgets everything from event `event` and sample time `sample_from` on.
-    fn truncate(&mut self, event: u64, sample_from: Time) {
+    /// Moves everything from event `event` and sample time `sample_from` on into the stash.
+    fn rewind(&mut self, event: u64, sample_from: Time) {
         while self.trace.back().is_some_and(|e| e.event >= event) {
-            self.trace.pop_back();
+            let e = self.trace.pop_back().expect("checked");
+            self.future.trace.push_front(e);
         }
         while self.samples.back().is_some_and(|s| s.0 >= sample_from) {
-            self.samples.pop_back();
+            let s = self.samples.pop_back().expect("checked");
+            self.future.samples.push_front(s);
         }
-        self.violations.retain(|v| v.event < event);
-        self.seen = self.violations.iter().map(|v| (v.invariant, v.detail.clone())).collect();
+        while self.violations.last().is_some_and(|v| v.event >= event) {
+            let v = self.violations.pop().expect("checked");
+            self.seen.remove(&(v.invariant, v.detail.clone()));
+            self.future.violations.push_front(v);
+        }
+    }
+
+    /// Brings back from the stash everything before event `event` and sample time
+    /// `sample_before`, for a jump forward that skips replaying it.
+    fn advance(&mut self, event: u64, sample_before: Time) {
+        while self.future.trace.front().is_some_and(|e| e.event < event) {
+            let e = self.future.trace.pop_front().expect("checked");
+            Sink::trace(self, e);
+        }
+        while self.future.samples.front().is_some_and(|s| s.0 < sample_before) {
+            let (t, v) = self.future.samples.pop_front().expect("checked");
+            Sink::sample(self, t, &v);
+        }
+        while self.future.violations.front().is_some_and(|v| v.event < event) {
+            let v = self.future.violations.pop_front().expect("checked");
+            Sink::violation(self, v);
+        }
+    }
+
+    /// Forgets stashed entries the replay has just regenerated (everything before the given
+    /// point), so the stash only holds what is still ahead.
+    fn forget_regenerated(&mut self, event: u64, sample_before: Time) {
+        while self.future.trace.front().is_some_and(|e| e.event < event) {
+            self.future.trace.pop_front();
+        }
+        while self.future.samples.front().is_some_and(|s| s.0 < sample_before) {
+            self.future.samples.pop_front();
+        }
+        while self.future.violations.front().is_some_and(|v| v.event < event) {
+            self.future.violations.pop_front();
+        }
+    }
+
+    /// Starts a new branch: the old future is gone.
+    fn branch(&mut self) {
+        self.future = Future::default();
     }
 }
 
@@ -150,6 +205,7 @@ impl<M: Model> Sim<M> {
     pub fn step(&mut self) -> bool {
         let did = self.world.step(&self.actions, &mut self.history);
         if did {
+            self.history.forget_regenerated(self.world.events(), self.world.next_sample());
             self.maybe_snapshot();
             self.note_horizon();
         }
@@ -169,6 +225,7 @@ impl<M: Model> Sim<M> {
                 _ => {
                     // Nothing left at or before t: advance the clock (and take samples) to t.
                     self.world.run_until(t, &self.actions, u64::MAX, &mut self.history);
+                    self.history.forget_regenerated(self.world.events(), self.world.next_sample());
                     self.note_horizon();
                     break;
                 }
@@ -177,32 +234,48 @@ impl<M: Model> Sim<M> {
         n
     }
 
-    /// Restores the latest state at or before the given point.
-    fn restore(&mut self, keep: impl Fn(&World<M>) -> bool) {
-        let snap = self.snapshots.iter().rev().find(|s| keep(s)).unwrap_or(&self.initial).clone();
-        self.snapshots.retain(|s| s.events() <= snap.events());
-        self.history.truncate(snap.events(), snap.next_sample());
+    /// Restores the latest snapshot at or before a point behind the current moment.
+    fn restore_back(&mut self, at_or_before: impl Fn(&World<M>) -> bool) {
+        let snap = self.snapshots.iter().rev().find(|s| at_or_before(s)).unwrap_or(&self.initial).clone();
+        self.history.rewind(snap.events(), snap.next_sample());
         self.world = snap;
+    }
+
+    /// Jumps to the latest snapshot of this branch that lies ahead of the current moment but
+    /// not past the target, if there is one: the events in between need no replay.
+    fn restore_ahead(&mut self, not_past: impl Fn(&World<M>) -> bool) {
+        let here = self.world.events();
+        if let Some(snap) = self.snapshots.iter().rev().find(|s| s.events() > here && not_past(s)) {
+            let snap = snap.clone();
+            self.history.advance(snap.events(), snap.next_sample());
+            self.world = snap;
+        }
     }
 
     /// Goes to just after event `index` (0 = the start).
     pub fn seek_event(&mut self, index: u64) {
         if index < self.world.events() {
-            self.restore(|s| s.events() <= index);
+            self.restore_back(|s| s.events() <= index);
+        } else {
+            self.restore_ahead(|s| s.events() <= index);
         }
         while self.world.events() < index {
             if !self.step() {
                 break;
             }
         }
+        self.history.forget_regenerated(self.world.events(), self.world.next_sample());
     }
 
     /// Goes to time `t` (backwards or forwards).
     pub fn seek_time(&mut self, t: Time) {
         if t < self.world.now() {
-            self.restore(|s| s.now() <= t);
+            self.restore_back(|s| s.now() <= t);
+        } else {
+            self.restore_ahead(|s| s.now() <= t);
         }
         self.run_until(t, u64::MAX);
+        self.history.forget_regenerated(self.world.events(), self.world.next_sample());
     }
 
     /// Undoes the last event.
@@ -219,6 +292,10 @@ impl<M: Model> Sim<M> {
         self.world.validate(&action)?;
         self.actions.truncate(self.world.action_cursor());
         self.actions.push(TimedAction { at: self.world.now(), action });
+        // A new branch: snapshots and history of the old future no longer apply.
+        let here = self.world.events();
+        self.snapshots.retain(|s| s.events() <= here);
+        self.history.branch();
         self.horizon = (self.world.events(), self.world.now());
         // Take effect immediately: finish whatever is queued at this instant, then the action.
         let now = self.world.now();
