@@ -54,7 +54,11 @@ pub fn Cells(p: &CellsProps) -> Html {
     let first = lowest.max(end.saturating_sub(COLUMNS_MAX));
     let progs_shown = progs.iter().any(Option::is_some);
     let cols = end - first;
-    let grid = format!("grid-template-columns: 4.2em repeat({cols}, var(--cell-w)) auto");
+    // Contained, and skipped while scrolled out of view: hundreds of clipped cells otherwise
+    // make the browser re-layerize and repaint them on every animation frame.
+    let grid = format!(
+        "grid-template-columns: 4.2em repeat({cols}, var(--cell-w)) auto; contain: content; content-visibility: auto; contain-intrinsic-size: auto 320px"
+    );
     let header = html! {
         <div class="cell-row cell-head" aria-hidden="true">
             <span class="cell-label">{ if first > lowest { "…" } else { "index" } }</span>
