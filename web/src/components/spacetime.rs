@@ -201,7 +201,9 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
 
     kinds.sort_unstable();
     html! {
-        <div class="spacetime-wrap">
+        // Contained, and skipped while scrolled out of view, so its hundreds of SVG shapes do
+        // not add to every animation frame's layerize and paint.
+        <div class="spacetime-wrap" style="contain: content; content-visibility: auto; contain-intrinsic-size: auto 400px">
             <svg class="spacetime" viewBox={format!("0 0 {W} {h}")} data-testid="spacetime" role="img"
                 aria-label={format!("Space-time diagram from {} to {}: {} messages", fmt_time(start), fmt_time(now), recent.len() + view.messages.len().min(arrows_max))}>
                 <defs>
