@@ -53,8 +53,8 @@ step_setup() {
   cargo fetch
 }
 
-# Every native test, once, optimised: the `fast` profile (root Cargo.toml, opt-level 3), as
-# docs/HELPERS.md asks for heavy tests. Tests size their seeded sweeps by
+# Every native test, once, optimised: the `fast` profile (root Cargo.toml, opt-level 3), which heavy
+# tests need. Tests size their seeded sweeps by
 # cfg!(debug_assertions), so here they run at full size (>= 10,000 Raft schedules, >= 1,000
 # over every model) and the speed figures some tests print mean something. Overflow checks
 # stay on; LTO is off here only so that the many test binaries link quickly. (One optimised
