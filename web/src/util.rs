@@ -16,6 +16,17 @@ pub fn color(index: u32) -> &'static str {
 /// and small dots on a light background.
 const KIND_COLORS: [u32; 7] = [0, 1, 2, 3, 4, 5, 7];
 
+/// Colour of a load gauge: green, amber from 70 %, vermilion from 90 % (Okabe–Ito).
+pub fn load_color(l: f64) -> &'static str {
+    if l >= 0.9 {
+        "#D55E00"
+    } else if l >= 0.7 {
+        "#E69F00"
+    } else {
+        "#009E73"
+    }
+}
+
 /// A stable palette index for a name (message kinds).
 pub fn name_color(name: &str) -> u32 {
     // FNV-1a: stable across runs and targets.

@@ -130,16 +130,6 @@ fn describe_with(n: &NodeView, step: f64) -> String {
     s
 }
 
-fn load_color(l: f64) -> &'static str {
-    if l >= 0.9 {
-        "#D55E00"
-    } else if l >= 0.7 {
-        "#E69F00"
-    } else {
-        "#009E73"
-    }
-}
-
 /// The cluster view.
 #[component]
 pub fn Cluster(p: &ClusterProps) -> Html {
@@ -361,7 +351,7 @@ pub fn Cluster(p: &ClusterProps) -> Html {
             html! {
                 <g class="gauge">
                     <rect class="gauge-bg" x={gx.to_string()} y={gy.to_string()} width={gw.to_string()} height={gh.to_string()} />
-                    <rect x={gx.to_string()} y={gy.to_string()} width={(gw * l).to_string()} height={gh.to_string()} fill={load_color(l)} />
+                    <rect x={gx.to_string()} y={gy.to_string()} width={(gw * l).to_string()} height={gh.to_string()} fill={crate::util::load_color(l)} />
                 </g>
             }
         });

@@ -65,16 +65,6 @@ fn ink() -> Ink {
     }
 }
 
-fn load_color(l: f64) -> &'static str {
-    if l >= 0.9 {
-        "#D55E00"
-    } else if l >= 0.7 {
-        "#E69F00"
-    } else {
-        "#009E73"
-    }
-}
-
 /// Sizes the canvas backing store for the device and returns its 2D context, scaled so that
 /// drawing units map to CSS pixels of a `w`×`h` drawing.
 fn context(canvas: &HtmlCanvasElement, w: f64, h: f64) -> Option<CanvasRenderingContext2d> {
@@ -229,7 +219,7 @@ fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
             let (gx, gy) = (x - gw / 2.0, y + r * 0.45);
             ctx.set_fill_style_str(ink.link);
             ctx.fill_rect(gx, gy, gw, gh);
-            ctx.set_fill_style_str(load_color(l));
+            ctx.set_fill_style_str(crate::util::load_color(l));
             ctx.fill_rect(gx, gy, gw * l, gh);
         }
         if crashed && r >= 5.0 {

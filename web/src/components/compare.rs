@@ -714,15 +714,7 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
             </section>
         }
     };
-    let notice = state.notice.clone().map(|(err, text)| {
-        let d = dispatch.clone();
-        html! {
-            <div class={classes!("notice", if err { "error" } else { "info" })} role={if err { "alert" } else { "status" }} data-testid="notice">
-                <span>{ text }</span>
-                <button class="icon" aria-label="Dismiss" onclick={Callback::from(move |_: MouseEvent| d.emit(LabAction::Dismiss))}>{"✕"}</button>
-            </div>
-        }
-    });
+    let notice = state.notice.clone().map(|notice| super::notice::banner(notice, dispatch.reform(|_| LabAction::Dismiss)));
     let view_a = state.views[0].clone();
     let horizon = lab_a.horizon().1;
     html! {

@@ -426,15 +426,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
         (fast, [P_LOG, P_SPACETIME, P_CHART, P_CELLS, P_FLIGHT].map(|i| t.get(i, &state)))
     };
     let [log_p, st_p, chart_p, cells_p, flight_p] = panels;
-    let notice = state.notice.clone().map(|(err, text)| {
-        let d = dispatch.clone();
-        html! {
-            <div class={classes!("notice", if err { "error" } else { "info" })} role={if err { "alert" } else { "status" }} data-testid="notice">
-                <span>{ text }</span>
-                <button class="icon" aria-label="Dismiss" onclick={Callback::from(move |_: MouseEvent| d.emit(LabAction::Dismiss))}>{"✕"}</button>
-            </div>
-        }
-    });
+    let notice = state.notice.clone().map(|notice| super::notice::banner(notice, dispatch.reform(|_| LabAction::Dismiss)));
     let side = match &extra {
         Extra::Lesson(lesson, step) => {
             html! { <LessonPanel model={info.name} lesson={lesson.clone()} step={*step} on_replay={on_reset.clone()} /> }

@@ -16,6 +16,7 @@ pub mod invariants;
 pub mod lab_page;
 pub mod lesson;
 pub mod node_menu;
+pub mod notice;
 pub mod partition_drag;
 pub mod preview;
 pub mod settings;
