@@ -63,8 +63,9 @@ step_native() {
   export CARGO_PROFILE_FAST_OVERFLOW_CHECKS=true
   export CARGO_PROFILE_FAST_LTO=false CARGO_PROFILE_FAST_CODEGEN_UNITS=16
   cargo test --workspace --exclude "$WEB" --profile fast
-  # The web crate's native half of the determinism check (its browser half runs in wasm-test).
-  cargo test -p "$WEB" --profile fast --test native
+  # The web crate's pure logic (routes, lesson parsing, pacing) and the native half of the
+  # determinism check (its browser half runs in wasm-test).
+  cargo test -p "$WEB" --profile fast --lib --test native
 }
 
 # The kernel is no_std + alloc: build it without default features, natively and for wasm32.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `make bench`, browser half: frame times while a lab animates at top speed in headless
-// Chromium. Opens each lab from a share link (so the cluster size is fixed), picks speed "max",
+// `make bench`, browser half: frame times while a lab animates in headless Chromium. Opens each
+// lab from a share link (so the cluster size is fixed), picks a speed (top speed, or real time),
 // presses play, lets it warm up, then records requestAnimationFrame timestamps.
 //
 // Reported per lab: p50 / p95 / max of the interval between frames (at 60 Hz a frame that
@@ -18,9 +18,12 @@ const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args
 const dist = opt('--dist', 'dist');
 const seconds = Number(opt('--seconds', '8'));
 
+// `speed` is the label in the speed menu: "max" runs as fast as the frame budget allows; "1×"
+// is real time, where the run must also keep up (virtual time ≈ real time).
 const CASES = [
-  { name: 'raft, 9 servers', scenario: { model: 'raft', seed: 1, config: { servers: 9 } } },
-  { name: 'balance, 100 servers, 10k req/s', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
+  { name: 'raft, 9 servers', speed: 'max', scenario: { model: 'raft', seed: 1, config: { servers: 9 } } },
+  { name: 'balance, 100 servers, 10k req/s', speed: 'max', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
+  { name: 'balance, 100 servers, 10k req/s, 1×', speed: '1×', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
 ];
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]; };
@@ -31,7 +34,7 @@ mkdirSync(ARTIFACTS, { recursive: true });
 let status = 0;
 try {
   console.log(`chromium ${browser.version()}, ${seconds} s per lab after a 2 s warm-up`);
-  console.log(`${'lab'.padEnd(34)} ${'frames'.padStart(7)} ${'fps'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'>20ms'.padStart(7)}  virtual time`);
+  console.log(`${'lab'.padEnd(38)} ${'frames'.padStart(7)} ${'fps'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'>20ms'.padStart(7)}  virtual time`);
   for (const c of CASES) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors = [];
@@ -41,7 +44,7 @@ try {
       await page.waitForSelector('[data-testid=lab]', { timeout: 30_000 });
       const notice = await page.$('[data-testid=notice]');
       if (notice) console.log(`  note: ${(await notice.textContent()).trim()}`);
-      await page.selectOption('[data-testid=speed]', { label: 'max' });
+      await page.selectOption('[data-testid=speed]', { label: c.speed });
       if ((await page.getAttribute('[data-testid=play]', 'aria-pressed')) !== 'true') await page.click('[data-testid=play]');
       await page.waitForTimeout(2000);
       const clockBefore = (await page.textContent('[data-testid=clock]')).trim();
@@ -52,13 +55,28 @@ try {
         requestAnimationFrame(tick);
       }), seconds * 1000);
       const clockAfter = (await page.textContent('[data-testid=clock]')).trim();
+      // What the page's frame pacer saw (web/src/pacing.rs): ms per frame spent simulating,
+      // rendering (our JavaScript besides the simulation), and the budget it granted.
+      const paced = await page.evaluate(() => Object.fromEntries(Object.keys(window)
+        .filter((k) => k.startsWith('__distlab'))
+        .map((k) => [k, window[k].slice()])));
       await page.screenshot({ path: join(ARTIFACTS, `bench-${c.scenario.model}.png`) });
       const d = stamps.slice(1).map((t, i) => t - stamps[i]);
       const span = (stamps[stamps.length - 1] - stamps[0]) / 1000;
       const over = d.filter((x) => x > 20).length / d.length;
       const row = { frames: d.length, fps: d.length / span, p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), over };
-      console.log(`${c.name.padEnd(34)} ${String(row.frames).padStart(7)} ${row.fps.toFixed(1).padStart(6)} ${row.p50.toFixed(1).padStart(8)} ${row.p95.toFixed(1).padStart(8)} ${row.max.toFixed(1).padStart(8)} ${(100 * row.over).toFixed(1).padStart(6)}%  ${clockBefore} -> ${clockAfter}`);
+      console.log(`${c.name.padEnd(38)} ${String(row.frames).padStart(7)} ${row.fps.toFixed(1).padStart(6)} ${row.p50.toFixed(1).padStart(8)} ${row.p95.toFixed(1).padStart(8)} ${row.max.toFixed(1).padStart(8)} ${(100 * row.over).toFixed(1).padStart(6)}%  ${clockBefore} -> ${clockAfter}`);
       console.log(`BENCH|p95 frame time, ${c.name}|${row.p95.toFixed(1)}|ms|p50 ${row.p50.toFixed(1)}, max ${row.max.toFixed(1)}, ${row.fps.toFixed(0)} fps, ${(100 * row.over).toFixed(0)}% of frames > 20 ms`);
+      // Simulation speed inside the page: events over the time the frames spent simulating.
+      const events = (t) => Number((t.match(/([0-9]+) events/) || [0, 0])[1]);
+      const simMs = (paced.__distlabSimMs || []).slice(-d.length).reduce((a, b) => a + b, 0);
+      const simRate = simMs > 0 ? (events(clockAfter) - events(clockBefore)) / simMs : 0;
+      const med = (xs) => (xs.length ? pct(xs, 0.5).toFixed(1) : 'n/a');
+      const p95 = (xs) => (xs.length ? pct(xs, 0.95).toFixed(1) : 'n/a');
+      console.log(`  per frame (ms, p50/p95): simulation ${med(paced.__distlabSimMs || [])}/${p95(paced.__distlabSimMs || [])}, rendering ${med(paced.__distlabRenderMs || [])}/${p95(paced.__distlabRenderMs || [])}, budget ${med(paced.__distlabBudgetMs || [])}/${p95(paced.__distlabBudgetMs || [])}; simulating at ${simRate.toFixed(0)}k events/s`);
+      // A frame that also refreshes a heavy panel renders more; what each costs (p50 ms).
+      const refresh = Object.entries(paced).filter(([k]) => k.startsWith('__distlabRefresh_'));
+      if (refresh.length) console.log(`  rendering on panel refresh frames (p50 ms): ${refresh.map(([k, v]) => `${k.slice(17)} ${med(v)}`).join(', ')}`);
       if (errors.length) console.log(`  page errors: ${errors.join(' | ')}`);
     } catch (e) {
       console.log(`${c.name}: could not measure: ${e.message.split('\n')[0]}`);

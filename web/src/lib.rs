@@ -15,6 +15,7 @@ pub mod content;
 pub mod geometry;
 pub mod hooks;
 pub mod lesson_format;
+pub mod pacing;
 pub mod route;
 pub mod state;
 pub mod util;

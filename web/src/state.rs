@@ -28,15 +28,9 @@ pub fn speed_label(s: f64) -> String {
 
 /// Most real milliseconds one frame spends simulating (the rest is for drawing).
 pub const FRAME_BUDGET_MS: f64 = 8.0;
-/// Most real milliseconds one lab-page frame spends simulating: the page around the run
-/// (cluster, controls, panels, and the browser's style, layout and paint) needs the rest of a
-/// 16.7 ms frame.
+/// Most real milliseconds one frame of a page without a pacer (the home page previews) spends
+/// simulating. The lab page asks its [`crate::pacing::Pacer`] instead.
 pub const LAB_BUDGET_MS: f64 = 6.0;
-/// The budget when the last frame already came late (the browser is struggling): less, so the
-/// page stays responsive rather than the simulation racing ahead.
-pub const LAB_BUDGET_LATE_MS: f64 = 3.0;
-/// A frame interval above this means the last frame came late.
-const LATE_FRAME_MS: f64 = 25.0;
 /// Events run between clock checks.
 const CHUNK_EVENTS: u64 = 256;
 
@@ -56,6 +50,33 @@ impl PartialEq for LabHandle {
     }
 }
 
+/// A run's picture as components receive it: shared, and compared by identity. The reducer
+/// makes a new one whenever the run changes, so the same `Rc` means the same picture, and a
+/// panel whose picture did not change skips its render without comparing hundreds of nodes
+/// field by field (which `Rc<View>`'s own equality would do).
+#[derive(Clone, Debug)]
+pub struct ViewRef(pub Rc<View>);
+
+impl ViewRef {
+    /// Wraps a fresh picture.
+    pub fn new(view: View) -> ViewRef {
+        ViewRef(Rc::new(view))
+    }
+}
+
+impl PartialEq for ViewRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for ViewRef {
+    type Target = View;
+    fn deref(&self) -> &View {
+        &self.0
+    }
+}
+
 /// A challenge being attempted: the challenge and its live grader.
 #[derive(Clone)]
 pub struct Attempt {
@@ -71,13 +92,15 @@ pub struct LabState {
     /// The run.
     pub handle: LabHandle,
     /// Its picture now.
-    pub view: Rc<View>,
+    pub view: ViewRef,
     /// Playing or paused.
     pub playing: bool,
     /// Virtual seconds per real second.
     pub speed: f64,
     /// Fraction of a microsecond carried between frames at slow speeds.
     carry: f64,
+    /// Real milliseconds the last frame spent simulating (for the pacer).
+    pub sim_ms: f64,
     /// A message for the user: (is error, text).
     pub notice: Option<(bool, String)>,
     /// The run as first loaded, for Reset.
@@ -92,10 +115,26 @@ impl PartialEq for LabState {
     }
 }
 
+/// One animation frame, as the animation loop sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Frame {
+    /// Real milliseconds since the previous frame.
+    pub elapsed_ms: f64,
+    /// Most real milliseconds this frame may spend simulating.
+    pub budget_ms: f64,
+}
+
+impl Frame {
+    /// A frame with a fixed budget.
+    pub fn fixed(elapsed_ms: f64, budget_ms: f64) -> Frame {
+        Frame { elapsed_ms, budget_ms }
+    }
+}
+
 /// Something the user (or the animation loop) does.
 pub enum LabAction {
-    /// An animation frame: real milliseconds since the last one.
-    Tick(f64),
+    /// An animation frame.
+    Tick(Frame),
     /// Toggle play / pause.
     TogglePlay,
     /// Pause.
@@ -131,13 +170,13 @@ impl LabState {
     pub fn new(lab: Box<dyn Lab>, attempt: Option<Rc<Challenge>>) -> LabState {
         let origin = Rc::new(lab.boxed_clone());
         let speed = default_speed(lab.info().layout);
-        let view = Rc::new(lab.view());
+        let view = ViewRef::new(lab.view());
         let lab = Rc::new(RefCell::new(lab));
         let attempt = attempt.map(|c| {
             let grader = Grader::new(&c, lab.borrow().as_ref()).ok();
             Attempt { challenge: c, grader: Rc::new(RefCell::new(grader)) }
         });
-        LabState { handle: LabHandle { lab, version: 0 }, view, playing: false, speed, carry: 0.0, notice: None, origin, attempt }
+        LabState { handle: LabHandle { lab, version: 0 }, view, playing: false, speed, carry: 0.0, sim_ms: 0.0, notice: None, origin, attempt }
     }
 
     /// Builds the state for a scenario (share link, lesson step, import).
@@ -154,7 +193,7 @@ impl LabState {
 
     /// Recomputes the picture after the run was changed directly.
     pub fn refresh(&mut self) {
-        self.view = Rc::new(self.handle.lab.borrow().view());
+        self.view = ViewRef::new(self.handle.lab.borrow().view());
         self.handle.version += 1;
     }
 
@@ -162,7 +201,7 @@ impl LabState {
         let mut next = self.clone();
         if lab_changed {
             let lab = self.handle.lab.borrow();
-            next.view = Rc::new(lab.view());
+            next.view = ViewRef::new(lab.view());
             next.handle.version += 1;
             if let Some(a) = &next.attempt {
                 if let Some(g) = a.grader.borrow_mut().as_mut() {
@@ -203,30 +242,35 @@ pub fn default_speed(layout: Layout) -> f64 {
     }
 }
 
-/// Runs the simulation forward for one frame of `elapsed_ms` real time, within a real-time
-/// budget (see [`LAB_BUDGET_MS`]).
-fn advance(lab: &mut dyn Lab, speed: f64, elapsed_ms: f64, carry: &mut f64) {
+/// The most real time one frame advances a run at a finite speed: after a stall (a late frame,
+/// a background tab) the run does not try to catch up, which would only make the next frame
+/// late too.
+const CATCH_UP_MS: f64 = 34.0;
+
+/// Runs the simulation forward for one frame within its real-time budget. At a finite speed
+/// virtual time follows real time × speed; when the budget runs out first, the rest of this
+/// frame's virtual time is dropped (the run slows down rather than the page).
+fn advance(lab: &mut dyn Lab, speed: f64, frame: Frame, carry: &mut f64) {
     let start = crate::util::perf_now();
-    let budget = if elapsed_ms > LATE_FRAME_MS { LAB_BUDGET_LATE_MS } else { LAB_BUDGET_MS };
-    let over = |t0: f64| crate::util::perf_now() - t0 > budget;
+    let over = || crate::util::perf_now() - start > frame.budget_ms;
     if speed.is_infinite() {
         loop {
             let now = lab.now();
             lab.run_until(now + SEC, CHUNK_EVENTS);
-            if over(start) {
+            if over() {
                 break;
             }
         }
         return;
     }
-    let want = elapsed_ms * 1000.0 * speed + *carry;
+    let want = frame.elapsed_ms.clamp(0.0, CATCH_UP_MS) * 1000.0 * speed + *carry;
     let whole = want.floor();
     *carry = want - whole;
     let target = lab.now().saturating_add(whole as Time);
     while lab.now() < target {
         lab.run_until(target, CHUNK_EVENTS);
-        if over(start) {
-            // Falling behind: drop the rest of this frame's time rather than stall the page.
+        if over() {
+            *carry = 0.0;
             break;
         }
     }
@@ -237,17 +281,20 @@ impl Reducible for LabState {
 
     fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
         match action {
-            LabAction::Tick(ms) => {
+            LabAction::Tick(frame) => {
                 if !self.playing {
                     return self;
                 }
                 let mut carry = self.carry;
+                let t0 = crate::util::perf_now();
                 {
                     let mut lab = self.handle.lab.borrow_mut();
-                    advance(lab.as_mut(), self.speed, ms.clamp(0.0, 100.0), &mut carry);
+                    advance(lab.as_mut(), self.speed, frame, &mut carry);
                 }
+                let sim_ms = crate::util::perf_now() - t0;
                 let mut next = (*self.changed(true)).clone();
                 next.carry = carry;
+                next.sim_ms = sim_ms;
                 Rc::new(next)
             }
             LabAction::TogglePlay => {

@@ -151,10 +151,11 @@ pub fn focus_element(el: &web_sys::Element) {
     }
 }
 
-/// Records a frame interval in `window.__distlabFrames` (last 600) for benchmarks.
-pub fn record_frame(ms: f64) {
+/// Appends `value` to the array `window[key]`, keeping the last 600, for benchmarks to read
+/// (frame intervals, canvas time, the pacer's budget and measurements).
+pub fn record(key: &str, value: f64) {
     let Some(w) = web_sys::window() else { return };
-    let key = wasm_bindgen::JsValue::from_str("__distlabFrames");
+    let key = wasm_bindgen::JsValue::from_str(key);
     let arr = match js_sys::Reflect::get(&w, &key).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok()) {
         Some(a) => a,
         None => {
@@ -163,8 +164,13 @@ pub fn record_frame(ms: f64) {
             a
         }
     };
-    arr.push(&wasm_bindgen::JsValue::from_f64(ms));
+    arr.push(&wasm_bindgen::JsValue::from_f64(value));
     if arr.length() > 600 {
         arr.shift();
     }
+}
+
+/// Records a frame interval in `window.__distlabFrames`.
+pub fn record_frame(ms: f64) {
+    record("__distlabFrames", ms);
 }

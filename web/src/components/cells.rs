@@ -6,42 +6,67 @@
 //! `"<next> / <match>"` (a Raft leader's nextIndex / matchIndex); those are drawn on the peer's
 //! row: a bar under the entries known to match and a caret at the next index to send.
 
-use crate::util::color;
+use crate::state::ViewRef;
+use crate::util::PALETTE;
 use distlab_core::{NodeStatus, View};
-use std::rc::Rc;
+use std::collections::BTreeMap;
 use yew::prelude::*;
 
 /// Most index columns shown (the newest).
 const COLUMNS_MAX: u64 = 18;
 /// Most rows shown.
 const ROWS_MAX: usize = 40;
+/// Most rows shown while the run plays fast: about what the panel shows without scrolling.
+const FAST_ROWS: usize = 12;
 
 /// Properties of [`Cells`].
 #[derive(Properties, PartialEq)]
 pub struct CellsProps {
     /// The picture.
-    pub view: Rc<View>,
+    pub view: ViewRef,
+    /// The run plays fast: cells go without tooltips (a text each to build and update, for a
+    /// picture that changes several times a second).
+    #[prop_or_default]
+    pub fast: bool,
 }
 
-/// `(next, match)` reported for the node labelled `label` by any node (the leader).
-fn progress(view: &View, label: &str) -> Option<(u64, u64)> {
-    let key = format!("{label} next / match");
-    view.nodes.iter().filter(|n| n.status != NodeStatus::Crashed).flat_map(|n| n.details.iter()).find(|(k, _)| *k == key).and_then(|(_, v)| {
-        let (a, b) = v.split_once(" / ")?;
-        Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
-    })
+/// Suffix of a detail in which a node (a Raft leader) reports a peer's progress.
+const PROGRESS: &str = " next / match";
+
+/// `(next, match)` per peer label, as reported by any node that is up (the leader): one pass
+/// over every node's details, however many rows there are.
+fn progress(view: &View) -> BTreeMap<&str, (u64, u64)> {
+    let mut out = BTreeMap::new();
+    for (k, v) in view.nodes.iter().filter(|n| n.status != NodeStatus::Crashed).flat_map(|n| n.details.iter()) {
+        let Some(peer) = k.strip_suffix(PROGRESS) else { continue };
+        let parsed = v.split_once(" / ").and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+        if let Some(p) = parsed {
+            out.entry(peer).or_insert(p);
+        }
+    }
+    out
+}
+
+/// The class that gives a cell (or row label) palette colour `index` (see `.k0`… in style.css).
+fn tint(index: u32) -> &'static str {
+    const CLASSES: [&str; PALETTE.len()] = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"];
+    CLASSES[index as usize % PALETTE.len()]
 }
 
 /// The log / queue panel.
 #[component]
 pub fn Cells(p: &CellsProps) -> Html {
     let view = &p.view;
-    let rows: Vec<_> = view.nodes.iter().filter(|n| !n.cells.is_empty() || n.timer.is_some() || view.nodes.len() <= 12).take(ROWS_MAX).collect();
+    let candidates = view.nodes.iter().filter(|n| !n.cells.is_empty() || n.timer.is_some() || view.nodes.len() <= 12);
+    let rows_max = if p.fast { FAST_ROWS } else { ROWS_MAX };
+    let rows: Vec<_> = candidates.clone().take(rows_max).collect();
+    let hidden = candidates.count().min(ROWS_MAX) - rows.len();
     if rows.iter().all(|n| n.cells.is_empty()) {
         return html! {};
     }
     // One index range for all rows, ending at the longest log.
-    let progs: Vec<Option<(u64, u64)>> = rows.iter().map(|n| progress(view, &n.label)).collect();
+    let reported = progress(view);
+    let progs: Vec<Option<(u64, u64)>> = rows.iter().map(|n| reported.get(n.label.as_str()).copied()).collect();
     // ...and one column past it when that is where a leader will send next.
     let end = rows
         .iter()
@@ -77,10 +102,9 @@ pub fn Cells(p: &CellsProps) -> Html {
                     let extra = classes!(matched.then_some("matched"), is_next.then_some("next"));
                     match at.and_then(|k| n.cells.get(k)) {
                         Some(c) => {
-                            let style = if c.solid { format!("background:{0};border-color:{0}", color(c.color)) } else { format!("border-color:{}", color(c.color)) };
                             html! {
-                                <span class={classes!("cell", if c.solid { "solid" } else { "hollow" }, c.marked.then_some("marked"), extra)}
-                                    style={style} title={format!("#{idx}: {}{}{}", c.text, if c.solid { " (committed / done)" } else { " (tentative)" }, if c.marked { " — named by a violation" } else { "" })}>
+                                <span class={classes!("cell", if c.solid { "solid" } else { "hollow" }, tint(c.color), c.marked.then_some("marked"), extra)}
+                                    title={(!p.fast).then(|| format!("#{idx}: {}{}{}", c.text, if c.solid { " (committed / done)" } else { " (tentative)" }, if c.marked { " — named by a violation" } else { "" }))}>
                                     { c.text.clone() }
                                 </span>
                             }
@@ -93,7 +117,7 @@ pub fn Cells(p: &CellsProps) -> Html {
                 html! {
                     <div class={classes!("cell-row", (n.status == NodeStatus::Crashed).then_some("crashed"), n.violated.then_some("violated"))}
                         data-testid={format!("cells-{}", n.id)}>
-                        <span class="cell-label" style={format!("border-color:{}", color(n.color))} title={format!("{}: {}", n.label, n.role)}>
+                        <span class={classes!("cell-label", tint(n.color))} title={format!("{}: {}", n.label, n.role)}>
                             { n.label.clone() }<small>{ n.role.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default() }</small>
                         </span>
                         { for slots }
@@ -101,6 +125,7 @@ pub fn Cells(p: &CellsProps) -> Html {
                     </div>
                 }
             }) }
+            if hidden > 0 { <p class="hint cells-more">{ format!("{hidden} more rows while the run plays fast; pause to see them all.") }</p> }
             <p class="cells-key hint">
                 <span class="cell solid key"></span>{" committed / done "}
                 <span class="cell hollow key"></span>{" not yet committed "}

@@ -50,11 +50,25 @@ fn hex(c: &str) -> RGBColor {
     RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
 }
 
-fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize]) -> Result<(), String> {
+/// The chart's width in CSS pixels. Reading it makes the browser lay out the page then and
+/// there if anything changed since the last layout, which a frame that has just updated the
+/// clock and a panel always has; so while the run plays the width is read about once a second
+/// and remembered in between.
+fn css_width(canvas: &web_sys::HtmlCanvasElement, playing: bool, cache: &mut (f64, f64)) -> f64 {
+    let now = perf_now();
+    if !playing || cache.0 <= 0.0 || now - cache.1 >= WIDTH_MS {
+        *cache = (canvas.parent_element().map_or(0, |p| p.client_width()).max(240) as f64, now);
+    }
+    cache.0
+}
+
+/// Least real time between two reads of the chart's width while playing.
+const WIDTH_MS: f64 = 1000.0;
+
+fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize], css_w: f64) -> Result<(), String> {
     // Size the backing store to the displayed size × the device pixel ratio, and scale every
     // length by that ratio, so text is 12 CSS px and lines are crisp at any zoom.
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
-    let css_w = canvas.parent_element().map_or(0, |p| p.client_width()).max(240) as f64;
     let css_h = CSS_HEIGHT;
     let (pw, ph) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
     if canvas.width() != pw || canvas.height() != ph {
@@ -152,6 +166,7 @@ pub fn Chart(p: &ChartProps) -> Html {
     let canvas = use_node_ref();
     let selected = use_state(|| 0usize);
     let last_draw = use_mut_ref(|| f64::NEG_INFINITY);
+    let width = use_mut_ref(|| (0.0, f64::NEG_INFINITY));
     let groups = groups(p.handle.lab.borrow().as_ref());
     let sel = (*selected).min(groups.len().saturating_sub(1));
     {
@@ -159,13 +174,14 @@ pub fn Chart(p: &ChartProps) -> Html {
         let handle = p.handle.clone();
         let group = groups.get(sel).map(|g| g.1.clone()).unwrap_or_default();
         let playing = p.playing;
-        let last_draw = last_draw.clone();
+        let (last_draw, width) = (last_draw.clone(), width.clone());
         use_effect_with((p.handle.clone(), sel, playing), move |_| {
             let now = perf_now();
             if !playing || now - *last_draw.borrow() >= REDRAW_MS {
                 *last_draw.borrow_mut() = now;
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                    let _ = draw(c, handle.lab.borrow().as_ref(), &group);
+                    let w = css_width(&c, playing, &mut width.borrow_mut());
+                    let _ = draw(c, handle.lab.borrow().as_ref(), &group, w);
                 }
             }
         });

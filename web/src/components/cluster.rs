@@ -4,8 +4,10 @@
 use super::cluster_canvas::{self as canvas, Ghost};
 use super::partition_drag::{drop_action, hit_node, hit_zone, key_action, to_drawing, zones, Target};
 use crate::geometry::{along, group_of, place, Placement};
+use crate::state::ViewRef;
 use crate::util::{color, fmt_time, name_color};
 use distlab_core::{Action, Layout, MsgId, NodeId, NodeStatus, NodeView, View};
+use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -25,7 +27,7 @@ const LINKS_MAX: usize = 400;
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
     /// The picture.
-    pub view: Rc<View>,
+    pub view: ViewRef,
     /// Ring or tiers.
     pub layout: Layout,
     /// Highlighted message.
@@ -59,6 +61,11 @@ pub struct ClusterProps {
     /// focused node); `None` disables dragging.
     #[prop_or_default]
     pub on_partition: Option<Callback<Action>>,
+    /// The picture the canvas view's hidden node list describes to screen readers; it may lag
+    /// `view` while the run plays fast, so a hundred labels are not rewritten every frame.
+    /// Defaults to `view`.
+    #[prop_or_default]
+    pub a11y: Option<ViewRef>,
     /// Force the canvas renderer (`Some(true)`) or SVG (`Some(false)`); by default dense
     /// views use the canvas.
     #[prop_or_default]
@@ -130,6 +137,87 @@ fn describe_with(n: &NodeView, step: f64) -> String {
     s
 }
 
+/// A node's click handler: opens its menu, unless the click ends a drag.
+fn click_handler(on_node: Callback<NodeId>, suppress: Rc<RefCell<bool>>, id: NodeId) -> Callback<MouseEvent> {
+    Callback::from(move |e: MouseEvent| {
+        // The panel behind closes menus on click; this click opens one.
+        e.stop_propagation();
+        if std::mem::take(&mut *suppress.borrow_mut()) {
+            return; // the end of a drag, not a click
+        }
+        on_node.emit(id)
+    })
+}
+
+/// A focused node's keys: Enter or Space opens its menu; with partitions enabled, a group
+/// letter moves it to that group and H heals (see [`key_action`]). `view` gives the picture
+/// now, from which the new groups are computed.
+fn key_handler(on_node: Callback<NodeId>, on_partition: Option<Callback<Action>>, view: impl Fn() -> ViewRef + 'static, id: NodeId) -> Callback<KeyboardEvent> {
+    Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            on_node.emit(id);
+        } else if let (Some(part), false) = (&on_partition, e.ctrl_key() || e.meta_key() || e.alt_key()) {
+            if let Some(action) = key_action(&view(), id, &e.key()) {
+                e.prevent_default();
+                e.stop_propagation();
+                if let Some(a) = action {
+                    part.emit(a);
+                }
+            }
+        }
+    })
+}
+
+/// Properties of [`NodeList`].
+#[derive(Properties)]
+struct NodeListProps {
+    /// The picture the labels describe.
+    view: ViewRef,
+    /// The picture now, for key handlers.
+    latest: Rc<RefCell<ViewRef>>,
+    selected: Option<NodeId>,
+    on_node: Callback<NodeId>,
+    on_partition: Option<Callback<Action>>,
+    suppress: Rc<RefCell<bool>>,
+    draggable: bool,
+}
+
+impl PartialEq for NodeListProps {
+    fn eq(&self, o: &Self) -> bool {
+        // `latest` and `suppress` are cells shared for the component's life: only what they
+        // point to changes, and handlers read that when they run.
+        self.view == o.view
+            && self.selected == o.selected
+            && self.on_node == o.on_node
+            && self.on_partition == o.on_partition
+            && self.draggable == o.draggable
+            && Rc::ptr_eq(&self.latest, &o.latest)
+            && Rc::ptr_eq(&self.suppress, &o.suppress)
+    }
+}
+
+/// The canvas view's accessible twin: every node as a button, visually hidden until a keyboard
+/// user tabs into it. Its own component, so it renders only when its picture changes.
+#[component]
+fn NodeList(p: &NodeListProps) -> Html {
+    let items = p.view.nodes.iter().map(|node| {
+        let label = describe_with(node, 10.0);
+        let latest = p.latest.clone();
+        let onkeydown = key_handler(p.on_node.clone(), p.on_partition.clone(), move || latest.borrow().clone(), node.id);
+        html! {
+            <li key={node.id.to_string()}>
+                <button type="button" data-testid={format!("node-{}", node.id)} data-role={node.role.clone()} data-status={status_class(node)}
+                    class={classes!((p.selected == Some(node.id)).then_some("selected"))}
+                    aria-label={label} onclick={click_handler(p.on_node.clone(), p.suppress.clone(), node.id)} {onkeydown}>{ node.label.clone() }</button>
+            </li>
+        }
+    });
+    let n = p.view.nodes.len();
+    let keys = if p.draggable { ", A to F move to a group, H heals" } else { "" };
+    html! { <ul class="node-list" aria-label={format!("{n} nodes: Enter opens a menu{keys}")}>{ for items }</ul> }
+}
+
 /// The cluster view.
 #[component]
 pub fn Cluster(p: &ClusterProps) -> Html {
@@ -146,6 +234,12 @@ pub fn Cluster(p: &ClusterProps) -> Html {
     let ghost = use_state(|| None::<Ghost>);
     let suppress = use_mut_ref(|| false);
     let canvas_ref = use_node_ref();
+    // Canvas mode: the two back layers (the front one is `canvas_ref`, which takes the input).
+    let back_refs = use_memo((), |_| [NodeRef::default(), NodeRef::default()]);
+    let layers = use_mut_ref(canvas::Layers::default);
+    // The picture now, for handlers of the node list (which itself may show an older one).
+    let latest = use_mut_ref(|| view.clone());
+    *latest.borrow_mut() = view.clone();
     let draggable = p.on_partition.is_some() && p.on_node.is_some();
     let drop_zones = if ghost.is_some() { zones(view, w) } else { Vec::new() };
     let target_at = {
@@ -205,38 +299,10 @@ pub fn Cluster(p: &ClusterProps) -> Html {
             ghost.set(None);
         })
     });
-    let node_click = |id: NodeId| {
-        p.on_node.clone().map(|cb| {
-            let suppress = suppress.clone();
-            Callback::from(move |e: MouseEvent| {
-                // The panel behind closes menus on click; this click opens one.
-                e.stop_propagation();
-                if std::mem::take(&mut *suppress.borrow_mut()) {
-                    return; // the end of a drag, not a click
-                }
-                cb.emit(id)
-            })
-        })
-    };
+    let node_click = |id: NodeId| p.on_node.clone().map(|cb| click_handler(cb, suppress.clone(), id));
     let node_key = |id: NodeId| {
-        let part = p.on_partition.clone();
         let view = view.clone();
-        p.on_node.clone().map(|cb| {
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    cb.emit(id);
-                } else if let (Some(part), false) = (&part, e.ctrl_key() || e.meta_key() || e.alt_key()) {
-                    if let Some(action) = key_action(&view, id, &e.key()) {
-                        e.prevent_default();
-                        e.stop_propagation();
-                        if let Some(a) = action {
-                            part.emit(a);
-                        }
-                    }
-                }
-            })
-        })
+        p.on_node.clone().map(|cb| key_handler(cb, p.on_partition.clone(), move || view.clone(), id))
     };
 
     // Links: faint lines, red and dashed where a partition or a cut separates the ends.
@@ -490,18 +556,20 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         _ => html! {},
     };
 
-    // Canvas mode: draw after every render.
+    // Canvas mode: draw after every render (each layer only if its picture changed).
     {
         let canvas_ref = canvas_ref.clone();
+        let (back_refs, layers) = (back_refs.clone(), layers.clone());
         let (view, pl, layout, compact) = (view.clone(), pl.clone(), p.layout, p.compact);
         let (selected, hover, g) = (p.selected, p.hover, *ghost);
         let pairs = if use_canvas { pairs.clone() } else { Vec::new() };
         let zs = drop_zones.clone();
         use_effect(move || {
             if use_canvas {
-                if let Some(c) = canvas_ref.cast::<web_sys::HtmlCanvasElement>() {
+                let el = |r: &NodeRef| r.cast::<web_sys::HtmlCanvasElement>();
+                if let (Some(a), Some(b), Some(c)) = (el(&back_refs[0]), el(&back_refs[1]), el(&canvas_ref)) {
                     let f = canvas::Frame { pl: &pl, layout, w, h, selected, hover, ghost: g, zones: &zs, pairs: &pairs, compact };
-                    canvas::draw(&c, &view, &f);
+                    canvas::draw(&[a, b, c], &view, &f, &mut layers.borrow_mut());
                 }
             }
         });
@@ -535,24 +603,22 @@ pub fn Cluster(p: &ClusterProps) -> Html {
             })
         };
         // The accessible twin of the canvas: every node as a button (Tab, Enter, group keys).
-        let list = p.on_node.is_some().then(|| {
-            let items = view.nodes.iter().map(|node| {
-                let label = describe_with(node, 10.0);
-                html! {
-                    <li key={node.id.to_string()}>
-                        <button type="button" data-testid={format!("node-{}", node.id)} data-role={node.role.clone()} data-status={status_class(node)}
-                            class={classes!((p.selected == Some(node.id)).then_some("selected"))}
-                            aria-label={label} onclick={node_click(node.id)} onkeydown={node_key(node.id)}>{ node.label.clone() }</button>
-                    </li>
-                }
-            });
-            html! { <ul class="node-list" aria-label={format!("{} nodes: Enter opens a menu{}", n, if draggable { ", A to F move to a group, H heals" } else { "" })}>{ for items }</ul> }
+        let list = p.on_node.clone().map(|on_node| {
+            html! {
+                <NodeList view={p.a11y.clone().unwrap_or_else(|| view.clone())} latest={latest.clone()} selected={p.selected}
+                    {on_node} on_partition={p.on_partition.clone()} suppress={suppress.clone()} {draggable} />
+            }
         });
+        let (cw, ch) = ((w as u32).to_string(), (h as u32).to_string());
         html! {
             <>
-                <canvas ref={canvas_ref} class={classes!(ghost.is_some().then_some("dragging"))} width={(w as u32).to_string()} height={(h as u32).to_string()}
-                    role="img" aria-label={format!("{} nodes, {} messages in flight (drawn on a canvas)", n, total)} data-testid="cluster" data-renderer="canvas"
-                    {onclick} {onmousemove} {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}></canvas>
+                <div class="canvas-stack">
+                    <canvas ref={back_refs[0].clone()} aria-hidden="true" width={cw.clone()} height={ch.clone()}></canvas>
+                    <canvas ref={back_refs[1].clone()} aria-hidden="true" width={cw.clone()} height={ch.clone()}></canvas>
+                    <canvas ref={canvas_ref} class={classes!(ghost.is_some().then_some("dragging"))} width={cw} height={ch}
+                        role="img" aria-label={format!("{} nodes, {} messages in flight (drawn on a canvas)", n, p.a11y.as_ref().map_or(total, |v| v.messages.len()))} data-testid="cluster" data-renderer="canvas"
+                        {onclick} {onmousemove} {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}></canvas>
+                </div>
                 { list }
             </>
         }

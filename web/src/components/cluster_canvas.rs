@@ -1,6 +1,7 @@
-//! The cluster view on a canvas, for dense labs (many nodes or many messages in flight) where
+//! The cluster view on canvases, for dense labs (many nodes or many messages in flight) where
 //! one SVG element per message cannot hold 60 frames per second. Draws the same picture as the
-//! SVG view in immediate mode; messages are batched by colour into one path each.
+//! SVG view in immediate mode, on three stacked layers (see [`LAYERS`]) so that a frame redraws
+//! only what moved; shapes of one colour are batched into one path.
 
 use super::partition_drag::{Target, Zone};
 use crate::geometry::{along, group_of, Placement};
@@ -47,6 +48,7 @@ pub struct Frame<'a> {
 }
 
 struct Ink {
+    dark: bool,
     fg: &'static str,
     muted: &'static str,
     panel: &'static str,
@@ -54,21 +56,19 @@ struct Ink {
     bad: &'static str,
 }
 
-fn ink() -> Ink {
-    let dark = web_sys::window()
-        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-        .is_some_and(|m| m.matches());
-    if dark {
-        Ink { fg: "#e4e6eb", muted: "#9aa1ad", panel: "#1b1e25", link: "#3a404b", bad: "#ff8a4c" }
-    } else {
-        Ink { fg: "#1d2026", muted: "#5b6270", panel: "#ffffff", link: "#c5cbd4", bad: "#c24a00" }
+impl Ink {
+    fn new(dark: bool) -> Ink {
+        if dark {
+            Ink { dark, fg: "#e4e6eb", muted: "#9aa1ad", panel: "#1b1e25", link: "#3a404b", bad: "#ff8a4c" }
+        } else {
+            Ink { dark, fg: "#1d2026", muted: "#5b6270", panel: "#ffffff", link: "#c5cbd4", bad: "#c24a00" }
+        }
     }
 }
 
 /// Sizes the canvas backing store for the device and returns its 2D context, scaled so that
-/// drawing units map to CSS pixels of a `w`×`h` drawing.
-fn context(canvas: &HtmlCanvasElement, w: f64, h: f64) -> Option<CanvasRenderingContext2d> {
-    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 2.0);
+/// drawing units map to CSS pixels of a `w`×`h` drawing, and cleared.
+fn context(canvas: &HtmlCanvasElement, w: f64, h: f64, dpr: f64) -> Option<CanvasRenderingContext2d> {
     let (bw, bh) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
     if canvas.width() != bw || canvas.height() != bh {
         canvas.set_width(bw);
@@ -76,6 +76,7 @@ fn context(canvas: &HtmlCanvasElement, w: f64, h: f64) -> Option<CanvasRendering
     }
     let ctx = canvas.get_context("2d").ok()??.dyn_into::<CanvasRenderingContext2d>().ok()?;
     ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0).ok()?;
+    ctx.clear_rect(0.0, 0.0, w, h);
     Some(ctx)
 }
 
@@ -92,33 +93,115 @@ fn circle(ctx: &CanvasRenderingContext2d, x: f64, y: f64, r: f64) {
     let _ = ctx.arc(x, y, r, 0.0, core::f64::consts::TAU);
 }
 
-/// Draws one frame of the cluster on `canvas`, and records how long that took (ms) in
-/// `window.__distlabCanvasMs` (last 600 frames) for benchmarks.
-pub fn draw(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
-    let t0 = crate::util::perf_now();
-    paint(canvas, view, f);
-    let Some(w) = web_sys::window() else { return };
-    let key = wasm_bindgen::JsValue::from_str("__distlabCanvasMs");
-    let arr = match js_sys::Reflect::get(&w, &key).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok()) {
-        Some(a) => a,
-        None => {
-            let a = js_sys::Array::new();
-            let _ = js_sys::Reflect::set(&w, &key, &a);
-            a
+/// A fingerprint of what a layer shows (FNV-1a over the inputs that change its picture).
+#[derive(Clone, Copy)]
+struct Sig(u64);
+
+impl Sig {
+    fn new() -> Sig {
+        Sig(0xcbf2_9ce4_8422_2325)
+    }
+    fn bytes(&mut self, b: &[u8]) -> &mut Sig {
+        for x in b {
+            self.0 = (self.0 ^ *x as u64).wrapping_mul(0x0100_0000_01b3);
         }
-    };
-    arr.push(&(crate::util::perf_now() - t0).into());
-    if arr.length() > 600 {
-        arr.shift();
+        self
+    }
+    fn num(&mut self, x: u64) -> &mut Sig {
+        self.bytes(&x.to_le_bytes())
+    }
+    fn real(&mut self, x: f64) -> &mut Sig {
+        self.num(x.to_bits())
     }
 }
 
-fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
-    let Some(ctx) = context(canvas, f.w, f.h) else { return };
-    let ink = ink();
-    let (pl, r) = (f.pl, f.pl.r);
-    ctx.clear_rect(0.0, 0.0, f.w, f.h);
+/// The dense cluster view is three canvases stacked back to front, each redrawn only when what
+/// it shows changed: the backdrop (links, tier headings, partition regions), the nodes
+/// (circles, status, names), and the live layer (load gauges, messages, hover, dragging). While
+/// a run plays only the live layer changes, so only it is redrawn; a browser without a GPU
+/// rasterises a canvas on the main thread, so this is most of the saving.
+pub const LAYERS: usize = 3;
 
+/// Which picture the two slow layers last drew, and on which canvas element.
+#[derive(Default)]
+pub struct Layers {
+    drawn: [Option<(u64, HtmlCanvasElement)>; 2],
+    dark: Option<web_sys::MediaQueryList>,
+}
+
+impl Layers {
+    fn ink(&mut self) -> Ink {
+        if self.dark.is_none() {
+            self.dark = web_sys::window().and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten());
+        }
+        Ink::new(self.dark.as_ref().is_some_and(|m| m.matches()))
+    }
+}
+
+/// Draws one frame of the cluster on the stacked `canvases` (back to front), and records how
+/// long that took (ms) in `window.__distlabCanvasMs` for benchmarks.
+pub fn draw(canvases: &[HtmlCanvasElement; LAYERS], view: &View, f: &Frame, layers: &mut Layers) {
+    let t0 = crate::util::perf_now();
+    let ink = layers.ink();
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 2.0);
+    let base = *Sig::new().real(f.w).real(f.h).real(dpr).num(ink.dark as u64).num(f.compact as u64).num(f.layout as u64);
+    let keys = [backdrop_key(base, view, f), nodes_key(base, view, f)];
+    let slow: [fn(&CanvasRenderingContext2d, &View, &Frame, &Ink); 2] = [paint_backdrop, paint_nodes];
+    for (i, paint) in slow.iter().enumerate() {
+        let same = layers.drawn[i].as_ref().is_some_and(|(k, c)| *k == keys[i] && c == &canvases[i]);
+        if !same {
+            if let Some(ctx) = context(&canvases[i], f.w, f.h, dpr) {
+                paint(&ctx, view, f, &ink);
+                layers.drawn[i] = Some((keys[i], canvases[i].clone()));
+            }
+        }
+    }
+    if let Some(ctx) = context(&canvases[2], f.w, f.h, dpr) {
+        paint_live(&ctx, view, f, &ink);
+    }
+    crate::util::record("__distlabCanvasMs", crate::util::perf_now() - t0);
+}
+
+fn backdrop_key(mut k: Sig, view: &View, f: &Frame) -> u64 {
+    k.num(view.nodes.len() as u64);
+    for n in &view.nodes {
+        k.num(n.tier as u64).bytes(n.role.as_bytes());
+    }
+    k.num(f.pairs.len() as u64);
+    for &(a, b) in f.pairs {
+        k.num(a as u64).num(b as u64);
+    }
+    for g in &view.groups {
+        k.num(u64::MAX);
+        for n in g {
+            k.num(*n as u64);
+        }
+    }
+    k.num(u64::MAX - 1);
+    for &(a, b) in &view.cuts {
+        k.num(a as u64).num(b as u64);
+    }
+    k.0
+}
+
+fn nodes_key(mut k: Sig, view: &View, f: &Frame) -> u64 {
+    k.real(f.pl.r).num(f.selected.map_or(u64::MAX, |s| s as u64));
+    for n in &view.nodes {
+        let (x, y) = f.pl.pos[n.id as usize];
+        let status = match n.status {
+            NodeStatus::Up => 0,
+            NodeStatus::Crashed => 1,
+            NodeStatus::Paused => 2,
+            NodeStatus::Slow(s) => 3 + s as u64,
+        };
+        k.real(x).real(y).num(n.color as u64).num(status).num(n.member as u64).num(n.violated as u64).bytes(n.label.as_bytes());
+    }
+    k.0
+}
+
+/// Links, tier headings and partition regions.
+fn paint_backdrop(ctx: &CanvasRenderingContext2d, view: &View, f: &Frame, ink: &Ink) {
+    let (pl, r) = (f.pl, f.pl.r);
     // Group regions: a soft disc in the group's colour behind each member.
     if !view.groups.is_empty() {
         ctx.set_global_alpha(0.16);
@@ -128,7 +211,7 @@ fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
             for node in &view.nodes {
                 if group_of(view, node.id) == Some(g) {
                     let (x, y) = pl.pos[node.id as usize];
-                    circle(&ctx, x, y, r + 10.0);
+                    circle(ctx, x, y, r + 10.0);
                 }
             }
             ctx.set_fill_style_str(color(g as u32 + 4));
@@ -161,10 +244,10 @@ fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
             ctx.move_to(pa.0, pa.1);
             ctx.line_to(pb.0, pb.1);
         }
-        dash(&ctx, &[5.0, 5.0]);
+        dash(ctx, &[5.0, 5.0]);
         ctx.set_stroke_style_str(ink.bad);
         ctx.stroke();
-        dash(&ctx, &[]);
+        dash(ctx, &[]);
     }
 
     // Tier headings.
@@ -178,26 +261,34 @@ fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
             let _ = ctx.fill_text(&text, *x, 16.0);
         }
     }
+}
 
-    // Nodes.
+/// Node circles: colour, status, membership, violations, selection, names.
+fn paint_nodes(ctx: &CanvasRenderingContext2d, view: &View, f: &Frame, ink: &Ink) {
+    let (pl, r) = (f.pl, f.pl.r);
     let labels = r >= 9.0 && !f.compact;
+    ctx.set_text_align(if f.layout == Layout::Tiers { "start" } else { "center" });
+    let label_font = format!("700 {:.0}px sans-serif", (r * 0.7).clamp(8.0, 13.0));
     for node in &view.nodes {
         let (x, y) = pl.pos[node.id as usize];
         let fill = color(node.color);
         let crashed = node.status == NodeStatus::Crashed;
         ctx.begin_path();
-        circle(&ctx, x, y, r);
+        circle(ctx, x, y, r);
         ctx.set_fill_style_str(ink.panel);
         ctx.fill();
         ctx.set_global_alpha(if node.member { 0.28 } else { 0.1 });
         ctx.set_fill_style_str(if crashed { ink.muted } else { fill });
         ctx.fill();
         ctx.set_global_alpha(if node.member { 1.0 } else { 0.4 });
-        match node.status {
-            NodeStatus::Crashed => dash(&ctx, &[4.0, 3.0]),
-            NodeStatus::Paused => dash(&ctx, &[2.0, 3.0]),
-            NodeStatus::Slow(_) => dash(&ctx, &[10.0, 3.0]),
-            NodeStatus::Up => {}
+        let dashed = match node.status {
+            NodeStatus::Crashed => Some([4.0, 3.0]),
+            NodeStatus::Paused => Some([2.0, 3.0]),
+            NodeStatus::Slow(_) => Some([10.0, 3.0]),
+            NodeStatus::Up => None,
+        };
+        if let Some(d) = dashed {
+            dash(ctx, &d);
         }
         let (stroke, width) = if node.violated {
             (ink.bad, 4.0)
@@ -211,17 +302,10 @@ fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
         ctx.set_line_width(width);
         ctx.set_stroke_style_str(stroke);
         ctx.stroke();
-        dash(&ctx, &[]);
-        ctx.set_global_alpha(1.0);
-        if let Some(l) = node.load {
-            let l = l.clamp(0.0, 1.0);
-            let (gw, gh) = (r * 1.6, (r * 0.22).clamp(2.0, 4.0));
-            let (gx, gy) = (x - gw / 2.0, y + r * 0.45);
-            ctx.set_fill_style_str(ink.link);
-            ctx.fill_rect(gx, gy, gw, gh);
-            ctx.set_fill_style_str(crate::util::load_color(l));
-            ctx.fill_rect(gx, gy, gw * l, gh);
+        if dashed.is_some() {
+            dash(ctx, &[]);
         }
+        ctx.set_global_alpha(1.0);
         if crashed && r >= 5.0 {
             ctx.set_fill_style_str(ink.bad);
             ctx.set_font("800 11px sans-serif");
@@ -229,14 +313,45 @@ fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
         }
         if labels {
             ctx.set_fill_style_str(ink.fg);
-            ctx.set_font(&format!("700 {:.0}px sans-serif", (r * 0.7).clamp(8.0, 13.0)));
+            ctx.set_font(&label_font);
             if f.layout == Layout::Tiers {
-                ctx.set_text_align("start");
                 let _ = ctx.fill_text(&node.label, x + r + 4.0, y + 4.0);
-                ctx.set_text_align("center");
             } else {
                 let _ = ctx.fill_text(&node.label, x, y - r - 5.0);
             }
+        }
+    }
+}
+
+/// What changes every frame: load gauges, messages in flight, the hovered message, dragging.
+fn paint_live(ctx: &CanvasRenderingContext2d, view: &View, f: &Frame, ink: &Ink) {
+    let (pl, r) = (f.pl, f.pl.r);
+
+    // Load gauges: every track in one path, then the bars batched by colour.
+    let (gw, gh) = (r * 1.6, (r * 0.22).clamp(2.0, 4.0));
+    let gauge = |node: &distlab_core::NodeView| {
+        let (x, y) = pl.pos[node.id as usize];
+        (x - gw / 2.0, y + r * 0.45, node.load.map(|l| l.clamp(0.0, 1.0)))
+    };
+    if view.nodes.iter().any(|n| n.load.is_some()) {
+        ctx.begin_path();
+        for node in view.nodes.iter().filter(|n| n.load.is_some()) {
+            let (gx, gy, _) = gauge(node);
+            ctx.rect(gx, gy, gw, gh);
+        }
+        ctx.set_fill_style_str(ink.link);
+        ctx.fill();
+        for band in [0.0, 0.7, 0.9] {
+            let c = crate::util::load_color(band);
+            ctx.begin_path();
+            for node in &view.nodes {
+                let (gx, gy, load) = gauge(node);
+                if let Some(l) = load.filter(|l| crate::util::load_color(*l) == c && *l > 0.0) {
+                    ctx.rect(gx, gy, gw * l, gh);
+                }
+            }
+            ctx.set_fill_style_str(c);
+            ctx.fill();
         }
     }
 
@@ -268,7 +383,7 @@ fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
     }
     if let Some(((x, y), c)) = hovered {
         ctx.begin_path();
-        circle(&ctx, x, y, msg_r * 2.0);
+        circle(ctx, x, y, msg_r * 2.0);
         ctx.set_fill_style_str(color(c));
         ctx.fill();
         ctx.set_line_width(2.0);
@@ -278,11 +393,11 @@ fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
 
     // Dragging: drop zones, the target highlighted, and a ghost of the node at the pointer.
     if let Some(g) = f.ghost {
-        draw_zones(&ctx, f.zones, g.target, &ink);
+        draw_zones(ctx, f.zones, g.target, ink);
         if let Some(Target::Node(t)) = g.target {
             if let Some(&(x, y)) = pl.pos.get(t as usize) {
                 ctx.begin_path();
-                circle(&ctx, x, y, r + 6.0);
+                circle(ctx, x, y, r + 6.0);
                 ctx.set_line_width(3.0);
                 ctx.set_stroke_style_str(ink.fg);
                 ctx.stroke();
@@ -292,14 +407,14 @@ fn paint(canvas: &HtmlCanvasElement, view: &View, f: &Frame) {
             ctx.begin_path();
             ctx.move_to(ox, oy);
             ctx.line_to(g.x, g.y);
-            dash(&ctx, &[4.0, 4.0]);
+            dash(ctx, &[4.0, 4.0]);
             ctx.set_line_width(1.5);
             ctx.set_stroke_style_str(ink.fg);
             ctx.stroke();
             ctx.begin_path();
-            circle(&ctx, g.x, g.y, r.max(8.0));
+            circle(ctx, g.x, g.y, r.max(8.0));
             ctx.stroke();
-            dash(&ctx, &[]);
+            dash(ctx, &[]);
         }
     }
 }

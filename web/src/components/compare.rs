@@ -10,9 +10,9 @@ use super::controls::Controls;
 use super::node_menu::NodeMenu;
 use crate::hooks::use_frames;
 use crate::route::Route;
-use crate::state::{default_speed, LabAction, LabHandle, FRAME_BUDGET_MS};
+use crate::state::{default_speed, Frame, LabAction, LabHandle, ViewRef, FRAME_BUDGET_MS};
 use crate::util::{go, perf_now};
-use distlab_core::{models, Action, Lab, NodeId, ParamKind, Time, Value, View, MS};
+use distlab_core::{models, Action, Lab, NodeId, ParamKind, Time, Value, MS};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use std::cell::RefCell;
@@ -205,7 +205,7 @@ pub struct CompareState {
     /// Runs A and B.
     pub runs: [LabHandle; 2],
     /// Their pictures now.
-    pub views: [Rc<View>; 2],
+    pub views: [ViewRef; 2],
     /// Playing or paused.
     pub playing: bool,
     /// Virtual seconds per real second.
@@ -228,7 +228,7 @@ impl CompareState {
         let origin = Rc::new([labs[0].boxed_clone(), labs[1].boxed_clone()]);
         let speed = default_speed(labs[0].info().layout);
         let [a, b] = labs;
-        let views = [Rc::new(a.view()), Rc::new(b.view())];
+        let views = [ViewRef::new(a.view()), ViewRef::new(b.view())];
         let runs = [LabHandle { lab: Rc::new(RefCell::new(a)), version: 0 }, LabHandle { lab: Rc::new(RefCell::new(b)), version: 0 }];
         CompareState { runs, views, playing: false, speed, carry: 0.0, notice: None, origin }
     }
@@ -241,7 +241,7 @@ impl CompareState {
     fn refreshed(&self) -> CompareState {
         let mut next = self.clone();
         for i in 0..2 {
-            next.views[i] = Rc::new(self.runs[i].lab.borrow().view());
+            next.views[i] = ViewRef::new(self.runs[i].lab.borrow().view());
             next.runs[i].version += 1;
         }
         next
@@ -271,12 +271,12 @@ impl CompareState {
 }
 
 /// Runs both labs forward for one frame, in slices of virtual time so they never drift apart.
-pub fn advance_both(a: &mut dyn Lab, b: &mut dyn Lab, speed: f64, elapsed_ms: f64, carry: &mut f64) {
+pub fn advance_both(a: &mut dyn Lab, b: &mut dyn Lab, speed: f64, frame: Frame, carry: &mut f64) {
     let start = perf_now();
     let target = if speed.is_infinite() {
         Time::MAX
     } else {
-        let want = elapsed_ms * 1000.0 * speed + *carry;
+        let want = frame.elapsed_ms.clamp(0.0, 100.0) * 1000.0 * speed + *carry;
         let whole = want.floor();
         *carry = want - whole;
         a.now().saturating_add(whole as Time)
@@ -285,7 +285,7 @@ pub fn advance_both(a: &mut dyn Lab, b: &mut dyn Lab, speed: f64, elapsed_ms: f6
         let t = a.now().saturating_add(SLICE).min(target);
         a.run_until(t, u64::MAX);
         b.run_until(t, u64::MAX);
-        if perf_now() - start > FRAME_BUDGET_MS {
+        if perf_now() - start > frame.budget_ms {
             break;
         }
     }
@@ -296,7 +296,7 @@ impl Reducible for CompareState {
 
     fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
         let next = match action {
-            LabAction::Tick(ms) => {
+            LabAction::Tick(frame) => {
                 if !self.playing {
                     return self;
                 }
@@ -304,7 +304,7 @@ impl Reducible for CompareState {
                 {
                     let mut a = self.runs[0].lab.borrow_mut();
                     let mut b = self.runs[1].lab.borrow_mut();
-                    advance_both(a.as_mut(), b.as_mut(), self.speed, ms.clamp(0.0, 100.0), &mut carry);
+                    advance_both(a.as_mut(), b.as_mut(), self.speed, frame, &mut carry);
                 }
                 let mut next = self.refreshed();
                 next.carry = carry;
@@ -547,7 +547,7 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
     };
     {
         let d = state.dispatcher();
-        use_frames(state.playing, Callback::from(move |ms: f64| d.dispatch(LabAction::Tick(ms))));
+        use_frames(state.playing, Callback::from(move |ms: f64| d.dispatch(LabAction::Tick(Frame::fixed(ms, FRAME_BUDGET_MS)))));
     }
     let selected = use_state(|| None::<(usize, NodeId)>);
     let hover = use_state(|| None::<distlab_core::MsgId>);

@@ -3,10 +3,9 @@
 
 use super::cluster::group_name;
 use crate::geometry::group_of;
-use crate::state::LabAction;
+use crate::state::{LabAction, ViewRef};
 use crate::util::fmt_time;
-use distlab_core::{Action, LinkConfig, MsgId, NodeId, View, MS};
-use std::rc::Rc;
+use distlab_core::{Action, LinkConfig, MsgId, NodeId, MS};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -15,10 +14,10 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct FaultsProps {
     /// The picture now (nodes and partition groups).
-    pub view: Rc<View>,
+    pub view: ViewRef,
     /// The picture for the list of messages in flight (may lag `view` while the run plays
     /// fast, so the list is not rebuilt every frame).
-    pub flight: Rc<View>,
+    pub flight: ViewRef,
     /// Highlighted message.
     #[prop_or_default]
     pub hover: Option<MsgId>,
@@ -219,7 +218,7 @@ fn LinkEditor(p: &LinkEditorProps) -> Html {
 /// Properties of [`InFlight`].
 #[derive(Properties, PartialEq)]
 struct InFlightProps {
-    view: Rc<View>,
+    view: ViewRef,
     hover: Option<MsgId>,
     on_hover: Callback<Option<MsgId>>,
     on_action: Callback<LabAction>,

@@ -19,12 +19,13 @@ use super::spacetime::SpaceTime;
 use crate::content;
 use crate::hooks::use_frames;
 use crate::route::Route;
-use crate::state::{scenario_of, LabAction, LabHandle, LabState, SPEEDS};
+use crate::pacing::Pacer;
+use crate::state::{scenario_of, Frame, LabAction, LabHandle, LabState, ViewRef, SPEEDS};
 use crate::util::perf_now;
 use distlab_core::challenge::Challenge;
 use distlab_core::lab::is_announcement;
 use distlab_core::scenario::Scenario;
-use distlab_core::{models, share, Action, MsgId, NodeId, Time, View};
+use distlab_core::{models, share, Action, MsgId, NodeId, Time};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -32,10 +33,11 @@ use yew::prelude::*;
 /// Least real time between two spoken announcements.
 const ANNOUNCE_GAP_MS: f64 = 1500.0;
 
-/// While the run plays fast, least real time between two updates of one heavy panel (event
-/// log, space-time, chart, logs / queues, messages in flight). At most one of them is updated
-/// per frame, in turn, so no frame pays for all of them. Paused or stepping, they are exact.
-const PANEL_MS: f64 = 300.0;
+/// While the run plays fast, real time between two refreshes of a heavy panel (event log,
+/// space-time, chart, logs / queues, messages in flight). One panel is refreshed at a time, in
+/// turn, so each is redrawn about every `PANELS × REFRESH_MS` and no frame pays for all of
+/// them. Paused or stepping, they are exact.
+const REFRESH_MS: f64 = 80.0;
 /// The run plays "fast" at this speed (virtual seconds per real second) or more...
 const FAST_SPEED: f64 = 1.0;
 /// ...or when a frame runs at least this many events.
@@ -44,56 +46,72 @@ const FAST_EVENTS: u64 = 48;
 const FAST_LOG_ROWS: usize = 40;
 const FAST_ARROWS: usize = 40;
 
-/// The throttled panels, indices into [`Throttle`].
+/// The throttled panels, indices into [`Throttle`]; the last is the canvas view's hidden node
+/// list for screen readers.
 const P_LOG: usize = 0;
 const P_SPACETIME: usize = 1;
 const P_CHART: usize = 2;
 const P_CELLS: usize = 3;
 const P_FLIGHT: usize = 4;
-const PANELS: usize = 5;
+const P_NODES: usize = 5;
+const PANELS: usize = 6;
+/// Their names in the figures recorded for benchmarks.
+const PANEL_NAMES: [&str; PANELS] = ["log", "spacetime", "chart", "cells", "flight", "nodes"];
 
-/// What each heavy panel was last given, and when.
+/// What each heavy panel was last given, and which one the coming frame refreshes. The
+/// refresh is planned before the frame simulates, so the pacer can leave room for it.
+#[derive(Default)]
 struct Throttle {
-    at: [f64; PANELS],
-    snap: [Option<(LabHandle, Rc<View>)>; PANELS],
+    snap: [Option<(LabHandle, ViewRef)>; PANELS],
+    /// The panel refreshed next.
     next: usize,
+    /// When the last refresh was planned (page clock, ms).
+    last: f64,
+    /// The panel the coming frame refreshes.
+    planned: Option<usize>,
     events: u64,
-}
-
-impl Default for Throttle {
-    fn default() -> Self {
-        Throttle { at: [f64::NEG_INFINITY; PANELS], snap: Default::default(), next: 0, events: 0 }
-    }
+    /// What the last render did, for the pacer: the panel it refreshed, and the real
+    /// milliseconds its frame spent simulating.
+    refreshed: Option<usize>,
+    sim_ms: f64,
 }
 
 impl Throttle {
+    /// Plans the coming frame (page clock `now`): the heavy panel it refreshes, if any.
+    fn plan(&mut self, now: f64) -> Option<usize> {
+        if self.planned.is_none() && now - self.last >= REFRESH_MS {
+            self.planned = Some(self.next);
+            self.last = now;
+        }
+        self.planned
+    }
+
     /// The run each heavy panel shows this render: the run now for every panel when not
-    /// playing fast (or after a jump back or a new run), else the run now for at most one due
-    /// panel and the previous picture for the others. Returns whether the run plays fast.
+    /// playing fast (or after a jump back or a new run), else the run now for the planned
+    /// panel only and the previous picture for the others. Returns whether the run plays fast.
     fn update(&mut self, state: &LabState) -> bool {
         let events = state.view.event;
         let back = events < self.events;
         let fast = state.playing && !back && (state.speed >= FAST_SPEED || events - self.events >= FAST_EVENTS);
         self.events = events;
-        let now = perf_now();
-        let mut refreshed = false;
-        for k in 0..PANELS {
-            let i = (self.next + k) % PANELS;
+        self.sim_ms = state.sim_ms;
+        self.refreshed = None;
+        let planned = self.planned.take();
+        for i in 0..PANELS {
             let stale = self.snap[i].as_ref().is_none_or(|(h, _)| !Rc::ptr_eq(&h.lab, &state.handle.lab));
-            let due = now - self.at[i] >= PANEL_MS;
-            if !fast || stale || (due && !refreshed) {
-                if fast && !stale {
-                    refreshed = true;
+            let due = planned == Some(i);
+            if !fast || stale || due {
+                if fast && due {
+                    self.refreshed = Some(i);
                     self.next = (i + 1) % PANELS;
                 }
-                self.at[i] = now;
                 self.snap[i] = Some((state.handle.clone(), state.view.clone()));
             }
         }
         fast
     }
 
-    fn get(&self, i: usize, state: &LabState) -> (LabHandle, Rc<View>) {
+    fn get(&self, i: usize, state: &LabState) -> (LabHandle, ViewRef) {
         self.snap[i].clone().unwrap_or_else(|| (state.handle.clone(), state.view.clone()))
     }
 }
@@ -240,10 +258,39 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     };
     let throttle = use_mut_ref(Throttle::default);
 
-    // The animation loop: advance virtual time by elapsed × speed each frame.
+    // The animation loop: advance virtual time by elapsed × speed each frame, within what the
+    // pacer says rendering leaves of the frame; then tell the pacer what the frame cost.
+    let pacer = use_mut_ref(|| Pacer::new(PANELS));
     {
         let d = state.dispatcher();
-        use_frames(state.playing, Callback::from(move |ms: f64| d.dispatch(LabAction::Tick(ms))));
+        let (pacer, throttle) = (pacer.clone(), throttle.clone());
+        use_frames(
+            state.playing,
+            Callback::from(move |elapsed_ms: f64| {
+                let t0 = perf_now();
+                let panel = throttle.borrow_mut().plan(t0);
+                let budget_ms = {
+                    let mut p = pacer.borrow_mut();
+                    p.frame_began(elapsed_ms);
+                    p.budget(panel)
+                };
+                d.dispatch(LabAction::Tick(Frame { elapsed_ms, budget_ms }));
+                // yew renders in a task that the dispatch queued; this task runs after it.
+                let (pacer, throttle) = (pacer.clone(), throttle.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let t = throttle.borrow();
+                    let total = perf_now() - t0;
+                    pacer.borrow_mut().frame_done(t.refreshed, total, t.sim_ms);
+                    // Figures for `make bench` (tests/bench.mjs).
+                    crate::util::record("__distlabSimMs", t.sim_ms);
+                    crate::util::record("__distlabRenderMs", total - t.sim_ms);
+                    crate::util::record("__distlabBudgetMs", budget_ms);
+                    if let Some(i) = t.refreshed {
+                        crate::util::record(&format!("__distlabRefresh_{}", PANEL_NAMES[i]), total - t.sim_ms);
+                    }
+                });
+            }),
+        );
     }
 
     // Narration: the newest important trace entries since last time, at a readable pace.
@@ -391,8 +438,8 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     let horizon = lab.horizon().1;
 
     let on_node = {
-        let selected = selected.clone();
-        Callback::from(move |n: NodeId| selected.set(if *selected == Some(n) { None } else { Some(n) }))
+        let set = selected.setter();
+        use_callback(*selected, move |n: NodeId, sel| set.set(if *sel == Some(n) { None } else { Some(n) }))
     };
     let close_menu = {
         let selected = selected.clone();
@@ -423,9 +470,9 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     let (fast, panels) = {
         let mut t = throttle.borrow_mut();
         let fast = t.update(&state);
-        (fast, [P_LOG, P_SPACETIME, P_CHART, P_CELLS, P_FLIGHT].map(|i| t.get(i, &state)))
+        (fast, [P_LOG, P_SPACETIME, P_CHART, P_CELLS, P_FLIGHT, P_NODES].map(|i| t.get(i, &state)))
     };
-    let [log_p, st_p, chart_p, cells_p, flight_p] = panels;
+    let [log_p, st_p, chart_p, cells_p, flight_p, nodes_p] = panels;
     let notice = state.notice.clone().map(|notice| super::notice::banner(notice, dispatch.reform(|_| LabAction::Dismiss)));
     let side = match &extra {
         Extra::Lesson(lesson, step) => {
@@ -474,14 +521,14 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                     <section class="panel cluster-panel" aria-label="Cluster" onclick={deselect}>
                         <Cluster view={view.clone()} layout={info.layout} hover={*hover} on_hover={on_hover.clone()}
                             on_node={on_node} on_drop={on_drop} selected={*selected} overlay={menu.unwrap_or_default()}
-                            on_partition={Some(on_partition)} />
+                            on_partition={Some(on_partition)} a11y={Some(nodes_p.1)} />
                         <p class="hint legend">{ format!("Click a {} (or Tab to it and press Enter) for its menu; click a message to drop it. ", info.node_noun) }
                             <span class="solid-key"></span>{" done/committed "}<span class="hollow-key"></span>{" tentative"}</p>
                     </section>
-                    <Cells view={cells_p.1} />
+                    <Cells view={cells_p.1} {fast} />
                     <section class="panel" aria-labelledby="h-spacetime">
                         <h2 id="h-spacetime">{"Space-time"}<small class="h-note">{"hover an arrow to find the message in the cluster and the log"}</small></h2>
-                        <SpaceTime handle={st_p.0} view={st_p.1} hover={*hover} on_hover={on_hover.clone()} arrows={if fast { FAST_ARROWS } else { usize::MAX }} />
+                        <SpaceTime handle={st_p.0} view={st_p.1} hover={*hover} on_hover={on_hover.clone()} arrows={if fast { FAST_ARROWS } else { usize::MAX }} fast={fast} />
                     </section>
                     <div class="lower">
                         <section class="panel" aria-labelledby="h-metrics">

@@ -3,7 +3,7 @@
 
 use super::cluster::Cluster;
 use crate::hooks::use_frames;
-use crate::state::{LabAction, LabState};
+use crate::state::{Frame, LabAction, LabState, LAB_BUDGET_MS};
 use distlab_core::{models, SEC};
 use yew::prelude::*;
 
@@ -33,7 +33,7 @@ pub fn Preview(p: &PreviewProps) -> Html {
     };
     {
         let d = state.dispatcher();
-        use_frames(state.playing, Callback::from(move |ms: f64| d.dispatch(LabAction::Tick(ms))));
+        use_frames(state.playing, Callback::from(move |ms: f64| d.dispatch(LabAction::Tick(Frame::fixed(ms, LAB_BUDGET_MS)))));
     }
     let layout = state.handle.lab.borrow().info().layout;
     html! {
