@@ -43,12 +43,15 @@ export const tests = [
       // Flip characters in the middle and cut the end off.
       const mid = Math.floor(payload.length / 2);
       const tampered = payload.slice(0, mid) + (payload[mid] === 'A' ? 'B' : 'A') + 'zz' + payload.slice(mid + 3, payload.length - 4);
-      for (const bad of [tampered, 'garbage!!', '1.' + 'A'.repeat(40)]) {
+      // One character changed and nothing else: the link's checksum catches it.
+      const one = payload.slice(0, mid) + (payload[mid] === 'Q' ? 'R' : 'Q') + payload.slice(mid + 1);
+      for (const bad of [tampered, one, 'garbage!!', '1.' + 'A'.repeat(40)]) {
         await page.goto(`${base}#/lab/raft?s=${bad}`);
         await page.reload();
         await page.waitForSelector('[data-testid=lab]');
         const msg = await until(async () => notice(page), 'an error notice');
         assert(/share link/i.test(msg) && /damaged|invalid|corrupt|truncat/i.test(msg), `the notice explains the link is bad: "${msg}"`);
+        if (bad === one) assert(/checksum|corrupt|cut short/i.test(msg), `a one-character change is caught: "${msg}"`);
       }
       await shot('share-tampered');
       // Still usable: it runs and elects a leader.
