@@ -62,6 +62,22 @@ export const tests = [
       await shot('balance-after-slow');
       assert(chartAfter !== chartBefore, 'the latency chart was redrawn with new samples');
       assert(after > before, `mean latency rose after the server slowed (${before.toFixed(2)} ms -> ${after.toFixed(2)} ms)`);
+
+      // The same chart shows the load of every server now, as bars with their mean.
+      const choices = await page.$$eval('[data-testid=chart-metric] option', (os) => os.map((o) => o.textContent));
+      const byServer = choices.findIndex((o) => /load by server/.test(o));
+      assert(byServer >= 0, `the chart offers load by server (${choices.join(' | ')})`);
+      await page.selectOption('[data-testid=chart-metric]', { index: byServer });
+      const label = await until(async () => {
+        const l = await page.getAttribute('[data-testid=chart]', 'aria-label');
+        return /Bar chart of the load of \d+ servers/.test(l) && l;
+      }, 'the chart describes the per-server load');
+      assert(/servers now: mean \d+ %, highest \d+ %/.test(label), `the description gives the mean and the highest load: "${label}"`);
+      const bars = await canvasHash(page);
+      await play(page);
+      await until(async () => (await canvasHash(page)) !== bars, 'the per-server load bars move while the run plays');
+      await pause(page);
+      await shot('balance-load-by-server');
     },
   },
 ];

@@ -1,9 +1,9 @@
 //! Metric charts drawn with plotters on a canvas: the model's metrics grouped by unit (so
 //! p50 / p95 / p99 share one chart), one group at a time.
 
-use crate::state::LabHandle;
+use crate::state::{LabHandle, ViewRef};
 use crate::util::{color, perf_now};
-use distlab_core::{Lab, SEC};
+use distlab_core::{Lab, View, SEC};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
@@ -25,6 +25,77 @@ pub struct ChartProps {
     pub handle: LabHandle,
     /// Whether it is playing (redraws are throttled then).
     pub playing: bool,
+    /// The picture at the same moment: the per-node load chart draws its gauges.
+    pub view: ViewRef,
+}
+
+/// The nodes that report a load gauge (servers), for the "load by node" chart.
+fn loaded(view: &View) -> Vec<(&str, f64)> {
+    view.nodes.iter().filter_map(|n| n.load.map(|l| (n.label.as_str(), l.clamp(0.0, 1.0)))).collect()
+}
+
+/// The load of every node that has one, now, as bars (0–100 % of what it can hold), with the
+/// mean as a line: how evenly the work is spread, at a glance.
+fn draw_loads(canvas: web_sys::HtmlCanvasElement, view: &View, css_w: f64) -> Result<(), String> {
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
+    let css_h = CSS_HEIGHT;
+    let (pw, ph) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    let px = |v: f64| (v * dpr).round() as u32;
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
+    let root = backend.into_drawing_area();
+    let (bg, grid) = if dark() { (RGBColor(27, 30, 37), RGBColor(46, 51, 61)) } else { (WHITE, RGBColor(221, 225, 231)) };
+    let muted = if dark() { RGBColor(154, 161, 173) } else { RGBColor(91, 98, 112) };
+    root.fill(&bg).map_err(|e| e.to_string())?;
+    let loads = loaded(view);
+    let n = loads.len().max(1);
+    // Scaled to the fullest node (at least 5 %), so uneven spread shows even at light load.
+    let top = (loads.iter().map(|l| l.1).fold(0.0, f64::max) * 115.0).clamp(5.0, 100.0);
+    let font = ("sans-serif", 12.0 * dpr).into_font().color(&muted);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(px(10.0))
+        .x_label_area_size(px(24.0))
+        .y_label_area_size(px(46.0))
+        // Node i's bar spans i ± 0.5, so whole-number ticks fall mid-bar.
+        .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..top)
+        .map_err(|e| e.to_string())?;
+    let step = n.div_ceil(8).max(1);
+    let label_of = |x: &f64| {
+        let i = x.round();
+        if i < 0.0 || (x - i).abs() > 1e-6 || i as usize % step != 0 {
+            return String::new();
+        }
+        loads.get(i as usize).map_or(String::new(), |l| l.0.to_string())
+    };
+    chart
+        .configure_mesh()
+        .light_line_style(bg)
+        .bold_line_style(grid)
+        .axis_style(muted)
+        .label_style(font)
+        .disable_x_mesh()
+        .x_labels(n.min(60))
+        .y_labels(5)
+        .x_label_formatter(&label_of)
+        .y_label_formatter(&|y| format!("{y:.0} %"))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let gap = if n > 40 { 0.0 } else { 0.15 };
+    chart
+        .draw_series(loads.iter().enumerate().map(|(i, (_, l))| {
+            let c = hex(crate::util::load_color(*l));
+            Rectangle::new([(i as f64 - 0.5 + gap, 0.0), (i as f64 + 0.5 - gap, l * 100.0)], c.filled())
+        }))
+        .map_err(|e| e.to_string())?;
+    if !loads.is_empty() {
+        let mean = 100.0 * loads.iter().map(|l| l.1).sum::<f64>() / loads.len() as f64;
+        chart.draw_series(LineSeries::new([(-0.5, mean), (n as f64 - 0.5, mean)], muted.stroke_width(px(2.0)))).map_err(|e| e.to_string())?;
+    }
+    root.present().map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// Metric indices grouped by unit, in first-seen order.
@@ -168,20 +239,25 @@ pub fn Chart(p: &ChartProps) -> Html {
     let last_draw = use_mut_ref(|| f64::NEG_INFINITY);
     let width = use_mut_ref(|| (0.0, f64::NEG_INFINITY));
     let groups = groups(p.handle.lab.borrow().as_ref());
-    let sel = (*selected).min(groups.len().saturating_sub(1));
+    // One more choice after the metrics: the load of each node now, when nodes report one.
+    let loads = loaded(&p.view);
+    let load_role = p.view.nodes.iter().find(|n| n.load.is_some()).map(|n| n.role.clone());
+    let choices = groups.len() + usize::from(load_role.is_some());
+    let sel = (*selected).min(choices.saturating_sub(1));
+    let by_node = load_role.is_some() && sel == groups.len();
     {
         let canvas = canvas.clone();
         let handle = p.handle.clone();
         let group = groups.get(sel).map(|g| g.1.clone()).unwrap_or_default();
         let playing = p.playing;
-        let (last_draw, width) = (last_draw.clone(), width.clone());
+        let (last_draw, width, view) = (last_draw.clone(), width.clone(), p.view.clone());
         use_effect_with((p.handle.clone(), sel, playing), move |_| {
             let now = perf_now();
             if !playing || now - *last_draw.borrow() >= REDRAW_MS {
                 *last_draw.borrow_mut() = now;
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
                     let w = css_width(&c, playing, &mut width.borrow_mut());
-                    let _ = draw(c, handle.lab.borrow().as_ref(), &group, w);
+                    let _ = if by_node { draw_loads(c, &view, w) } else { draw(c, handle.lab.borrow().as_ref(), &group, w) };
                 }
             }
         });
@@ -200,6 +276,14 @@ pub fn Chart(p: &ChartProps) -> Html {
         .get(sel)
         .map(|g| g.1.iter().filter_map(|i| metrics.get(*i).map(|m| m.label)).collect::<Vec<_>>().join(", "))
         .unwrap_or_default();
+    let load_title = load_role.as_ref().map(|r| format!("load by {r}, now (% of capacity)"));
+    let aria = if by_node {
+        let mean = 100.0 * loads.iter().map(|l| l.1).sum::<f64>() / loads.len().max(1) as f64;
+        let max = loads.iter().map(|l| l.1).fold(0.0, f64::max) * 100.0;
+        format!("Bar chart of the load of {} {}s now: mean {mean:.0} %, highest {max:.0} %", loads.len(), load_role.as_deref().unwrap_or("node"))
+    } else {
+        format!("Chart of {names} over time, {} samples", lab.samples().len())
+    };
     html! {
         <div class="chart">
             if groups.is_empty() {
@@ -211,10 +295,20 @@ pub fn Chart(p: &ChartProps) -> Html {
                             let label = idx.iter().filter_map(|j| metrics.get(*j).map(|m| m.label)).collect::<Vec<_>>().join(" · ");
                             html! { <option value={i.to_string()} selected={i == sel}>{ format!("{label} ({unit})") }</option> }
                         }) }
+                        if let Some(t) = load_title.clone() {
+                            <option value={groups.len().to_string()} selected={by_node}>{ t }</option>
+                        }
                     </select>
                 </label>
             }
-            if let Some((unit, idx)) = groups.get(sel) {
+            if by_node {
+                <div class="chart-legend" aria-hidden="true">
+                    <span><i style={format!("background:{}", crate::util::load_color(0.0))}></i>{"under 70 %"}</span>
+                    <span><i style={format!("background:{}", crate::util::load_color(0.7))}></i>{"70–90 %"}</span>
+                    <span><i style={format!("background:{}", crate::util::load_color(0.9))}></i>{"90 % and over"}</span>
+                    <span><i class="mean-key"></i>{"mean"}</span>
+                </div>
+            } else if let Some((unit, idx)) = groups.get(sel) {
                 <div class="chart-legend" aria-hidden="true">
                     { for idx.iter().enumerate().filter_map(|(k, j)| metrics.get(*j).map(|m| html! {
                         <span><i style={format!("background:{}", color(k as u32))}></i>{ m.label }</span>
@@ -223,7 +317,7 @@ pub fn Chart(p: &ChartProps) -> Html {
                 </div>
             }
             <canvas ref={canvas} width="640" height="230" data-testid="chart" role="img"
-                aria-label={format!("Chart of {names} over time, {} samples", lab.samples().len())}></canvas>
+                aria-label={aria}></canvas>
         </div>
     }
 }

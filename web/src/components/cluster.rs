@@ -391,6 +391,14 @@ pub fn Cluster(p: &ClusterProps) -> Html {
             // a ring, to the right in tiers (columns are tight vertically).
             let chars = node.headline.chars().count().max(1) as f64;
             let fs = (r * 0.62).min(2.0 * r * 0.85 / (0.6 * chars)).clamp(8.0, 20.0);
+            // What fits across the circle at that size (a glyph is about 0.6 em wide); a longer
+            // headline is cut with an ellipsis (the whole text is in the node's tooltip).
+            let fit = ((2.0 * r * 0.85) / (0.6 * fs)).floor().max(3.0) as usize;
+            let headline = if node.headline.chars().count() > fit {
+                node.headline.chars().take(fit - 1).chain(['…']).collect::<String>()
+            } else {
+                node.headline.clone()
+            };
             let st = status_word(node);
             let role = if st.is_empty() || node.role == st { node.role.clone() } else { format!("{} · {st}", node.role) };
             let side = p.layout == Layout::Tiers;
@@ -404,7 +412,7 @@ pub fn Cluster(p: &ClusterProps) -> Html {
             html! {
                 <>
                     <text class="label" x={lx.to_string()} y={ly.to_string()} text-anchor={anchor}>{node.label.clone()}</text>
-                    <text class="headline" x={x.to_string()} y={(y + fs * 0.36).to_string()} text-anchor="middle" font-size={fs.to_string()}>{node.headline.clone()}</text>
+                    <text class="headline" x={x.to_string()} y={(y + fs * 0.36).to_string()} text-anchor="middle" font-size={fs.to_string()}>{headline}</text>
                     { for lines }
                 </>
             }

@@ -533,7 +533,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                     <div class="lower">
                         <section class="panel" aria-labelledby="h-metrics">
                             <h2 id="h-metrics">{"Metrics"}</h2>
-                            <Chart handle={chart_p.0} playing={state.playing} />
+                            <Chart handle={chart_p.0} view={chart_p.1} playing={state.playing} />
                         </section>
                         <section class="panel" aria-labelledby="h-log">
                             <h2 id="h-log">{"Event log"}</h2>
