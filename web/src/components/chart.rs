@@ -29,6 +29,34 @@ pub struct ChartProps {
     pub view: ViewRef,
 }
 
+/// A chart's drawing area and the panel's colours.
+struct Surface {
+    root: DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    /// Device pixels per CSS pixel: every length is scaled by it.
+    dpr: f64,
+    bg: RGBColor,
+    grid: RGBColor,
+    muted: RGBColor,
+}
+
+/// Sizes the canvas's backing store to `css_w` × [`CSS_HEIGHT`] CSS pixels times the device
+/// pixel ratio (so text is 12 CSS px and lines are crisp at any zoom) and clears it to the
+/// panel's colour (style.css --panel, --line, --muted), so the chart sits flush.
+fn surface(canvas: web_sys::HtmlCanvasElement, css_w: f64) -> Result<Surface, String> {
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
+    let (pw, ph) = ((css_w * dpr).round() as u32, (CSS_HEIGHT * dpr).round() as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    let root = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?.into_drawing_area();
+    let dark = dark();
+    let (bg, grid) = if dark { (RGBColor(27, 30, 37), RGBColor(46, 51, 61)) } else { (WHITE, RGBColor(221, 225, 231)) };
+    let muted = if dark { RGBColor(154, 161, 173) } else { RGBColor(91, 98, 112) };
+    root.fill(&bg).map_err(|e| e.to_string())?;
+    Ok(Surface { root, dpr, bg, grid, muted })
+}
+
 /// The nodes that report a load gauge (servers), for the "load by node" chart.
 fn loaded(view: &View) -> Vec<(&str, f64)> {
     view.nodes.iter().filter_map(|n| n.load.map(|l| (n.label.as_str(), l.clamp(0.0, 1.0)))).collect()
@@ -37,19 +65,8 @@ fn loaded(view: &View) -> Vec<(&str, f64)> {
 /// The load of every node that has one, now, as bars (0–100 % of what it can hold), with the
 /// mean as a line: how evenly the work is spread, at a glance.
 fn draw_loads(canvas: web_sys::HtmlCanvasElement, view: &View, css_w: f64) -> Result<(), String> {
-    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
-    let css_h = CSS_HEIGHT;
-    let (pw, ph) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
-    if canvas.width() != pw || canvas.height() != ph {
-        canvas.set_width(pw);
-        canvas.set_height(ph);
-    }
+    let Surface { root, dpr, bg, grid, muted } = surface(canvas, css_w)?;
     let px = |v: f64| (v * dpr).round() as u32;
-    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
-    let root = backend.into_drawing_area();
-    let (bg, grid) = if dark() { (RGBColor(27, 30, 37), RGBColor(46, 51, 61)) } else { (WHITE, RGBColor(221, 225, 231)) };
-    let muted = if dark() { RGBColor(154, 161, 173) } else { RGBColor(91, 98, 112) };
-    root.fill(&bg).map_err(|e| e.to_string())?;
     let loads = loaded(view);
     let n = loads.len().max(1);
     // Scaled to the fullest node (at least 5 %), so uneven spread shows even at light load.
@@ -137,22 +154,8 @@ fn css_width(canvas: &web_sys::HtmlCanvasElement, playing: bool, cache: &mut (f6
 const WIDTH_MS: f64 = 1000.0;
 
 fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize], css_w: f64) -> Result<(), String> {
-    // Size the backing store to the displayed size × the device pixel ratio, and scale every
-    // length by that ratio, so text is 12 CSS px and lines are crisp at any zoom.
-    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
-    let css_h = CSS_HEIGHT;
-    let (pw, ph) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
-    if canvas.width() != pw || canvas.height() != ph {
-        canvas.set_width(pw);
-        canvas.set_height(ph);
-    }
+    let Surface { root, dpr, bg, grid, muted } = surface(canvas, css_w)?;
     let px = |v: f64| (v * dpr).round() as u32;
-    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
-    let root = backend.into_drawing_area();
-    // The panel's own colours (style.css --panel, --line, --muted), so the chart sits flush.
-    let (bg, grid) = if dark() { (RGBColor(27, 30, 37), RGBColor(46, 51, 61)) } else { (WHITE, RGBColor(221, 225, 231)) };
-    let muted = if dark() { RGBColor(154, 161, 173) } else { RGBColor(91, 98, 112) };
-    root.fill(&bg).map_err(|e| e.to_string())?;
     let samples = lab.samples();
     let metrics = lab.metrics();
     let stride = samples.len().div_ceil(POINTS_MAX).max(1);
@@ -225,7 +228,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize], css_
             plotters::style::text_anchor::HPos::Center,
             plotters::style::text_anchor::VPos::Center,
         ));
-        root.draw_text(&msg, &style, ((css_w * dpr / 2.0) as i32, (css_h * dpr / 2.0) as i32)).map_err(|e| e.to_string())?;
+        root.draw_text(&msg, &style, ((css_w * dpr / 2.0) as i32, (CSS_HEIGHT * dpr / 2.0) as i32)).map_err(|e| e.to_string())?;
     }
     root.present().map_err(|e| e.to_string())?;
     Ok(())
