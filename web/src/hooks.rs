@@ -1,6 +1,7 @@
 //! The animation loop as a hook: calls back once per display frame with the real
 //! milliseconds since the previous frame, while `active`.
 
+use crate::pacing::Pacer;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -49,4 +50,56 @@ pub fn use_frames(active: bool, on_frame: Callback<f64>) {
             slot.borrow_mut().take();
         }
     });
+}
+
+/// What a page reports about the frame it just rendered, for its [`Pacer`]: the heavy panel it
+/// refreshed (if any) and the real milliseconds the frame spent simulating.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rendered {
+    /// The heavy panel refreshed, if any.
+    pub panel: Option<usize>,
+    /// Milliseconds spent simulating.
+    pub sim_ms: f64,
+}
+
+/// Tells a page's frame loop which heavy panel (if any) the coming frame refreshes, given the
+/// page clock; such frames cost more, and the pacer leaves room for them.
+pub type PlanFn = Rc<dyn Fn(f64) -> Option<usize>>;
+
+/// [`use_frames`] with a [`Pacer`]: each frame, `on_frame` receives the elapsed time and the
+/// simulation budget the pacer grants (what rendering is expected to leave of the frame); after
+/// the render that follows, the pacer learns what the frame cost from `rendered`, which the
+/// page fills in while rendering. `names` labels the panels in the figures recorded for
+/// benchmarks (`window.__distlabSimMs`, `__distlabRenderMs`, `__distlabBudgetMs`,
+/// `__distlabRefresh_<panel>`).
+#[hook]
+pub fn use_paced_frames(active: bool, names: &'static [&'static str], plan: PlanFn, rendered: Rc<Cell<Rendered>>, on_frame: Callback<crate::state::Frame>) {
+    let pacer = use_mut_ref(|| Pacer::new(names.len()));
+    use_frames(
+        active,
+        Callback::from(move |elapsed_ms: f64| {
+            let t0 = crate::util::perf_now();
+            let panel = plan(t0);
+            let budget_ms = {
+                let mut p = pacer.borrow_mut();
+                p.frame_began(elapsed_ms);
+                p.budget(panel)
+            };
+            on_frame.emit(crate::state::Frame { elapsed_ms, budget_ms });
+            // yew renders in a task the emit queued (through the page's dispatch); this task
+            // runs after it.
+            let (pacer, rendered) = (pacer.clone(), rendered.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let r = rendered.get();
+                let total = crate::util::perf_now() - t0;
+                pacer.borrow_mut().frame_done(r.panel, total, r.sim_ms);
+                crate::util::record("__distlabSimMs", r.sim_ms);
+                crate::util::record("__distlabRenderMs", total - r.sim_ms);
+                crate::util::record("__distlabBudgetMs", budget_ms);
+                if let Some(name) = r.panel.and_then(|i| names.get(i)) {
+                    crate::util::record(&format!("__distlabRefresh_{name}"), total - r.sim_ms);
+                }
+            });
+        }),
+    );
 }

@@ -26,7 +26,7 @@ pub fn speed_label(s: f64) -> String {
     }
 }
 
-/// Most real milliseconds one frame spends simulating (the rest is for drawing).
+/// A fixed simulation budget per frame, for driving a run frame by frame without a pacer (tests).
 pub const FRAME_BUDGET_MS: f64 = 8.0;
 /// Most real milliseconds one frame of a page without a pacer (the home page previews) spends
 /// simulating. The lab page asks its [`crate::pacing::Pacer`] instead.

@@ -8,14 +8,14 @@
 use super::cluster::Cluster;
 use super::controls::Controls;
 use super::node_menu::NodeMenu;
-use crate::hooks::use_frames;
+use crate::hooks::{use_paced_frames, PlanFn, Rendered};
 use crate::route::Route;
-use crate::state::{default_speed, Frame, LabAction, LabHandle, ViewRef, FRAME_BUDGET_MS};
+use crate::state::{default_speed, Frame, LabAction, LabHandle, ViewRef};
 use crate::util::{go, perf_now};
 use distlab_core::{models, Action, Lab, NodeId, ParamKind, Time, Value, MS};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -211,6 +211,8 @@ pub struct CompareState {
     /// Virtual seconds per real second.
     pub speed: f64,
     carry: f64,
+    /// Real milliseconds the last frame spent simulating (for the pacer).
+    sim_ms: f64,
     /// A message: (is error, text).
     pub notice: Option<(bool, String)>,
     origin: Rc<[Box<dyn Lab>; 2]>,
@@ -230,7 +232,7 @@ impl CompareState {
         let [a, b] = labs;
         let views = [ViewRef::new(a.view()), ViewRef::new(b.view())];
         let runs = [LabHandle { lab: Rc::new(RefCell::new(a)), version: 0 }, LabHandle { lab: Rc::new(RefCell::new(b)), version: 0 }];
-        CompareState { runs, views, playing: false, speed, carry: 0.0, notice: None, origin }
+        CompareState { runs, views, playing: false, speed, carry: 0.0, sim_ms: 0.0, notice: None, origin }
     }
 
     /// Virtual time of run A (B is always at the same time after any action).
@@ -301,13 +303,16 @@ impl Reducible for CompareState {
                     return self;
                 }
                 let mut carry = self.carry;
+                let t0 = perf_now();
                 {
                     let mut a = self.runs[0].lab.borrow_mut();
                     let mut b = self.runs[1].lab.borrow_mut();
                     advance_both(a.as_mut(), b.as_mut(), self.speed, frame, &mut carry);
                 }
+                let sim_ms = perf_now() - t0;
                 let mut next = self.refreshed();
                 next.carry = carry;
+                next.sim_ms = sim_ms;
                 next
             }
             LabAction::TogglePlay => CompareState { playing: !self.playing, ..(*self).clone() },
@@ -545,9 +550,13 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
         let d = state.dispatcher();
         Callback::from(move |a: LabAction| d.dispatch(a))
     };
+    // The animation loop, paced like the lab page's (no heavy panels refreshed in turn here).
+    let rendered = use_memo((), |_| Rc::new(Cell::new(Rendered::default())));
+    rendered.set(Rendered { panel: None, sim_ms: state.sim_ms });
     {
         let d = state.dispatcher();
-        use_frames(state.playing, Callback::from(move |ms: f64| d.dispatch(LabAction::Tick(Frame::fixed(ms, FRAME_BUDGET_MS)))));
+        let plan: PlanFn = Rc::new(|_| None);
+        use_paced_frames(state.playing, &[], plan, (*rendered).clone(), Callback::from(move |f: Frame| d.dispatch(LabAction::Tick(f))));
     }
     let selected = use_state(|| None::<(usize, NodeId)>);
     let hover = use_state(|| None::<distlab_core::MsgId>);

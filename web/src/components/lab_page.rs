@@ -17,15 +17,15 @@ use super::share::ShareBar;
 use super::shortcuts::Shortcuts;
 use super::spacetime::SpaceTime;
 use crate::content;
-use crate::hooks::use_frames;
+use crate::hooks::{use_paced_frames, PlanFn, Rendered};
 use crate::route::Route;
-use crate::pacing::Pacer;
 use crate::state::{scenario_of, Frame, LabAction, LabHandle, LabState, ViewRef, SPEEDS};
 use crate::util::perf_now;
 use distlab_core::challenge::Challenge;
 use distlab_core::lab::is_announcement;
 use distlab_core::scenario::Scenario;
 use distlab_core::{models, share, Action, MsgId, NodeId, Time};
+use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -70,10 +70,8 @@ struct Throttle {
     /// The panel the coming frame refreshes.
     planned: Option<usize>,
     events: u64,
-    /// What the last render did, for the pacer: the panel it refreshed, and the real
-    /// milliseconds its frame spent simulating.
-    refreshed: Option<usize>,
-    sim_ms: f64,
+    /// What the last render did, for the pacer.
+    rendered: Rc<Cell<Rendered>>,
 }
 
 impl Throttle {
@@ -94,20 +92,20 @@ impl Throttle {
         let back = events < self.events;
         let fast = state.playing && !back && (state.speed >= FAST_SPEED || events - self.events >= FAST_EVENTS);
         self.events = events;
-        self.sim_ms = state.sim_ms;
-        self.refreshed = None;
+        let mut rendered = Rendered { panel: None, sim_ms: state.sim_ms };
         let planned = self.planned.take();
         for i in 0..PANELS {
             let stale = self.snap[i].as_ref().is_none_or(|(h, _)| !Rc::ptr_eq(&h.lab, &state.handle.lab));
             let due = planned == Some(i);
             if !fast || stale || due {
                 if fast && due {
-                    self.refreshed = Some(i);
+                    rendered.panel = Some(i);
                     self.next = (i + 1) % PANELS;
                 }
                 self.snap[i] = Some((state.handle.clone(), state.view.clone()));
             }
         }
+        self.rendered.set(rendered);
         fast
     }
 
@@ -259,38 +257,13 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     let throttle = use_mut_ref(Throttle::default);
 
     // The animation loop: advance virtual time by elapsed × speed each frame, within what the
-    // pacer says rendering leaves of the frame; then tell the pacer what the frame cost.
-    let pacer = use_mut_ref(|| Pacer::new(PANELS));
+    // pacer says rendering leaves of the frame.
     {
         let d = state.dispatcher();
-        let (pacer, throttle) = (pacer.clone(), throttle.clone());
-        use_frames(
-            state.playing,
-            Callback::from(move |elapsed_ms: f64| {
-                let t0 = perf_now();
-                let panel = throttle.borrow_mut().plan(t0);
-                let budget_ms = {
-                    let mut p = pacer.borrow_mut();
-                    p.frame_began(elapsed_ms);
-                    p.budget(panel)
-                };
-                d.dispatch(LabAction::Tick(Frame { elapsed_ms, budget_ms }));
-                // yew renders in a task that the dispatch queued; this task runs after it.
-                let (pacer, throttle) = (pacer.clone(), throttle.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    let t = throttle.borrow();
-                    let total = perf_now() - t0;
-                    pacer.borrow_mut().frame_done(t.refreshed, total, t.sim_ms);
-                    // Figures for `make bench` (tests/bench.mjs).
-                    crate::util::record("__distlabSimMs", t.sim_ms);
-                    crate::util::record("__distlabRenderMs", total - t.sim_ms);
-                    crate::util::record("__distlabBudgetMs", budget_ms);
-                    if let Some(i) = t.refreshed {
-                        crate::util::record(&format!("__distlabRefresh_{}", PANEL_NAMES[i]), total - t.sim_ms);
-                    }
-                });
-            }),
-        );
+        let (t1, t2) = (throttle.clone(), throttle.clone());
+        let plan: PlanFn = Rc::new(move |now| t1.borrow_mut().plan(now));
+        let rendered = t2.borrow().rendered.clone();
+        use_paced_frames(state.playing, &PANEL_NAMES, plan, rendered, Callback::from(move |f: Frame| d.dispatch(LabAction::Tick(f))));
     }
 
     // Narration: the newest important trace entries since last time, at a readable pace.
