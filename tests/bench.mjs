@@ -24,6 +24,9 @@ const CASES = [
   { name: 'raft, 9 servers', speed: 'max', scenario: { model: 'raft', seed: 1, config: { servers: 9 } } },
   { name: 'balance, 100 servers, 10k req/s', speed: 'max', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
   { name: 'balance, 100 servers, 10k req/s, 1×', speed: '1×', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
+  // Compare mode: two such runs side by side (round robin against least connections).
+  { name: 'compare, 2 × balance 100 servers, 1×', speed: '1×', ready: '[data-testid=compare]',
+    url: (base) => `${base}#/compare/balance?set=servers=100&set=rate=10000&a=algorithm=round_robin&b=algorithm=least_connections` },
 ];
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]; };
@@ -40,8 +43,8 @@ try {
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     try {
-      await page.goto(labUrl(site.url, c.scenario));
-      await page.waitForSelector('[data-testid=lab]', { timeout: 30_000 });
+      await page.goto(c.url ? c.url(site.url) : labUrl(site.url, c.scenario));
+      await page.waitForSelector(c.ready || '[data-testid=lab]', { timeout: 30_000 });
       const notice = await page.$('[data-testid=notice]');
       if (notice) console.log(`  note: ${(await notice.textContent()).trim()}`);
       await page.selectOption('[data-testid=speed]', { label: c.speed });
@@ -60,7 +63,7 @@ try {
       const paced = await page.evaluate(() => Object.fromEntries(Object.keys(window)
         .filter((k) => k.startsWith('__distlab'))
         .map((k) => [k, window[k].slice()])));
-      await page.screenshot({ path: join(ARTIFACTS, `bench-${c.scenario.model}.png`) });
+      await page.screenshot({ path: join(ARTIFACTS, `bench-${c.scenario ? c.scenario.model : 'compare'}.png`) });
       const d = stamps.slice(1).map((t, i) => t - stamps[i]);
       const span = (stamps[stamps.length - 1] - stamps[0]) / 1000;
       const over = d.filter((x) => x > 20).length / d.length;

@@ -272,6 +272,10 @@ impl CompareState {
     }
 }
 
+/// While playing, least real time between two refreshes of the pictures the canvas views'
+/// hidden node lists describe.
+const A11Y_MS: f64 = 500.0;
+
 /// Runs both labs forward for one frame, in slices of virtual time so they never drift apart.
 pub fn advance_both(a: &mut dyn Lab, b: &mut dyn Lab, speed: f64, frame: Frame, carry: &mut f64) {
     let start = perf_now();
@@ -550,13 +554,17 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
         let d = state.dispatcher();
         Callback::from(move |a: LabAction| d.dispatch(a))
     };
-    // The animation loop, paced like the lab page's (no heavy panels refreshed in turn here).
+    // The animation loop, paced like the lab page's. Its one heavy panel is the chart, redrawn
+    // every REDRAW_MS while playing: the frames that redraw it are planned, so the pacer
+    // leaves them more room.
     let rendered = use_memo((), |_| Rc::new(Cell::new(Rendered::default())));
     rendered.set(Rendered { panel: None, sim_ms: state.sim_ms });
+    let last_draw = use_mut_ref(|| f64::NEG_INFINITY);
     {
         let d = state.dispatcher();
-        let plan: PlanFn = Rc::new(|_| None);
-        use_paced_frames(state.playing, &[], plan, (*rendered).clone(), Callback::from(move |f: Frame| d.dispatch(LabAction::Tick(f))));
+        let last = last_draw.clone();
+        let plan: PlanFn = Rc::new(move |now| (now - *last.borrow() >= REDRAW_MS).then_some(0));
+        use_paced_frames(state.playing, &["chart"], plan, (*rendered).clone(), Callback::from(move |f: Frame| d.dispatch(LabAction::Tick(f))));
     }
     let selected = use_state(|| None::<(usize, NodeId)>);
     let hover = use_state(|| None::<distlab_core::MsgId>);
@@ -575,17 +583,17 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
     let names = [format!("A: {}", spec.describe(false)), format!("B: {}", spec.describe(true))];
 
     let canvas = use_node_ref();
-    let last_draw = use_mut_ref(|| f64::NEG_INFINITY);
     {
         let canvas = canvas.clone();
         let runs = state.runs.clone();
         let playing = state.playing;
         let names = names.clone();
-        let last_draw = last_draw.clone();
+        let (last_draw, rendered) = (last_draw.clone(), (*rendered).clone());
         use_effect_with((state.runs.clone(), metric_i, playing), move |_| {
             let now = perf_now();
             if !playing || now - *last_draw.borrow() >= REDRAW_MS {
                 *last_draw.borrow_mut() = now;
+                rendered.set(Rendered { panel: Some(0), ..rendered.get() });
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
                     let (a, b) = (runs[0].lab.borrow(), runs[1].lab.borrow());
                     if !a.metrics().is_empty() {
@@ -694,13 +702,32 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
         let selected = selected.clone();
         Callback::from(move |_| selected.set(None))
     };
+    // Callbacks that stay the same between frames, so each canvas view's hidden node list is
+    // not rebuilt every frame; and the pictures that list describes, refreshed a few times a
+    // second while playing.
+    let on_nodes = {
+        let toggle = |k: usize| {
+            let set = selected.setter();
+            move |n: NodeId, sel: &Option<(usize, NodeId)>| set.set(if *sel == Some((k, n)) { None } else { Some((k, n)) })
+        };
+        [use_callback(*selected, toggle(0)), use_callback(*selected, toggle(1))]
+    };
+    let on_partition = {
+        let d = state.dispatcher();
+        use_callback((), move |a: Action, _| d.dispatch(LabAction::Act(a)))
+    };
+    let a11y = use_mut_ref(|| (f64::NEG_INFINITY, state.views.clone()));
+    {
+        let mut a = a11y.borrow_mut();
+        let now = perf_now();
+        if !state.playing || now - a.0 >= A11Y_MS || !Rc::ptr_eq(&a.1[0].0, &state.views[0].0) && a.1[0].event > state.views[0].event {
+            *a = (now, state.views.clone());
+        }
+    }
     let side = |k: usize| {
         let lab = state.runs[k].lab.borrow();
         let view = state.views[k].clone();
-        let on_node = {
-            let selected = selected.clone();
-            Callback::from(move |n: NodeId| selected.set(if *selected == Some((k, n)) { None } else { Some((k, n)) }))
-        };
+        let on_node = on_nodes[k].clone();
         let on_drop = {
             let d = dispatch.clone();
             Callback::from(move |m| d.emit(LabAction::Act(Action::Drop(m))))
@@ -718,7 +745,7 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
                 <h2><span class="swatch" style={format!("background:{}", RUN_COLORS[k])}></span>{ names[k].clone() }</h2>
                 <Cluster view={view} layout={info.layout} compact={true} hover={*hover} on_hover={on_hover.clone()}
                     on_node={on_node} on_drop={on_drop} selected={sel} overlay={menu.unwrap_or_default()}
-                    on_partition={Some(dispatch.reform(LabAction::Act))} />
+                    on_partition={Some(on_partition.clone())} a11y={Some(a11y.borrow().1[k].clone())} />
                 <p class="hint">{ format!("{} events · {} in flight · {} violations", lab.events(), lab.in_flight(), lab.violations().len()) }</p>
             </section>
         }
