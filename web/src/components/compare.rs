@@ -27,7 +27,7 @@ const PREFERRED: &[(&str, &str, &str)] = &[("algorithm", "round_robin", "least_c
 /// Virtual time both runs advance together before either goes further.
 const SLICE: Time = 5 * MS;
 /// Least real time between chart redraws while playing.
-const REDRAW_MS: f64 = 150.0;
+const REDRAW_MS: f64 = 250.0;
 /// Most points per chart line.
 const POINTS_MAX: usize = 400;
 
@@ -400,7 +400,8 @@ fn draw(canvas: web_sys::HtmlCanvasElement, labs: [&dyn Lab; 2], metric: usize, 
         if let Some(f) = s.front() {
             t_start = t_start.min(f.0 as f64 / 1e6);
         }
-        for (_, v) in s.iter() {
+        // The same thinned points the lines are drawn from.
+        for (_, v) in s.iter().step_by(s.len().div_ceil(POINTS_MAX).max(1)) {
             if let Some(&x) = v.get(metric).filter(|x| x.is_finite()) {
                 lo = lo.min(x);
                 hi = hi.max(x);
