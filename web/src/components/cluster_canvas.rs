@@ -66,16 +66,16 @@ impl Ink {
     }
 }
 
-/// Sizes the canvas backing store for the device and returns its 2D context, scaled so that
-/// drawing units map to CSS pixels of a `w`×`h` drawing, and cleared.
-fn context(canvas: &HtmlCanvasElement, w: f64, h: f64, dpr: f64) -> Option<CanvasRenderingContext2d> {
-    let (bw, bh) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+/// Sizes the canvas backing store to `scale` device pixels per drawing unit and returns its 2D
+/// context, scaled so that drawing units map onto it, and cleared.
+fn context(canvas: &HtmlCanvasElement, w: f64, h: f64, scale: f64) -> Option<CanvasRenderingContext2d> {
+    let (bw, bh) = ((w * scale).round() as u32, (h * scale).round() as u32);
     if canvas.width() != bw || canvas.height() != bh {
         canvas.set_width(bw);
         canvas.set_height(bh);
     }
     let ctx = canvas.get_context("2d").ok()??.dyn_into::<CanvasRenderingContext2d>().ok()?;
-    ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0).ok()?;
+    ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0).ok()?;
     ctx.clear_rect(0.0, 0.0, w, h);
     Some(ctx)
 }
@@ -127,9 +127,31 @@ pub const LAYERS: usize = 3;
 pub struct Layers {
     drawn: [Option<(u64, HtmlCanvasElement)>; 2],
     dark: Option<web_sys::MediaQueryList>,
+    /// How many CSS pixels a drawing unit is shown as, and when that was read (page clock, ms).
+    shown: (f64, f64),
 }
 
+/// Least real time between two reads of the canvas's displayed width (a read makes the browser
+/// lay out the page first if anything changed since the last layout).
+const SHOWN_MS: f64 = 1000.0;
+
 impl Layers {
+    /// Device pixels per drawing unit, so the canvas is drawn at the size it is shown (crisp
+    /// text and lines) rather than stretched: the drawing is fitted into the element's box
+    /// (`object-fit: contain`), times the device pixel ratio (capped at 2 to bound the raster
+    /// work).
+    fn scale(&mut self, front: &HtmlCanvasElement, w: f64, h: f64) -> f64 {
+        let now = crate::util::perf_now();
+        if self.shown.0 <= 0.0 || now - self.shown.1 >= SHOWN_MS {
+            let (bw, bh) = (front.client_width() as f64, front.client_height() as f64);
+            self.shown = ((bw / w).min(bh / h), now);
+        }
+        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 2.0);
+        let shown = if self.shown.0 > 0.0 { self.shown.0 } else { 1.0 };
+        // Quantised, so a few pixels of resizing do not redraw the slow layers every second.
+        ((shown * dpr * 8.0).round() / 8.0).clamp(0.5, 4.0)
+    }
+
     fn ink(&mut self) -> Ink {
         if self.dark.is_none() {
             self.dark = web_sys::window().and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten());
@@ -143,20 +165,20 @@ impl Layers {
 pub fn draw(canvases: &[HtmlCanvasElement; LAYERS], view: &View, f: &Frame, layers: &mut Layers) {
     let t0 = crate::util::perf_now();
     let ink = layers.ink();
-    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 2.0);
-    let base = *Sig::new().real(f.w).real(f.h).real(dpr).num(ink.dark as u64).num(f.compact as u64).num(f.layout as u64);
+    let scale = layers.scale(&canvases[2], f.w, f.h);
+    let base = *Sig::new().real(f.w).real(f.h).real(scale).num(ink.dark as u64).num(f.compact as u64).num(f.layout as u64);
     let keys = [backdrop_key(base, view, f), nodes_key(base, view, f)];
     let slow: [fn(&CanvasRenderingContext2d, &View, &Frame, &Ink); 2] = [paint_backdrop, paint_nodes];
     for (i, paint) in slow.iter().enumerate() {
         let same = layers.drawn[i].as_ref().is_some_and(|(k, c)| *k == keys[i] && c == &canvases[i]);
         if !same {
-            if let Some(ctx) = context(&canvases[i], f.w, f.h, dpr) {
+            if let Some(ctx) = context(&canvases[i], f.w, f.h, scale) {
                 paint(&ctx, view, f, &ink);
                 layers.drawn[i] = Some((keys[i], canvases[i].clone()));
             }
         }
     }
-    if let Some(ctx) = context(&canvases[2], f.w, f.h, dpr) {
+    if let Some(ctx) = context(&canvases[2], f.w, f.h, scale) {
         paint_live(&ctx, view, f, &ink);
     }
     crate::util::record("__distlabCanvasMs", crate::util::perf_now() - t0);
