@@ -637,7 +637,7 @@ pub fn Cluster(p: &ClusterProps) -> Html {
                 {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}>
                 { regions }
                 <g class="links">{ for links }</g>
-                { for headings }
+                if !p.compact { { for headings } }
                 <g class="nodes">{ for nodes }</g>
                 <g class="messages">{ for messages }</g>
                 { more }

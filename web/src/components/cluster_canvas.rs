@@ -272,7 +272,10 @@ fn paint_backdrop(ctx: &CanvasRenderingContext2d, view: &View, f: &Frame, ink: &
         dash(ctx, &[]);
     }
 
-    // Tier headings.
+    // Tier headings (not on the small previews, where they would run into each other).
+    if f.compact {
+        return;
+    }
     ctx.set_font("600 12px sans-serif");
     ctx.set_text_align("center");
     ctx.set_fill_style_str(ink.muted);
