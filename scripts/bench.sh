@@ -60,13 +60,15 @@ if want frames; then
   collect <"$out_dir/frames.log"
 fi
 
-# The summary: figure, value, unit, target, note.
+# The summary: figure, value, unit, target, note. Frame intervals come from requestAnimationFrame
+# timestamps, which land on a 60 Hz display's vsync (16.67 ms apart, give or take about 0.1 ms of
+# jitter): a p95 of 16.7 or 16.8 ms is every frame on time; 33.3 ms is a missed frame.
 target_for() {
   case "$1" in
     "native events/s"*) echo ">= 1000000" ;;
     "wasm events/s"*) echo ">= 40% of native" ;;
     "release transfer size"*) echo "<= 250 KB" ;;
-    "p95 frame time"*) echo "<= 16.7 ms" ;;
+    "p95 frame time"*) echo "one 60 Hz frame" ;;
     "seek in 1 h run"*) echo "<= 16 ms" ;;
     *) echo "" ;;
   esac
