@@ -134,3 +134,34 @@ pub fn Cells(p: &CellsProps) -> Html {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use distlab_core::{NodeView, View};
+
+    fn view(nodes: Vec<NodeView>) -> View {
+        View { time: 0, event: 0, nodes, messages: Vec::new(), groups: Vec::new(), cuts: Vec::new(), default_link: Default::default(), links: Vec::new() }
+    }
+
+    #[test]
+    fn progress_is_read_from_the_leader_that_is_up() {
+        let mut old = NodeView::new(0, "S0".into(), "leader");
+        old.status = NodeStatus::Crashed;
+        old.details = vec![("S2 next / match".into(), "9 / 9".into())];
+        let mut leader = NodeView::new(1, "S1".into(), "leader");
+        leader.details = vec![
+            ("term".into(), "3".into()),
+            ("S0 next / match".into(), "5 / 4".into()),
+            ("S2 next / match".into(), " 7 / 0 ".into()),
+            ("S3 next / match".into(), "garbled".into()),
+        ];
+        let v = view(vec![old, leader, NodeView::new(2, "S2".into(), "follower"), NodeView::new(3, "S3".into(), "follower")]);
+        let p = progress(&v);
+        assert_eq!(p.get("S0"), Some(&(5, 4)));
+        assert_eq!(p.get("S2"), Some(&(7, 0)), "a crashed node's stale report is ignored");
+        assert_eq!(p.get("S3"), None, "an unreadable value is skipped");
+        assert_eq!(p.get("term"), None);
+        assert_eq!(p.len(), 2);
+    }
+}

@@ -30,19 +30,19 @@ pub struct ChartProps {
 }
 
 /// A chart's drawing area and the panel's colours.
-struct Surface {
-    root: DrawingArea<CanvasBackend, plotters::coord::Shift>,
+pub(crate) struct Surface {
+    pub(crate) root: DrawingArea<CanvasBackend, plotters::coord::Shift>,
     /// Device pixels per CSS pixel: every length is scaled by it.
-    dpr: f64,
-    bg: RGBColor,
-    grid: RGBColor,
-    muted: RGBColor,
+    pub(crate) dpr: f64,
+    pub(crate) bg: RGBColor,
+    pub(crate) grid: RGBColor,
+    pub(crate) muted: RGBColor,
 }
 
 /// Sizes the canvas's backing store to `css_w` × [`CSS_HEIGHT`] CSS pixels times the device
 /// pixel ratio (so text is 12 CSS px and lines are crisp at any zoom) and clears it to the
 /// panel's colour (style.css --panel, --line, --muted), so the chart sits flush.
-fn surface(canvas: web_sys::HtmlCanvasElement, css_w: f64) -> Result<Surface, String> {
+pub(crate) fn surface(canvas: web_sys::HtmlCanvasElement, css_w: f64) -> Result<Surface, String> {
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
     let (pw, ph) = ((css_w * dpr).round() as u32, (CSS_HEIGHT * dpr).round() as u32);
     if canvas.width() != pw || canvas.height() != ph {
@@ -57,6 +57,42 @@ fn surface(canvas: web_sys::HtmlCanvasElement, css_w: f64) -> Result<Surface, St
     Ok(Surface { root, dpr, bg, grid, muted })
 }
 
+/// A chart with f64 axes on a [`Surface`].
+pub(crate) type Plot<'a> = ChartContext<'a, CanvasBackend, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
+impl Surface {
+    /// `v` CSS pixels in device pixels.
+    pub(crate) fn px(&self, v: f64) -> u32 {
+        (v * self.dpr).round() as u32
+    }
+
+    /// The panel's label font (12 CSS px, muted).
+    pub(crate) fn font(&self) -> TextStyle<'static> {
+        ("sans-serif", 12.0 * self.dpr).into_font().color(&self.muted)
+    }
+
+    /// A chart over `x` × `y` with the panels' margins and label areas.
+    pub(crate) fn plot(&self, x: std::ops::Range<f64>, y: std::ops::Range<f64>) -> Result<Plot<'_>, String> {
+        ChartBuilder::on(&self.root)
+            .margin(self.px(10.0))
+            .x_label_area_size(self.px(24.0))
+            .y_label_area_size(self.px(46.0))
+            .build_cartesian_2d(x, y)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Grid, axes and tick labels in the panel's colours: `x_labels` ticks across (no vertical
+    /// grid lines unless `x_grid`), five up.
+    pub(crate) fn axes(&self, chart: &mut Plot, x_labels: usize, x_grid: bool, x_fmt: &dyn Fn(&f64) -> String, y_fmt: &dyn Fn(&f64) -> String) -> Result<(), String> {
+        let mut mesh = chart.configure_mesh();
+        mesh.light_line_style(self.bg).bold_line_style(self.grid).axis_style(self.muted).label_style(self.font());
+        if !x_grid {
+            mesh.disable_x_mesh();
+        }
+        mesh.x_labels(x_labels).y_labels(5).x_label_formatter(x_fmt).y_label_formatter(y_fmt).draw().map_err(|e| e.to_string())
+    }
+}
+
 /// The nodes that report a load gauge (servers), for the "load by node" chart.
 fn loaded(view: &View) -> Vec<(&str, f64)> {
     view.nodes.iter().filter_map(|n| n.load.map(|l| (n.label.as_str(), l.clamp(0.0, 1.0)))).collect()
@@ -65,20 +101,13 @@ fn loaded(view: &View) -> Vec<(&str, f64)> {
 /// The load of every node that has one, now, as bars (0–100 % of what it can hold), with the
 /// mean as a line: how evenly the work is spread, at a glance.
 fn draw_loads(canvas: web_sys::HtmlCanvasElement, view: &View, css_w: f64) -> Result<(), String> {
-    let Surface { root, dpr, bg, grid, muted } = surface(canvas, css_w)?;
-    let px = |v: f64| (v * dpr).round() as u32;
+    let sf = surface(canvas, css_w)?;
     let loads = loaded(view);
     let n = loads.len().max(1);
     // Scaled to the fullest node (at least 5 %), so uneven spread shows even at light load.
     let top = (loads.iter().map(|l| l.1).fold(0.0, f64::max) * 115.0).clamp(5.0, 100.0);
-    let font = ("sans-serif", 12.0 * dpr).into_font().color(&muted);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(px(10.0))
-        .x_label_area_size(px(24.0))
-        .y_label_area_size(px(46.0))
-        // Node i's bar spans i ± 0.5, so whole-number ticks fall mid-bar.
-        .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..top)
-        .map_err(|e| e.to_string())?;
+    // Node i's bar spans i ± 0.5, so whole-number ticks fall mid-bar.
+    let mut chart = sf.plot(-0.5..n as f64 - 0.5, 0.0..top)?;
     let step = n.div_ceil(8).max(1);
     let label_of = |x: &f64| {
         let i = x.round();
@@ -87,19 +116,7 @@ fn draw_loads(canvas: web_sys::HtmlCanvasElement, view: &View, css_w: f64) -> Re
         }
         loads.get(i as usize).map_or(String::new(), |l| l.0.to_string())
     };
-    chart
-        .configure_mesh()
-        .light_line_style(bg)
-        .bold_line_style(grid)
-        .axis_style(muted)
-        .label_style(font)
-        .disable_x_mesh()
-        .x_labels(n.min(60))
-        .y_labels(5)
-        .x_label_formatter(&label_of)
-        .y_label_formatter(&|y| format!("{y:.0} %"))
-        .draw()
-        .map_err(|e| e.to_string())?;
+    sf.axes(&mut chart, n.min(60), false, &label_of, &|y| format!("{y:.0} %"))?;
     let gap = if n > 40 { 0.0 } else { 0.15 };
     chart
         .draw_series(loads.iter().enumerate().map(|(i, (_, l))| {
@@ -109,9 +126,9 @@ fn draw_loads(canvas: web_sys::HtmlCanvasElement, view: &View, css_w: f64) -> Re
         .map_err(|e| e.to_string())?;
     if !loads.is_empty() {
         let mean = 100.0 * loads.iter().map(|l| l.1).sum::<f64>() / loads.len() as f64;
-        chart.draw_series(LineSeries::new([(-0.5, mean), (n as f64 - 0.5, mean)], muted.stroke_width(px(2.0)))).map_err(|e| e.to_string())?;
+        chart.draw_series(LineSeries::new([(-0.5, mean), (n as f64 - 0.5, mean)], sf.muted.stroke_width(sf.px(2.0)))).map_err(|e| e.to_string())?;
     }
-    root.present().map_err(|e| e.to_string())?;
+    sf.root.present().map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -133,7 +150,8 @@ fn dark() -> bool {
         .is_some_and(|m| m.matches())
 }
 
-fn hex(c: &str) -> RGBColor {
+/// A `#rrggbb` colour for plotters.
+pub(crate) fn hex(c: &str) -> RGBColor {
     let v = u32::from_str_radix(c.trim_start_matches('#'), 16).unwrap_or(0x888888);
     RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
 }
@@ -142,7 +160,7 @@ fn hex(c: &str) -> RGBColor {
 /// there if anything changed since the last layout, which a frame that has just updated the
 /// clock and a panel always has; so while the run plays the width is read about once a second
 /// and remembered in between.
-fn css_width(canvas: &web_sys::HtmlCanvasElement, playing: bool, cache: &mut (f64, f64)) -> f64 {
+pub(crate) fn css_width(canvas: &web_sys::HtmlCanvasElement, playing: bool, cache: &mut (f64, f64)) -> f64 {
     let now = perf_now();
     if !playing || cache.0 <= 0.0 || now - cache.1 >= WIDTH_MS {
         *cache = (canvas.parent_element().map_or(0, |p| p.client_width()).max(240) as f64, now);
@@ -154,8 +172,7 @@ fn css_width(canvas: &web_sys::HtmlCanvasElement, playing: bool, cache: &mut (f6
 const WIDTH_MS: f64 = 1000.0;
 
 fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize], css_w: f64) -> Result<(), String> {
-    let Surface { root, dpr, bg, grid, muted } = surface(canvas, css_w)?;
-    let px = |v: f64| (v * dpr).round() as u32;
+    let sf = surface(canvas, css_w)?;
     let samples = lab.samples();
     let metrics = lab.metrics();
     let stride = samples.len().div_ceil(POINTS_MAX).max(1);
@@ -185,26 +202,17 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize], css_
     hi += (hi - lo) * 0.08;
     let x0 = t_start as f64 / SEC as f64;
     let x1 = (t_end as f64 / SEC as f64).max(x0 + 1e-3);
-    let font = ("sans-serif", 12.0 * dpr).into_font().color(&muted);
     let x_digits = ((-((x1 - x0) / 6.0).log10()).ceil().max(0.0) as usize).min(3);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(px(10.0))
-        .x_label_area_size(px(24.0))
-        .y_label_area_size(px(46.0))
-        .build_cartesian_2d(x0..x1, lo..hi)
-        .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .light_line_style(bg)
-        .bold_line_style(grid)
-        .axis_style(muted)
-        .label_style(font.clone())
-        .x_labels(6)
-        .y_labels(5)
-        .x_label_formatter(&|x| format!("{x:.x_digits$} s"))
-        .y_label_formatter(&|y| if y.abs() >= 1000.0 { format!("{:.1}k", y / 1000.0) } else if y.fract().abs() < 1e-9 { format!("{y:.0}") } else { format!("{y:.2}") })
-        .draw()
-        .map_err(|e| e.to_string())?;
+    let mut chart = sf.plot(x0..x1, lo..hi)?;
+    sf.axes(&mut chart, 6, true, &|x| format!("{x:.x_digits$} s"), &|y| {
+        if y.abs() >= 1000.0 {
+            format!("{:.1}k", y / 1000.0)
+        } else if y.fract().abs() < 1e-9 {
+            format!("{y:.0}")
+        } else {
+            format!("{y:.2}")
+        }
+    })?;
     for (k, &i) in group.iter().enumerate() {
         let c = hex(color(k as u32));
         let points: Vec<(f64, f64)> = samples
@@ -215,22 +223,22 @@ fn draw(canvas: web_sys::HtmlCanvasElement, lab: &dyn Lab, group: &[usize], css_
         // Sparse series (a few commits, gaps between measurements) get dots so a lone value shows.
         if points.len() < SPARSE_POINTS {
             chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, px(3.0), c.filled())))
+                .draw_series(points.iter().map(|&p| Circle::new(p, sf.px(3.0), c.filled())))
                 .map_err(|e| e.to_string())?;
         }
         // The legend is HTML above the canvas, so it never covers a line.
-        chart.draw_series(LineSeries::new(points, c.stroke_width(px(2.0)))).map_err(|e| e.to_string())?;
+        chart.draw_series(LineSeries::new(points, c.stroke_width(sf.px(2.0)))).map_err(|e| e.to_string())?;
     }
     if empty {
         let names = group.iter().filter_map(|i| metrics.get(*i).map(|m| m.label)).collect::<Vec<_>>().join(" / ");
         let msg = format!("No {} measured yet", names.to_lowercase());
-        let style = TextStyle::from(("sans-serif", 14.0 * dpr).into_font()).color(&muted).pos(plotters::style::text_anchor::Pos::new(
+        let style = TextStyle::from(("sans-serif", 14.0 * sf.dpr).into_font()).color(&sf.muted).pos(plotters::style::text_anchor::Pos::new(
             plotters::style::text_anchor::HPos::Center,
             plotters::style::text_anchor::VPos::Center,
         ));
-        root.draw_text(&msg, &style, ((css_w * dpr / 2.0) as i32, (CSS_HEIGHT * dpr / 2.0) as i32)).map_err(|e| e.to_string())?;
+        sf.root.draw_text(&msg, &style, ((css_w * sf.dpr / 2.0) as i32, (CSS_HEIGHT * sf.dpr / 2.0) as i32)).map_err(|e| e.to_string())?;
     }
-    root.present().map_err(|e| e.to_string())?;
+    sf.root.present().map_err(|e| e.to_string())?;
     Ok(())
 }
 

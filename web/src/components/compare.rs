@@ -5,6 +5,7 @@
 //! Route: `#/compare/<model>?a=<key>=<value>&b=<key>=<value>[&set=<key>=<value>…][&seed=<n>][&metric=<name>]`.
 //! Without `a`/`b` the first choice (or switch) parameter of the model differs.
 
+use super::chart::{css_width, hex, surface};
 use super::cluster::Cluster;
 use super::controls::Controls;
 use super::node_menu::NodeMenu;
@@ -14,7 +15,6 @@ use crate::state::{default_speed, Frame, LabAction, LabHandle, ViewRef};
 use crate::util::{go, perf_now};
 use distlab_core::{models, Action, Lab, NodeId, ParamKind, Time, Value, MS};
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -375,23 +375,9 @@ impl Reducible for CompareState {
     }
 }
 
-fn hex(c: &str) -> RGBColor {
-    let v = u32::from_str_radix(c.trim_start_matches('#'), 16).unwrap_or(0x888888);
-    RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
-}
-
-fn dark() -> bool {
-    web_sys::window()
-        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-        .is_some_and(|m| m.matches())
-}
-
-/// Draws metric `metric` of both runs on one chart.
-fn draw(canvas: web_sys::HtmlCanvasElement, labs: [&dyn Lab; 2], metric: usize, names: [String; 2]) -> Result<(), String> {
-    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
-    let root = backend.into_drawing_area();
-    let (bg, fg, grid) = if dark() { (RGBColor(24, 26, 31), RGBColor(220, 222, 228), RGBColor(60, 64, 72)) } else { (WHITE, RGBColor(40, 42, 48), RGBColor(225, 227, 232)) };
-    root.fill(&bg).map_err(|e| e.to_string())?;
+/// Draws metric `metric` of both runs on one chart, `css_w` CSS pixels wide.
+fn draw(canvas: web_sys::HtmlCanvasElement, labs: [&dyn Lab; 2], metric: usize, names: [String; 2], css_w: f64) -> Result<(), String> {
+    let sf = surface(canvas, css_w)?;
     let t_end = labs[0].now().max(1) as f64 / 1e6;
     let mut t_start = f64::INFINITY;
     let (mut lo, mut hi) = (0.0f64, f64::NEG_INFINITY);
@@ -415,46 +401,30 @@ fn draw(canvas: web_sys::HtmlCanvasElement, labs: [&dyn Lab; 2], metric: usize, 
         hi = lo + 1.0;
     }
     hi += (hi - lo) * 0.08;
-    let font = ("sans-serif", 12).into_font().color(&fg);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(8)
-        .x_label_area_size(22)
-        .y_label_area_size(48)
-        .build_cartesian_2d(t_start..t_end.max(t_start + 1e-3), lo..hi)
-        .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .light_line_style(grid)
-        .bold_line_style(grid)
-        .axis_style(fg)
-        .label_style(font.clone())
-        .x_labels(6)
-        .y_labels(5)
-        .x_label_formatter(&|x| format!("{x:.1}s"))
-        .y_label_formatter(&|y| if y.abs() >= 1000.0 { format!("{:.1}k", y / 1000.0) } else { format!("{y:.1}") })
-        .draw()
-        .map_err(|e| e.to_string())?;
+    let mut chart = sf.plot(t_start..t_end.max(t_start + 1e-3), lo..hi)?;
+    sf.axes(&mut chart, 6, true, &|x| format!("{x:.1}s"), &|y| if y.abs() >= 1000.0 { format!("{:.1}k", y / 1000.0) } else { format!("{y:.1}") })?;
     for (k, lab) in labs.into_iter().enumerate() {
         let c = hex(RUN_COLORS[k]);
         let s = lab.samples();
         let stride = s.len().div_ceil(POINTS_MAX).max(1);
         let points = s.iter().step_by(stride).filter_map(|(t, v)| v.get(metric).filter(|x| x.is_finite()).map(|x| (*t as f64 / 1e6, *x)));
-        let style = c.stroke_width(if k == 0 { 2 } else { 3 });
+        let style = c.stroke_width(sf.px(if k == 0 { 2.0 } else { 3.0 }));
+        let key = sf.px(14.0) as i32;
         chart
             .draw_series(LineSeries::new(points, style))
             .map_err(|e| e.to_string())?
             .label(names[k].clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], style));
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + key, y)], style));
     }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
-        .background_style(bg.mix(0.85))
-        .border_style(grid)
-        .label_font(font)
+        .background_style(sf.bg.mix(0.85))
+        .border_style(sf.grid)
+        .label_font(sf.font())
         .draw()
         .map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())?;
+    sf.root.present().map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -584,12 +554,13 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
     let names = [format!("A: {}", spec.describe(false)), format!("B: {}", spec.describe(true))];
 
     let canvas = use_node_ref();
+    let chart_width = use_mut_ref(|| (0.0, f64::NEG_INFINITY));
     {
         let canvas = canvas.clone();
         let runs = state.runs.clone();
         let playing = state.playing;
         let names = names.clone();
-        let (last_draw, rendered) = (last_draw.clone(), (*rendered).clone());
+        let (last_draw, rendered, width) = (last_draw.clone(), (*rendered).clone(), chart_width.clone());
         use_effect_with((state.runs.clone(), metric_i, playing), move |_| {
             let now = perf_now();
             if !playing || now - *last_draw.borrow() >= REDRAW_MS {
@@ -598,7 +569,8 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
                     let (a, b) = (runs[0].lab.borrow(), runs[1].lab.borrow());
                     if !a.metrics().is_empty() {
-                        let _ = draw(c, [a.as_ref(), b.as_ref()], metric_i, names);
+                        let w = css_width(&c, playing, &mut width.borrow_mut());
+                        let _ = draw(c, [a.as_ref(), b.as_ref()], metric_i, names, w);
                     }
                 }
             }
