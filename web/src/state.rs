@@ -26,10 +26,9 @@ pub fn speed_label(s: f64) -> String {
     }
 }
 
-/// A fixed simulation budget per frame, for driving a run frame by frame without a pacer (tests).
-pub const FRAME_BUDGET_MS: f64 = 8.0;
-/// Most real milliseconds one frame of a page without a pacer (the home page previews) spends
-/// simulating. The lab page asks its [`crate::pacing::Pacer`] instead.
+/// Most real milliseconds one frame spends simulating where there is no pacer (the home page
+/// previews, tests that drive a run frame by frame). The lab and compare pages ask their
+/// [`crate::pacing::Pacer`] instead.
 pub const LAB_BUDGET_MS: f64 = 6.0;
 /// Events run between clock checks.
 const CHUNK_EVENTS: u64 = 256;

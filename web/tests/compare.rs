@@ -5,7 +5,7 @@
 use distlab_core::{Action, Value, SEC};
 use distlab_web::components::compare::{CompareSpec, CompareState, ComparePage, ComparePageProps};
 use distlab_web::components::partition_drag::{drop_action, key_action, Target};
-use distlab_web::state::{Frame, LabAction, FRAME_BUDGET_MS};
+use distlab_web::state::{Frame, LabAction, LAB_BUDGET_MS};
 use std::rc::Rc;
 use wasm_bindgen_test::*;
 use yew::Reducible;
@@ -18,7 +18,7 @@ fn balance_spec() -> CompareSpec {
 
 fn play(st: Rc<CompareState>, frames: usize) -> Rc<CompareState> {
     let st = st.reduce(LabAction::Speed(1.0)).reduce(LabAction::TogglePlay);
-    (0..frames).fold(st, |s, _| s.reduce(LabAction::Tick(Frame::fixed(16.7, FRAME_BUDGET_MS))))
+    (0..frames).fold(st, |s, _| s.reduce(LabAction::Tick(Frame::fixed(16.7, LAB_BUDGET_MS))))
 }
 
 #[wasm_bindgen_test]
