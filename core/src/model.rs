@@ -273,4 +273,18 @@ pub trait Model: Clone + 'static {
     fn node_view(&self, id: NodeId, node: Option<&Self::Node>, durable: Option<&Self::Durable>, now: Time) -> NodeView;
     /// Commands offered in a node's menu right now: (command name, argument, label).
     fn node_commands(&self, id: NodeId, node: Option<&Self::Node>) -> Vec<(&'static str, String, String)>;
+
+    /// Pictures beyond nodes and messages (a block tree, a hash ring, a quorum grid), drawn by
+    /// the shell's generic figure renderers. None by default.
+    fn figures(&self, _nodes: &Nodes<Self>, _ghost: &Self::Ghost) -> Vec<crate::figure::Figure> {
+        Vec::new()
+    }
+
+    /// Bytes a snapshot of this node costs beyond what it shares with earlier snapshots, for
+    /// the history's memory budget. The default counts the node's inline size; a model whose
+    /// nodes own bounded heap data (maps of peers, queues) adds an estimate of it. Growing
+    /// state lives in [`crate::persist`] collections and costs (almost) nothing here.
+    fn snapshot_bytes(&self, _node: &Self::Node) -> usize {
+        core::mem::size_of::<Self::Node>()
+    }
 }

@@ -337,4 +337,6 @@ pub struct View {
     pub default_link: crate::net::LinkConfig,
     /// Per directed link overrides.
     pub links: Vec<(NodeId, NodeId, crate::net::LinkConfig)>,
+    /// The model's extra pictures (see [`crate::figure`]).
+    pub figures: Vec<crate::figure::Figure>,
 }

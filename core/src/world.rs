@@ -666,6 +666,7 @@ impl<M: Model> World<M> {
             cuts: self.net.cuts().collect(),
             default_link: self.net.default,
             links: self.net.links.iter().map(|(&(a, b), c)| (a, b, *c)).collect(),
+            figures: self.model.figures(&Nodes { slots: &self.slots, in_flight: &self.in_flight, now: self.now }, &self.ghost),
         }
     }
 

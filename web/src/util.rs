@@ -7,6 +7,12 @@ use wasm_bindgen::JsCast;
 /// Index 0 (black) is left out of the cycle so shapes stay visible on the dark theme.
 pub const PALETTE: [&str; 8] = ["#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#999999"];
 
+/// The class that gives an element palette colour `index` (see `.k0`… in style.css).
+pub fn tint(index: u32) -> &'static str {
+    const CLASSES: [&str; PALETTE.len()] = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"];
+    CLASSES[index as usize % PALETTE.len()]
+}
+
 /// The palette colour for an index (term, kind, group...).
 pub fn color(index: u32) -> &'static str {
     PALETTE[(index as usize) % PALETTE.len()]

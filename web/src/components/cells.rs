@@ -7,7 +7,7 @@
 //! row: a bar under the entries known to match and a caret at the next index to send.
 
 use crate::state::ViewRef;
-use crate::util::PALETTE;
+use crate::util::tint;
 use distlab_core::{NodeStatus, View};
 use std::collections::BTreeMap;
 use yew::prelude::*;
@@ -47,11 +47,6 @@ fn progress(view: &View) -> BTreeMap<&str, (u64, u64)> {
     out
 }
 
-/// The class that gives a cell (or row label) palette colour `index` (see `.k0`… in style.css).
-fn tint(index: u32) -> &'static str {
-    const CLASSES: [&str; PALETTE.len()] = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"];
-    CLASSES[index as usize % PALETTE.len()]
-}
 
 /// The log / queue panel.
 #[component]
@@ -141,7 +136,7 @@ mod tests {
     use distlab_core::{NodeView, View};
 
     fn view(nodes: Vec<NodeView>) -> View {
-        View { time: 0, event: 0, nodes, messages: Vec::new(), groups: Vec::new(), cuts: Vec::new(), default_link: Default::default(), links: Vec::new() }
+        View { time: 0, event: 0, nodes, messages: Vec::new(), groups: Vec::new(), cuts: Vec::new(), default_link: Default::default(), links: Vec::new(), figures: Vec::new() }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::cluster::Cluster;
 use super::controls::Controls;
 use super::event_log::EventLog;
 use super::faults::Faults;
+use super::figures::Figures;
 use super::invariants::Invariants;
 use super::lesson::LessonPanel;
 use super::node_menu::NodeMenu;
@@ -498,7 +499,8 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                         <p class="hint legend">{ format!("Click a {} (or Tab to it and press Enter) for its menu; click a message to drop it. ", info.node_noun) }
                             <span class="solid-key"></span>{" done/committed "}<span class="hollow-key"></span>{" tentative"}</p>
                     </section>
-                    <Cells view={cells_p.1} {fast} />
+                    <Cells view={cells_p.1.clone()} {fast} />
+                    <Figures view={cells_p.1} />
                     <section class="panel" aria-labelledby="h-spacetime">
                         <h2 id="h-spacetime">{"Space-time"}<small class="h-note">{"hover an arrow to find the message in the cluster and the log"}</small></h2>
                         <SpaceTime handle={st_p.0} view={st_p.1} hover={*hover} on_hover={on_hover.clone()} arrows={if fast { FAST_ARROWS } else { usize::MAX }} fast={fast} />

@@ -11,6 +11,7 @@ pub mod compare;
 pub mod controls;
 pub mod event_log;
 pub mod faults;
+pub mod figures;
 pub mod home;
 pub mod invariants;
 pub mod lab_page;

@@ -1,0 +1,48 @@
+//! Figures: the generic pictures a model adds to its view (see `distlab_core::figure`). One
+//! renderer per kind, each in its own file; none knows which model it draws.
+//!
+//! Every figure is a titled panel with a caption; each renderer draws its picture and keeps a
+//! text alternative (a table or a list) that screen readers read.
+
+mod grid;
+mod lists;
+mod ring;
+mod tree;
+
+use crate::state::ViewRef;
+use distlab_core::figure::{Figure, FigureKind};
+use yew::prelude::*;
+
+/// Properties of [`Figures`].
+#[derive(Properties, PartialEq)]
+pub struct FiguresProps {
+    /// The picture whose figures to draw.
+    pub view: ViewRef,
+}
+
+/// Every figure of the view, one panel each.
+#[component]
+pub fn Figures(p: &FiguresProps) -> Html {
+    if p.view.figures.is_empty() {
+        return html! {};
+    }
+    html! { <>{ for p.view.figures.iter().map(figure) }</> }
+}
+
+fn figure(f: &Figure) -> Html {
+    let id = format!("fig-{}", f.key);
+    let body = match &f.kind {
+        FigureKind::Grid(g) => grid::render(g),
+        FigureKind::Tree(t) => tree::render(t),
+        FigureKind::Ring(r) => ring::render_ring(r),
+        FigureKind::RangeBar(b) => ring::render_bar(b),
+        FigureKind::Lists(l) => lists::render(l),
+    };
+    html! {
+        <section class="panel figure" aria-labelledby={id.clone()} data-testid={format!("figure-{}", f.key)} key={f.key}>
+            <h2 id={id}>{ f.title.clone() }</h2>
+            if !f.caption.is_empty() { <p class="hint">{ f.caption.clone() }</p> }
+            { body }
+        </section>
+    }
+}
