@@ -3,9 +3,15 @@
 //!
 //! Time travel keeps a snapshot (a clone of the world) every `interval` events. Going back
 //! restores the nearest snapshot at or before the target and replays the action script from
-//! there; acting in the past truncates the script (a branch). When more than
-//! [`SNAPSHOTS_MAX`] snapshots exist, every other one is dropped and the interval doubles, so
-//! memory stays bounded on long runs and a jump replays at most `interval` events.
+//! there; acting in the past truncates the script (a branch). A clone costs what changed since
+//! the last one, because models keep growing state in [`crate::persist`] collections.
+//!
+//! The history has a memory budget ([`HISTORY_BUDGET_BYTES`] by default, see
+//! [`Sim::set_history_budget`]) covering its snapshots, trace and samples, by the kernel's own
+//! byte accounting ([`World::snapshot_bytes`]). When more than [`SNAPSHOTS_MAX`] snapshots
+//! exist, or the history would exceed its budget, every other snapshot is dropped and the
+//! interval doubles: a jump then replays more events (it gets slower), but no run can grow
+//! without bound and crash the tab.
 
 use crate::action::{Action, TimedAction};
 use crate::model::Model;
@@ -20,7 +26,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 /// Most snapshots kept before thinning.
-pub const SNAPSHOTS_MAX: usize = 256;
+pub const SNAPSHOTS_MAX: usize = 1024;
+/// Default memory budget of a run's history (snapshots, trace, samples), in bytes.
+pub const HISTORY_BUDGET_BYTES: usize = 64 << 20;
 /// Events between snapshots at the start of a run.
 pub const SNAPSHOT_INTERVAL_MIN: u64 = 512;
 /// Most trace entries kept for display (older ones are regenerated on demand by seeking).
@@ -29,6 +37,8 @@ pub const TRACE_MAX: usize = 20_000;
 pub const SAMPLES_MAX: usize = 100_000;
 /// Most violations kept (each distinct violation is recorded once).
 pub const VIOLATIONS_MAX: usize = 1_000;
+/// Bytes of text a trace entry carries, on average, for the history's accounting.
+const TRACE_TEXT_BYTES: usize = 48;
 
 /// Everything recorded about a run besides the world itself.
 ///
@@ -79,6 +89,17 @@ impl Sink for History {
 }
 
 impl History {
+    /// Bytes held, by the kernel's accounting: entries and samples, visible and stashed.
+    /// (`metrics` is the number of values per sample.)
+    pub fn bytes(&self, metrics: usize) -> usize {
+        use core::mem::size_of;
+        let entry = size_of::<TraceEntry>() + TRACE_TEXT_BYTES;
+        let sample = size_of::<(Time, Vec<f64>)>() + metrics * size_of::<f64>();
+        (self.trace.len() + self.future.trace.len()) * entry
+            + (self.samples.len() + self.future.samples.len()) * sample
+            + (self.violations.len() + self.future.violations.len()) * (size_of::<Violation>() + TRACE_TEXT_BYTES)
+    }
+
     /// Moves everything from event `event` and sample time `sample_from` on into the stash.
     fn rewind(&mut self, event: u64, sample_from: Time) {
         while self.trace.back().is_some_and(|e| e.event >= event) {
@@ -133,13 +154,24 @@ impl History {
     }
 }
 
+/// A snapshot and what it costs (its [`World::snapshot_bytes`] when taken).
+#[derive(Clone, Debug)]
+struct Snapshot<M: Model> {
+    world: World<M>,
+    bytes: usize,
+}
+
 /// A run with history and time travel.
 #[derive(Clone, Debug)]
 pub struct Sim<M: Model> {
     world: World<M>,
     initial: World<M>,
     actions: Vec<TimedAction>,
-    snapshots: Vec<World<M>>,
+    snapshots: Vec<Snapshot<M>>,
+    /// Sum of the snapshots' `bytes`.
+    snapshot_bytes: usize,
+    /// The history's memory budget.
+    budget_bytes: usize,
     interval: u64,
     history: History,
     /// Furthest point reached on this branch: (events, time).
@@ -157,6 +189,8 @@ impl<M: Model> Sim<M> {
             world,
             actions,
             snapshots: Vec::new(),
+            snapshot_bytes: 0,
+            budget_bytes: HISTORY_BUDGET_BYTES,
             interval: SNAPSHOT_INTERVAL_MIN,
             history: History::default(),
             horizon: (0, 0),
@@ -183,15 +217,49 @@ impl<M: Model> Sim<M> {
         if e == 0 || e % self.interval != 0 {
             return;
         }
-        if self.snapshots.last().is_some_and(|s| s.events() >= e) {
+        if self.snapshots.last().is_some_and(|s| s.world.events() >= e) {
             return;
         }
-        self.snapshots.push(self.world.clone());
-        if self.snapshots.len() > SNAPSHOTS_MAX {
+        let bytes = self.world.snapshot_bytes();
+        self.snapshots.push(Snapshot { world: self.world.clone(), bytes });
+        self.snapshot_bytes += bytes;
+        self.thin();
+    }
+
+    /// Drops every other snapshot (doubling the interval) while there are too many or the
+    /// history is over its budget.
+    fn thin(&mut self) {
+        while !self.snapshots.is_empty() && (self.snapshots.len() > SNAPSHOTS_MAX || self.history_bytes() > self.budget_bytes) {
             self.interval *= 2;
             let interval = self.interval;
-            self.snapshots.retain(|s| s.events() % interval == 0);
+            self.snapshots.retain(|s| s.world.events() % interval == 0);
+            self.recount();
         }
+    }
+
+    fn recount(&mut self) {
+        self.snapshot_bytes = self.snapshots.iter().map(|s| s.bytes).sum();
+    }
+
+    /// Bytes the history holds by the kernel's accounting: snapshots, trace and samples.
+    pub fn history_bytes(&self) -> usize {
+        self.snapshot_bytes + self.history.bytes(self.world.model.info().metrics.len())
+    }
+
+    /// Number of time-travel snapshots held.
+    pub fn snapshot_count(&self) -> usize {
+        self.snapshots.len()
+    }
+
+    /// Sets the history's memory budget (thinning at once if it is over).
+    pub fn set_history_budget(&mut self, bytes: usize) {
+        self.budget_bytes = bytes;
+        self.thin();
+    }
+
+    /// The history's memory budget.
+    pub fn history_budget(&self) -> usize {
+        self.budget_bytes
     }
 
     fn note_horizon(&mut self) {
@@ -236,7 +304,7 @@ impl<M: Model> Sim<M> {
 
     /// Restores the latest snapshot at or before a point behind the current moment.
     fn restore_back(&mut self, at_or_before: impl Fn(&World<M>) -> bool) {
-        let snap = self.snapshots.iter().rev().find(|s| at_or_before(s)).unwrap_or(&self.initial).clone();
+        let snap = self.snapshots.iter().rev().map(|s| &s.world).find(|s| at_or_before(s)).unwrap_or(&self.initial).clone();
         self.history.rewind(snap.events(), snap.next_sample());
         self.world = snap;
     }
@@ -245,7 +313,7 @@ impl<M: Model> Sim<M> {
     /// not past the target, if there is one: the events in between need no replay.
     fn restore_ahead(&mut self, not_past: impl Fn(&World<M>) -> bool) {
         let here = self.world.events();
-        if let Some(snap) = self.snapshots.iter().rev().find(|s| s.events() > here && not_past(s)) {
+        if let Some(snap) = self.snapshots.iter().rev().map(|s| &s.world).find(|s| s.events() > here && not_past(s)) {
             let snap = snap.clone();
             self.history.advance(snap.events(), snap.next_sample());
             self.world = snap;
@@ -294,7 +362,8 @@ impl<M: Model> Sim<M> {
         self.actions.push(TimedAction { at: self.world.now(), action });
         // A new branch: snapshots and history of the old future no longer apply.
         let here = self.world.events();
-        self.snapshots.retain(|s| s.events() <= here);
+        self.snapshots.retain(|s| s.world.events() <= here);
+        self.recount();
         self.history.branch();
         self.horizon = (self.world.events(), self.world.now());
         // Take effect immediately: finish whatever is queued at this instant, then the action.
@@ -318,7 +387,9 @@ impl<M: Model> Sim<M> {
 
     /// Resets to the start with a new seed, keeping model and script.
     pub fn reseed(&mut self, seed: u64) {
+        let budget = self.budget_bytes;
         *self = Sim::new(self.initial.model.clone(), seed, core::mem::take(&mut self.actions));
+        self.budget_bytes = budget;
     }
 }
 
@@ -376,6 +447,10 @@ pub trait Lab {
     fn validate_script(&self) -> Result<(), (usize, String)>;
     /// A copy of this run (for compare mode).
     fn boxed_clone(&self) -> Box<dyn Lab>;
+    /// The history's size by the kernel's accounting, in bytes, and its number of snapshots.
+    fn history_size(&self) -> (usize, usize);
+    /// Sets the history's memory budget in bytes (see [`Sim::set_history_budget`]).
+    fn set_history_budget(&mut self, bytes: usize);
 }
 
 impl<M: Model> Lab for Sim<M> {
@@ -472,6 +547,12 @@ impl<M: Model> Lab for Sim<M> {
     }
     fn boxed_clone(&self) -> Box<dyn Lab> {
         Box::new(self.clone())
+    }
+    fn history_size(&self) -> (usize, usize) {
+        (self.history_bytes(), self.snapshot_count())
+    }
+    fn set_history_budget(&mut self, bytes: usize) {
+        Sim::set_history_budget(self, bytes)
     }
 }
 

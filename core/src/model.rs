@@ -287,4 +287,9 @@ pub trait Model: Clone + 'static {
     fn snapshot_bytes(&self, _node: &Self::Node) -> usize {
         core::mem::size_of::<Self::Node>()
     }
+
+    /// Bytes a snapshot of the ghost costs, as [`Model::snapshot_bytes`] counts a node.
+    fn ghost_bytes(&self, _ghost: &Self::Ghost) -> usize {
+        core::mem::size_of::<Self::Ghost>()
+    }
 }

@@ -36,6 +36,10 @@ pub type PMap<K, V> = rpds::RedBlackTreeMap<K, V>;
 /// A persistent ordered set: clones share structure.
 pub type PSet<K> = rpds::RedBlackTreeSet<K>;
 
+/// What a [`PVec`] of pointer-sized elements costs a clone once either side changes: its tail
+/// and one copied path of the trie (for a model's [`snapshot_bytes`](crate::Model::snapshot_bytes)).
+pub const PVEC_PATH_BYTES: usize = 3 * WIDTH * core::mem::size_of::<usize>();
+
 const BITS: u32 = 5;
 const WIDTH: usize = 1 << BITS;
 const MASK: usize = WIDTH - 1;

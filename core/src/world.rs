@@ -179,6 +179,28 @@ impl<M: Model> World<M> {
     pub fn in_flight_count(&self) -> usize {
         self.in_flight.len()
     }
+    /// Estimated bytes a snapshot (a clone) of this world costs beyond what it shares with the
+    /// world it was cloned from: the event queue, messages and timers in full, each node and
+    /// the ghost as the model counts them ([`Model::snapshot_bytes`], [`Model::ghost_bytes`]).
+    /// Growing state in [`crate::persist`] collections is shared and barely counts.
+    pub fn snapshot_bytes(&self) -> usize {
+        use core::mem::size_of;
+        // A B-tree slot costs about its key and value plus a share of its node.
+        const TREE_SLOT: usize = 16;
+        let mut bytes = size_of::<Self>()
+            + self.queue.len() * size_of::<Entry<M>>()
+            + self.in_flight.len() * (size_of::<MsgId>() + size_of::<Envelope<M::Msg>>() + TREE_SLOT)
+            + self.timers.len() * (size_of::<(NodeId, M::Timer)>() + size_of::<u64>() + TREE_SLOT)
+            + self.backlog.len() * size_of::<(NodeId, Ev<M>)>()
+            + self.slots.len() * (size_of::<Slot<M>>() + size_of::<Rng>())
+            + self.model.ghost_bytes(&self.ghost);
+        for slot in &self.slots {
+            if let Some(node) = &slot.state {
+                bytes += self.model.snapshot_bytes(node);
+            }
+        }
+        bytes
+    }
     /// A node's status, if it exists.
     pub fn status(&self, id: NodeId) -> Option<NodeStatus> {
         self.slots.get(id as usize).map(|s| s.status)

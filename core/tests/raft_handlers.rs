@@ -2,7 +2,8 @@
 //! through `Ctx::new`, then check the state and the effects. Each names the rule it checks.
 
 use distlab_core::model::Effect;
-use distlab_core::models::raft::{Command, Entry, Msg, Node, Op, Progress, Raft, Request, Role, Snapshot, Timer};
+use distlab_core::models::raft::{Command, Entry, Msg, Node, Op, Progress, Raft, Request, Role, Shared, Snapshot, Timer};
+use std::rc::Rc;
 use distlab_core::{Ctx, Model, NodeId, Rng, Time, MS};
 
 fn fresh(cfg: &Raft, id: NodeId) -> Node {
@@ -40,8 +41,8 @@ fn sent(effects: &[Effect<Raft>]) -> Vec<(NodeId, Msg)> {
     effects.iter().filter_map(|e| if let Effect::Send(to, m) = e { Some((*to, m.clone())) } else { None }).collect()
 }
 
-fn put(term: u64, key: &str) -> Entry {
-    Entry { term, op: Op::Put(Request { id: term * 1000 + key.len() as u64 * 2, key: key.into(), value: "1".into(), submitted_at: 0, origin: 0 }) }
+fn put(term: u64, key: &str) -> Shared {
+    Rc::new(Entry { term, op: Op::Put(Request { id: term * 1000 + key.len() as u64 * 2, key: key.into(), value: "1".into(), submitted_at: 0, origin: 0 }) })
 }
 
 fn with_log(cfg: &Raft, id: NodeId, term: u64, terms: &[u64]) -> Node {
@@ -121,7 +122,7 @@ fn a_majority_of_votes_makes_a_leader_that_appends_a_noop() {
     assert_eq!(n.role, Role::Candidate, "2 of 5 is not a majority");
     let out = deliver(&cfg, &mut n, 2, Msg::Vote { term: 1, granted: true, pre: false });
     assert_eq!(n.role, Role::Leader);
-    assert_eq!(n.log, vec![Entry { term: 1, op: Op::Noop }]);
+    assert_eq!(n.log.to_vec(), vec![Rc::new(Entry { term: 1, op: Op::Noop })]);
     assert_eq!(n.progress.len(), 4);
     assert!(n.progress.values().all(|p| p.next == 2 && p.matched == 0), "nextIndex starts after the leader's last entry");
     let appends = sent(&out).into_iter().filter(|(_, m)| matches!(m, Msg::AppendEntries { .. })).count();
@@ -242,7 +243,7 @@ fn entries_of_older_terms_are_not_committed_by_counting_replicas() {
     deliver(&cfg, &mut l, 2, Msg::AppendReply { term: 4, success: true, match_index: 2, conflict_index: 0, conflict_term: None });
     assert_eq!(l.commit, 1, "index 2 (term 2) is on 3 of 5 servers but must not commit");
     // Once an entry of its own term is on a majority, both commit.
-    l.log.push(Entry { term: 4, op: Op::Noop });
+    l.log.push(Rc::new(Entry { term: 4, op: Op::Noop }));
     deliver(&cfg, &mut l, 1, Msg::AppendReply { term: 4, success: true, match_index: 3, conflict_index: 0, conflict_term: None });
     deliver(&cfg, &mut l, 2, Msg::AppendReply { term: 4, success: true, match_index: 3, conflict_index: 0, conflict_term: None });
     assert_eq!(l.commit, 3);
@@ -308,7 +309,7 @@ fn a_follower_forwards_requests_to_the_leader_it_knows() {
     assert!(sent(&out).is_empty(), "no leader known: refused");
     n.leader = Some(3);
     let out = command(&cfg, &mut n, Command::Request { key: "x".into(), value: "1".into() });
-    assert!(matches!(&sent(&out)[..], [(3, Msg::Forward { request, hops: 1 })] if request.key == "x" && request.origin == 1));
+    assert!(matches!(&sent(&out)[..], [(3, Msg::Forward { request, hops: 1 })] if request.key.as_str() == "x" && request.origin == 1));
 }
 
 #[test]
@@ -346,7 +347,7 @@ fn membership_changes_one_server_at_a_time_after_a_current_term_commit() {
     }
     command(&cfg, &mut l, Command::RemoveServer(2));
     assert_eq!(l.config, vec![0, 1, 2], "refused: nothing of term 2 is committed yet");
-    l.log.push(Entry { term: 2, op: Op::Noop });
+    l.log.push(Rc::new(Entry { term: 2, op: Op::Noop }));
     l.commit = 2;
     l.applied = 2;
     command(&cfg, &mut l, Command::RemoveServer(2));

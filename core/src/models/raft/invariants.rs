@@ -12,6 +12,7 @@ use crate::model::{Happened, Nodes};
 use crate::time::Time;
 use crate::view::Violation;
 use crate::NodeId;
+use crate::persist::{PMap, PVec};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::String;
@@ -28,48 +29,61 @@ pub const LEADER_COMPLETENESS: &str = "Leader Completeness";
 /// §5.4.3: no two servers apply different entries at one index.
 pub const STATE_MACHINE_SAFETY: &str = "State Machine Safety";
 
-/// The first entry applied at an index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Committed {
-    /// Its term.
-    pub term: Term,
-    /// Its identity ([`Entry::ident`](super::Entry::ident)).
-    pub ident: u64,
+/// What the checker remembers of one log index: the first entry written there, and the first
+/// entry applied there. A loaded hour of Raft writes hundreds of thousands of indexes, so this
+/// is kept small (terms as `u32`, identities folded to 32 bits: only entries at the same index
+/// are ever compared) and stored in a [`PVec`] that snapshots share.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndexRecord {
+    /// Identity of the first entry written here ([`fold`] of [`Entry::ident`](super::Entry::ident)).
+    pub ident: u32,
+    /// Its term (0: nothing written here yet).
+    pub term: u32,
+    /// The term of the entry before it in the log that held it.
+    pub prev_term: u32,
+    /// Term of the first entry applied here (0: none applied yet).
+    pub applied_term: u32,
+    /// The term of the server that applied it first: it was committed in this term or earlier.
+    pub in_term: u32,
     /// The server that applied it first.
-    pub by: NodeId,
-    /// That server's term then: the entry was committed in this term (or earlier).
-    pub in_term: Term,
+    pub by: u8,
+    /// Whether a client was told this entry is committed.
+    pub acked: bool,
 }
 
-/// A client acknowledgement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ack {
-    /// Log index of the request's entry.
-    pub index: Index,
-    /// Term of the entry.
-    pub term: Term,
-    /// When the client was answered.
-    pub at: Time,
-    /// Submission to acknowledgement, in µs.
-    pub latency: Time,
+/// A term as the ghost stores it (terms beyond `u32::MAX` do not occur in a lab run).
+fn t32(term: Term) -> u32 {
+    u32::try_from(term).unwrap_or(u32::MAX)
+}
+
+/// An entry identity folded to 32 bits.
+pub fn fold(ident: u64) -> u32 {
+    (ident ^ (ident >> 32)) as u32
 }
 
 /// Everything the checker and the metrics remember about a run.
+///
+/// What grows with the run (a record per log index) lives in persistent collections, so a
+/// time-travel snapshot shares it; the rest is bounded by the number of terms and servers.
 #[derive(Clone, Debug, Default)]
 pub struct Ghost {
     /// The leader of each term.
     pub leaders: BTreeMap<Term, NodeId>,
     /// For each current leader: its term and last index when last observed.
     leader_last: BTreeMap<NodeId, (Term, Index)>,
-    /// Every entry ever written, by (index, term): its identity, the term before it, and the
-    /// first server seen holding it.
-    entries: BTreeMap<(Index, Term), (u64, Term, NodeId)>,
-    /// The first entry applied at each index.
-    pub committed: BTreeMap<Index, Committed>,
+    /// One record per log index: `records[i - 1]` is index `i`.
+    records: PVec<IndexRecord>,
+    /// Entries written at an index in a term other than the first one seen there:
+    /// (identity, term before it), by (index, term). Rare: only entries later overwritten.
+    others: PMap<(Index, Term), (u32, u32)>,
+    /// Highest index applied anywhere.
+    applied_max: Index,
     /// Indexes at which two different entries were applied.
     pub conflicts: BTreeSet<Index>,
-    /// Acknowledged client requests, by request id.
-    pub acked: BTreeMap<u64, Ack>,
+    /// Client acknowledgements (an entry acknowledged twice counts once).
+    pub acked: u64,
+    /// Acknowledged entries later contradicted by a different applied entry.
+    pub acked_lost: u64,
     /// Servers that stood as candidates, per term (a bit per server).
     pub candidates: BTreeMap<Term, u32>,
     /// For leaders with an uncommitted entry of their own term: (oldest such index, since).
@@ -101,12 +115,62 @@ impl Ghost {
             .count() as u64
     }
 
-    /// Acknowledged requests contradicted by another committed entry.
-    pub fn acked_lost(&self) -> u64 {
-        self.acked
-            .values()
-            .filter(|a| self.conflicts.contains(&a.index) || self.committed.get(&a.index).map(|c| c.term) != Some(a.term))
-            .count() as u64
+    /// What is remembered of index `i`.
+    pub fn record(&self, i: Index) -> Option<&IndexRecord> {
+        i.checked_sub(1).and_then(|k| self.records.get(k as usize))
+    }
+
+    /// The entry first applied at index `i`: (term, identity, in term, by).
+    pub fn applied(&self, i: Index) -> Option<(Term, u32, Term, NodeId)> {
+        let r = self.record(i).filter(|r| r.applied_term != 0)?;
+        let ident = if r.applied_term == r.term { r.ident } else { self.others.get(&(i, r.applied_term as Term)).map_or(0, |o| o.0) };
+        Some((r.applied_term as Term, ident, r.in_term as Term, r.by as NodeId))
+    }
+
+    /// Highest index applied anywhere.
+    pub fn applied_max(&self) -> Index {
+        self.applied_max
+    }
+
+    /// Every acknowledged entry: (index, term).
+    pub fn acked_entries(&self) -> impl Iterator<Item = (Index, Term)> + '_ {
+        self.records.iter().enumerate().filter(|(_, r)| r.acked).map(|(k, r)| (k as Index + 1, r.applied_term as Term))
+    }
+
+    /// The record of index `i`, created (with the indexes before it) if missing.
+    fn record_mut(&mut self, i: Index) -> &mut IndexRecord {
+        debug_assert!(i >= 1);
+        while (self.records.len() as Index) < i {
+            self.records.push(IndexRecord::default());
+        }
+        self.records.get_mut(i as usize - 1).expect("just filled")
+    }
+
+    /// What was written first at (index, term): (identity, term before), if anything.
+    fn written(&self, i: Index, term: Term) -> Option<(u32, u32)> {
+        match self.record(i) {
+            Some(r) if r.term != 0 && r.term as Term == term => Some((r.ident, r.prev_term)),
+            Some(r) if r.term != 0 => self.others.get(&(i, term)).copied(),
+            _ => None,
+        }
+    }
+
+    /// Records that (index, term) holds `ident` after an entry of term `prev`.
+    fn write(&mut self, i: Index, term: Term, ident: u32, prev: Term) {
+        let r = self.record_mut(i);
+        if r.term == 0 {
+            (r.term, r.ident, r.prev_term) = (t32(term), ident, t32(prev));
+        } else {
+            self.others.insert_mut((i, term), (ident, t32(prev)));
+        }
+    }
+
+    /// Bytes a time-travel snapshot of the ghost costs beyond what it shares.
+    pub fn snapshot_bytes(&self) -> usize {
+        const SLOT: usize = 40;
+        core::mem::size_of::<Ghost>()
+            + (self.leaders.len() + self.leader_last.len() + self.conflicts.len() + self.candidates.len() + self.uncommitted.len() + self.stale.len()) * SLOT
+            + crate::persist::PVEC_PATH_BYTES
     }
 
     /// Updates the unable-to-commit tracking for one live leader.
@@ -131,6 +195,10 @@ impl Ghost {
         out.push(Violation { invariant, time: 0, event: 0, nodes, cells, detail });
     }
 }
+
+/// Most committed indexes a new leader is checked against, newest first, before the check
+/// trusts Log Matching for the rest (see [`observe`]).
+const COMPLETENESS_WINDOW: u64 = 64;
 
 /// Checks the server that handled the event against history, then records what it did.
 pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, out: &mut Vec<Violation>) {
@@ -180,12 +248,15 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
     if let Some(from) = r.written_from {
         for i in from.max(n.snapshot.last_index + 1)..=n.last_index() {
             let (Some(e), Some(prev)) = (n.entry(i), n.term_at(i - 1)) else { continue };
-            let (ident, term) = (e.ident(), e.term);
-            match g.entries.get(&(i, term)) {
-                None => {
-                    g.entries.insert((i, term), (ident, prev, id));
-                }
-                Some(&(ident2, prev2, other)) if (ident2, prev2) != (ident, prev) => {
+            let (ident, term) = (fold(e.ident()), e.term);
+            match g.written(i, term) {
+                None => g.write(i, term, ident, prev),
+                Some((ident2, prev2)) if (ident2, prev2) != (ident, t32(prev)) => {
+                    // Name a server that holds the other entry, if one still does.
+                    let other = nodes
+                        .live()
+                        .find(|(o, m)| *o != id && m.entry(i).is_some_and(|x| x.term == term && fold(x.ident()) == ident2))
+                        .map_or(id, |(o, _)| o);
                     let detail = format!("S{id} and S{other} hold different entries at index {i} of term {term}");
                     g.report(out, LOG_MATCHING, alloc::vec![id, other], alloc::vec![(id, i), (other, i)], detail);
                 }
@@ -196,9 +267,17 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
 
     // State Machine Safety (§5.4.3): what is applied at an index is the same everywhere.
     for &(i, term, ident) in &r.applied {
-        match g.committed.get(&i).copied() {
+        let ident = fold(ident);
+        match g.applied(i) {
             None => {
-                g.committed.insert(i, Committed { term, ident, by: id, in_term: n.term });
+                if g.written(i, term).is_none() {
+                    // Applied from a log the checker never saw written (cannot happen: every
+                    // append is observed); record it so later copies are compared with it.
+                    g.write(i, term, ident, 0);
+                }
+                let rec = g.record_mut(i);
+                (rec.applied_term, rec.in_term, rec.by) = (t32(term), t32(n.term), id as u8);
+                g.applied_max = g.applied_max.max(i);
                 // Leader Completeness for leaders elected before this commit became known.
                 for (lid, l) in nodes.live() {
                     if l.role == Role::Leader && l.term > n.term && i > l.snapshot.last_index && l.term_at(i) != Some(term) {
@@ -207,41 +286,91 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
                     }
                 }
             }
-            Some(c) if (c.term, c.ident) != (term, ident) => {
-                g.conflicts.insert(i);
-                let detail = format!("S{id} applied a different entry at index {i} (term {term}) than S{} did (term {})", c.by, c.term);
-                g.report(out, STATE_MACHINE_SAFETY, alloc::vec![id, c.by], alloc::vec![(id, i), (c.by, i)], detail);
+            Some((t, ident2, _, by)) if (t, ident2) != (term, ident) => {
+                if g.conflicts.insert(i) && g.record(i).is_some_and(|r| r.acked) {
+                    g.acked_lost += 1;
+                }
+                let detail = format!("S{id} applied a different entry at index {i} (term {term}) than S{by} did (term {t})");
+                g.report(out, STATE_MACHINE_SAFETY, alloc::vec![id, by], alloc::vec![(id, i), (by, i)], detail);
             }
             Some(_) => {}
         }
     }
     if let Some((i, term)) = r.installed {
         g.snapshots_installed += 1;
-        if let Some(c) = g.committed.get(&i).copied() {
-            if c.term != term {
-                g.conflicts.insert(i);
-                let detail = format!("S{id} installed a snapshot ending at index {i} (term {term}) but S{} applied term {} there", c.by, c.term);
-                g.report(out, STATE_MACHINE_SAFETY, alloc::vec![id, c.by], alloc::vec![(c.by, i)], detail);
+        if let Some((t, _, _, by)) = g.applied(i) {
+            if t != term {
+                if g.conflicts.insert(i) && g.record(i).is_some_and(|r| r.acked) {
+                    g.acked_lost += 1;
+                }
+                let detail = format!("S{id} installed a snapshot ending at index {i} (term {term}) but S{by} applied term {t} there");
+                g.report(out, STATE_MACHINE_SAFETY, alloc::vec![id, by], alloc::vec![(by, i)], detail);
             }
         }
     }
 
     // Leader Completeness (§5.4): a new leader holds every entry committed in earlier terms.
+    // Checked against the newest committed indexes only: the leader's log passed Log Matching
+    // entry by entry, so holding a committed entry means holding the prefix it was committed
+    // with. The full check ([`check_all`]) walks every index; the sweeps cross-check the two.
     if r.became_leader {
-        let missing = g
-            .committed
-            .range(n.snapshot.last_index + 1..)
-            .find(|(&i, c)| c.in_term < n.term && n.entry(i).map(|e| (e.term, e.ident())) != Some((c.term, c.ident)))
-            .map(|(&i, c)| (i, *c));
-        if let Some((i, c)) = missing {
-            let detail = format!("S{id} became leader of term {} without entry {i} (term {}) committed in term {}", n.term, c.term, c.in_term);
-            g.report(out, LEADER_COMPLETENESS, alloc::vec![id, c.by], alloc::vec![(id, i), (c.by, i)], detail);
+        let floor = n.snapshot.last_index + 1;
+        let lowest = g.applied_max.saturating_sub(COMPLETENESS_WINDOW).max(floor);
+        let missing = (lowest..=g.applied_max)
+            .rev()
+            .filter_map(|i| g.applied(i).map(|a| (i, a)))
+            .find(|&(i, (t, ident, in_term, _))| in_term < n.term && n.entry(i).map(|e| (e.term, fold(e.ident()))) != Some((t, ident)));
+        if let Some((i, (t, _, in_term, by))) = missing {
+            let detail = format!("S{id} became leader of term {} without entry {i} (term {t}) committed in term {in_term}", n.term);
+            g.report(out, LEADER_COMPLETENESS, alloc::vec![id, by], alloc::vec![(id, i), (by, i)], detail);
         }
     }
 
     for reply in &r.replies {
-        g.acked.entry(reply.id).or_insert(Ack { index: reply.index, term: reply.term, at: nodes.now(), latency: reply.latency });
+        let matches = g.applied(reply.index).is_some_and(|a| a.0 == reply.term) && !g.conflicts.contains(&reply.index);
+        let rec = g.record_mut(reply.index);
+        if !rec.acked {
+            rec.acked = true;
+            g.acked += 1;
+            if !matches {
+                g.acked_lost += 1;
+            }
+        }
         g.latency.0 += reply.latency;
         g.latency.1 += 1;
     }
+}
+
+/// The full check: every live server's whole log against the ghost, and every leader against
+/// every committed index. Its cost grows with the logs, so [`observe`] never calls it; the
+/// seeded sweeps run it every few hundred events to prove that the incremental checks miss
+/// nothing. Returns the invariants that fail, with details.
+pub fn check_all(nodes: &Nodes<Raft>, g: &Ghost) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (id, n) in nodes.live() {
+        for i in n.snapshot.last_index + 1..=n.last_index() {
+            let (Some(e), Some(prev)) = (n.entry(i), n.term_at(i - 1)) else { continue };
+            match g.written(i, e.term) {
+                Some(w) if w != (fold(e.ident()), t32(prev)) => out.push((LOG_MATCHING, format!("S{id} index {i} term {} differs from the first copy written", e.term))),
+                None => out.push((LOG_MATCHING, format!("S{id} holds index {i} term {} the checker never saw written", e.term))),
+                _ => {}
+            }
+            if i <= n.applied {
+                if let Some((t, ident, _, _)) = g.applied(i) {
+                    if (t, ident) != (e.term, fold(e.ident())) {
+                        out.push((STATE_MACHINE_SAFETY, format!("S{id} applied index {i} term {} but term {t} was applied first", e.term)));
+                    }
+                }
+            }
+        }
+        if n.role == Role::Leader {
+            for i in n.snapshot.last_index + 1..=g.applied_max {
+                let Some((t, ident, in_term, _)) = g.applied(i) else { continue };
+                if in_term < n.term && n.entry(i).map(|e| (e.term, fold(e.ident()))) != Some((t, ident)) {
+                    out.push((LEADER_COMPLETENESS, format!("leader S{id} of term {} lacks committed index {i} (term {t})", n.term)));
+                }
+            }
+        }
+    }
+    out
 }

@@ -72,7 +72,7 @@ pub mod node;
 mod view;
 
 pub use invariants::Ghost;
-pub use msg::{Entry, Index, Msg, Op, Request, Snapshot, Term};
+pub use msg::{Entry, Index, Msg, Op, Request, Shared, Snapshot, Term, Word};
 pub use node::{ClientReply, Durable, Node, Progress, Ready, Role, Timer};
 
 use crate::model::{Ctx, Happened, Model, Nodes};
@@ -103,6 +103,8 @@ pub struct Raft {
     pub noop: bool,
     /// Applied entries beyond the snapshot that trigger a new snapshot (0 = never).
     pub snapshot_threshold: u64,
+    /// Steady client load: requests per second over all servers (0 = off).
+    pub load_rps: u32,
     /// Mutation: commit entries of earlier terms by counting replicas (unsafe: Figure 8).
     pub commit_old_terms: bool,
     /// Mutation: grant votes without the up-to-date log check of §5.4.1 (unsafe).
@@ -119,6 +121,7 @@ impl Default for Raft {
             prevote: false,
             noop: true,
             snapshot_threshold: 0,
+            load_rps: 0,
             commit_old_terms: false,
             vote_without_log_check: false,
         }
@@ -171,8 +174,9 @@ static INVARIANTS: [InvariantInfo; 5] = [
     },
 ];
 
-static METRICS: [MetricInfo; 4] = [
+static METRICS: [MetricInfo; 5] = [
     MetricInfo { name: "commit_latency_ms", label: "Commit latency", unit: "ms" },
+    MetricInfo { name: "throughput", label: "Acknowledged requests", unit: "req/s" },
     MetricInfo { name: "leader_changes", label: "Leaders elected", unit: "" },
     MetricInfo { name: "availability", label: "Leader able to commit", unit: "0/1" },
     MetricInfo { name: "committed_index", label: "Highest commit index", unit: "" },
@@ -249,6 +253,7 @@ impl Model for Raft {
             Param { key: "prevote", label: "Pre-vote", help: "Ask whether an election could be won before starting one (dissertation §9.6).", kind: ParamKind::Bool, value: Value::Bool(self.prevote), live: true },
             Param { key: "noop", label: "Leader no-op", help: "A new leader appends a no-op entry so its predecessors' entries commit (§8).", kind: ParamKind::Bool, value: Value::Bool(self.noop), live: false },
             Param { key: "snapshot_threshold", label: "Snapshot every (entries)", help: "Applied entries beyond the last snapshot that trigger a new one; 0 never compacts.", kind: ParamKind::Int { min: 0, max: 10_000 }, value: Value::Num(self.snapshot_threshold as f64), live: true },
+            Param { key: "load_rps", label: "Client load (requests/s)", help: "A steady client on each server sends requests; together this many a second (0 is off). Watch throughput and commit latency.", kind: ParamKind::Int { min: 0, max: 2_000 }, value: Value::Num(self.load_rps as f64), live: true },
             Param { key: "commit_old_terms", label: "Mutation: commit old terms", help: "Unsafe: commit entries of earlier terms by counting replicas (the Figure 8 bug).", kind: ParamKind::Bool, value: Value::Bool(self.commit_old_terms), live: true },
             Param { key: "vote_without_log_check", label: "Mutation: vote without log check", help: "Unsafe: grant votes without checking the candidate's log is up to date.", kind: ParamKind::Bool, value: Value::Bool(self.vote_without_log_check), live: true },
         ]
@@ -263,6 +268,7 @@ impl Model for Raft {
             ("election_max_ms", Value::Num(n)) => self.election_max_ms = *n as u64,
             ("heartbeat_ms", Value::Num(n)) => self.heartbeat_ms = *n as u64,
             ("snapshot_threshold", Value::Num(n)) => self.snapshot_threshold = *n as u64,
+            ("load_rps", Value::Num(n)) => self.load_rps = *n as u32,
             ("prevote", Value::Bool(b)) => self.prevote = *b,
             ("noop", Value::Bool(b)) => self.noop = *b,
             ("commit_old_terms", Value::Bool(b)) => self.commit_old_terms = *b,
@@ -325,6 +331,7 @@ impl Model for Raft {
         match timer {
             Timer::Election => "election timeout",
             Timer::Heartbeat => "heartbeat",
+            Timer::Load => "client request",
         }
     }
 
@@ -350,5 +357,13 @@ impl Model for Raft {
 
     fn node_commands(&self, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
         view::node_commands(self, id, node)
+    }
+
+    fn snapshot_bytes(&self, node: &Node) -> usize {
+        node.snapshot_bytes()
+    }
+
+    fn ghost_bytes(&self, ghost: &Ghost) -> usize {
+        ghost.snapshot_bytes()
     }
 }

@@ -8,13 +8,66 @@
 use crate::time::Time;
 use crate::NodeId;
 use alloc::collections::BTreeMap;
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 /// A term number (Figure 2: "latest term server has seen").
 pub type Term = u64;
 /// A log index; the first entry has index 1, index 0 is the empty prefix.
 pub type Index = u64;
+
+/// A short string kept inline (at most [`Word::MAX`] bytes), so a request in a log costs no
+/// allocation of its own: a loaded hour of Raft holds hundreds of thousands of them.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Word {
+    len: u8,
+    bytes: [u8; Word::MAX],
+}
+
+impl Word {
+    /// Longest word, in bytes.
+    pub const MAX: usize = 16;
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Built only from `&str` cut at a character boundary.
+        core::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()
+    }
+}
+
+impl From<&str> for Word {
+    /// Keeps the longest prefix of at most [`Word::MAX`] bytes that ends on a character.
+    fn from(s: &str) -> Word {
+        let mut end = s.len().min(Word::MAX);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut bytes = [0; Word::MAX];
+        bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
+        Word { len: end as u8, bytes }
+    }
+}
+
+impl core::ops::Deref for Word {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Word {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Word {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
 
 /// A client request as it travels and as it sits in the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,9 +75,9 @@ pub struct Request {
     /// Unique id, drawn from the receiving server's random stream.
     pub id: u64,
     /// Key to write.
-    pub key: String,
+    pub key: Word,
     /// Value to write.
-    pub value: String,
+    pub value: Word,
     /// When the client submitted it (for commit latency).
     pub submitted_at: Time,
     /// The server the client talked to.
@@ -42,7 +95,9 @@ pub enum Op {
     Config(Vec<NodeId>),
 }
 
-/// One log entry.
+/// One log entry. Logs and messages hold it behind an `Rc` ([`Shared`]): the leader creates
+/// it once and every copy on every server, in every message and in every snapshot is the same
+/// allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// The term of the leader that created it.
@@ -50,6 +105,9 @@ pub struct Entry {
     /// What it does.
     pub op: Op,
 }
+
+/// A log entry as logs and messages hold it.
+pub type Shared = Rc<Entry>;
 
 impl Entry {
     /// A number that tells different entries apart (used by the invariant checker).
@@ -123,7 +181,7 @@ pub enum Msg {
         /// Term of that entry.
         prev_term: Term,
         /// Entries to store (empty for a heartbeat).
-        entries: Vec<Entry>,
+        entries: Vec<Shared>,
         /// Leader's commit index.
         commit: Index,
     },

@@ -2,7 +2,9 @@
 //! notes go out through the [`Ctx`]; what a real server would hand its caller after a step
 //! (entries to persist, entries applied, client replies) is left in [`Ready`].
 
-use super::msg::{members_text, Entry, Index, Msg, Op, Request, Snapshot, Term};
+use super::msg::{members_text, Entry, Index, Msg, Op, Request, Shared, Snapshot, Term};
+use crate::persist::PVec;
+use alloc::rc::Rc;
 use super::Raft;
 use crate::model::Ctx;
 use crate::time::Time;
@@ -49,6 +51,8 @@ pub enum Timer {
     Election,
     /// A leader's cue to send AppendEntries (possibly empty) to every follower.
     Heartbeat,
+    /// The steady client attached to this server sends its next request (`load_rps`).
+    Load,
 }
 
 /// A leader's view of one follower (Figure 2, "volatile state on leaders").
@@ -101,7 +105,7 @@ pub struct Durable {
     /// `votedFor`.
     pub voted_for: Option<NodeId>,
     /// `log[]`, after the snapshot.
-    pub log: Vec<Entry>,
+    pub log: PVec<Shared>,
     /// The latest snapshot.
     pub snapshot: Snapshot,
 }
@@ -116,8 +120,9 @@ pub struct Node {
     pub term: Term,
     /// Candidate voted for in `term`.
     pub voted_for: Option<NodeId>,
-    /// Entries after the snapshot: `log[i]` has index `snapshot.last_index + 1 + i`.
-    pub log: Vec<Entry>,
+    /// Entries after the snapshot: `log[i]` has index `snapshot.last_index + 1 + i`. Persistent,
+    /// so that time-travel snapshots share it (see [`crate::persist`]).
+    pub log: PVec<Shared>,
     /// The latest snapshot (index 0 holds the bootstrap membership).
     pub snapshot: Snapshot,
     // Volatile.
@@ -147,6 +152,10 @@ pub struct Node {
     pub heard_leader_at: Option<Time>,
     /// Spare servers that have asked to join.
     pub known: BTreeSet<NodeId>,
+    /// Whether the steady client's timer is armed.
+    pub load_armed: bool,
+    /// Requests the steady client has sent.
+    pub load_sent: u64,
     /// Output of the last step.
     pub ready: Ready,
 }
@@ -156,7 +165,7 @@ impl Node {
     /// are spares with an empty configuration.
     pub fn new(cfg: &Raft, id: NodeId, ctx: &mut Ctx<Raft>) -> Node {
         let config = if id < cfg.servers { (0..cfg.servers).collect() } else { Vec::new() };
-        let durable = Durable { term: 0, voted_for: None, log: Vec::new(), snapshot: Snapshot { config, ..Snapshot::default() } };
+        let durable = Durable { term: 0, voted_for: None, log: PVec::new(), snapshot: Snapshot { config, ..Snapshot::default() } };
         Node::restart(cfg, id, durable, ctx)
     }
 
@@ -181,11 +190,29 @@ impl Node {
             election: None,
             heard_leader_at: None,
             known: BTreeSet::new(),
+            load_armed: false,
+            load_sent: 0,
             ready: Ready::default(),
         };
         node.refresh_config();
         node.reset_election_timer(cfg, ctx);
+        node.ensure_load(cfg, ctx);
         node
+    }
+
+    /// Bytes a time-travel snapshot of this server costs beyond what it shares (see
+    /// [`crate::Model::snapshot_bytes`]): the bounded maps in full, the log's copied path.
+    pub fn snapshot_bytes(&self) -> usize {
+        use core::mem::size_of;
+        const SLOT: usize = 16;
+        let kv = (self.kv.len() + self.snapshot.kv.len()) * (2 * size_of::<String>() + 2 * SLOT + SLOT);
+        size_of::<Node>()
+            + kv
+            + self.pending.len() * (size_of::<(Index, Request)>() + SLOT)
+            + self.progress.len() * (size_of::<(NodeId, Progress)>() + SLOT)
+            + (self.votes.len() + self.known.len()) * (size_of::<NodeId>() + SLOT)
+            + (self.config.len() + self.snapshot.config.len()) * size_of::<NodeId>()
+            + crate::persist::PVEC_PATH_BYTES
     }
 
     /// What survives a crash.
@@ -220,7 +247,7 @@ impl Node {
         if index < first {
             return None;
         }
-        self.log.get((index - first) as usize)
+        self.log.get((index - first) as usize).map(|e| &**e)
     }
 
     fn slot(&self, index: Index) -> usize {
@@ -287,7 +314,7 @@ impl Node {
             self.config = m.clone();
             self.config_index = index;
         }
-        self.log.push(entry);
+        self.log.push(Rc::new(entry));
         self.mark_written(index);
         index
     }
@@ -322,7 +349,9 @@ impl Node {
     /// Handles a timer.
     pub fn on_timer(&mut self, cfg: &Raft, timer: Timer, ctx: &mut Ctx<Raft>) {
         self.ready = Ready::default();
+        self.ensure_load(cfg, ctx);
         match timer {
+            Timer::Load => self.client_load(cfg, ctx),
             Timer::Election => self.election_timeout(cfg, ctx),
             Timer::Heartbeat => {
                 if self.role == Role::Leader {
@@ -331,6 +360,42 @@ impl Node {
                 }
             }
         }
+    }
+
+    // ----- the steady client load -----
+
+    /// Time between two requests of the client attached to each server: together the
+    /// clients send `load_rps` requests a second, spread evenly over the starting servers.
+    fn load_period(cfg: &Raft) -> Time {
+        (cfg.servers.max(1) as Time * crate::SEC / cfg.load_rps.max(1) as Time).max(1)
+    }
+
+    /// Arms the client's timer if the load is on and it is not armed yet (a live change of
+    /// `load_rps` is picked up at the server's next event). The first requests of the clients
+    /// are staggered by server so the load is even.
+    fn ensure_load(&mut self, cfg: &Raft, ctx: &mut Ctx<Raft>) {
+        if cfg.load_rps > 0 && !self.load_armed && self.id < cfg.servers {
+            self.load_armed = true;
+            let period = Self::load_period(cfg);
+            ctx.set_timer(Timer::Load, period / cfg.servers.max(1) as Time * (self.id as Time + 1));
+        }
+    }
+
+    /// The client attached to this server sends a request (`k0`..`k15` = a counter) and waits
+    /// for the next one; with the load switched off it stops.
+    fn client_load(&mut self, cfg: &Raft, ctx: &mut Ctx<Raft>) {
+        self.load_armed = false;
+        if cfg.load_rps == 0 {
+            return;
+        }
+        let n = self.load_sent;
+        self.load_sent += 1;
+        let key = alloc::format!("k{}", (n * cfg.servers as u64 + self.id as u64) % 16);
+        let value = alloc::format!("{}", n);
+        let request = Request { id: ctx.rng().next_u64(), key: key.as_str().into(), value: value.as_str().into(), submitted_at: ctx.now(), origin: self.id };
+        self.submit(request, 0, ctx);
+        self.load_armed = true;
+        ctx.set_timer(Timer::Load, Self::load_period(cfg));
     }
 
     fn election_timeout(&mut self, cfg: &Raft, ctx: &mut Ctx<Raft>) {
@@ -528,7 +593,7 @@ impl Node {
         let prev_term = self.term_at(prev_index).unwrap_or(0);
         let from = self.slot(p.next);
         let to = self.log.len().min(from + BATCH_MAX);
-        let entries = self.log[from..to].to_vec();
+        let entries = self.log.range(from..to).cloned().collect();
         ctx.send(peer, Msg::AppendEntries { term: self.term, prev_index, prev_term, entries, commit: self.commit });
     }
 
@@ -543,7 +608,7 @@ impl Node {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn on_append(&mut self, cfg: &Raft, from: NodeId, term: Term, prev_index: Index, prev_term: Term, entries: Vec<Entry>, commit: Index, ctx: &mut Ctx<Raft>) {
+    fn on_append(&mut self, cfg: &Raft, from: NodeId, term: Term, prev_index: Index, prev_term: Term, entries: Vec<Shared>, commit: Index, ctx: &mut Ctx<Raft>) {
         let reject = |term: Term, conflict_index: Index, conflict_term: Option<Term>| Msg::AppendReply { term, success: false, match_index: 0, conflict_index, conflict_term };
         if term < self.term {
             ctx.send(from, reject(self.term, 0, None));
@@ -635,7 +700,7 @@ impl Node {
         if index > self.commit {
             if self.term_at(index) == Some(last_term) {
                 let keep = self.slot(index) + 1;
-                self.log.drain(..keep);
+                self.log.drop_front(keep);
             } else {
                 self.ready.truncated += self.log.len() as u64;
                 self.log.clear();
@@ -679,7 +744,7 @@ impl Node {
         let term = self.term_at(index).unwrap_or(0);
         let config = self.config_at(index);
         let cut = self.slot(index) + 1;
-        self.log.drain(..cut);
+        self.log.drop_front(cut);
         self.snapshot = Snapshot { last_index: index, last_term: term, kv: self.kv.clone(), config };
     }
 
@@ -717,8 +782,7 @@ impl Node {
             let (term, ident) = (entry.term, entry.ident());
             match &entry.op {
                 Op::Put(r) => {
-                    let (k, v) = (r.key.clone(), r.value.clone());
-                    self.kv.insert(k, v);
+                    self.kv.insert(r.key.as_str().into(), r.value.as_str().into());
                 }
                 Op::Config(_) => config_committed = true,
                 Op::Noop => {}
@@ -772,9 +836,10 @@ impl Node {
     /// Handles a node command.
     pub fn on_command(&mut self, cfg: &Raft, cmd: super::Command, ctx: &mut Ctx<Raft>) {
         self.ready = Ready::default();
+        self.ensure_load(cfg, ctx);
         match cmd {
             super::Command::Request { key, value } => {
-                let request = Request { id: ctx.rng().next_u64(), key, value, submitted_at: ctx.now(), origin: self.id };
+                let request = Request { id: ctx.rng().next_u64(), key: key.as_str().into(), value: value.as_str().into(), submitted_at: ctx.now(), origin: self.id };
                 self.submit(request, 0, ctx);
             }
             super::Command::Timeout => {
@@ -843,6 +908,7 @@ impl Node {
     /// Handles a message.
     pub fn on_message(&mut self, cfg: &Raft, from: NodeId, msg: Msg, ctx: &mut Ctx<Raft>) {
         self.ready = Ready::default();
+        self.ensure_load(cfg, ctx);
         match msg {
             Msg::RequestVote { term, last_index, last_term, pre } => self.on_request_vote(cfg, from, term, last_index, last_term, pre, ctx),
             Msg::Vote { term, granted, pre } => self.on_vote(cfg, from, term, granted, pre, ctx),

@@ -1,10 +1,11 @@
 //! How a Raft cluster looks to the lab: node views, message labels, menus, metrics, queries.
 
 use super::invariants::Ghost;
-use super::msg::{Entry, Msg};
+use super::msg::{Msg, Shared};
+use crate::persist::PVec;
 use super::node::{Durable, Node, Role};
 use super::Raft;
-use crate::model::Nodes;
+use crate::model::{Model, Nodes};
 use crate::time::Time;
 use crate::view::{Cell, MsgInfo, NodeView};
 use crate::NodeId;
@@ -50,11 +51,21 @@ pub fn describe(msg: &Msg) -> MsgInfo {
     MsgInfo { kind, label, ok }
 }
 
-fn cells(log: &[Entry], first: u64, commit: u64) -> Vec<Cell> {
-    log.iter()
+/// Most log cells a node's view carries: the newest ones. The panel shows fewer, and a loaded
+/// run's logs hold hundreds of thousands of entries that must not be copied every frame.
+pub const CELLS_MAX: usize = 64;
+
+/// The newest [`CELLS_MAX`] entries of a log whose first entry has index `first`, and the
+/// index of the first cell.
+fn cells(log: &PVec<Shared>, first: u64, commit: u64) -> (Vec<Cell>, u64) {
+    let skip = log.len().saturating_sub(CELLS_MAX);
+    let offset = first + skip as u64;
+    let cells = log
+        .range(skip..)
         .enumerate()
-        .map(|(k, e)| Cell { text: e.text(), color: e.term as u32, solid: first + k as u64 <= commit, marked: false })
-        .collect()
+        .map(|(k, e)| Cell { text: e.text(), color: e.term as u32, solid: offset + k as u64 <= commit, marked: false })
+        .collect();
+    (cells, offset)
 }
 
 fn kv_text(kv: &alloc::collections::BTreeMap<String, String>) -> String {
@@ -98,22 +109,24 @@ pub fn node_view(id: NodeId, node: Option<&Node>, durable: Option<&Durable>, _no
             d.push((format!("S{p} next / match"), format!("{} / {}", pr.next, pr.matched)));
         }
         d.push(("key-value store".into(), kv_text(&n.kv)));
-        v.cells = cells(&n.log, n.snapshot.last_index + 1, n.commit);
-        v.cells_offset = n.snapshot.last_index + 1;
+        (v.cells, v.cells_offset) = cells(&n.log, n.snapshot.last_index + 1, n.commit);
         if n.role != Role::Leader && v.member {
             v.timer = n.election;
         }
     } else if let Some(d) = durable {
         v.headline = format!("{}", d.term);
         v.color = d.term as u32;
-        v.member = d.snapshot.config.contains(&id) || d.log.iter().any(|e| matches!(&e.op, super::Op::Config(m) if m.contains(&id)));
+        let config = d.log.iter().rev().find_map(|e| match &e.op {
+            super::Op::Config(m) => Some(m),
+            _ => None,
+        });
+        v.member = config.unwrap_or(&d.snapshot.config).contains(&id);
         if let Some(c) = d.voted_for {
             v.badges.push(format!("voted S{c}"));
         }
         v.details.push(("term".into(), format!("{}", d.term)));
         v.details.push(("voted for".into(), d.voted_for.map_or("nobody".into(), |c| format!("S{c}"))));
-        v.cells = cells(&d.log, d.snapshot.last_index + 1, d.snapshot.last_index);
-        v.cells_offset = d.snapshot.last_index + 1;
+        (v.cells, v.cells_offset) = cells(&d.log, d.snapshot.last_index + 1, d.snapshot.last_index);
     }
     v
 }
@@ -169,6 +182,7 @@ pub fn sample(cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, out: &mut Vec<f64>
     let now = nodes.now();
     let (sum, count) = core::mem::take(&mut g.latency);
     out.push(if count == 0 { f64::NAN } else { sum as f64 / count as f64 / crate::MS as f64 });
+    out.push(count as f64 * crate::SEC as f64 / cfg.metric_interval().max(1) as f64);
     out.push(g.leader_changes() as f64);
     let available = nodes.live().any(|(_, n)| n.role == Role::Leader && can_commit(cfg, n, now));
     out.push(if available { 1.0 } else { 0.0 });
@@ -197,8 +211,8 @@ pub fn query(_cfg: &Raft, nodes: &Nodes<Raft>, g: &Ghost, name: &str) -> Option<
             .unwrap_or(0) as f64,
         "committed" => nodes.live().map(|(_, n)| n.commit).max().unwrap_or(0) as f64,
         "committed_all" => nodes.live().filter(|(_, n)| n.is_member()).map(|(_, n)| n.commit).min().unwrap_or(0) as f64,
-        "acked" => g.acked.len() as f64,
-        "acked_lost" => g.acked_lost() as f64,
+        "acked" => g.acked as f64,
+        "acked_lost" => g.acked_lost as f64,
         "leader_changes" => g.leader_changes() as f64,
         "elections" => g.candidates.len() as f64,
         "split_votes" => g.split_votes() as f64,
