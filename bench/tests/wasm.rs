@@ -3,7 +3,8 @@
 //! Prints `BENCH|` lines on the console, which the runner forwards to stdout.
 #![cfg(target_arch = "wasm32")]
 
-use distlab_bench::workloads::{all, measure};
+use distlab_bench::workloads::{all, long_run, long_run_lines, measure};
+use distlab_core::SEC;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -32,5 +33,22 @@ fn wasm_kernel_throughput() {
             ),
             Err(e) => console_log!("BENCH|wasm events/s {}|n/a||{}", w.name, e),
         }
+    }
+}
+
+/// The wasm heap: linear memory grows and never shrinks, so this is the peak.
+fn wasm_memory() -> usize {
+    core::arch::wasm32::memory_size(0) * 65_536
+}
+
+#[wasm_bindgen_test]
+fn wasm_long_loaded_raft() {
+    match long_run(3_600 * SEC, 100, now_ms, wasm_memory) {
+        Ok(r) => {
+            for line in long_run_lines("wasm", &r) {
+                console_log!("{line}");
+            }
+        }
+        Err(e) => console_log!("BENCH|loaded raft virtual s per wall s (wasm)|n/a||{e}"),
     }
 }

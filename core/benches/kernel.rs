@@ -7,8 +7,39 @@
 mod workloads;
 
 use distlab_core::SEC;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
-use workloads::{all, measure, seeks, stats};
+use workloads::{all, measure};
+
+/// The system allocator, counting the bytes in use, so the bench can report heap sizes.
+struct Counting;
+
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed straight to the system allocator; only a counter is added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        IN_USE.fetch_add(layout.size(), Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        IN_USE.fetch_sub(layout.size(), Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        IN_USE.fetch_add(new_size, Relaxed);
+        IN_USE.fetch_sub(layout.size(), Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn heap_bytes() -> usize {
+    IN_USE.load(Relaxed)
+}
 
 fn now_ms() -> f64 {
     thread_local!(static START: Instant = Instant::now());
@@ -34,25 +65,19 @@ fn main() {
     }
 
     let hour = if quick { 60 * SEC } else { 3_600 * SEC };
-    let (jumps, budget_ms) = if quick { (20, 5_000.0) } else { (100, 60_000.0) };
+    let jumps = if quick { 20 } else { 100 };
     println!();
-    println!(
-        "time travel: raft-5 with a client request every second for {} s of virtual time, then up to {jumps} random seek_time jumps (stops after {:.0} s of jumping)",
-        hour / SEC,
-        budget_ms / 1000.0
-    );
-    match workloads::raft_load(5, 1, SEC, hour) {
-        Ok(lab) => {
-            let s = seeks(lab, hour, jumps, budget_ms, now_ms);
-            println!("  the run: {} events simulated in {:.0} ms", s.events, s.run_ms);
-            for (label, pick) in [("all jumps", None), ("backward", Some(true)), ("forward", Some(false))] {
-                let (n, mean, max) = stats(&s.jumps, |b| pick.is_none_or(|p| p == b));
-                println!("  {label:<10} n={n:<4} mean {mean:>8.2} ms   max {max:>8.2} ms");
+    println!("history: raft-5 under a steady 100 requests/s for {} s of virtual time, time travel on, then {jumps} random seeks", hour / SEC);
+    match workloads::long_run(hour, jumps, now_ms, heap_bytes) {
+        Ok(r) => {
+            for line in workloads::long_run_lines("native", &r) {
+                let mut parts = line.split('|').skip(1);
+                if let (Some(name), Some(value), Some(unit)) = (parts.next(), parts.next(), parts.next()) {
+                    println!("  {name:<48} {value:>10} {unit}");
+                }
+                println!("{line}");
             }
-            let (_, mean, max) = stats(&s.jumps, |_| true);
-            println!("BENCH|seek in 1 h run (native), mean|{mean:.2}|ms|{} random targets", s.jumps.len());
-            println!("BENCH|seek in 1 h run (native), max|{max:.2}|ms|{} events in the run", s.events);
         }
-        Err(e) => println!("  n/a: {e}\nBENCH|seek in 1 h run (native), mean|n/a||{e}"),
+        Err(e) => println!("  n/a: {e}\nBENCH|loaded raft virtual s per wall s (native)|n/a||{e}"),
     }
 }

@@ -2,7 +2,7 @@
 //! through `Ctx::new`, then check the state and the effects. Each names the rule it checks.
 
 use distlab_core::model::Effect;
-use distlab_core::models::raft::{Command, Entry, Msg, Node, Op, Progress, Raft, Request, Role, Shared, Snapshot, Timer};
+use distlab_core::models::raft::{Command, Entry, Msg, Node, Op, Progress, Raft, Request, Role, Shared, Snapshot, Timer, Word};
 use std::rc::Rc;
 use distlab_core::{Ctx, Model, NodeId, Rng, Time, MS};
 
@@ -271,12 +271,12 @@ fn install_snapshot_replaces_a_conflicting_log() {
     let cfg = Raft::default();
     let mut n = with_log(&cfg, 1, 3, &[1, 1, 2]);
     let mut kv = std::collections::BTreeMap::new();
-    kv.insert("x".to_string(), "9".to_string());
+    kv.insert("x".into(), "9".into());
     let snap = Snapshot { last_index: 5, last_term: 3, kv, config: vec![0, 1, 2, 3, 4] };
     let out = deliver(&cfg, &mut n, 0, Msg::InstallSnapshot { term: 3, snapshot: snap.clone() });
     assert!(n.log.is_empty());
     assert_eq!((n.commit, n.applied, n.last_index(), n.last_term()), (5, 5, 5, 3));
-    assert_eq!(n.kv.get("x").map(String::as_str), Some("9"));
+    assert_eq!(n.kv.get("x").map(Word::as_str), Some("9"));
     assert_eq!(sent(&out), vec![(0, Msg::SnapshotReply { term: 3, last_index: 5 })]);
     // A follower whose log holds the snapshot's last entry keeps what follows it.
     let mut m = with_log(&cfg, 2, 3, &[1, 1, 2, 2, 3, 3]);
@@ -330,7 +330,7 @@ fn a_leader_appends_replicates_and_acknowledges_a_request_once_committed() {
     assert_eq!(l.commit, 2);
     assert_eq!(l.ready.replies.len(), 1);
     assert_eq!(l.ready.replies[0].index, 2);
-    assert_eq!(l.kv.get("x").map(String::as_str), Some("7"));
+    assert_eq!(l.kv.get("x").map(Word::as_str), Some("7"));
 }
 
 #[test]

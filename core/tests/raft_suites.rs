@@ -2,7 +2,7 @@
 //! agreement, failures, persistence, Figure 8 under an unreliable network, churn), run through
 //! the same kernel the lab uses, with every invariant checked after every event.
 
-use distlab_core::models::raft::{Node, Raft, Role};
+use distlab_core::models::raft::{Node, Raft, Role, Word};
 use distlab_core::{Action, LinkConfig, Rng, Sim, MS};
 
 struct Cluster {
@@ -39,7 +39,7 @@ impl Cluster {
     }
     /// Live servers whose state machine holds key = value.
     fn holding(&self, key: &str, value: &str) -> usize {
-        self.live().iter().filter(|(_, n)| n.kv.get(key).map(String::as_str) == Some(value)).count()
+        self.live().iter().filter(|(_, n)| n.kv.get(key).map(Word::as_str) == Some(value)).count()
     }
     fn elect(&mut self) -> u32 {
         for _ in 0..50 {

@@ -172,3 +172,89 @@ pub fn stats(jumps: &[(u64, f64, bool)], pick: impl Fn(bool) -> bool) -> (usize,
     let max = xs.iter().cloned().fold(0.0, f64::max);
     (xs.len(), mean, max)
 }
+
+/// Raft, 5 servers, the steady client load at 100 requests a second (the `load_rps` setting),
+/// the workload of the history issue.
+pub fn raft_loaded(seed: u64) -> Result<Box<dyn Lab>, String> {
+    new_lab("raft", &settings(&[("servers", 5.0), ("load_rps", 100.0)]), seed, vec![])
+}
+
+/// Figures of one long loaded run.
+pub struct LongRun {
+    /// Virtual time simulated, µs.
+    pub run_time: u64,
+    /// Events in the run.
+    pub events: u64,
+    /// Wall-clock ms to simulate it.
+    pub run_ms: f64,
+    /// Heap bytes in use after 60 virtual seconds, and at the end.
+    pub memory_60s: usize,
+    /// Heap bytes in use at the end.
+    pub memory_end: usize,
+    /// The history's own accounting at the end: bytes, snapshots.
+    pub history: (usize, usize),
+    /// Every seek: wall ms.
+    pub seeks: Vec<f64>,
+}
+
+impl LongRun {
+    /// Virtual seconds per wall-clock second.
+    pub fn speed(&self) -> f64 {
+        (self.run_time as f64 / SEC as f64) / (self.run_ms / 1000.0)
+    }
+}
+
+/// The `p`-th percentile (0..=100) of `xs`, nearest rank.
+pub fn percentile(xs: &[f64], p: f64) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    let rank = ((p / 100.0) * v.len() as f64).ceil().max(1.0) as usize;
+    v[rank.min(v.len()) - 1]
+}
+
+/// Runs [`raft_loaded`] for `run_time` in 100 ms slices (as the page does), reading the heap
+/// size with `memory` after 60 s and at the end, then times `jumps` random `seek_time`s.
+pub fn long_run(run_time: u64, jumps: u32, now_ms: fn() -> f64, memory: fn() -> usize) -> Result<LongRun, String> {
+    let mut lab = raft_loaded(1)?;
+    let slice = 100 * MS;
+    let mut t = 0;
+    let mut memory_60s = 0;
+    let t0 = now_ms();
+    while t < run_time {
+        t = (t + slice).min(run_time);
+        lab.run_until(t, u64::MAX);
+        if t == 60 * SEC {
+            memory_60s = memory();
+        }
+    }
+    let run_ms = now_ms() - t0;
+    let memory_end = memory();
+    let history = lab.history_size();
+    let events = lab.events();
+    let mut rng = distlab_core::Rng::stream(42, 7);
+    let mut seeks = Vec::new();
+    for _ in 0..jumps {
+        let target = rng.range(0, run_time);
+        let t0 = now_ms();
+        lab.seek_time(target);
+        seeks.push(now_ms() - t0);
+    }
+    Ok(LongRun { run_time, events, run_ms, memory_60s, memory_end, history, seeks })
+}
+
+/// The `BENCH|` lines for a long run, `side` being "native" or "wasm".
+pub fn long_run_lines(side: &str, r: &LongRun) -> Vec<String> {
+    let mb = |b: usize| b as f64 / (1 << 20) as f64;
+    let hours = r.run_time as f64 / (3_600 * SEC) as f64;
+    vec![
+        format!("BENCH|loaded raft virtual s per wall s ({side})|{:.0}|x|5 servers, 100 req/s, {:.2} h of virtual time, {} events", r.speed(), hours, r.events),
+        format!("BENCH|loaded raft memory after 60 s ({side})|{:.1}|MB|heap in use", mb(r.memory_60s)),
+        format!("BENCH|loaded raft memory after 1 h ({side})|{:.1}|MB|heap in use; history {:.1} MB in {} snapshots by its own accounting", mb(r.memory_end), mb(r.history.0), r.history.1),
+        format!("BENCH|seek in 1 h run ({side}), p50|{:.2}|ms|{} random jumps", percentile(&r.seeks, 50.0), r.seeks.len()),
+        format!("BENCH|seek in 1 h run ({side}), p95|{:.2}|ms|", percentile(&r.seeks, 95.0)),
+        format!("BENCH|seek in 1 h run ({side}), max|{:.2}|ms|", percentile(&r.seeks, 100.0)),
+    ]
+}

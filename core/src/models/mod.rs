@@ -2,6 +2,12 @@
 //!
 //! Adding a model: write its module, then add one line to `CATALOG` and one arm to
 //! [`new_lab`]. Nothing in the kernel or the shell changes.
+//!
+//! Every model keeps state that grows with a run (logs, chains, histories in the ghost) in the
+//! kernel's persistent collections ([`crate::persist`]), so that time-travel snapshots share
+//! it; checks invariants incrementally in `observe` (what the event changed, against running
+//! summaries), with a full re-check the seeded sweeps run to cross-check; and draws any picture
+//! beyond nodes and messages as generic [`figures`](crate::figure).
 
 use crate::action::TimedAction;
 use crate::lab::{configure, Lab, Sim};

@@ -738,7 +738,7 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
             </div>
             { editor }
             { notice }
-            <Controls playing={state.playing} now={view_a.time} events={view_a.event} {horizon} speed={state.speed} seed={lab_a.seed()} on_action={dispatch.clone()} />
+            <Controls playing={state.playing} now={view_a.time} events={view_a.event} {horizon} speed={state.speed} seed={lab_a.seed()} history={lab_a.history_size()} on_action={dispatch.clone()} />
             <div class="compare-grid">
                 { side(0) }
                 { side(1) }

@@ -22,11 +22,23 @@ pub struct ControlsProps {
     pub speed: f64,
     /// Seed.
     pub seed: u64,
+    /// The history's size in bytes and its number of time-travel snapshots.
+    #[prop_or_default]
+    pub history: (usize, usize),
     /// Reports user intent.
     pub on_action: Callback<LabAction>,
 }
 
 /// The control bar.
+/// `12 MB`, `340 KB`.
+fn fmt_bytes(b: usize) -> String {
+    if b >= 1 << 20 {
+        format!("{:.0} MB", b as f64 / (1 << 20) as f64)
+    } else {
+        format!("{} KB", b.div_ceil(1024))
+    }
+}
+
 #[component]
 pub fn Controls(p: &ControlsProps) -> Html {
     let act = |a: fn() -> LabAction| {
@@ -85,6 +97,9 @@ pub fn Controls(p: &ControlsProps) -> Html {
             <span class="clock" data-testid="clock" title="Virtual time and events processed">
                 { fmt_time(p.now) }<small>{ format!(" · {} events", p.events) }</small>
             </span>
+            <small class="history-size" data-testid="history-size" title="Memory the run's time travel holds (snapshots, trace, metrics), and its snapshots; past its budget, snapshots are thinned and jumps get slower">
+                { format!("history {} · {} snapshots", fmt_bytes(p.history.0), p.history.1) }
+            </small>
             <label class="speed" title="Speed: virtual time per real second ([ and ])">
                 {"Speed "}
                 <select data-testid="speed" onchange={on_speed}>

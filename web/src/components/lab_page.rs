@@ -487,7 +487,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                 </div>
             </div>
             { notice }
-            <Controls playing={state.playing} now={view.time} events={view.event} {horizon} speed={state.speed} seed={lab.seed()} on_action={dispatch.clone()} />
+            <Controls playing={state.playing} now={view.time} events={view.event} {horizon} speed={state.speed} seed={lab.seed()} history={lab.history_size()} on_action={dispatch.clone()} />
             <Announcer text={(*announcement).clone()} />
             { violation_bar(lab.violations(), &view) }
             <div class="lab-grid">

@@ -72,7 +72,7 @@ pub mod node;
 mod view;
 
 pub use invariants::Ghost;
-pub use msg::{Entry, Index, Msg, Op, Request, Shared, Snapshot, Term, Word};
+pub use msg::{Entry, Index, Msg, Op, Request, Shared, Snapshot, Store, Term, Word};
 pub use node::{ClientReply, Durable, Node, Progress, Ready, Role, Timer};
 
 use crate::model::{Ctx, Happened, Model, Nodes};

@@ -20,7 +20,7 @@ pub type Index = u64;
 
 /// A short string kept inline (at most [`Word::MAX`] bytes), so a request in a log costs no
 /// allocation of its own: a loaded hour of Raft holds hundreds of thousands of them.
-#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Word {
     len: u8,
     bytes: [u8; Word::MAX],
@@ -49,6 +49,28 @@ impl From<&str> for Word {
         Word { len: end as u8, bytes }
     }
 }
+
+// Ordered as the text is, so that a map keyed by words can be searched with a `&str`.
+impl Ord for Word {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Word {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl core::borrow::Borrow<str> for Word {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// The replicated key-value store: words, so that a snapshot copies no strings.
+pub type Store = BTreeMap<Word, Word>;
 
 impl core::ops::Deref for Word {
     type Target = str;
@@ -143,7 +165,7 @@ pub struct Snapshot {
     /// Term of that entry.
     pub last_term: Term,
     /// The key-value store after applying everything up to `last_index`.
-    pub kv: BTreeMap<String, String>,
+    pub kv: Store,
     /// The membership in effect at `last_index`.
     pub config: Vec<NodeId>,
 }

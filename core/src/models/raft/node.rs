@@ -2,7 +2,7 @@
 //! notes go out through the [`Ctx`]; what a real server would hand its caller after a step
 //! (entries to persist, entries applied, client replies) is left in [`Ready`].
 
-use super::msg::{members_text, Entry, Index, Msg, Op, Request, Shared, Snapshot, Term};
+use super::msg::{members_text, Entry, Index, Msg, Op, Request, Shared, Snapshot, Store, Term, Word};
 use crate::persist::PVec;
 use alloc::rc::Rc;
 use super::Raft;
@@ -135,7 +135,7 @@ pub struct Node {
     /// Highest index applied to `kv`.
     pub applied: Index,
     /// The replicated key-value store.
-    pub kv: BTreeMap<String, String>,
+    pub kv: Store,
     /// Current membership: the latest configuration in the log (or the snapshot).
     pub config: Vec<NodeId>,
     /// Index of the entry that holds `config`.
@@ -205,7 +205,7 @@ impl Node {
     pub fn snapshot_bytes(&self) -> usize {
         use core::mem::size_of;
         const SLOT: usize = 16;
-        let kv = (self.kv.len() + self.snapshot.kv.len()) * (2 * size_of::<String>() + 2 * SLOT + SLOT);
+        let kv = (self.kv.len() + self.snapshot.kv.len()) * (2 * size_of::<Word>() + SLOT);
         size_of::<Node>()
             + kv
             + self.pending.len() * (size_of::<(Index, Request)>() + SLOT)
@@ -782,7 +782,7 @@ impl Node {
             let (term, ident) = (entry.term, entry.ident());
             match &entry.op {
                 Op::Put(r) => {
-                    self.kv.insert(r.key.as_str().into(), r.value.as_str().into());
+                    self.kv.insert(r.key, r.value);
                 }
                 Op::Config(_) => config_committed = true,
                 Op::Noop => {}

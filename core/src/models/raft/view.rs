@@ -68,7 +68,7 @@ fn cells(log: &PVec<Shared>, first: u64, commit: u64) -> (Vec<Cell>, u64) {
     (cells, offset)
 }
 
-fn kv_text(kv: &alloc::collections::BTreeMap<String, String>) -> String {
+fn kv_text(kv: &super::msg::Store) -> String {
     if kv.is_empty() {
         return "(empty)".into();
     }
