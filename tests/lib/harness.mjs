@@ -79,7 +79,8 @@ export async function serveStatic(dir, { path = '/' } = {}) {
  * Runs `tests` ([{name, fn}]) sequentially; returns { passed, failed }. A test fails on an
  * uncaught page error (unless `allowPageErrors`) and on a console error, which includes any
  * resource that failed to load (a 404), unless `allowConsoleErrors` is true or a RegExp that
- * every such error matches. `timeoutMs` on a test overrides the default.
+ * every such error matches (`allowPageErrors` alone allows them too: a panic logs one).
+ * `timeoutMs` on a test overrides the default.
  */
 export async function runTests(tests, { browser, context: ctx, timeoutMs = 90_000, log = console.log }) {
   let passed = 0, failed = 0;
@@ -117,7 +118,8 @@ export async function runTests(tests, { browser, context: ctx, timeoutMs = 90_00
       }
       // So does a console error: a failed request (a missing favicon, a 404 asset), a
       // warning the app logs as an error.
-      const allowed = t.allowConsoleErrors;
+      // A test that expects a panic expects the panic hook's console.error with it.
+      const allowed = t.allowConsoleErrors ?? (t.allowPageErrors ? true : undefined);
       const unexpected = allowed === true ? [] : consoleErrors.filter((m) => !(allowed instanceof RegExp && allowed.test(m)));
       if (unexpected.length) {
         throw new Error(`console error(s):\n    ${unexpected.join('\n    ')}`);
