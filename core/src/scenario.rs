@@ -43,6 +43,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub const SCENARIO_BYTES_MAX: usize = 1 << 20;
 /// Most timeline entries accepted.
 pub const TIMELINE_MAX: usize = 100_000;
+/// The most virtual time a scenario may cover: its `run_for`, and every other time or
+/// duration in it (timeline entries, expectations, link latencies). A day of virtual time is
+/// far more than any lesson needs and still finishes; without a bound a typo such as
+/// `"run_for": 1000000000000000000` would make the runner (or a browser tab) run forever.
+pub const RUN_FOR_MAX: Time = 24 * 3600 * crate::SEC;
 
 /// A duration or time in a scenario: `"150ms"`, `"1.5s"`, `"300us"`, or microseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,17 +76,34 @@ impl<'de> Deserialize<'de> for Dur {
                 f.write_str("a duration such as \"150ms\", \"2s\", \"300us\" or a whole number of microseconds")
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dur, E> {
-                Ok(Dur(v))
+                capped(v)
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dur, E> {
-                u64::try_from(v).map(Dur).map_err(|_| E::custom("a duration cannot be negative"))
+                u64::try_from(v).map_err(|_| E::custom("a duration cannot be negative")).and_then(capped)
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dur, E> {
-                parse_duration(v).map(Dur).ok_or_else(|| E::custom(format!("\"{v}\" is not a duration (use e.g. \"150ms\", \"2s\", \"300us\")")))
+                match parse_duration(v) {
+                    Some(t) => capped(t),
+                    None => Err(E::custom(format!("\"{v}\" is not a duration (use e.g. \"150ms\", \"2s\", \"300us\", at most \"86400s\")"))),
+                }
             }
         }
         d.deserialize_any(V)
     }
+}
+
+/// A duration read from a scenario, refused past [`RUN_FOR_MAX`]; the caller's error names the
+/// field (`run_for`, `timeline[3].at`, ...).
+fn capped<E: serde::de::Error>(t: Time) -> Result<Dur, E> {
+    if t > RUN_FOR_MAX {
+        return Err(E::custom(format!(
+            "{} is longer than the {} h ({} s) of virtual time a scenario may cover",
+            fmt_time(t),
+            RUN_FOR_MAX / (3600 * crate::SEC),
+            RUN_FOR_MAX / crate::SEC
+        )));
+    }
+    Ok(Dur(t))
 }
 
 /// A whole scenario.

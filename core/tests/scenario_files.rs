@@ -50,6 +50,32 @@ fn bad_durations_say_what_a_duration_looks_like() {
 }
 
 #[test]
+fn run_for_is_capped_at_a_day_with_an_error_naming_the_field() {
+    // The issue's example: a bare number of microseconds, about 31,700 years.
+    let e = parse_err(r#"{"model": "raft", "run_for": 1000000000000000000}"#);
+    assert!(e.contains("`run_for`") && e.contains("24 h"), "{e}");
+    assert!(e.starts_with("line 1, column"), "{e}");
+    let e = parse_err(r#"{"model": "raft", "run_for": "86401s"}"#);
+    assert!(e.contains("`run_for`") && e.contains("86401.000 s is longer than the 24 h"), "{e}");
+    // Digits too many for microseconds in a u64 are refused, not wrapped.
+    let e = parse_err(r#"{"model": "raft", "run_for": "99999999999999999999s"}"#);
+    assert!(e.contains("`run_for`") && e.contains("not a duration"), "{e}");
+    // Exactly a day is fine.
+    let s = Scenario::parse(r#"{"model": "raft", "run_for": "1440m"}"#).unwrap();
+    assert_eq!(s.duration(), distlab_core::scenario::RUN_FOR_MAX);
+    // Other times are bounded the same way, so the default duration (last entry + 2 s) is too.
+    let e = parse_err(r#"{"model": "raft", "timeline": [{"at": 18446744073709551615, "do": "heal"}]}"#);
+    assert!(e.contains("`timeline[0].at`") && e.contains("24 h"), "{e}");
+    let e = parse_err(r#"{"model": "raft", "expect": [{"by": "100000s", "query": "leaders", "eq": 1}]}"#);
+    assert!(e.contains("`expect[0].by`") && e.contains("24 h"), "{e}");
+    // A share link and a challenge carry the same check (the web's import and links use `parse`).
+    let mut long = Scenario::parse(r#"{"model": "raft"}"#).unwrap();
+    long.run_for = Some(distlab_core::scenario::Dur(distlab_core::scenario::RUN_FOR_MAX + 1));
+    let e = share::decode(&share::encode(&long)).expect_err("a link past a day is refused").0;
+    assert!(e.contains("`run_for`") && e.contains("24 h"), "{e}");
+}
+
+#[test]
 fn oversized_input_is_refused_before_parsing() {
     let big = format!("{{\"model\": \"raft\", \"title\": \"{}\"}}", "x".repeat(2 << 20));
     assert!(parse_err(&big).contains("limit"));

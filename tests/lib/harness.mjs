@@ -75,7 +75,13 @@ export async function serveStatic(dir, { path = '/' } = {}) {
   }
 }
 
-/** Runs `tests` ([{name, fn}]) sequentially; returns { passed, failed }. */
+/**
+ * Runs `tests` ([{name, fn}]) sequentially; returns { passed, failed }. A test fails on an
+ * uncaught page error (unless `allowPageErrors`) and on a console error, which includes any
+ * resource that failed to load (a 404), unless `allowConsoleErrors` is true or a RegExp that
+ * every such error matches (`allowPageErrors` alone allows them too: a panic logs one).
+ * `timeoutMs` on a test overrides the default.
+ */
 export async function runTests(tests, { browser, context: ctx, timeoutMs = 90_000, log = console.log }) {
   let passed = 0, failed = 0;
   const failures = [];
@@ -88,21 +94,35 @@ export async function runTests(tests, { browser, context: ctx, timeoutMs = 90_00
     const pageErrors = [];
     const consoleErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e && e.stack || e)));
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      // Chromium's "Failed to load resource" text leaves out the URL; it is in the location.
+      const url = m.location() && m.location().url;
+      consoleErrors.push(url && !m.text().includes(url) ? `${m.text()} (${url})` : m.text());
+    });
     const shot = async (name) => {
       const file = join(ARTIFACTS, `${name}.png`);
       await page.screenshot({ path: file, fullPage: true });
       return file;
     };
     let timer;
+    const limitMs = t.timeoutMs || timeoutMs;
     try {
       await Promise.race([
         t.fn({ page, context, shot, pageErrors, consoleErrors, ...ctx }),
-        new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs); }),
+        new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(`timed out after ${limitMs} ms`)), limitMs); }),
       ]);
       // An uncaught exception (a Rust panic shows up as one) fails the test unless expected.
       if (pageErrors.length && !t.allowPageErrors) {
         throw new Error(`uncaught page error(s):\n    ${pageErrors.join('\n    ')}`);
+      }
+      // So does a console error: a failed request (a missing favicon, a 404 asset), a
+      // warning the app logs as an error.
+      // A test that expects a panic expects the panic hook's console.error with it.
+      const allowed = t.allowConsoleErrors ?? (t.allowPageErrors ? true : undefined);
+      const unexpected = allowed === true ? [] : consoleErrors.filter((m) => !(allowed instanceof RegExp && allowed.test(m)));
+      if (unexpected.length) {
+        throw new Error(`console error(s):\n    ${unexpected.join('\n    ')}`);
       }
       passed++;
       log(`ok   ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);

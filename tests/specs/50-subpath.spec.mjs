@@ -7,7 +7,7 @@ export const tests = [
     needs: 'subpath',
     fn: async ({ page, subUrl, shot }) => {
       const failed = [];
-      page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('favicon.ico')) failed.push(`${r.status()} ${r.url()}`); });
+      page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
       await page.goto(subUrl);
       await page.waitForSelector('[data-testid=home]', { timeout: 30_000 });
       await page.click('[data-testid^=open-]');
@@ -15,6 +15,11 @@ export const tests = [
       assert(page.url().startsWith(subUrl), `still under the sub-path: ${page.url()}`);
       await until(async () => (await page.$$('[data-testid=cluster] [data-testid^=node-]')).length > 0, 'nodes drawn');
       assert(failed.length === 0, `no failed requests: ${failed.join(', ')}`);
+      // The favicon is the site's own, under the sub-path, and loads.
+      const icon = await page.$eval('link[rel=icon]', (l) => l.href);
+      assert(icon.startsWith(subUrl), `the favicon is under the sub-path: ${icon}`);
+      const res = await page.request.get(icon);
+      assert(res.ok() && (await res.body()).length > 0, `the favicon loads: ${res.status()} ${icon}`);
       await shot('subpath-lab');
     },
   },

@@ -36,11 +36,13 @@ pub fn App() -> Html {
         Route::Compare { model, query } if known(model) => html! { <ComparePage key={route.to_hash()} model={model.clone()} query={query.clone()} /> },
         Route::Lab { model, .. } | Route::Lesson { model, .. } | Route::Challenge { model, .. } | Route::Compare { model, .. } => html! {
             <div class="notice error" role="alert" data-testid="not-found">
+                <h1 class="sr-only">{"Not found"}</h1>
                 { format!("There is no lab called \"{model}\". ") }<a href="#/">{"See all labs"}</a>
             </div>
         },
         Route::NotFound(h) => html! {
             <div class="notice error" role="alert" data-testid="not-found">
+                <h1 class="sr-only">{"Not found"}</h1>
                 { format!("Nothing lives at \"{h}\". ") }<a href="#/">{"See all labs"}</a>
             </div>
         },
@@ -62,7 +64,7 @@ pub fn App() -> Html {
                 </nav>
                 <span class="kbd-hint">{"Press "}<kbd>{"?"}</kbd>{" for shortcuts"}</span>
             </header>
-            <div id="main" tabindex="-1" class="page">{ page }</div>
+            <main id="main" tabindex="-1" class="page">{ page }</main>
         </>
     }
 }

@@ -6,7 +6,7 @@
 //! `version`, which is what components compare to know they must redraw.
 
 use distlab_core::challenge::{Challenge, Grader};
-use distlab_core::scenario::{Dur, Scenario};
+use distlab_core::scenario::{Dur, Scenario, RUN_FOR_MAX};
 use distlab_core::{Action, Lab, Layout, Time, Value, View, MS, SEC};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -255,7 +255,10 @@ fn advance(lab: &mut dyn Lab, speed: f64, frame: Frame, carry: &mut f64) {
     if speed.is_infinite() {
         loop {
             let now = lab.now();
-            lab.run_until(now + SEC, CHUNK_EVENTS);
+            if now >= RUN_FOR_MAX {
+                break;
+            }
+            lab.run_until((now + SEC).min(RUN_FOR_MAX), CHUNK_EVENTS);
             if over() {
                 break;
             }
@@ -265,7 +268,8 @@ fn advance(lab: &mut dyn Lab, speed: f64, frame: Frame, carry: &mut f64) {
     let want = frame.elapsed_ms.clamp(0.0, CATCH_UP_MS) * 1000.0 * speed + *carry;
     let whole = want.floor();
     *carry = want - whole;
-    let target = lab.now().saturating_add(whole as Time);
+    // A run stops at the longest a scenario may cover, so its share link always opens.
+    let target = lab.now().saturating_add(whole as Time).min(RUN_FOR_MAX);
     while lab.now() < target {
         lab.run_until(target, CHUNK_EVENTS);
         if over() {
@@ -294,6 +298,13 @@ impl Reducible for LabState {
                 let mut next = (*self.changed(true)).clone();
                 next.carry = carry;
                 next.sim_ms = sim_ms;
+                if self.handle.lab.borrow().now() >= RUN_FOR_MAX {
+                    next.playing = false;
+                    next.notice = Some((false, format!(
+                        "The run stopped at {} h of virtual time, the most a scenario or a share link can hold. Go back in time or reset to play on.",
+                        RUN_FOR_MAX / (3600 * SEC)
+                    )));
+                }
                 Rc::new(next)
             }
             LabAction::TogglePlay => {

@@ -87,7 +87,8 @@ pub fn Cells(p: &CellsProps) -> Html {
         </div>
     };
     html! {
-        <div class="cells" data-testid="cells" aria-label="Logs and queues" style={grid}>
+        // Focusable, so a keyboard can scroll it when it overflows (axe: scrollable-region-focusable).
+        <div class="cells" data-testid="cells" role="region" tabindex="0" aria-label="Logs and queues" style={grid}>
             { header }
             { for rows.iter().zip(progs).map(|(n, prog)| {
                 let slots = (first..end).map(|idx| {

@@ -437,20 +437,29 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         let group_tag = group.filter(|_| !dense).map(|g| html! {
             <text class="group-tag" x={(x - r - 6.0).to_string()} y={(y - r * 0.6).to_string()} text-anchor="end">{group_name(g)}</text>
         });
+        // The node's words (name, headline, role, badges) are drawn beside the button rather
+        // than inside it: its accessible name says the same in a fixed order ("S1: leader, 3"),
+        // and a button's visible text must appear in its name in the order shown (WCAG 2.5.3,
+        // axe: label-content-name-mismatch). A click on them still opens the menu.
+        let captions_click = node_click(node.id);
         html! {
-            <g class={class} key={node.id.to_string()} data-testid={format!("node-{}", node.id)}
-                data-role={node.role.clone()} data-status={status_class(node)}
-                tabindex={interactive.then_some("0")} role={interactive.then_some("button")}
-                aria-label={label.clone()} {onclick} {onkeydown}>
-                <title>{label}</title>
-                { halo }
-                <circle class="under" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} />
-                <circle class="body" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} fill={fill} stroke={fill} />
-                { timer }
-                { gauge }
-                { text }
-                { mark }
-                { group_tag }
+            <g key={node.id.to_string()}>
+                <g class={class.clone()} data-testid={format!("node-{}", node.id)}
+                    data-role={node.role.clone()} data-status={status_class(node)}
+                    tabindex={interactive.then_some("0")} role={interactive.then_some("button")}
+                    aria-label={label.clone()} {onclick} {onkeydown}>
+                    <title>{label}</title>
+                    { halo }
+                    <circle class="under" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} />
+                    <circle class="body" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} fill={fill} stroke={fill} />
+                    { timer }
+                    { gauge }
+                </g>
+                <g class={class} aria-hidden="true" onclick={captions_click}>
+                    { text }
+                    { mark }
+                    { group_tag }
+                </g>
             </g>
         }
     });
@@ -632,7 +641,10 @@ pub fn Cluster(p: &ClusterProps) -> Html {
         }
     } else {
         html! {
-            <svg ref={canvas_ref.clone()} viewBox={format!("0 0 {w} {h}")} role="img" aria-label={format!("{} nodes, {} messages in flight", n, total)} data-testid="cluster" data-renderer="svg"
+            // With focusable nodes inside, the picture is a group of buttons, not an image: an
+            // image's children are hidden from assistive technology (axe: nested-interactive).
+            <svg ref={canvas_ref.clone()} viewBox={format!("0 0 {w} {h}")} role={if p.on_node.is_some() { "group" } else { "img" }}
+                aria-label={format!("{} nodes, {} messages in flight", n, total)} data-testid="cluster" data-renderer="svg"
                 class={classes!(ghost.is_some().then_some("dragging"))}
                 {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}>
                 { regions }

@@ -491,7 +491,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
             <Announcer text={(*announcement).clone()} />
             { violation_bar(lab.violations(), &view) }
             <div class="lab-grid">
-                <main class="stage">
+                <div class="stage">
                     <section class="panel cluster-panel" aria-label="Cluster" onclick={deselect}>
                         <Cluster view={view.clone()} layout={info.layout} hover={*hover} on_hover={on_hover.clone()}
                             on_node={on_node} on_drop={on_drop} selected={*selected} overlay={menu.unwrap_or_default()}
@@ -515,7 +515,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                             <EventLog handle={log_p.0} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} rows={if fast { FAST_LOG_ROWS } else { usize::MAX }} />
                         </section>
                     </div>
-                </main>
+                </div>
                 <div class="sidebar">
                     { side }
                     <details class="panel" open=true>
