@@ -53,4 +53,24 @@ export const tests = [
       await until(async () => (await clock(page)).events === before.events, 'step forward again');
     },
   },
+  {
+    name: 'steady client load: commits flow, the history reports its size',
+    fn: async ({ page, base, shot }) => {
+      await open(page, base, '#/lab/raft');
+      await page.fill('[data-testid=param-load_rps]', '200');
+      await page.press('[data-testid=param-load_rps]', 'Enter');
+      await speed(page, '10×');
+      await play(page);
+      // Under load the logs grow by hundreds of entries a second; commits keep up.
+      await until(async () => (await clock(page)).time > 6, 'six virtual seconds', { timeoutMs: 30_000 });
+      await pause(page);
+      const text = await page.textContent('[data-testid=history-size]');
+      const m = /history (\d+) (KB|MB) · (\d+) snapshots/.exec(text);
+      assert(m, `history size shown (${text})`);
+      assert(Number(m[3]) > 0, `snapshots are kept (${text})`);
+      const committed = await page.evaluate(() => document.querySelectorAll('[data-testid^=cells-] .cell.solid').length);
+      assert(committed > 0, 'committed entries are shown');
+      await shot('raft-load');
+    },
+  },
 ];
