@@ -362,11 +362,18 @@ impl Node {
         self.to_acceptors(cfg, &msg, ctx);
     }
 
-    fn on_prepare(&mut self, from: NodeId, ballot: Ballot, from_slot: Slot, ctx: &mut Ctx<Paxos>) {
+    fn on_prepare(&mut self, cfg: &Paxos, from: NodeId, ballot: Ballot, from_slot: Slot, ctx: &mut Ctx<Paxos>) {
         if !self.is_acceptor {
             return;
         }
         if ballot >= self.promised {
+            // A single-decree proposer whose own acceptor promises a higher ballot knows at once
+            // that it has been pre-empted (§2.3: it "should abandon" its proposal), and gives up
+            // without waiting for refusals: with backoff that ends duels sooner, without it they
+            // go on for good.
+            if !cfg.multi && self.is_proposer && ballot > self.ballot && matches!(self.phase, Phase::Preparing | Phase::Accepting) {
+                self.on_reject(cfg, self.ballot, ballot, ctx);
+            }
             // P1a: from now on, ignore every ballot below this one.
             self.promised = ballot;
             self.seen = self.seen.max(ballot);
@@ -745,7 +752,7 @@ impl Node {
 
     fn handle(&mut self, cfg: &Paxos, from: NodeId, msg: Msg, ctx: &mut Ctx<Paxos>) {
         match msg {
-            Msg::Prepare { ballot, from: s } => self.on_prepare(from, ballot, s, ctx),
+            Msg::Prepare { ballot, from: s } => self.on_prepare(cfg, from, ballot, s, ctx),
             Msg::Promise { ballot, accepted, truncated } => self.on_promise(cfg, from, ballot, accepted, truncated, ctx),
             Msg::Accept { ballot, slot, value } => self.on_accept(cfg, from, ballot, slot, value, ctx),
             Msg::Accepted { ballot, slot, value } => self.on_accepted(cfg, from, ballot, slot, value, ctx),
