@@ -22,7 +22,14 @@ use distlab_core::{Action, LinkConfig, Rng, Time, TimedAction, TraceEntry, Value
 struct Violations(Vec<Violation>);
 
 impl Sink for Violations {
-    fn trace(&mut self, _: TraceEntry) {}
+    fn trace(&mut self, e: TraceEntry) {
+        // PAXOS_TRACE=<ms>: print the trace from that time on (with PAXOS_SEED).
+        if let Some(from) = std::env::var("PAXOS_TRACE").ok().and_then(|s| s.parse::<u64>().ok()) {
+            if e.time >= from * MS {
+                eprintln!("{:>9.3} ms {:?} {}", e.time as f64 / MS as f64, e.kind, e.text);
+            }
+        }
+    }
     fn sample(&mut self, _: Time, _: &[f64]) {}
     fn violation(&mut self, v: Violation) {
         self.0.push(v);
@@ -118,7 +125,7 @@ fn schedule(seed: u64) -> Result<u64, String> {
     let mut rng = Rng::stream(seed, 4243);
     let cfg = random_config(&mut rng);
     let mut world = World::new(cfg.clone(), seed);
-    world.tracing = false;
+    world.tracing = std::env::var("PAXOS_TRACE").is_ok();
     let mut sink = Violations(Vec::new());
     let mut actions: Vec<TimedAction> = Vec::new();
     let mut t = 0;

@@ -344,6 +344,7 @@ impl Node {
         let round = self.max_round.max(self.seen.round).max(self.promised.round).max(self.ballot.round) + 1;
         self.max_round = round;
         self.ballot = Ballot::new(round, self.id);
+        self.seen = self.seen.max(self.ballot);
         self.phase = Phase::Preparing;
         self.promises = 0;
         self.reported.clear();
@@ -367,11 +368,12 @@ impl Node {
             return;
         }
         if ballot >= self.promised {
-            // A single-decree proposer whose own acceptor promises a higher ballot knows at once
-            // that it has been pre-empted (§2.3: it "should abandon" its proposal), and gives up
+            // A proposer whose own acceptor promises a higher ballot knows at once that it has
+            // been pre-empted (§2.3: it "should abandon" its proposal), and gives up
             // without waiting for refusals: with backoff that ends duels sooner, without it they
             // go on for good.
-            if !cfg.multi && self.is_proposer && ballot > self.ballot && matches!(self.phase, Phase::Preparing | Phase::Accepting) {
+            // The same goes for a Multi-Paxos leader: its own acceptor will refuse its accepts.
+            if self.is_proposer && ballot > self.ballot && matches!(self.phase, Phase::Preparing | Phase::Accepting | Phase::Leading) {
                 self.on_reject(cfg, self.ballot, ballot, ctx);
             }
             // P1a: from now on, ignore every ballot below this one.
@@ -554,13 +556,14 @@ impl Node {
         }
         t.1 |= bit(from);
         if t.1.count_ones() >= cfg.q2() {
-            let v = t.2.clone();
-            self.learn(cfg, slot, v, ctx);
+            let (b, v) = (t.0, t.2.clone());
+            self.learn(cfg, slot, v, Some(b), ctx);
         }
     }
 
-    /// Records a chosen value and executes what is now contiguous.
-    fn learn(&mut self, cfg: &Paxos, slot: Slot, value: Value, ctx: &mut Ctx<Paxos>) {
+    /// Records a chosen value (learned from a quorum of `via`, or from another learner) and
+    /// executes what is now contiguous.
+    fn learn(&mut self, cfg: &Paxos, slot: Slot, value: Value, via: Option<Ballot>, ctx: &mut Ctx<Paxos>) {
         if self.learned.contains_key(&slot) || slot <= self.executed {
             return;
         }
@@ -578,6 +581,17 @@ impl Node {
             }
         }
         if !cfg.multi && self.is_proposer && matches!(self.phase, Phase::Preparing | Phase::Accepting | Phase::Backoff) {
+            if via != Some(self.ballot) || self.phase != Phase::Accepting {
+                // Decided by someone else's ballot: the learners this proposer's own ballot
+                // would have reached may not know, so it tells them (the "distinguished
+                // learner" of Paxos Made Simple §2.3).
+                let msg = Msg::Decided { entries: alloc::vec![(slot, value.clone())] };
+                for n in 0..cfg.nodes() {
+                    if n != self.id {
+                        self.send(n, msg.clone(), ctx);
+                    }
+                }
+            }
             self.phase = Phase::Done;
             self.attempts = 0;
             self.timer = None;
@@ -765,7 +779,7 @@ impl Node {
             Msg::CatchUp { from: s } => self.on_catchup(from, s, ctx),
             Msg::Decided { entries } => {
                 for (slot, value) in entries {
-                    self.learn(cfg, slot, value, ctx);
+                    self.learn(cfg, slot, value, None, ctx);
                 }
             }
             Msg::Forward { cmd, hops } => self.submit(cfg, cmd, hops, ctx),
