@@ -246,13 +246,13 @@ impl Node {
         }
     }
 
-    fn to_acceptors(&mut self, cfg: &Paxos, msg: &Msg, ctx: &mut Ctx<Paxos>) {
+    fn send_acceptors(&mut self, cfg: &Paxos, msg: &Msg, ctx: &mut Ctx<Paxos>) {
         for a in 0..cfg.acceptors {
             self.send(a, msg.clone(), ctx);
         }
     }
 
-    fn to_all(&mut self, cfg: &Paxos, msg: &Msg, ctx: &mut Ctx<Paxos>) {
+    fn send_all(&mut self, cfg: &Paxos, msg: &Msg, ctx: &mut Ctx<Paxos>) {
         for a in 0..cfg.nodes() {
             self.send(a, msg.clone(), ctx);
         }
@@ -329,7 +329,7 @@ impl Node {
             if let Some((v, at)) = self.proposals.get_mut(&s) {
                 *at = now;
                 let msg = Msg::Accept { ballot: self.ballot, slot: s, value: v.clone() };
-                self.to_acceptors(cfg, &msg, ctx);
+                self.send_acceptors(cfg, &msg, ctx);
             }
         }
     }
@@ -360,7 +360,7 @@ impl Node {
         let from = if cfg.multi { self.executed + 1 } else { 1 };
         ctx.announce(format!("N{} starts phase 1 with ballot {}", self.id, self.ballot.text()));
         let msg = Msg::Prepare { ballot: self.ballot, from };
-        self.to_acceptors(cfg, &msg, ctx);
+        self.send_acceptors(cfg, &msg, ctx);
     }
 
     fn on_prepare(&mut self, cfg: &Paxos, from: NodeId, ballot: Ballot, from_slot: Slot, ctx: &mut Ctx<Paxos>) {
@@ -478,7 +478,7 @@ impl Node {
     fn propose(&mut self, cfg: &Paxos, slot: Slot, value: Value, ctx: &mut Ctx<Paxos>) {
         self.proposals.insert(slot, (value.clone(), ctx.now()));
         let msg = Msg::Accept { ballot: self.ballot, slot, value };
-        self.to_acceptors(cfg, &msg, ctx);
+        self.send_acceptors(cfg, &msg, ctx);
     }
 
     /// Leader: gives queued commands slots while the window has room.
@@ -513,7 +513,7 @@ impl Node {
         self.proposals.clear();
         if cfg.backoff {
             self.attempts = (self.attempts + 1).min(6);
-            let cap = cfg.backoff_ms * crate::MS << self.attempts.min(4);
+            let cap = (cfg.backoff_ms * crate::MS) << self.attempts.min(4);
             let wait = ctx.rng().range(cap / 4, cap.max(1));
             self.phase = Phase::Backoff;
             self.arm_retry(wait, ctx);
@@ -536,7 +536,7 @@ impl Node {
             self.ready.acceptor.push(AcceptorEvent::Accepted(slot, ballot, value.ident()));
             self.accepted.insert_mut(slot, (ballot, value.clone()));
             let msg = Msg::Accepted { ballot, slot, value };
-            self.to_all(cfg, &msg, ctx);
+            self.send_all(cfg, &msg, ctx);
         } else {
             self.send(from, Msg::Reject { ballot, higher: self.promised, phase: 2 }, ctx);
         }

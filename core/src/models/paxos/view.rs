@@ -307,7 +307,8 @@ pub fn figures(cfg: &Paxos, nodes: &Nodes<Paxos>, g: &Ghost) -> Vec<Figure> {
     let slots = Grid { columns: columns.clone(), rows, lines: Vec::new() };
 
     // Acceptors: promise, then what each accepted per slot.
-    let acceptors: Vec<(NodeId, Ballot, PMap<Slot, (Ballot, Value)>, bool)> = (0..cfg.acceptors.min(nodes.len()))
+    type AcceptorRow = (NodeId, Ballot, PMap<Slot, (Ballot, Value)>, bool);
+    let acceptors: Vec<AcceptorRow> = (0..cfg.acceptors.min(nodes.len()))
         .filter_map(|id| {
             let s = nodes.slot(id)?;
             match (&s.state, &s.durable) {
