@@ -91,3 +91,26 @@ export const tests = [
     },
   },
 ];
+
+// Compare mode with two models: Raft and Multi-Paxos play one fault script side by side.
+tests.push({
+  name: 'paxos: Raft and Multi-Paxos compared on one script',
+  fn: async ({ page, base, shot }) => {
+    await page.goto(`${base}#/compare/raft?vs=paxos&script=raft-minority-partition.json`);
+    await page.waitForSelector('[data-testid=compare]', { timeout: 30_000 });
+    const text = await page.textContent('[data-testid=compare-models]');
+    assert(/raft/.test(text) && /paxos/.test(text) && /raft-minority-partition/.test(text), `both models and the script are named (${text})`);
+    assert(!(await page.$('[data-testid=notice]')), 'no error notice');
+    await speed(page, '1×');
+    await play(page);
+    await until(async () => (await clock(page)).events > 200, 'both runs advance', { timeoutMs: 20_000 });
+    await sleep(3500);
+    await pause(page);
+    const a = await page.getAttribute('[data-testid=compare-run-a]', 'data-hash');
+    const b = await page.getAttribute('[data-testid=compare-run-b]', 'data-hash');
+    assert(a !== b, 'two different runs');
+    const row = page.locator('[data-testid=compare-row-commit_latency_ms]');
+    assert(await row.count() === 1, 'commit latency is compared (a metric both models have)');
+    await shot('paxos-compare-raft');
+  },
+});
