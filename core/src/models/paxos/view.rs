@@ -337,8 +337,13 @@ pub fn figures(cfg: &Paxos, nodes: &Nodes<Paxos>, g: &Ghost) -> Vec<Figure> {
                     text: v.text(),
                     color: ballot_color(*b),
                     filled: Some(*b) == tops[k],
-                    marked: g.chosen.get(&s).is_some_and(|c| c.ballot == *b && c.value.ident() == v.ident()),
-                    detail: format!("N{id} accepted {} in slot {s} in ballot {}", v.text(), b.text()),
+                    detail: format!(
+                        "N{id} accepted {} in slot {s} in ballot {}{}",
+                        v.text(),
+                        b.text(),
+                        if g.chosen.get(&s).is_some_and(|c| c.ballot == *b && c.value.ident() == v.ident()) { " (part of the quorum that chose it)" } else { "" }
+                    ),
+                    marked: false,
                     dashed: v.is_noop(),
                     note: b.text(),
                 },

@@ -41,7 +41,11 @@ fn cell(c: &GridCell) -> Html {
     html! {
         <td class={class} title={c.detail.clone()}>
             <span class="fig-cell-text" aria-hidden="true">{ c.text.clone() }</span>
-            if !c.note.is_empty() { <span class="fig-cell-note" aria-hidden="true">{ c.note.clone() }</span> }
+            // A one-character note (a tick, a count) sits in the corner; a longer one (a
+            // ballot) on a second line.
+            if !c.note.is_empty() {
+                <span class={classes!("fig-cell-note", if c.note.chars().count() <= 1 { "corner" } else { "sub" })} aria-hidden="true">{ c.note.clone() }</span>
+            }
             <span class="fig-sr">{ if c.detail.is_empty() { c.text.clone() } else { c.detail.clone() } }</span>
         </td>
     }
