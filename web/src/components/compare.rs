@@ -819,8 +819,12 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
                         Some(_) => format!("Compare: {} and {}", info.title, lab_b.info().title),
                         None => format!("Compare: {}", info.title),
                     } }</h1>
+                    if spec.model_b.is_some() {
+                        <p class="pitch">{ format!("One seed ({}), one script, two models. Faults, commands and partitions you apply go to both runs.", spec.seed) }</p>
+                    } else {
                     <p class="pitch">{ format!("One seed ({}), one workload{}, one difference. Faults, commands and partitions you apply go to both runs.", spec.seed,
                         if spec.shared.is_empty() { String::new() } else { format!(" ({})", spec.shared.iter().map(|(k, v)| format!("{k} = {}", v.to_text())).collect::<Vec<_>>().join(", ")) }) }</p>
+                    }
                 </div>
                 <a class="button" href={Route::Lab { model: info.name.into(), share: None }.to_hash()} data-testid="compare-back">{"Back to the lab"}</a>
             </div>
