@@ -71,13 +71,13 @@ fn gauge(count: u32, need: u32, rows: u32) -> Html {
     }
 }
 
-/// Draws a grid.
-pub fn render(g: &Grid) -> Html {
+/// Draws a grid; `title` names its scrolling region for assistive technology.
+pub fn render(g: &Grid, title: &str) -> Html {
     let counts = filled_counts(g);
     let rows = g.rows.len() as u32;
     let reached: Vec<bool> = (0..g.columns.len()).map(|i| g.lines.iter().any(|l| applies(l, i) && counts[i] >= l.count)).collect();
     html! {
-        <div class="fig-grid-scroll" tabindex="0" role="region" aria-label="grid (scrolls sideways)">
+        <div class="fig-grid-scroll" tabindex="0" role="region" aria-label={format!("{title} (table, scrolls sideways)")}>
             <table class="fig-grid">
                 <thead><tr>
                     <td class="fig-corner"></td>
