@@ -22,6 +22,10 @@ const seconds = Number(opt('--seconds', '8'));
 // is real time, where the run must also keep up (virtual time ≈ real time).
 const CASES = [
   { name: 'raft, 9 servers', speed: 'max', scenario: { model: 'raft', seed: 1, config: { servers: 9 } } },
+  // Multi-Paxos, 9 acceptors (5 of them proposers), a client request every 10 ms through a
+  // rotating node for 30 s of virtual time: the slots and acceptors grids redraw every frame.
+  { name: 'paxos, 9 nodes, 100 req/s', speed: 'max', scenario: { model: 'paxos', seed: 1, config: { acceptors: 9, proposers: 5 },
+    timeline: Array.from({ length: 3000 }, (_, i) => ({ at: `${1000 + i * 10}ms`, do: 'request', node: i % 9, arg: `k${i % 16}=${i}` })) } },
   { name: 'balance, 100 servers, 10k req/s', speed: 'max', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
   { name: 'balance, 100 servers, 10k req/s, 1×', speed: '1×', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
   // Compare mode: two such runs side by side (round robin against least connections).

@@ -76,6 +76,18 @@ pub fn raft_load(servers: u32, seed: u64, every: u64, until: u64) -> Result<Box<
     new_lab("raft", &settings(&[("servers", servers as f64)]), seed, raft_requests(servers, every, until))
 }
 
+/// Multi-Paxos, 5 nodes (each proposer, acceptor and learner), a client request every 10 ms
+/// through a rotating node (forwarded to the leader), the same script as `raft-5`.
+pub fn paxos5(seed: u64) -> Result<Box<dyn Lab>, String> {
+    new_lab("paxos", &[], seed, raft_requests(5, 10 * MS, 60 * SEC))
+}
+
+/// Multi-Paxos with `nodes` nodes under the steady load, for `until` of virtual time.
+pub fn paxos_with(nodes: u32, seed: u64, until: u64) -> Result<Box<dyn Lab>, String> {
+    let n = nodes as f64;
+    new_lab("paxos", &settings(&[("acceptors", n), ("proposers", n.min(5.0))]), seed, raft_requests(nodes, 10 * MS, until))
+}
+
 /// Load balancing, 100 servers at high load (about 90% utilisation).
 pub fn balance100(seed: u64) -> Result<Box<dyn Lab>, String> {
     new_lab("balance", &settings(&[("servers", 100.0), ("rate", 10_000.0)]), seed, vec![])
@@ -87,6 +99,7 @@ pub fn all() -> Vec<Workload> {
         Workload { name: "kernel/ping-5", what: "kernel baseline: 5 nodes pinging (test model)", virtual_time: 600 * SEC, build: ping5 },
         Workload { name: "raft-5", what: "Raft, 5 servers, 100 client requests/s", virtual_time: 60 * SEC, build: raft5 },
         Workload { name: "balance-100", what: "balance, 100 servers, 10k req/s", virtual_time: 10 * SEC, build: balance100 },
+        Workload { name: "paxos-5", what: "Multi-Paxos, 5 nodes, 100 client requests/s", virtual_time: 60 * SEC, build: paxos5 },
     ]
 }
 

@@ -39,6 +39,10 @@ pub struct GridCell {
     pub marked: bool,
     /// Text for the inspector and screen readers, e.g. "R2 holds 3 PREPAREs for seq 7".
     pub detail: String,
+    /// A filler or placeholder (a no-op in a log): drawn with a dashed outline.
+    pub dashed: bool,
+    /// A tiny mark drawn in the cell's corner (a tick for "executed", a count, a ballot).
+    pub note: String,
 }
 
 /// A threshold across columns.
@@ -48,4 +52,6 @@ pub struct QuorumLine {
     pub label: String,
     /// Filled cells a column needs to reach it.
     pub count: u32,
+    /// The columns (by index) the line applies to; empty means every column.
+    pub columns: Vec<u32>,
 }

@@ -18,6 +18,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub mod balance;
+pub mod paxos;
 pub mod raft;
 
 /// Every model, in the order the home page lists them.
@@ -25,7 +26,7 @@ pub fn catalog() -> Vec<&'static ModelInfo> {
     Vec::from(CATALOG)
 }
 
-const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO];
+const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO, &paxos::INFO];
 
 /// Builds a run of `model` with settings, seed and action script.
 /// Errors name the bad setting, or the index of the first bad action.
@@ -41,6 +42,7 @@ pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Ve
     match model {
         "raft" => build(raft::Raft::default(), settings, seed, actions),
         "balance" => build(balance::BalanceModel::default(), settings, seed, actions),
+        "paxos" => build(paxos::Paxos::default(), settings, seed, actions),
         _ => Err(format!(
             "unknown model \"{model}\" (known: {})",
             CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")

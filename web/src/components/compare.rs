@@ -4,6 +4,14 @@
 //!
 //! Route: `#/compare/<model>?a=<key>=<value>&b=<key>=<value>[&set=<key>=<value>…][&seed=<n>][&metric=<name>]`.
 //! Without `a`/`b` the first choice (or switch) parameter of the model differs.
+//!
+//! Two different models can be compared too, when they share a command vocabulary:
+//! `vs=<model>` makes run B another model, and `script=<scenario file>` gives both runs the
+//! timeline of a scenario from `content/scenarios/` (its settings go to the run of the
+//! scenario's own model, its seed to both unless `seed=` says otherwise). Every command in the
+//! script must be one both models know, or the comparison is refused with the reason. The
+//! chart and the table match metrics by name; a metric only one model has shows "–" for the
+//! other.
 
 use super::chart::{css_width, hex, surface};
 use super::cluster::Cluster;
@@ -46,6 +54,10 @@ pub struct CompareSpec {
     pub b: Vec<(String, Value)>,
     /// Metric shown in the chart (by name).
     pub metric: Option<String>,
+    /// Run B's model, when it differs from run A's.
+    pub model_b: Option<String>,
+    /// A scenario file whose timeline both runs play.
+    pub script: Option<String>,
 }
 
 /// Parses a setting's text for a parameter kind.
@@ -115,39 +127,72 @@ impl CompareSpec {
             Some((k, va, vb)) => (vec![(k.clone(), va)], vec![(k, vb)]),
             None => (Vec::new(), Vec::new()),
         };
-        Ok(CompareSpec { model: model.to_string(), seed: 1, shared: Vec::new(), a, b, metric: None })
+        Ok(CompareSpec { model: model.to_string(), seed: 1, shared: Vec::new(), a, b, metric: None, model_b: None, script: None })
     }
 
     /// Parses a compare route's query (`a=key=value&b=key=value&set=key=value&seed=n&metric=m`).
     pub fn parse(model: &str, query: Option<&str>) -> Result<CompareSpec, String> {
         let mut spec = CompareSpec::default_for(model)?;
         let Some(q) = query.filter(|q| !q.is_empty()) else { return Ok(spec) };
-        let params = models::new_lab(model, &[], 1, Vec::new())?.params();
-        let setting = |kv: &str| -> Result<(String, Value), String> {
+        let parts: Vec<(&str, &str)> = q
+            .split('&')
+            .filter(|s| !s.is_empty())
+            .map(|part| part.split_once('=').ok_or_else(|| format!("\"{part}\" should look like name=value")))
+            .collect::<Result<_, _>>()?;
+        // Run B's model first: its settings are checked against its own parameters.
+        let model_b = parts.iter().rev().find(|(k, _)| *k == "vs").map(|(_, m)| decode(m)).filter(|m| m != model);
+        let params_a = models::new_lab(model, &[], 1, Vec::new())?.params();
+        let params_b = match &model_b {
+            Some(m) => models::new_lab(m, &[], 1, Vec::new()).map_err(|e| format!("vs: {e}"))?.params(),
+            None => params_a.clone(),
+        };
+        let setting = |params: &[distlab_core::Param], name: &str, kv: &str| -> Result<(String, Value), String> {
             let (k, v) = kv.split_once('=').ok_or_else(|| format!("\"{kv}\" should look like key=value"))?;
             let (k, v) = (decode(k), decode(v));
-            let p = params.iter().find(|p| p.key == k).ok_or_else(|| format!("{model} has no setting \"{k}\""))?;
+            let p = params.iter().find(|p| p.key == k).ok_or_else(|| format!("{name} has no setting \"{k}\""))?;
             let value = parse_value(&p.kind, &v)?;
             p.kind.check(&k, &value)?;
             Ok((k, value))
         };
+        let name_b = model_b.clone().unwrap_or_else(|| model.to_string());
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        for part in q.split('&').filter(|s| !s.is_empty()) {
-            let (key, rest) = part.split_once('=').ok_or_else(|| format!("\"{part}\" should look like name=value"))?;
+        let mut seed = None;
+        for (key, rest) in parts {
             match key {
-                "a" => a.push(setting(rest)?),
-                "b" => b.push(setting(rest)?),
-                "set" => spec.shared.push(setting(rest)?),
-                "seed" => spec.seed = rest.parse().map_err(|_| format!("the seed \"{rest}\" is not a whole number"))?,
+                "a" => a.push(setting(&params_a, model, rest)?),
+                "b" => b.push(setting(&params_b, &name_b, rest)?),
+                "set" if model_b.is_none() => spec.shared.push(setting(&params_a, model, rest)?),
+                "set" => return Err("\"set\" applies to both runs, which are different models here: use a= and b=".into()),
+                "seed" => seed = Some(rest.parse().map_err(|_| format!("the seed \"{rest}\" is not a whole number"))?),
                 "metric" => spec.metric = Some(decode(rest)),
+                "vs" => {}
+                "script" => {
+                    let file = decode(rest);
+                    crate::content::scenario(&file).map_err(|e| e.0)?;
+                    spec.script = Some(file);
+                }
                 other => return Err(format!("unknown compare option \"{other}\"")),
             }
         }
-        if !a.is_empty() || !b.is_empty() {
+        if !a.is_empty() || !b.is_empty() || model_b.is_some() {
             spec.a = a;
             spec.b = b;
         }
+        spec.model_b = model_b;
+        spec.seed = match (seed, &spec.script) {
+            (Some(s), _) => s,
+            (None, Some(f)) => crate::content::scenario(f).map(|s| s.seed).unwrap_or(1),
+            (None, None) => 1,
+        };
         Ok(spec)
+    }
+
+    /// Run B's model.
+    pub fn model_of(&self, b: bool) -> &str {
+        match (&self.model_b, b) {
+            (Some(m), true) => m,
+            _ => &self.model,
+        }
     }
 
     /// The query string (without `?`) that [`CompareSpec::parse`] reads back.
@@ -158,7 +203,14 @@ impl CompareSpec {
                 parts.push(format!("{name}={k}={}", v.to_text()));
             }
         }
-        if self.seed != 1 {
+        if let Some(m) = &self.model_b {
+            parts.push(format!("vs={m}"));
+        }
+        if let Some(f) = &self.script {
+            parts.push(format!("script={f}"));
+        }
+        let script_seed = self.script.as_deref().and_then(|f| crate::content::scenario(f).ok()).map_or(1, |s| s.seed);
+        if self.seed != script_seed {
             parts.push(format!("seed={}", self.seed));
         }
         if let Some(m) = &self.metric {
@@ -184,17 +236,38 @@ impl CompareSpec {
     /// A short description of one run's own settings, e.g. `algorithm = least_connections`.
     pub fn describe(&self, b: bool) -> String {
         let own = if b { &self.b } else { &self.a };
-        if own.is_empty() {
-            return "defaults".into();
+        let settings = own.iter().map(|(k, v)| format!("{k} = {}", v.to_text())).collect::<Vec<_>>().join(", ");
+        match (&self.model_b, own.is_empty()) {
+            (None, true) => "defaults".into(),
+            (None, false) => settings,
+            (Some(_), true) => self.model_of(b).to_string(),
+            (Some(_), false) => format!("{}, {settings}", self.model_of(b)),
         }
-        own.iter().map(|(k, v)| format!("{k} = {}", v.to_text())).collect::<Vec<_>>().join(", ")
     }
 
-    /// Builds both runs: same model, seed and (empty) script.
+    /// Builds both runs: the same seed and script (the scenario's timeline, or none); each run
+    /// its own model and settings. A script command one of the models does not know is an
+    /// error naming the run, the timeline entry and the command.
     pub fn build(&self) -> Result<[Box<dyn Lab>; 2], String> {
-        let a = models::new_lab(&self.model, &self.settings(false), self.seed, Vec::new()).map_err(|e| format!("Run A: {e}"))?;
-        let b = models::new_lab(&self.model, &self.settings(true), self.seed, Vec::new()).map_err(|e| format!("Run B: {e}"))?;
-        Ok([a, b])
+        let script = match &self.script {
+            Some(f) => Some(crate::content::scenario(f).map_err(|e| e.0)?),
+            None => None,
+        };
+        let run = |b: bool| -> Result<Box<dyn Lab>, String> {
+            let model = self.model_of(b);
+            let (mut settings, timeline) = match &script {
+                Some(s) => {
+                    let own = if s.model == model { s.settings().map_err(|e| e.0)? } else { Vec::new() };
+                    (own, s.actions().map_err(|e| e.0)?)
+                }
+                None => (Vec::new(), Vec::new()),
+            };
+            let mine = self.settings(b);
+            settings.retain(|(k, _)| !mine.iter().any(|(m, _)| m == k));
+            settings.extend(mine);
+            models::new_lab(model, &settings, self.seed, timeline).map_err(|e| format!("Run {} ({model}): {e}", if b { "B" } else { "A" }))
+        };
+        Ok([run(false)?, run(true)?])
     }
 }
 
@@ -376,16 +449,17 @@ impl Reducible for CompareState {
 }
 
 /// Draws metric `metric` of both runs on one chart, `css_w` CSS pixels wide.
-fn draw(canvas: web_sys::HtmlCanvasElement, labs: [&dyn Lab; 2], metric: usize, names: [String; 2], css_w: f64) -> Result<(), String> {
+fn draw(canvas: web_sys::HtmlCanvasElement, labs: [&dyn Lab; 2], metric: [Option<usize>; 2], names: [String; 2], css_w: f64) -> Result<(), String> {
     let sf = surface(canvas, css_w)?;
     let t_end = labs[0].now().max(1) as f64 / 1e6;
     let mut t_start = f64::INFINITY;
     let (mut lo, mut hi) = (0.0f64, f64::NEG_INFINITY);
-    for lab in labs {
+    for (k, lab) in labs.into_iter().enumerate() {
         let s = lab.samples();
         if let Some(f) = s.front() {
             t_start = t_start.min(f.0 as f64 / 1e6);
         }
+        let Some(metric) = metric[k] else { continue };
         // The same thinned points the lines are drawn from.
         for (_, v) in s.iter().step_by(s.len().div_ceil(POINTS_MAX).max(1)) {
             if let Some(&x) = v.get(metric).filter(|x| x.is_finite()) {
@@ -404,6 +478,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, labs: [&dyn Lab; 2], metric: usize, 
     let mut chart = sf.plot(t_start..t_end.max(t_start + 1e-3), lo..hi)?;
     sf.axes(&mut chart, 6, true, &|x| format!("{x:.1}s"), &|y| if y.abs() >= 1000.0 { format!("{:.1}k", y / 1000.0) } else { format!("{y:.1}") })?;
     for (k, lab) in labs.into_iter().enumerate() {
+        let Some(metric) = metric[k] else { continue };
         let c = hex(RUN_COLORS[k]);
         let s = lab.samples();
         let stride = s.len().div_ceil(POINTS_MAX).max(1);
@@ -501,7 +576,7 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
         let (model, query) = (p.model.clone(), p.query.clone());
         use_memo((model, query), |(m, q)| match CompareSpec::parse(m, q.as_deref()) {
             Ok(s) => (s, None),
-            Err(e) => (CompareSpec::default_for(m).unwrap_or(CompareSpec { model: m.clone(), seed: 1, shared: vec![], a: vec![], b: vec![], metric: None }), Some(e)),
+            Err(e) => (CompareSpec::default_for(m).unwrap_or(CompareSpec { model: m.clone(), seed: 1, shared: vec![], a: vec![], b: vec![], metric: None, model_b: None, script: None }), Some(e)),
         })
     };
     let (spec, spec_err) = (*spec_init).clone();
@@ -540,9 +615,13 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
     let selected = use_state(|| None::<(usize, NodeId)>);
     let hover = use_state(|| None::<distlab_core::MsgId>);
 
-    // Metric for the chart.
+    // Metrics for the chart and the table: run A's, then run B's that A lacks, matched by name.
     let lab_a = state.runs[0].lab.borrow();
-    let metrics = lab_a.metrics();
+    let metrics_b = state.runs[1].lab.borrow().metrics();
+    let mut metrics: Vec<distlab_core::MetricInfo> = lab_a.metrics().to_vec();
+    metrics.extend(metrics_b.iter().filter(|m| !metrics.iter().any(|x| x.name == m.name)).copied().collect::<Vec<_>>());
+    let index_in = |list: &[distlab_core::MetricInfo], i: usize| metrics.get(i).and_then(|m| list.iter().position(|x| x.name == m.name));
+    let metric_index = |i: usize| [index_in(lab_a.metrics(), i), index_in(metrics_b, i)];
     let default_metric = spec
         .metric
         .as_deref()
@@ -561,6 +640,7 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
         let playing = state.playing;
         let names = names.clone();
         let (last_draw, rendered, width) = (last_draw.clone(), (*rendered).clone(), chart_width.clone());
+        let idx = metric_index(metric_i);
         use_effect_with((state.runs.clone(), metric_i, playing), move |_| {
             let now = perf_now();
             if !playing || now - *last_draw.borrow() >= REDRAW_MS {
@@ -568,9 +648,9 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
                 rendered.set(Rendered { panel: Some(0), ..rendered.get() });
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
                     let (a, b) = (runs[0].lab.borrow(), runs[1].lab.borrow());
-                    if !a.metrics().is_empty() {
+                    if idx.iter().any(Option::is_some) {
                         let w = css_width(&c, playing, &mut width.borrow_mut());
-                        let _ = draw(c, [a.as_ref(), b.as_ref()], metric_i, names, w);
+                        let _ = draw(c, [a.as_ref(), b.as_ref()], idx, names, w);
                     }
                 }
             }
@@ -626,7 +706,11 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
             go(&draft.route().to_hash());
         })
     };
-    let editor = html! {
+    let editor = if spec.model_b.is_some() {
+        // Two models: their settings differ wholesale, so there is no one setting to edit.
+        html! { <p class="compare-editor" data-testid="compare-models">{ format!("Run A: {} · Run B: {}{}", spec.describe(false), spec.describe(true),
+            spec.script.as_deref().map(|f| format!(" · script: {f}")).unwrap_or_default()) }</p> }
+    } else { html! {
         <form class="compare-editor" onsubmit={on_apply}>
             <label>{"Setting "}
                 <select data-testid="compare-param" onchange={on_key}>
@@ -639,13 +723,14 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
             }
             <button type="submit" data-testid="compare-apply" title="Restart both runs with these settings">{"Compare"}</button>
         </form>
-    };
+    } };
 
     // Latest values side by side.
     let lab_b = state.runs[1].lab.borrow();
-    let latest = |lab: &dyn Lab, i: usize| lab.samples().back().and_then(|s| s.1.get(i).copied()).unwrap_or(f64::NAN);
+    let latest = |lab: &dyn Lab, i: Option<usize>| i.and_then(|i| lab.samples().back().and_then(|s| s.1.get(i).copied())).unwrap_or(f64::NAN);
     let rows = metrics.iter().enumerate().map(|(i, m)| {
-        let (va, vb) = (latest(lab_a.as_ref(), i), latest(lab_b.as_ref(), i));
+        let [ia, ib] = metric_index(i);
+        let (va, vb) = (latest(lab_a.as_ref(), ia), latest(lab_b.as_ref(), ib));
         let diff = vb - va;
         let d = decimals(va.abs().max(vb.abs()).max(0.0));
         html! {
@@ -730,9 +815,16 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
         <div class="compare-page" data-testid="compare" data-model={info.name}>
             <div class="lab-head">
                 <div>
-                    <h1>{ format!("Compare: {}", info.title) }</h1>
+                    <h1>{ match &spec.model_b {
+                        Some(_) => format!("Compare: {} and {}", info.title, lab_b.info().title),
+                        None => format!("Compare: {}", info.title),
+                    } }</h1>
+                    if spec.model_b.is_some() {
+                        <p class="pitch">{ format!("One seed ({}), one script, two models. Faults, commands and partitions you apply go to both runs.", spec.seed) }</p>
+                    } else {
                     <p class="pitch">{ format!("One seed ({}), one workload{}, one difference. Faults, commands and partitions you apply go to both runs.", spec.seed,
                         if spec.shared.is_empty() { String::new() } else { format!(" ({})", spec.shared.iter().map(|(k, v)| format!("{k} = {}", v.to_text())).collect::<Vec<_>>().join(", ")) }) }</p>
+                    }
                 </div>
                 <a class="button" href={Route::Lab { model: info.name.into(), share: None }.to_hash()} data-testid="compare-back">{"Back to the lab"}</a>
             </div>
@@ -765,5 +857,32 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
                 </section>
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CompareSpec;
+
+    #[test]
+    fn two_models_on_one_script() {
+        let s = CompareSpec::parse("raft", Some("vs=paxos&script=raft-minority-partition.json")).expect("parses");
+        assert_eq!((s.model_of(false), s.model_of(true)), ("raft", "paxos"));
+        assert!(s.a.is_empty() && s.b.is_empty(), "no setting differs: the models do");
+        assert_eq!(s.seed, 5, "the script's seed");
+        assert_eq!(CompareSpec::parse("raft", Some(&s.to_query())).unwrap(), s);
+        let [a, b] = s.build().expect("both models know every command of the script");
+        assert_eq!((a.info().name, b.info().name), ("raft", "paxos"));
+        assert_eq!(a.actions(), b.actions(), "one script");
+        assert_eq!(s.describe(true), "paxos");
+        // Settings are checked against each run's own model.
+        assert!(CompareSpec::parse("raft", Some("vs=paxos&b=q1=3")).is_ok());
+        assert!(CompareSpec::parse("raft", Some("vs=paxos&b=servers=3")).unwrap_err().contains("paxos has no setting"));
+        assert!(CompareSpec::parse("raft", Some("vs=paxos&set=servers=3")).is_err());
+        assert!(CompareSpec::parse("raft", Some("vs=nope")).unwrap_err().contains("unknown model"));
+        assert!(CompareSpec::parse("raft", Some("script=nope.json")).unwrap_err().contains("nope.json"));
+        // A script with a command the other model lacks is refused, naming it.
+        let e = CompareSpec::parse("raft", Some("vs=paxos&script=raft-membership.json")).unwrap().build().err().expect("refused");
+        assert!(e.contains("Run B (paxos)") && e.contains("timeline"), "{e}");
     }
 }

@@ -32,7 +32,7 @@ pub fn Figures(p: &FiguresProps) -> Html {
 fn figure(f: &Figure) -> Html {
     let id = format!("fig-{}", f.key);
     let body = match &f.kind {
-        FigureKind::Grid(g) => grid::render(g),
+        FigureKind::Grid(g) => grid::render(g, &f.title),
         FigureKind::Tree(t) => tree::render(t),
         FigureKind::Ring(r) => ring::render_ring(r),
         FigureKind::RangeBar(b) => ring::render_bar(b),
