@@ -62,7 +62,7 @@ export const tests = [
       await speed(page, '10×');
       await play(page);
       // Under load the logs grow by hundreds of entries a second; commits keep up.
-      await until(async () => (await clock(page)).time > 6, 'six virtual seconds', { timeoutMs: 30_000 });
+      await until(async () => parseFloat((await clock(page)).text) > 6, 'six virtual seconds', { timeoutMs: 30_000 });
       await pause(page);
       const text = await page.textContent('[data-testid=history-size]');
       const m = /history (\d+) (KB|MB) · (\d+) snapshots/.exec(text);
