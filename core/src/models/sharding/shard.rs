@@ -23,6 +23,9 @@ use alloc::vec::Vec;
 pub const INFLIGHT_MAX: usize = 4;
 /// A batch not acknowledged after this long is sent again.
 pub const BATCH_TIMEOUT: Time = 300_000;
+/// After this long preparing, moving keys freeze so that the handoff converges even when
+/// writes to them outpace it (monotonic inserts into a range being split).
+pub const DRAIN_AFTER: Time = 1_000_000;
 /// Keys remembered for the median of recent operations.
 const RECENT: usize = 32;
 
@@ -37,6 +40,8 @@ pub struct ShardDurable {
     pub weight: u32,
     /// Disk lost.
     pub failed: bool,
+    /// A membership request not yet acted on.
+    pub member_req: Option<MemberChange>,
     /// Epoch frozen for, if ready (a restarted shard must not unfreeze before the commit).
     pub frozen_for: Option<Rc<Table>>,
 }
@@ -48,8 +53,8 @@ pub struct PendingWrite {
     pub op: Op,
     /// Version written.
     pub version: u64,
-    /// Backups still to answer.
-    pub waiting: u8,
+    /// Backups still to answer (a set, so a duplicated answer counts once).
+    pub waiting: Vec<NodeId>,
     /// When it started.
     pub at: Time,
 }
@@ -77,6 +82,11 @@ pub struct Shard {
     pub next_batch: u32,
     /// Ready for `next` (moving keys frozen).
     pub ready: bool,
+    /// Writes to moving keys outpaced the handoff for too long: moving keys are frozen now,
+    /// before ready, so the last dirty keys can drain.
+    pub draining: bool,
+    /// When the prepare began.
+    pub prepared_at: Time,
     /// Ready reported (differs from `ready` only under the no-freeze mutation).
     pub claimed: bool,
     /// Operations waiting.
@@ -101,6 +111,8 @@ pub struct Shard {
     pub failed: bool,
     /// Key copies handed off.
     pub handed: u64,
+    /// A membership request the router has not acted on yet (resent with each report).
+    pub member_req: Option<MemberChange>,
     /// Observations of the last handler.
     pub obs: Vec<Obs>,
     /// Handler sequence number.
@@ -121,6 +133,8 @@ impl Shard {
             next_batch: 0,
             ready: false,
             claimed: false,
+            draining: false,
+            prepared_at: 0,
             queue: VecDeque::new(),
             busy: None,
             pending_writes: BTreeMap::new(),
@@ -132,6 +146,7 @@ impl Shard {
             weight,
             failed,
             handed: 0,
+            member_req: None,
             obs: Vec::new(),
             obs_seq: 0,
         }
@@ -147,23 +162,26 @@ impl Shard {
                     data.insert_mut(k, 1);
                 }
             }
-        } else {
-            ctx.send(Sharding::ROUTER, Msg::Member(MemberChange::Join(1)));
+        }
+        let mut s = Shard::blank(id, data, table, 1, false);
+        if s.table.index_of(id).is_none() {
+            s.request(MemberChange::Join(1), ctx);
         }
         ctx.set_timer(Timer::Report, REPORT_INTERVAL);
-        Shard::blank(id, data, table, 1, false)
+        s
     }
 
     /// What survives a crash.
     pub fn durable(&self) -> ShardDurable {
         let frozen_for = if self.claimed { self.next.clone() } else { None };
-        ShardDurable { data: self.data.clone(), table: self.table.clone(), weight: self.weight, failed: self.failed, frozen_for }
+        ShardDurable { data: self.data.clone(), table: self.table.clone(), weight: self.weight, failed: self.failed, frozen_for, member_req: self.member_req }
     }
 
     /// Rebuilds after a crash: the disk survives, the handoff restarts when the router
     /// prepares again (it resends until this shard is ready).
     pub fn restart(m: &Sharding, id: NodeId, d: ShardDurable, ctx: &mut Ctx<Sharding>) -> Shard {
         let mut s = Shard::blank(id, d.data, d.table, d.weight, d.failed);
+        s.member_req = d.member_req;
         if let Some(next) = d.frozen_for {
             // Stay frozen: a write accepted now could be lost at the commit.
             s.moving = s.moving_keys(&next);
@@ -175,10 +193,36 @@ impl Shard {
         s
     }
 
+    /// Asks the router for a membership change, and remembers it until it takes effect.
+    fn request(&mut self, change: MemberChange, ctx: &mut Ctx<Sharding>) {
+        self.member_req = Some(change);
+        ctx.send(Sharding::ROUTER, Msg::Member(change));
+    }
+
+    /// Whether the pending membership request has taken effect (as far as this shard knows).
+    fn request_done(&self) -> bool {
+        let in_table = |t: &Table| t.index_of(self.id);
+        let latest = self.next.as_ref().unwrap_or(&self.table);
+        match self.member_req {
+            None => true,
+            Some(MemberChange::Join(_)) => in_table(latest).is_some(),
+            Some(MemberChange::Leave) => in_table(latest).is_none(),
+            Some(MemberChange::Failed) => false,
+            Some(MemberChange::Weight(w)) => in_table(latest).is_none_or(|i| latest.weights.get(i as usize) == Some(&w)),
+        }
+    }
+
+    /// Whether `key` changes owners in the table being prepared (keys created after the
+    /// prepare count too, so this is computed, not looked up).
+    #[inline]
+    pub fn is_moving(&self, key: u32) -> bool {
+        self.next.as_ref().is_some_and(|n| n.owners(key) != self.table.owners(key))
+    }
+
     /// Whether `key` is frozen by the handoff.
     #[inline]
     pub fn frozen(&self, key: u32) -> bool {
-        self.ready && self.moving.contains(&key)
+        (self.ready || self.draining) && self.is_moving(key)
     }
 
     fn moving_keys(&self, next: &Table) -> PSet<u32> {
@@ -210,6 +254,7 @@ impl Shard {
             self.inflight.clear();
             self.ready = false;
             self.claimed = false;
+            self.draining = false;
         }
         let keep_next = self.next.clone();
         let mut drop: Vec<(u32, u64)> = Vec::new();
@@ -246,6 +291,8 @@ impl Shard {
         self.inflight.clear();
         self.ready = false;
         self.claimed = false;
+        self.draining = false;
+        self.prepared_at = ctx.now();
         for (&k, _) in self.data.iter() {
             let old = self.table.owners(k);
             let new = next.owners(k);
@@ -269,6 +316,10 @@ impl Shard {
             return;
         }
         let now = ctx.now();
+        if !self.draining && m.mutation != Mutation::NoFreeze && now.saturating_sub(self.prepared_at) >= DRAIN_AFTER {
+            self.draining = true;
+            ctx.note(format!("{}: writes outpace the handoff; freezing moving keys to drain the rest", m.label(self.id)));
+        }
         let stale: Vec<u32> = self.inflight.iter().filter(|(_, b)| now.saturating_sub(b.2) >= BATCH_TIMEOUT).map(|(n, _)| *n).collect();
         for n in stale {
             if let Some((_, keys, _)) = self.inflight.remove(&n) {
@@ -331,6 +382,10 @@ impl Shard {
     /// Serves one operation against the current table.
     fn serve(&mut self, m: &Sharding, op: Op, ctx: &mut Ctx<Sharding>) {
         let reply = |ctx: &mut Ctx<Sharding>, out: Outcome| ctx.send(op.client, Msg::Reply(op, out));
+        if op.epoch > self.table.epoch {
+            // The client knows a newer table than I do: I may have lost this key already.
+            return reply(ctx, Outcome::Retry);
+        }
         match op.kind {
             OpKind::Read(k) => {
                 let owners = self.table.owners(k);
@@ -357,8 +412,9 @@ impl Shard {
                 let v = self.data.get(&k).copied().unwrap_or(0) + 1;
                 self.data.insert_mut(k, v);
                 self.count(k);
-                if self.moving.contains(&k) && !self.claimed {
-                    // Written while moving: send it again.
+                if self.is_moving(k) && !self.claimed {
+                    // Written while moving: send it (again).
+                    self.moving.insert_mut(k);
                     self.pending.insert_mut(k);
                     if self.next.is_some() {
                         ctx.set_timer(Timer::Tick, HANDOFF_TICK);
@@ -375,7 +431,7 @@ impl Shard {
                         ctx.send(b, Msg::Replicate { key: k, version: v, wid });
                     }
                     if m.mutation != Mutation::AckEarly {
-                        self.pending_writes.insert(wid, PendingWrite { op, version: v, waiting: backups.len() as u8, at: ctx.now() });
+                        self.pending_writes.insert(wid, PendingWrite { op, version: v, waiting: backups.clone(), at: ctx.now() });
                     }
                 }
             }
@@ -443,8 +499,8 @@ impl Shard {
             Msg::ReplicaAck { wid } => {
                 let done = match self.pending_writes.get_mut(&wid) {
                     Some(p) => {
-                        p.waiting = p.waiting.saturating_sub(1);
-                        p.waiting == 0
+                        p.waiting.retain(|&b| b != from);
+                        p.waiting.is_empty()
                     }
                     None => false,
                 };
@@ -493,6 +549,11 @@ impl Shard {
             }
             Timer::Tick => self.pump(m, ctx),
             Timer::Report => {
+                if self.request_done() {
+                    self.member_req = None;
+                } else if let Some(change) = self.member_req {
+                    ctx.send(Sharding::ROUTER, Msg::Member(change));
+                }
                 if !self.failed {
                     let n = (self.recent_n as usize).min(RECENT);
                     let mut keys: Vec<u32> = self.recent[..n].to_vec();
@@ -513,10 +574,15 @@ impl Shard {
     /// Handles a command.
     pub fn on_command(&mut self, m: &Sharding, cmd: Cmd, ctx: &mut Ctx<Sharding>) {
         match cmd {
-            Cmd::Leave if !self.failed => ctx.send(Sharding::ROUTER, Msg::Member(MemberChange::Leave)),
+            Cmd::Leave if !self.failed => self.request(MemberChange::Leave, ctx),
             Cmd::Join => {
+                if self.failed {
+                    // A new, empty disk: own nothing until the router says otherwise.
+                    let t = &self.table;
+                    self.table = Rc::new(Table::build(t.epoch, t.strategy, Vec::new(), Vec::new(), t.replicas, t.vnodes, Vec::new(), 1, false));
+                }
                 self.failed = false;
-                ctx.send(Sharding::ROUTER, Msg::Member(MemberChange::Join(self.weight)));
+                self.request(MemberChange::Join(self.weight), ctx);
             }
             Cmd::Fail if !self.failed => {
                 let lost: Vec<(u32, u64)> = self.data.iter().map(|(&k, &v)| (k, v)).collect();
@@ -531,15 +597,16 @@ impl Shard {
                 self.next = None;
                 self.ready = false;
                 self.claimed = false;
+                self.draining = false;
                 self.moving = PSet::new();
                 self.pending = PSet::new();
                 self.inflight.clear();
                 ctx.announce(format!("{}: disk lost", m.label(self.id)));
-                ctx.send(Sharding::ROUTER, Msg::Member(MemberChange::Failed));
+                self.request(MemberChange::Failed, ctx);
             }
             Cmd::Weight(w) if !self.failed => {
                 self.weight = w;
-                ctx.send(Sharding::ROUTER, Msg::Member(MemberChange::Weight(w)));
+                self.request(MemberChange::Weight(w), ctx);
             }
             _ => {}
         }
