@@ -12,6 +12,9 @@ use alloc::vec::Vec;
 /// Most replicas per key.
 pub const REPLICAS_MAX: usize = 3;
 
+/// Maglev table size: prime, and over 100 slots per shard at the most shards.
+pub const MAGLEV_M: u32 = 4_099;
+
 /// How keys are mapped to shards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Strategy {
@@ -114,7 +117,8 @@ impl Table {
         let weighted: Vec<(u64, u32)> = members.iter().zip(weights.iter().chain(core::iter::repeat(&1))).map(|(&m, &w)| (m as u64, w)).collect();
         let tokens = if strategy == Strategy::Ring && n > 0 { ring::tokens(&weighted, vnodes, if reseed { n as u64 * 0x9E37 } else { 0 }) } else { Vec::new() };
         let maglev = if strategy == Strategy::Maglev && n > 0 {
-            let m = maglev::prime_at_least(n * 64 + 1);
+            // A fixed size: a table whose size followed n would reshuffle on every change.
+            let m = MAGLEV_M;
             let perms: Vec<(u32, u32)> = members.iter().map(|&id| maglev::offset_skip(id as u64, m)).collect();
             maglev::populate(&perms, m)
         } else {
