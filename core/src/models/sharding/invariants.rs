@@ -407,6 +407,7 @@ impl Sharding {
                     _ => None,
                 })
                 .sum(),
+            "key_imbalance" if !g.started => committed(nodes).map_or(0.0, |t| key_imbalance(&t, universe(self, g))),
             "key_imbalance" => g.key_imbalance,
             "max_imbalance" => g.max_imbalance,
             "imbalance" | "p99_ms" | "scan_p99_ms" => metric(name)?,

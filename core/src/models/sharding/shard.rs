@@ -467,7 +467,7 @@ impl Shard {
         }
         if let Some(op) = self.queue.pop_front() {
             let scale = match op.kind {
-                OpKind::Scan(lo, hi) => 1.0 + (hi.saturating_sub(lo)) as f64 / 20.0,
+                OpKind::Scan(lo, hi) => 1.0 + (hi.saturating_sub(lo)) as f64 / 50.0,
                 _ => 1.0,
             };
             let t = (ctx.rng().exp(m.service_us) * scale) as Time;
