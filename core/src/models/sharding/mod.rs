@@ -79,6 +79,8 @@ pub use table::{Owners, Strategy, Table, STRATEGY_NAMES};
 
 /// Most shards.
 pub const SHARDS_MAX: u32 = 32;
+/// Most spare shards.
+pub const SPARES_MAX: u32 = 8;
 /// Most clients.
 pub const CLIENTS_MAX: u32 = 4;
 /// Most keys preloaded.
@@ -322,6 +324,8 @@ pub struct Sharding {
     pub shards: u32,
     /// Clients.
     pub clients: u32,
+    /// Spare shards: running but not members until they join (from their menu).
+    pub spares: u32,
     /// Keys preloaded (`0..keys`).
     pub keys: u32,
     /// Strategy.
@@ -363,6 +367,7 @@ impl Default for Sharding {
         Sharding {
             shards: 4,
             clients: 2,
+            spares: 2,
             keys: 2_000,
             strategy: Strategy::Ring,
             replicas: 1,
@@ -608,6 +613,7 @@ impl Model for Sharding {
             p("salt", "Salt the hot key", "Spread the hot key's writes over this many salted keys (reads gather them all); 0 = off.", int(0, 16), n(self.salt as f64), true),
             p("auto_split", "Split hot ranges", "The router splits the busiest shard's range at its median key (range strategy).", ParamKind::Bool, b(self.auto_split), true),
             p("split_factor", "Hot threshold", "A shard is hot when it serves this many times the mean.", float(1.1, 10.0), n(self.split_factor), true),
+            p("spares", "Spare shards", "Shards that run but hold nothing until they join (open one's menu).", int(0, SPARES_MAX as i64), n(self.spares as f64), false),
             p("clients", "Clients", "Client nodes sharing the rate.", int(1, CLIENTS_MAX as i64), n(self.clients as f64), false),
             p("mutation", "Mutation", "Break one rule on purpose and watch an invariant catch it.", ParamKind::Choice(MUTATION_NAMES), t(MUTATION_NAMES[MUTATIONS.iter().position(|m| *m == self.mutation).unwrap_or(0)]), false),
         ]
@@ -642,6 +648,7 @@ impl Model for Sharding {
             "auto_split" => self.auto_split = flag,
             "split_factor" => self.split_factor = x,
             "clients" => self.clients = x as u32,
+            "spares" => self.spares = x as u32,
             "mutation" => self.mutation = MUTATIONS[MUTATION_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
             _ => return Err(format!("unknown setting `{key}`")),
         }
@@ -649,11 +656,11 @@ impl Model for Sharding {
     }
 
     fn initial_nodes(&self) -> u32 {
-        1 + self.clients + self.shards
+        1 + self.clients + self.shards + self.spares
     }
 
     fn max_nodes(&self) -> u32 {
-        1 + self.clients + SHARDS_MAX
+        1 + self.clients + SHARDS_MAX + SPARES_MAX
     }
 
     fn init(&self, id: NodeId, ctx: &mut Ctx<Self>) -> Node {

@@ -164,7 +164,8 @@ impl Shard {
             }
         }
         let mut s = Shard::blank(id, data, table, 1, false);
-        if s.table.index_of(id).is_none() {
+        // Spares wait to be asked; a shard added later (beyond the initial nodes) joins at once.
+        if s.table.index_of(id).is_none() && id >= m.first_shard() + m.shards + m.spares {
             s.request(MemberChange::Join(1), ctx);
         }
         ctx.set_timer(Timer::Report, REPORT_INTERVAL);

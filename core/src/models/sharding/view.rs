@@ -111,7 +111,8 @@ pub fn node_view(m: &Sharding, id: NodeId, node: Option<&Node>, durable: Option<
             v
         }
         Some(Node::Shard(s)) => {
-            let mut v = NodeView::new(id, label, "shard");
+            let member = s.table.index_of(id).is_some() || s.next.as_ref().is_some_and(|n| n.index_of(id).is_some());
+            let mut v = NodeView::new(id, label, if member || s.member_req.is_some() { "shard" } else { "spare" });
             v.tier = 2;
             v.color = shard_color(m, id);
             v.headline = format!("{} keys", s.data.size());
@@ -160,7 +161,11 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
                 v.push(("join", String::new(), "Join the cluster".into()));
             } else {
                 v.push(("leave", String::new(), "Leave (hand off keys)".into()));
-                v.push(("fail", String::new(), "Fail (lose the disk)".into()));
+                // Offered once every key has a second copy: with R = 1 a lost disk loses data
+                // (a scenario or the command line can still do it, to show exactly that).
+                if s.table.r() >= 2 {
+                    v.push(("fail", String::new(), "Fail (lose the disk)".into()));
+                }
                 v.push(("weight", (s.weight % 4 + 1).to_string(), format!("Weight {}", s.weight % 4 + 1)));
             }
             v
