@@ -204,7 +204,9 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
     let color = |id: Option<NodeId>| id.map_or(7, |id| shard_color(m, id));
     let mut keys: Vec<(u32, bool)> = sample_keys(span).map(|k| (k, next.as_ref().is_some_and(|n| n.primary(k) != t.primary(k)))).collect();
     if fresh {
-        keys.extend(g.recent_moves.iter().take(FIGURE_MOVES).map(|&(k, _)| (k, true)));
+        // An even sample of the moved keys, not just the lowest ids.
+        let step = (g.recent_moves.len() / FIGURE_MOVES).max(1);
+        keys.extend(g.recent_moves.iter().step_by(step).take(FIGURE_MOVES).map(|&(k, _)| (k, true)));
     }
     let moved_now = keys.iter().filter(|k| k.1).count();
     let caption = {
