@@ -7,7 +7,7 @@
 // finishes its work in time gives ~16.7 ms; one that overruns gives 33 ms or more), the share of
 // frames over 20 ms, frames per second, and how far virtual time moved. Prints BENCH| lines for
 // scripts/bench.sh. Never fails on slowness: figures, not tests.
-//   node tests/bench.mjs [--dist dist] [--seconds 8]
+//   node tests/bench.mjs [--dist dist] [--seconds 8] [--grep name]
 import { join } from 'node:path';
 import { launchBrowser, serveStatic, ARTIFACTS } from './lib/harness.mjs';
 import { labUrl } from './lib/share.mjs';
@@ -17,6 +17,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const dist = opt('--dist', 'dist');
 const seconds = Number(opt('--seconds', '8'));
+const grep = opt('--grep', null); // only the cases whose name contains this text
 
 // `speed` is the label in the speed menu: "max" runs as fast as the frame budget allows; "1×"
 // is real time, where the run must also keep up (virtual time ≈ real time).
@@ -39,7 +40,7 @@ let status = 0;
 try {
   console.log(`chromium ${browser.version()}, ${seconds} s per lab after a 2 s warm-up`);
   console.log(`${'lab'.padEnd(38)} ${'frames'.padStart(7)} ${'fps'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'>20ms'.padStart(7)}  virtual time`);
-  for (const c of CASES) {
+  for (const c of CASES.filter((c) => !grep || c.name.includes(grep))) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));

@@ -123,7 +123,7 @@ pub struct Ghost {
     pub key_imbalance: f64,
     /// Tables committed.
     pub reconfigs: u64,
-    /// Keys recently moved, for the figures: (key, old primary, until time).
+    /// Keys moved by the last commit (the first 512), for the figures: (key, old primary).
     pub recent_moves: Vec<(u32, NodeId)>,
     /// When the last table was committed.
     pub last_commit: u64,
@@ -315,7 +315,7 @@ impl Sharding {
                 continue;
             }
             moved += 1;
-            if recent.len() < 4_096 {
+            if recent.len() < 512 {
                 recent.push((k, a.unwrap_or(NodeId::MAX)));
             }
             if check {

@@ -245,16 +245,12 @@ impl Router {
     /// Handles a message.
     pub fn on_message(&mut self, m: &Sharding, from: NodeId, msg: Msg, ctx: &mut Ctx<Sharding>) {
         match msg {
-            Msg::Ready(epoch) => {
-                if self.next.as_ref().is_some_and(|n| n.epoch == epoch) {
-                    self.ready.insert(from);
-                    self.step(m, ctx);
-                }
+            Msg::Ready(epoch) if self.next.as_ref().is_some_and(|n| n.epoch == epoch) => {
+                self.ready.insert(from);
+                self.step(m, ctx);
             }
-            Msg::Committed(epoch) => {
-                if epoch >= self.durable.committed.epoch {
-                    self.unconfirmed.remove(&from);
-                }
+            Msg::Committed(epoch) if epoch >= self.durable.committed.epoch => {
+                self.unconfirmed.remove(&from);
             }
             Msg::GetTable => ctx.send(from, Msg::Commit(self.durable.committed.clone())),
             Msg::Load { ops, median_key, max_key } => {

@@ -515,23 +515,20 @@ impl Shard {
                 self.adopt(t);
                 ctx.send(Sharding::ROUTER, Msg::Committed(self.table.epoch));
             }
-            Msg::Handoff { epoch, batch, items } => {
-                // Only for the table this shard is preparing; otherwise the sender retries
-                // after this shard has heard of it (so the commit of an older table cannot
-                // drop what arrived early).
-                if self.next.as_ref().is_some_and(|n| n.epoch == epoch) {
-                    for &(k, v) in items.iter() {
-                        if self.data.get(&k).is_none_or(|&have| have < v) {
-                            self.data.insert_mut(k, v);
-                        }
+            // Only for the table this shard is preparing; otherwise the sender retries after
+            // this shard has heard of it (so the commit of an older table cannot drop what
+            // arrived early).
+            Msg::Handoff { epoch, batch, items } if self.next.as_ref().is_some_and(|n| n.epoch == epoch) => {
+                for &(k, v) in items.iter() {
+                    if self.data.get(&k).is_none_or(|&have| have < v) {
+                        self.data.insert_mut(k, v);
                     }
-                    ctx.send(from, Msg::HandoffAck { epoch, batch });
                 }
+                ctx.send(from, Msg::HandoffAck { epoch, batch });
             }
-            Msg::HandoffAck { epoch, batch } => {
-                if self.next.as_ref().is_some_and(|n| n.epoch == epoch) && self.inflight.remove(&batch).is_some() {
-                    self.pump(m, ctx);
-                }
+            Msg::HandoffAck { epoch, batch } if self.next.as_ref().is_some_and(|n| n.epoch == epoch) && self.inflight.contains_key(&batch) => {
+                self.inflight.remove(&batch);
+                self.pump(m, ctx);
             }
             _ => {}
         }
@@ -560,7 +557,7 @@ impl Shard {
                     let mut keys: Vec<u32> = self.recent[..n].to_vec();
                     keys.sort_unstable();
                     let median_key = keys.get(n / 2).copied().unwrap_or(0);
-                    let max_key = self.data.keys().filter(|&&k| k < super::SALT_BASE).last().copied().unwrap_or(0);
+                    let max_key = self.data.keys().rev().find(|&&k| k < super::SALT_BASE).copied().unwrap_or(0);
                     ctx.send(Sharding::ROUTER, Msg::Load { ops: self.served, median_key, max_key });
                     self.served = 0;
                     let now = ctx.now();

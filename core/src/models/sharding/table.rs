@@ -226,8 +226,8 @@ impl Table {
                 r
             }
         };
-        for j in 0..got {
-            o.ids[j] = self.members[idx[j] as usize];
+        for (slot, &i) in o.ids.iter_mut().zip(idx.iter()).take(got) {
+            *slot = self.members[i as usize];
         }
         o.len = got as u8;
         o
