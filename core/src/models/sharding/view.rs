@@ -243,6 +243,16 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
             ring.arcs.push(RingArc { start, end, node: Some(id), color: shard_color(m, id), detail });
         };
         match t.strategy {
+            super::Strategy::Ring if t.tokens().len() > ARCS_MAX => {
+                // Too many tokens to draw one arc each: sample the ring at ARCS_MAX points and
+                // colour each stretch by the owner of its middle (merged with its neighbours).
+                for i in 0..ARCS_MAX {
+                    let mid = ((i as f64 + 0.5) / ARCS_MAX as f64 * 18_446_744_073_709_551_615.0) as u64;
+                    let idx = t.tokens()[super::ring::successor(t.tokens(), mid)].1;
+                    let id = t.members[idx as usize];
+                    push(i as f64 / ARCS_MAX as f64, (i + 1) as f64 / ARCS_MAX as f64, id, format!("{} (sampled)", m.label(id)));
+                }
+            }
             super::Strategy::Ring => {
                 let tok = t.tokens();
                 for (i, &(pos, idx)) in tok.iter().enumerate() {
@@ -260,7 +270,7 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
                         first.start += 1.0;
                     }
                 }
-                for &(pos, idx) in tok.iter().take(256) {
+                for &(pos, idx) in tok.iter().step_by((tok.len() / 256).max(1)).take(256) {
                     let id = t.members[idx as usize];
                     ring.marks.push(RingMark { at: super::hash::unit(pos), label: m.label(id), color: shard_color(m, id), major: true, moving: false });
                 }
