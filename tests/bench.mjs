@@ -7,7 +7,7 @@
 // finishes its work in time gives ~16.7 ms; one that overruns gives 33 ms or more), the share of
 // frames over 20 ms, frames per second, and how far virtual time moved. Prints BENCH| lines for
 // scripts/bench.sh. Never fails on slowness: figures, not tests.
-//   node tests/bench.mjs [--dist dist] [--seconds 8]
+//   node tests/bench.mjs [--dist dist] [--seconds 8] [--grep name]
 import { join } from 'node:path';
 import { launchBrowser, serveStatic, ARTIFACTS } from './lib/harness.mjs';
 import { labUrl } from './lib/share.mjs';
@@ -17,6 +17,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const dist = opt('--dist', 'dist');
 const seconds = Number(opt('--seconds', '8'));
+const grep = opt('--grep', null); // only the cases whose name contains this text
 
 // `speed` is the label in the speed menu: "max" runs as fast as the frame budget allows; "1×"
 // is real time, where the run must also keep up (virtual time ≈ real time).
@@ -28,6 +29,7 @@ const CASES = [
     timeline: Array.from({ length: 3000 }, (_, i) => ({ at: `${1000 + i * 10}ms`, do: 'request', node: i % 9, arg: `k${i % 16}=${i}` })) } },
   { name: 'balance, 100 servers, 10k req/s', speed: 'max', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
   { name: 'balance, 100 servers, 10k req/s, 1×', speed: '1×', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
+  { name: 'sharding, 32 shards, 100k keys', speed: 'max', scenario: { model: 'sharding', seed: 1, config: { shards: 32, keys: 100000, replicas: 2, vnodes: 50, rate: 5000 } } },
   // Compare mode: two such runs side by side (round robin against least connections).
   { name: 'compare, 2 × balance 100 servers, 1×', speed: '1×', ready: '[data-testid=compare]',
     url: (base) => `${base}#/compare/balance?set=servers=100&set=rate=10000&a=algorithm=round_robin&b=algorithm=least_connections` },
@@ -42,7 +44,7 @@ let status = 0;
 try {
   console.log(`chromium ${browser.version()}, ${seconds} s per lab after a 2 s warm-up`);
   console.log(`${'lab'.padEnd(38)} ${'frames'.padStart(7)} ${'fps'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'>20ms'.padStart(7)}  virtual time`);
-  for (const c of CASES) {
+  for (const c of CASES.filter((c) => !grep || c.name.includes(grep))) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));

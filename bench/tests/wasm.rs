@@ -34,6 +34,9 @@ fn wasm_kernel_throughput() {
             Err(e) => console_log!("BENCH|wasm events/s {}|n/a||{}", w.name, e),
         }
     }
+    for (name, rate) in distlab_bench::workloads::route_keys(now_ms) {
+        console_log!("BENCH|wasm keys/s routed, {}|{:.0}|keys/s|32 shards, R = 2", name, rate);
+    }
 }
 
 /// The wasm heap: linear memory grows and never shrinks, so this is the peak.

@@ -64,6 +64,13 @@ fn main() {
         }
     }
 
+    println!();
+    println!("keys routed per second (owners of a key, R = 2, 32 shards)");
+    for (name, rate) in workloads::route_keys(now_ms) {
+        println!("  {name:<12} {rate:>14.0} keys/s");
+        println!("BENCH|native keys/s routed, {name}|{rate:.0}|keys/s|32 shards, R = 2");
+    }
+
     let hour = if quick { 60 * SEC } else { 3_600 * SEC };
     let jumps = if quick { 20 } else { 100 };
     println!();

@@ -93,6 +93,32 @@ pub fn balance100(seed: u64) -> Result<Box<dyn Lab>, String> {
     new_lab("balance", &settings(&[("servers", 100.0), ("rate", 10_000.0)]), seed, vec![])
 }
 
+/// Sharding, 32 shards, 100,000 keys, R = 2, 5,000 ops/s (the frame-time case).
+pub fn sharding32(seed: u64) -> Result<Box<dyn Lab>, String> {
+    new_lab("sharding", &settings(&[("shards", 32.0), ("keys", 100_000.0), ("replicas", 2.0), ("vnodes", 50.0), ("rate", 5_000.0)]), seed, vec![])
+}
+
+/// Keys routed per second (owners of each key, R = 2) by each sharding strategy over 32 shards.
+pub fn route_keys(now_ms: fn() -> f64) -> Vec<(&'static str, f64)> {
+    use distlab_core::models::sharding::{Strategy, Table, STRATEGY_NAMES};
+    let members: Vec<u32> = (10..42).collect();
+    let mut out = Vec::new();
+    for name in STRATEGY_NAMES {
+        let s = Strategy::from_name(name).expect("known");
+        let t = Table::build(1, s, members.clone(), vec![1; members.len()], 2, 100, Vec::new(), 1_000_000, false);
+        let n: u32 = 200_000;
+        let start = now_ms();
+        let mut sink = 0u64;
+        for k in 0..n {
+            sink = sink.wrapping_add(t.owners(k.wrapping_mul(2_654_435_761)).ids[0] as u64);
+        }
+        let ms = (now_ms() - start).max(1e-3);
+        assert!(sink > 0);
+        out.push((*name, n as f64 / ms * 1_000.0));
+    }
+    out
+}
+
 /// Every throughput workload, in table order.
 pub fn all() -> Vec<Workload> {
     vec![
@@ -100,6 +126,7 @@ pub fn all() -> Vec<Workload> {
         Workload { name: "raft-5", what: "Raft, 5 servers, 100 client requests/s", virtual_time: 60 * SEC, build: raft5 },
         Workload { name: "balance-100", what: "balance, 100 servers, 10k req/s", virtual_time: 10 * SEC, build: balance100 },
         Workload { name: "paxos-5", what: "Multi-Paxos, 5 nodes, 100 client requests/s", virtual_time: 60 * SEC, build: paxos5 },
+        Workload { name: "sharding-32", what: "sharding, 32 shards, 100k keys, R=2, 5k op/s", virtual_time: 10 * SEC, build: sharding32 },
     ]
 }
 

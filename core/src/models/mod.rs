@@ -20,13 +20,14 @@ use alloc::vec::Vec;
 pub mod balance;
 pub mod paxos;
 pub mod raft;
+pub mod sharding;
 
 /// Every model, in the order the home page lists them.
 pub fn catalog() -> Vec<&'static ModelInfo> {
     Vec::from(CATALOG)
 }
 
-const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO, &paxos::INFO];
+const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO, &paxos::INFO, &sharding::INFO];
 
 /// Builds a run of `model` with settings, seed and action script.
 /// Errors name the bad setting, or the index of the first bad action.
@@ -43,6 +44,7 @@ pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Ve
         "raft" => build(raft::Raft::default(), settings, seed, actions),
         "balance" => build(balance::BalanceModel::default(), settings, seed, actions),
         "paxos" => build(paxos::Paxos::default(), settings, seed, actions),
+        "sharding" => build(sharding::Sharding::default(), settings, seed, actions),
         _ => Err(format!(
             "unknown model \"{model}\" (known: {})",
             CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")

@@ -1,0 +1,302 @@
+//! A client: a workload generator with a cached routing table.
+//!
+//! Operations arrive as a Poisson process. Each is sent straight to the owner by the cached
+//! table; a redirect brings a newer table (the client adopts it and resends at once), a retry
+//! answer or a timeout resends after a short backoff (asking the router for its table too).
+//! A scan is scattered to every shard that may own keys in its range and completes when the
+//! slowest part answers: with hashed placement that is every shard, so its latency is the
+//! maximum of n latencies (tail amplification).
+
+use super::{Cmd, Msg, Obs, Op, OpKind, Outcome, Sharding, Table, Timer, Workload, CLIENT_TICK, OP_TIMEOUT, OUTSTANDING_MAX, SALT_BASE, TRIES_MAX};
+use crate::model::Ctx;
+use crate::time::Time;
+use crate::NodeId;
+use alloc::collections::BTreeMap;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+
+/// An operation the client is waiting for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    /// What (a scan's range covers every part).
+    pub kind: OpKind,
+    /// When it was issued.
+    pub issued: Time,
+    /// When it was last sent.
+    pub sent_at: Time,
+    /// Sends so far.
+    pub tries: u32,
+    /// Resend at this time (after a retry answer).
+    pub retry_at: Option<Time>,
+    /// Scan parts still outstanding (shard ids).
+    pub parts: Vec<NodeId>,
+}
+
+/// A client's state.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// Own id.
+    pub id: NodeId,
+    /// Cached table.
+    pub table: Rc<Table>,
+    /// Next operation id.
+    pub next_id: u64,
+    /// Outstanding operations.
+    pub pending: BTreeMap<u64, Pending>,
+    /// Next monotonic key counter.
+    pub mono: u64,
+    /// Completed operations.
+    pub completed: u64,
+    /// Redirects received.
+    pub redirects: u64,
+    /// Operations given up.
+    pub gave_up: u64,
+    /// Arrivals shed because too many were outstanding.
+    pub shed: u64,
+    /// Observations of the last handler.
+    pub obs: Vec<Obs>,
+    /// Handler sequence number.
+    pub obs_seq: u64,
+}
+
+/// Continuous Zipf by inversion: a rank in `1..=n` with weight ∝ rank^-α.
+pub fn zipf_rank(u: f64, n: u32, alpha: f64) -> u32 {
+    let n1 = n as f64 + 1.0;
+    let x = if libm::fabs(alpha - 1.0) < 1e-9 {
+        libm::exp(u * libm::log(n1))
+    } else {
+        let a = 1.0 - alpha;
+        let h = (libm::pow(n1, a) - 1.0) / a;
+        libm::pow(1.0 + a * u * h, 1.0 / a)
+    };
+    (x as u32).clamp(1, n.max(1))
+}
+
+impl Client {
+    /// Starts a client.
+    pub fn start(m: &Sharding, id: NodeId, next_id: u64, table: Rc<Table>, ctx: &mut Ctx<Sharding>) -> Client {
+        let c = Client { id, table, next_id, pending: BTreeMap::new(), mono: 0, completed: 0, redirects: 0, gave_up: 0, shed: 0, obs: Vec::new(), obs_seq: 0 };
+        c.arm(m, ctx);
+        ctx.set_timer(Timer::Tick, CLIENT_TICK);
+        if next_id > 0 {
+            ctx.send(Sharding::ROUTER, Msg::GetTable);
+        }
+        c
+    }
+
+    fn arm(&self, m: &Sharding, ctx: &mut Ctx<Sharding>) {
+        let rate = m.rate / m.clients.max(1) as f64;
+        if rate > 0.0 {
+            let gap = ctx.rng().exp(1e6 / rate) as Time;
+            ctx.set_timer(Timer::Arrive, gap.max(1));
+        } else {
+            ctx.set_timer(Timer::Arrive, 100_000);
+        }
+    }
+
+    /// Draws the next operation of the workload.
+    fn draw(&mut self, m: &Sharding, ctx: &mut Ctx<Sharding>) -> OpKind {
+        let read = ctx.rng().chance(m.read_share);
+        let keys = m.keys.max(1);
+        let uniform = |ctx: &mut Ctx<Sharding>| ctx.rng().below(keys);
+        match m.workload {
+            Workload::Uniform => {
+                let k = uniform(ctx);
+                if read { OpKind::Read(k) } else { OpKind::Write(k) }
+            }
+            Workload::Zipf => {
+                let u = ctx.rng().unit();
+                let k = zipf_rank(u, keys, m.zipf_alpha) - 1;
+                if read { OpKind::Read(k) } else { OpKind::Write(k) }
+            }
+            Workload::HotKey => {
+                let hot = ctx.rng().chance(m.hot_share);
+                let k = if hot { keys / 2 } else { uniform(ctx) };
+                if hot && m.salt > 0 {
+                    if read {
+                        OpKind::Scan(SALT_BASE, SALT_BASE + m.salt)
+                    } else {
+                        OpKind::Write(SALT_BASE + ctx.rng().below(m.salt))
+                    }
+                } else if read {
+                    OpKind::Read(k)
+                } else {
+                    OpKind::Write(k)
+                }
+            }
+            Workload::Monotonic => {
+                if read {
+                    OpKind::Read(uniform(ctx))
+                } else {
+                    // Interleaved per client so that clients never collide.
+                    let k = keys as u64 + self.mono * m.clients as u64 + (self.id - 1) as u64;
+                    self.mono += 1;
+                    OpKind::Write(k.min(SALT_BASE as u64 - 1) as u32)
+                }
+            }
+            Workload::Scan => {
+                if read {
+                    let lo = ctx.rng().below(keys);
+                    OpKind::Scan(lo, lo.saturating_add(m.scan_len))
+                } else {
+                    OpKind::Write(uniform(ctx))
+                }
+            }
+        }
+    }
+
+    /// Issues an operation.
+    pub fn issue(&mut self, m: &Sharding, kind: OpKind, ctx: &mut Ctx<Sharding>) {
+        if self.pending.len() >= OUTSTANDING_MAX {
+            self.shed += 1;
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let now = ctx.now();
+        self.pending.insert(id, Pending { kind, issued: now, sent_at: now, tries: 0, retry_at: None, parts: Vec::new() });
+        self.send(m, id, ctx);
+    }
+
+    /// (Re)sends operation `id` by the cached table.
+    fn send(&mut self, m: &Sharding, id: u64, ctx: &mut Ctx<Sharding>) {
+        let table = self.table.clone();
+        let now = ctx.now();
+        let Some(p) = self.pending.get_mut(&id) else { return };
+        p.tries += 1;
+        p.sent_at = now;
+        p.retry_at = None;
+        let op = Op { client: self.id, id, kind: p.kind, epoch: table.epoch };
+        match p.kind {
+            OpKind::Read(k) => {
+                let owners = table.owners(k);
+                let n = owners.len as u32;
+                if n == 0 {
+                    return;
+                }
+                let pick = if m.read_replicas { ctx.rng().below(n) } else { 0 };
+                ctx.send(owners.ids[pick as usize], Msg::Op(op));
+            }
+            OpKind::Write(k) => {
+                if let Some(primary) = table.primary(k) {
+                    ctx.send(primary, Msg::Op(op));
+                }
+            }
+            OpKind::Scan(lo, hi) => {
+                p.parts = table.shards_for_scan(lo, hi);
+                for &s in &p.parts {
+                    ctx.send(s, Msg::Op(op));
+                }
+            }
+        }
+    }
+
+    fn adopt(&mut self, t: Rc<Table>) {
+        if t.epoch > self.table.epoch {
+            self.table = t;
+        }
+    }
+
+    /// Handles a message.
+    pub fn on_message(&mut self, m: &Sharding, from: NodeId, msg: Msg, ctx: &mut Ctx<Sharding>) {
+        match msg {
+            Msg::Commit(t) => self.adopt(t),
+            Msg::Reply(op, outcome) => {
+                let now = ctx.now();
+                let Some(p) = self.pending.get_mut(&op.id) else { return };
+                // A reply to an earlier send of an operation that was resent since is stale
+                // unless it is a plain success (which is still true).
+                match outcome {
+                    Outcome::Ok(v) => {
+                        match p.kind {
+                            OpKind::Scan(..) => {
+                                if op.epoch != self.table.epoch || !p.parts.contains(&from) {
+                                    return;
+                                }
+                                p.parts.retain(|&s| s != from);
+                                if !p.parts.is_empty() {
+                                    return;
+                                }
+                                self.obs.push(Obs::Done { latency: now - p.issued, scan: true });
+                            }
+                            OpKind::Write(k) => {
+                                self.obs.push(Obs::Acked { key: k, version: v });
+                                self.obs.push(Obs::Done { latency: now - p.issued, scan: false });
+                            }
+                            OpKind::Read(_) => self.obs.push(Obs::Done { latency: now - p.issued, scan: false }),
+                        }
+                        self.pending.remove(&op.id);
+                        self.completed += 1;
+                    }
+                    Outcome::Redirect(t) => {
+                        self.redirects += 1;
+                        self.obs.push(Obs::Redirected);
+                        let newer = t.epoch > self.table.epoch;
+                        self.adopt(t);
+                        if newer || op.epoch < self.table.epoch {
+                            self.send(m, op.id, ctx);
+                        } else if let Some(p) = self.pending.get_mut(&op.id) {
+                            p.retry_at = Some(now + CLIENT_TICK);
+                        }
+                    }
+                    Outcome::Retry => {
+                        let backoff = CLIENT_TICK * (p.tries.min(5) as Time);
+                        p.retry_at = Some(now + backoff);
+                        if p.tries % 3 == 0 {
+                            ctx.send(Sharding::ROUTER, Msg::GetTable);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Handles a timer.
+    pub fn on_timer(&mut self, m: &Sharding, timer: Timer, ctx: &mut Ctx<Sharding>) {
+        match timer {
+            Timer::Arrive => {
+                let kind = self.draw(m, ctx);
+                self.issue(m, kind, ctx);
+                self.arm(m, ctx);
+            }
+            Timer::Tick => {
+                let now = ctx.now();
+                let due: Vec<(u64, bool)> = self
+                    .pending
+                    .iter()
+                    .filter_map(|(&id, p)| {
+                        let timed_out = now.saturating_sub(p.sent_at) >= OP_TIMEOUT;
+                        let retry = p.retry_at.is_some_and(|t| t <= now);
+                        (timed_out || retry).then_some((id, timed_out))
+                    })
+                    .collect();
+                let mut asked = false;
+                for (id, timed_out) in due {
+                    if self.pending.get(&id).is_some_and(|p| p.tries >= TRIES_MAX) {
+                        self.pending.remove(&id);
+                        self.gave_up += 1;
+                        self.obs.push(Obs::GaveUp);
+                        continue;
+                    }
+                    if timed_out && !asked {
+                        ctx.send(Sharding::ROUTER, Msg::GetTable);
+                        asked = true;
+                    }
+                    self.send(m, id, ctx);
+                }
+                ctx.set_timer(Timer::Tick, CLIENT_TICK);
+            }
+            _ => {}
+        }
+    }
+
+    /// Handles a command (one read or write).
+    pub fn on_command(&mut self, m: &Sharding, cmd: Cmd, ctx: &mut Ctx<Sharding>) {
+        match cmd {
+            Cmd::Write(k) => self.issue(m, OpKind::Write(k), ctx),
+            Cmd::Read(k) => self.issue(m, OpKind::Read(k), ctx),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! The observer: the record of acknowledged writes, the three invariants, and the metrics.
+//!
+//! # How the checks stay incremental
+//! Every handler leaves a short list of observations in its node ([`Obs`]): a read served at a
+//! version, a key dropped, a write acknowledged, a table committed. After each event the
+//! observer reads only the acting node's list, so the cost of an event is the size of what it
+//! did, never the length of the run:
+//! - *Acknowledged writes stay readable*: a served read is compared with the highest version
+//!   acknowledged for its key (a persistent map, shared with snapshots). A dropped copy that
+//!   was up to date must leave another up-to-date copy somewhere (a look-up in each shard's
+//!   map, live or on a crashed shard's disk).
+//! - *R owners* and *minimal moves* are checked when the router commits a table, over the
+//!   whole key space (the only moment the placement changes).
+//!
+//! [`full_check`] re-checks durability for every acknowledged key from scratch; the sweeps
+//! call it every few thousand events to cross-check the incremental version.
+
+use super::{Durable, Node, Obs, Sharding, Strategy, Table, METRICS};
+use crate::model::{Happened, Nodes};
+use crate::persist::PMap;
+use crate::view::Violation;
+use crate::NodeId;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// Name of the ownership invariant.
+pub const R_OWNERS: &str = "Exactly R owners";
+/// Name of the durability invariant.
+pub const ACKED_READABLE: &str = "Acknowledged writes stay readable";
+/// Name of the minimal-movement invariant.
+pub const MINIMAL_MOVES: &str = "Only keys that must move do";
+
+/// Window slots (of one metric interval each).
+const SLOTS: usize = 10;
+/// Histogram buckets (factor 1.4 from 1 µs).
+const BUCKETS: usize = 64;
+const FACTOR: f64 = 1.4;
+
+/// A latency histogram with log-spaced buckets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hist(pub [u32; BUCKETS]);
+
+impl Default for Hist {
+    fn default() -> Self {
+        Hist([0; BUCKETS])
+    }
+}
+
+impl Hist {
+    fn add(&mut self, us: u64) {
+        let b = (libm::log(us.max(1) as f64) / libm::log(FACTOR)) as usize;
+        self.0[b.min(BUCKETS - 1)] += 1;
+    }
+
+    fn merge(&mut self, o: &Hist) {
+        for (a, b) in self.0.iter_mut().zip(o.0.iter()) {
+            *a += b;
+        }
+    }
+
+    /// The `q` quantile in ms (upper edge of its bucket), 0 when empty.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        let total: u64 = self.0.iter().map(|&x| x as u64).sum();
+        if total == 0 {
+            return 0.0;
+        }
+        let want = libm::ceil(q * total as f64) as u64;
+        let mut seen = 0u64;
+        for (b, &n) in self.0.iter().enumerate() {
+            seen += n as u64;
+            if seen >= want.max(1) {
+                return libm::pow(FACTOR, b as f64 + 1.0) / 1_000.0;
+            }
+        }
+        0.0
+    }
+}
+
+/// One metric interval's counts.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Slot {
+    done: u32,
+    redirects: u32,
+    hist: Hist,
+    scan_hist: Hist,
+    /// Operations served per node id.
+    load: Vec<u32>,
+}
+
+/// Omniscient history.
+#[derive(Clone, Debug, Default)]
+pub struct Ghost {
+    /// Highest acknowledged version per written key (preloaded keys count as version 1).
+    pub acked: PMap<u32, u64>,
+    /// Writes acknowledged.
+    pub acked_count: u64,
+    seen: Vec<u64>,
+    started: bool,
+    /// Operations completed.
+    pub completed: u64,
+    /// Operations given up.
+    pub gave_up: u64,
+    /// Redirects.
+    pub redirects: u64,
+    slots: Vec<Slot>,
+    cur: usize,
+    samples: u64,
+    /// Last sampled values, by metric index.
+    pub last: [f64; METRICS.len()],
+    /// Largest load imbalance sampled after the first second.
+    pub max_imbalance: f64,
+    /// Keys whose primary changed in the last committed change.
+    pub moved_keys: u64,
+    /// Their share of all keys.
+    pub moved_fraction: f64,
+    /// Largest share so far.
+    pub max_moved_fraction: f64,
+    /// |Δn| / max(n) of the last change.
+    pub ideal_fraction: f64,
+    /// Largest shard's keys over the mean, committed table.
+    pub key_imbalance: f64,
+    /// Tables committed.
+    pub reconfigs: u64,
+    /// Keys moved by the last commit (the first 512), for the figures: (key, old primary).
+    pub recent_moves: Vec<(u32, NodeId)>,
+    /// When the last table was committed.
+    pub last_commit: u64,
+}
+
+/// A shard's copy of `key`, live or on a crashed shard's disk; `None` if it has none or failed.
+fn copy_at(nodes: &Nodes<Sharding>, id: NodeId, key: u32) -> Option<u64> {
+    match nodes.up(id) {
+        Some(Node::Shard(s)) => (!s.failed).then(|| s.data.get(&key).copied()).flatten(),
+        Some(_) => None,
+        None => match nodes.slot(id).and_then(|s| s.durable.as_ref()) {
+            Some(Durable::Shard(d)) => (!d.failed).then(|| d.data.get(&key).copied()).flatten(),
+            _ => None,
+        },
+    }
+}
+
+/// The router's committed table, from its live state or its disk.
+pub fn committed(nodes: &Nodes<Sharding>) -> Option<alloc::rc::Rc<Table>> {
+    match nodes.up(Sharding::ROUTER) {
+        Some(Node::Router(r)) => Some(r.table().clone()),
+        _ => match nodes.slot(Sharding::ROUTER).and_then(|s| s.durable.as_ref()) {
+            Some(Durable::Router(d)) => Some(d.committed.clone()),
+            _ => None,
+        },
+    }
+}
+
+impl Ghost {
+    /// The acknowledged version of `key` (preloaded keys start at 1).
+    pub fn acked_of(&self, m: &Sharding, key: u32) -> u64 {
+        self.acked.get(&key).copied().unwrap_or(if key < m.keys { 1 } else { 0 })
+    }
+
+    fn slot(&mut self) -> &mut Slot {
+        if self.slots.is_empty() {
+            self.slots = vec![Slot::default(); SLOTS];
+        }
+        &mut self.slots[self.cur]
+    }
+}
+
+/// Every key the cluster should hold: the preloaded ones and every key written since.
+pub fn universe<'a>(m: &Sharding, g: &'a Ghost) -> impl Iterator<Item = u32> + 'a {
+    let keys = m.keys;
+    (0..keys).chain(g.acked.keys().copied().filter(move |&k| k >= keys))
+}
+
+/// Checks from scratch that every acknowledged version survives somewhere; returns what is
+/// wrong (for the sweeps, to cross-check the incremental checks).
+pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<String> {
+    let mut bad = Vec::new();
+    let shards: Vec<NodeId> = (m.first_shard()..nodes.len()).collect();
+    for k in universe(m, g) {
+        let a = g.acked_of(m, k);
+        if a == 0 {
+            continue;
+        }
+        if !shards.iter().any(|&s| copy_at(nodes, s, k).is_some_and(|v| v >= a)) {
+            bad.push(format!("key {k}: no copy at version {a} or later"));
+            if bad.len() > 10 {
+                break;
+            }
+        }
+    }
+    if let Some(t) = committed(nodes) {
+        if let Some(e) = owners_problem(&t, universe(m, g)) {
+            bad.push(e);
+        }
+    }
+    bad
+}
+
+/// The first key whose owners in `t` are not exactly R distinct members, if any.
+pub fn owners_problem(t: &Table, keys: impl Iterator<Item = u32>) -> Option<String> {
+    let r = t.r();
+    for k in keys {
+        let o = t.owners(k);
+        let ids = o.as_slice();
+        let distinct = ids.iter().enumerate().all(|(i, a)| !ids[..i].contains(a));
+        if ids.len() != r || !distinct || !ids.iter().all(|id| t.members.contains(id)) {
+            return Some(format!("epoch {}: key {k} has owners {ids:?}, want {r} distinct members", t.epoch));
+        }
+    }
+    None
+}
+
+impl Sharding {
+    fn violation(nodes: &Nodes<Sharding>, invariant: &'static str, who: Vec<NodeId>, detail: String) -> Violation {
+        Violation { invariant, time: nodes.now(), event: 0, nodes: who, cells: Vec::new(), detail }
+    }
+
+    /// Looks at what the last event did.
+    pub(crate) fn observe_event(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, what: Happened, out: &mut Vec<Violation>) {
+        if !g.started {
+            g.started = true;
+            if let Some(t) = committed(nodes) {
+                if let Some(e) = owners_problem(&t, universe(self, g)) {
+                    out.push(Self::violation(nodes, R_OWNERS, Vec::new(), e));
+                }
+                g.key_imbalance = key_imbalance(&t, universe(self, g));
+            }
+        }
+        let Some(id) = what.node() else { return };
+        let Some(node) = nodes.up(id) else { return };
+        let (seq, obs) = node.obs();
+        let i = id as usize;
+        if g.seen.len() <= i {
+            g.seen.resize(i + 1, 0);
+        }
+        if g.seen[i] == seq {
+            return;
+        }
+        g.seen[i] = seq;
+        for o in obs {
+            match o {
+                Obs::Served { key, version } => {
+                    let a = g.acked_of(self, *key);
+                    if *version < a {
+                        out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], format!("{} served key {key} at version {version}, but version {a} was acknowledged", self.label(id))));
+                    }
+                }
+                Obs::Dropped { key, version } => {
+                    let a = g.acked_of(self, *key);
+                    if a > 0 && *version >= a {
+                        let elsewhere = (self.first_shard()..nodes.len()).any(|s| s != id && copy_at(nodes, s, *key).is_some_and(|v| v >= a));
+                        if !elsewhere {
+                            out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], format!("{} dropped the last copy of key {key} at version {a}, which was acknowledged", self.label(id))));
+                        }
+                    }
+                }
+                Obs::Acked { key, version } => {
+                    if *version > g.acked_of(self, *key) {
+                        g.acked.insert_mut(*key, *version);
+                    }
+                    g.acked_count += 1;
+                }
+                Obs::Done { latency, scan } => {
+                    g.completed += 1;
+                    let s = g.slot();
+                    s.done += 1;
+                    if *scan {
+                        s.scan_hist.add(*latency);
+                    } else {
+                        s.hist.add(*latency);
+                    }
+                }
+                Obs::GaveUp => g.gave_up += 1,
+                Obs::Redirected => {
+                    g.redirects += 1;
+                    g.slot().redirects += 1;
+                }
+                Obs::Load(n) => {
+                    let s = g.slot();
+                    if s.load.len() <= i {
+                        s.load.resize(i + 1, 0);
+                    }
+                    s.load[i] += n;
+                }
+                Obs::NewTable { old, new } => self.on_new_table(nodes, g, old, new, out),
+            }
+        }
+    }
+
+    fn on_new_table(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, old: &Table, new: &Table, out: &mut Vec<Violation>) {
+        g.reconfigs += 1;
+        g.last_commit = nodes.now();
+        if let Some(e) = owners_problem(new, universe(self, g)) {
+            out.push(Self::violation(nodes, R_OWNERS, Vec::new(), e));
+        }
+        // Minimal movement applies when only membership or weights changed under a
+        // consistent strategy (jump hash: only when members were appended or cut at the end).
+        let prefix = old.members.starts_with(&new.members) || new.members.starts_with(&old.members);
+        let check = new.strategy.consistent()
+            && old.strategy == new.strategy
+            && old.r() == new.r()
+            && old.vnodes == new.vnodes
+            && (new.strategy != Strategy::Jump || prefix);
+        let weight = |t: &Table, id: NodeId| t.index_of(id).map(|i| t.weights[i as usize]);
+        let mut moved = 0u64;
+        let mut total = 0u64;
+        let mut bad: Option<String> = None;
+        let mut bad_count = 0u64;
+        let mut recent = Vec::new();
+        for k in universe(self, g) {
+            total += 1;
+            let (a, b) = (old.primary(k), new.primary(k));
+            if a == b {
+                continue;
+            }
+            moved += 1;
+            if recent.len() < 512 {
+                recent.push((k, a.unwrap_or(NodeId::MAX)));
+            }
+            if check {
+                let (a, b) = (a.unwrap_or(NodeId::MAX), b.unwrap_or(NodeId::MAX));
+                let joined = !old.members.contains(&b);
+                let left = !new.members.contains(&a);
+                let reweighted = weight(old, a) != weight(new, a) || weight(old, b) != weight(new, b);
+                if !(joined || left || reweighted) {
+                    bad_count += 1;
+                    if bad.is_none() {
+                        bad = Some(format!("key {k} moved from {} to {}, though neither joined, left or changed weight", self.label(a), self.label(b)));
+                    }
+                }
+            }
+        }
+        if let Some(b) = bad {
+            out.push(Self::violation(nodes, MINIMAL_MOVES, Vec::new(), format!("epoch {}: {b} ({bad_count} such keys)", new.epoch)));
+        }
+        g.recent_moves = recent;
+        g.moved_keys = moved;
+        g.moved_fraction = if total > 0 { moved as f64 / total as f64 } else { 0.0 };
+        if g.moved_fraction > g.max_moved_fraction {
+            g.max_moved_fraction = g.moved_fraction;
+        }
+        let (n0, n1) = (old.len() as f64, new.len() as f64);
+        g.ideal_fraction = if n0.max(n1) > 0.0 { libm::fabs(n1 - n0) / n0.max(n1) } else { 0.0 };
+        g.key_imbalance = key_imbalance(new, universe(self, g));
+    }
+
+    /// Writes one value per metric.
+    pub(crate) fn take_sample(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, out: &mut Vec<f64>) {
+        g.slot();
+        let mut hist = Hist::default();
+        let mut scan = Hist::default();
+        let (mut done, mut redirects) = (0u64, 0u64);
+        let mut load: Vec<u64> = Vec::new();
+        for s in &g.slots {
+            hist.merge(&s.hist);
+            scan.merge(&s.scan_hist);
+            done += s.done as u64;
+            redirects += s.redirects as u64;
+            if load.len() < s.load.len() {
+                load.resize(s.load.len(), 0);
+            }
+            for (a, b) in load.iter_mut().zip(s.load.iter()) {
+                *a += *b as u64;
+            }
+        }
+        let window_s = (g.samples.min(SLOTS as u64 - 1) + 1) as f64 * 0.1;
+        let members: Vec<NodeId> = committed(nodes).map(|t| t.members.clone()).unwrap_or_default();
+        let loads: Vec<u64> = members.iter().map(|&id| load.get(id as usize).copied().unwrap_or(0)).collect();
+        let total: u64 = loads.iter().sum();
+        let imbalance = if total > 0 && !loads.is_empty() { *loads.iter().max().unwrap_or(&0) as f64 / (total as f64 / loads.len() as f64) } else { 0.0 };
+        let values = [done as f64 / window_s, hist.quantile_ms(0.99), scan.quantile_ms(0.99), imbalance, g.key_imbalance, g.moved_fraction, g.ideal_fraction, redirects as f64 / window_s];
+        g.last = values;
+        if g.samples >= SLOTS as u64 && total >= 20 && imbalance > g.max_imbalance {
+            g.max_imbalance = imbalance;
+        }
+        out.extend_from_slice(&values);
+        g.samples += 1;
+        g.cur = (g.cur + 1) % SLOTS;
+        g.slots[g.cur] = Slot::default();
+    }
+
+    /// Answers a named query.
+    pub(crate) fn answer(&self, nodes: &Nodes<Sharding>, g: &Ghost, name: &str) -> Option<f64> {
+        let router = match nodes.up(Sharding::ROUTER) {
+            Some(Node::Router(r)) => Some(r),
+            _ => None,
+        };
+        let metric = |key: &str| METRICS.iter().position(|m| m.name == key).map(|i| g.last[i]);
+        Some(match name {
+            "completed" => g.completed as f64,
+            "gave_up" => g.gave_up as f64,
+            "acked_writes" => g.acked_count as f64,
+            "redirects" => g.redirects as f64,
+            "epoch" => committed(nodes).map_or(0.0, |t| t.epoch as f64),
+            "members" => committed(nodes).map_or(0.0, |t| t.len() as f64),
+            "migrating" => router.map_or(0.0, |r| r.next.is_some() as u8 as f64),
+            "reconfigs" => g.reconfigs as f64,
+            "moved_keys" => g.moved_keys as f64,
+            "moved_fraction" => g.moved_fraction,
+            "max_moved_fraction" => g.max_moved_fraction,
+            "ideal_fraction" => g.ideal_fraction,
+            "handed_off" => nodes
+                .live()
+                .filter_map(|(_, n)| match n {
+                    Node::Shard(s) => Some(s.handed as f64),
+                    _ => None,
+                })
+                .sum(),
+            "key_imbalance" if !g.started => committed(nodes).map_or(0.0, |t| key_imbalance(&t, universe(self, g))),
+            "key_imbalance" => g.key_imbalance,
+            "max_imbalance" => g.max_imbalance,
+            "imbalance" | "p99_ms" | "scan_p99_ms" => metric(name)?,
+            "failed_shards" => router.map_or(0.0, |r| r.durable.failed.len() as f64),
+            "splits" => router.map_or(0.0, |r| r.durable.splits as f64),
+            _ => return None,
+        })
+    }
+}
+
+/// Largest member's primary keys over the mean, for `keys` under `t`.
+pub fn key_imbalance(t: &Table, keys: impl Iterator<Item = u32>) -> f64 {
+    if t.is_empty() {
+        return 0.0;
+    }
+    let mut count = vec![0u64; t.len() as usize];
+    let mut total = 0u64;
+    for k in keys {
+        count[t.primary_index(k) as usize] += 1;
+        total += 1;
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    *count.iter().max().unwrap_or(&0) as f64 / (total as f64 / count.len() as f64)
+}

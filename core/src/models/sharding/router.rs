@@ -1,0 +1,328 @@
+//! The router (a config service): the authoritative table, and reconfiguration in two phases.
+//!
+//! The router keeps what the cluster *should* look like (members, weights, failed shards,
+//! range boundaries) and compares it on every tick with the committed table and the model's
+//! settings (strategy, R, virtual nodes). When they differ it builds the next table with a new
+//! epoch and sends *prepare* to every shard involved (old and new members, minus failed ones),
+//! resending until each reports ready, then *commits*. A change that arrives mid-migration
+//! supersedes the table being prepared with a newer epoch; shards restart their handoff from it.
+
+use super::range::{self, Ranges};
+use super::{Cmd, MemberChange, Msg, Mutation, Obs, Sharding, Strategy, Table, Timer, ROUTER_TICK};
+use crate::model::Ctx;
+use crate::NodeId;
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+
+/// What the router keeps across a crash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouterDurable {
+    /// The committed table.
+    pub committed: Rc<Table>,
+    /// Highest epoch ever handed out (a restarted router never reuses one).
+    pub epoch_hi: u64,
+    /// Members the cluster should have, in bucket order, with weights.
+    pub want: Vec<(NodeId, u32)>,
+    /// Shards whose data is gone.
+    pub failed: Vec<NodeId>,
+    /// Desired ranges, by node id (range strategy).
+    pub ranges: Vec<(u32, NodeId)>,
+    /// Ranges split so far.
+    pub splits: u32,
+}
+
+impl RouterDurable {
+    /// The state at the start of a run.
+    pub fn new(table: Rc<Table>) -> Self {
+        let want = table.members.iter().zip(table.weights.iter()).map(|(&m, &w)| (m, w)).collect();
+        let ranges = table.ranges.iter().map(|&(s, i)| (s, table.members[i as usize])).collect();
+        RouterDurable { epoch_hi: table.epoch, committed: table, want, failed: Vec::new(), ranges, splits: 0 }
+    }
+}
+
+/// The router's state.
+#[derive(Clone, Debug)]
+pub struct Router {
+    /// Durable part.
+    pub durable: RouterDurable,
+    /// The table being prepared.
+    pub next: Option<Rc<Table>>,
+    /// Shards ready for `next`.
+    pub ready: BTreeSet<NodeId>,
+    /// Shards that have not confirmed the committed table.
+    pub unconfirmed: BTreeSet<NodeId>,
+    /// Last load report per shard: (ops, median key, largest key).
+    pub loads: BTreeMap<NodeId, (u32, u32, u32)>,
+    /// Tables committed since this router started.
+    pub reconfigs: u32,
+    /// Observations of the last handler.
+    pub obs: Vec<Obs>,
+    /// Handler sequence number.
+    pub obs_seq: u64,
+}
+
+impl Router {
+    /// Starts (or restarts) the router.
+    pub fn start(_m: &Sharding, durable: RouterDurable, ctx: &mut Ctx<Sharding>) -> Router {
+        ctx.set_timer(Timer::Tick, ROUTER_TICK);
+        Router { durable, next: None, ready: BTreeSet::new(), unconfirmed: BTreeSet::new(), loads: BTreeMap::new(), reconfigs: 0, obs: Vec::new(), obs_seq: 0 }
+    }
+
+    /// The committed table.
+    pub fn table(&self) -> &Rc<Table> {
+        &self.durable.committed
+    }
+
+    /// Largest key the cluster is known to hold (for range widths).
+    fn span(&self, m: &Sharding) -> u32 {
+        let reported = self.loads.values().map(|l| l.2).filter(|&k| k < super::SALT_BASE).max().unwrap_or(0);
+        m.keys.max(reported.saturating_add(1))
+    }
+
+    /// Brings the desired ranges in line with the desired members: ranges of departed members
+    /// go to a neighbour, each member without a range gets the upper half of the widest one.
+    fn fix_ranges(&mut self, m: &Sharding) {
+        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
+        let span = self.span(m);
+        let r = &mut self.durable.ranges;
+        if r.is_empty() || r[0].0 != 0 || members.is_empty() {
+            *r = range::even(span, members.len() as u32).into_iter().map(|(s, i)| (s, members[i as usize])).collect();
+            return;
+        }
+        for i in 0..r.len() {
+            if !members.contains(&r[i].1) {
+                let neighbour = if i > 0 { r[i - 1].1 } else { r.iter().map(|x| x.1).find(|o| members.contains(o)).unwrap_or(members[0]) };
+                r[i].1 = neighbour;
+            }
+        }
+        r.dedup_by(|b, a| a.1 == b.1);
+        for &id in &members {
+            if r.iter().any(|x| x.1 == id) {
+                continue;
+            }
+            // The widest range (capped at the known keys) gives up its upper half.
+            let (mut best, mut width) = (0usize, 0u64);
+            for i in 0..r.len() {
+                let end = range::end(&r.iter().map(|&(s, o)| (s, o)).collect::<Vec<_>>(), i).min(span as u64);
+                let w = end.saturating_sub(r[i].0 as u64);
+                if w > width {
+                    best = i;
+                    width = w;
+                }
+            }
+            if width < 2 {
+                continue;
+            }
+            let at = (r[best].0 as u64 + width / 2) as u32;
+            r.insert(best + 1, (at, id));
+        }
+    }
+
+    /// The table the cluster should have now (epoch left at 0).
+    fn target(&mut self, m: &Sharding) -> Table {
+        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
+        let weights: Vec<u32> = self.durable.want.iter().map(|w| w.1).collect();
+        let ranges: Ranges = if m.strategy == Strategy::Range {
+            self.fix_ranges(m);
+            self.durable.ranges.iter().filter_map(|&(s, id)| members.iter().position(|&x| x == id).map(|i| (s, i as u32))).collect()
+        } else {
+            Vec::new()
+        };
+        Table::build(0, m.strategy, members, weights, m.replicas as u8, m.vnodes, ranges, self.span(m), m.mutation == Mutation::Reseed)
+    }
+
+    /// Whether two tables place keys alike (everything but the epoch).
+    pub fn same(a: &Table, b: &Table) -> bool {
+        a.strategy == b.strategy
+            && a.members == b.members
+            && a.weights == b.weights
+            && a.r() == b.r()
+            && (a.strategy != Strategy::Ring || a.vnodes == b.vnodes)
+            && a.ranges == b.ranges
+    }
+
+    /// Shards that must take part in moving from the committed table to `next`.
+    fn involved(&self, next: &Table) -> Vec<NodeId> {
+        let mut v: Vec<NodeId> = self.durable.committed.members.iter().chain(next.members.iter()).copied().filter(|id| !self.durable.failed.contains(id)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// One round: start, supersede, push or commit a reconfiguration.
+    pub fn step(&mut self, m: &Sharding, ctx: &mut Ctx<Sharding>) {
+        if self.durable.want.is_empty() {
+            return;
+        }
+        let target = self.target(m);
+        let base = match &self.next {
+            Some(n) => n.clone(),
+            None => self.durable.committed.clone(),
+        };
+        if !Self::same(&target, &base) {
+            self.durable.epoch_hi += 1;
+            let mut t = target;
+            t.epoch = self.durable.epoch_hi;
+            ctx.note(format!("router: prepare epoch {} ({}, {} shards, R={})", t.epoch, t.strategy.name(), t.len(), t.r()));
+            self.next = Some(Rc::new(t));
+            self.ready.clear();
+        }
+        let Some(next) = self.next.clone() else {
+            self.resend_commits(ctx);
+            return;
+        };
+        let involved = self.involved(&next);
+        if involved.iter().all(|id| self.ready.contains(id)) {
+            let old = core::mem::replace(&mut self.durable.committed, next.clone());
+            self.next = None;
+            self.ready.clear();
+            self.reconfigs += 1;
+            self.unconfirmed = involved.iter().copied().collect();
+            for &id in &involved {
+                ctx.send(id, Msg::Commit(next.clone()));
+            }
+            for c in 1..m.first_shard() {
+                ctx.send(c, Msg::Commit(next.clone()));
+            }
+            ctx.announce(format!("router: committed epoch {}", next.epoch));
+            self.obs.push(Obs::NewTable { old, new: next });
+            return;
+        }
+        let failed = Rc::new(self.durable.failed.clone());
+        for &id in &involved {
+            if !self.ready.contains(&id) {
+                ctx.send(id, Msg::Prepare { base: self.durable.committed.clone(), table: next.clone(), failed: failed.clone() });
+            }
+        }
+    }
+
+    fn resend_commits(&mut self, ctx: &mut Ctx<Sharding>) {
+        for &id in &self.unconfirmed {
+            ctx.send(id, Msg::Commit(self.durable.committed.clone()));
+        }
+    }
+
+    /// Splits the busiest shard's range at its median key when it is hot (range strategy).
+    fn auto_split(&mut self, m: &Sharding) {
+        if !m.auto_split || m.strategy != Strategy::Range || self.next.is_some() || self.durable.want.len() < 2 {
+            return;
+        }
+        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
+        if !members.iter().all(|id| self.loads.contains_key(id)) {
+            return;
+        }
+        let total: u64 = members.iter().map(|id| self.loads[id].0 as u64).sum();
+        let mean = total as f64 / members.len() as f64;
+        let (&hot, &(ops, median, _)) = self.loads.iter().filter(|(id, _)| members.contains(id)).max_by_key(|(id, l)| (l.0, u32::MAX - **id)).expect("members have loads");
+        if (ops as f64) < m.split_factor * mean || ops < 20 {
+            return;
+        }
+        let cold = *members.iter().min_by_key(|id| (self.loads[id].0, **id)).expect("members");
+        if cold == hot {
+            return;
+        }
+        self.split_at(m, median, cold);
+        self.loads.clear();
+        let _ = hot;
+    }
+
+    fn split_at(&mut self, m: &Sharding, key: u32, owner: NodeId) -> bool {
+        if m.strategy != Strategy::Range {
+            return false;
+        }
+        self.fix_ranges(m);
+        let mut r: Ranges = self.durable.ranges.clone();
+        if key == 0 || !range::split(&mut r, key, owner) {
+            return false;
+        }
+        self.durable.ranges = r;
+        self.durable.splits += 1;
+        true
+    }
+
+    /// Handles a message.
+    pub fn on_message(&mut self, m: &Sharding, from: NodeId, msg: Msg, ctx: &mut Ctx<Sharding>) {
+        match msg {
+            Msg::Ready(epoch) if self.next.as_ref().is_some_and(|n| n.epoch == epoch) => {
+                self.ready.insert(from);
+                self.step(m, ctx);
+            }
+            Msg::Committed(epoch) if epoch >= self.durable.committed.epoch => {
+                self.unconfirmed.remove(&from);
+            }
+            Msg::GetTable => ctx.send(from, Msg::Commit(self.durable.committed.clone())),
+            Msg::Load { ops, median_key, max_key } => {
+                self.loads.insert(from, (ops, median_key, max_key));
+            }
+            Msg::Member(change) => {
+                let d = &mut self.durable;
+                match change {
+                    MemberChange::Join(w) => {
+                        d.failed.retain(|&f| f != from);
+                        if !d.want.iter().any(|x| x.0 == from) {
+                            d.want.push((from, w));
+                            ctx.announce(format!("router: {} joins", m.label(from)));
+                        }
+                    }
+                    MemberChange::Leave | MemberChange::Failed => {
+                        if change == MemberChange::Failed && !d.failed.contains(&from) {
+                            d.failed.push(from);
+                        }
+                        if d.want.len() > 1 || change == MemberChange::Failed {
+                            d.want.retain(|x| x.0 != from);
+                            ctx.announce(format!("router: {} {}", m.label(from), if change == MemberChange::Failed { "failed" } else { "leaves" }));
+                        } else {
+                            ctx.note(format!("router: {} is the last shard and stays", m.label(from)));
+                        }
+                    }
+                    MemberChange::Weight(w) => {
+                        if let Some(x) = d.want.iter_mut().find(|x| x.0 == from) {
+                            x.1 = w;
+                        }
+                    }
+                }
+                self.step(m, ctx);
+            }
+            _ => {}
+        }
+    }
+
+    /// Handles a timer.
+    pub fn on_timer(&mut self, m: &Sharding, timer: Timer, ctx: &mut Ctx<Sharding>) {
+        if timer == Timer::Tick {
+            self.auto_split(m);
+            self.step(m, ctx);
+            ctx.set_timer(Timer::Tick, ROUTER_TICK);
+        }
+    }
+
+    /// Handles a command (split, merge).
+    pub fn on_command(&mut self, m: &Sharding, cmd: Cmd, ctx: &mut Ctx<Sharding>) {
+        match cmd {
+            Cmd::Split(key) => {
+                // The new range goes to the least loaded member (by the last reports).
+                let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
+                let owner = *members.iter().min_by_key(|id| (self.loads.get(id).map_or(0, |l| l.0), **id)).unwrap_or(&m.first_shard());
+                if self.split_at(m, key, owner) {
+                    ctx.announce(format!("router: split at key {key}, upper part to {}", m.label(owner)));
+                } else {
+                    ctx.note(format!("router: cannot split at key {key} (not the range strategy, or already a boundary)"));
+                }
+            }
+            Cmd::Merge(key) => {
+                self.fix_ranges(m);
+                let mut r: Ranges = self.durable.ranges.clone();
+                if m.strategy == Strategy::Range && range::merge(&mut r, key) {
+                    self.durable.ranges = r;
+                    ctx.announce(format!("router: merged the range at key {key} into the one before"));
+                } else {
+                    ctx.note(format!("router: no range starts at key {key}"));
+                }
+            }
+            _ => {}
+        }
+        self.step(m, ctx);
+    }
+}

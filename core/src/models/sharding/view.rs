@@ -1,0 +1,325 @@
+//! How the sharding lab looks: clients on the left, the router in the middle, shards on the
+//! right with their key counts; and the key space as a ring (hashed strategies) or a range bar
+//! (range partitioning), keys coloured by their primary, moving keys marked.
+
+use super::{invariants, Durable, MemberChange, Msg, Node, OpKind, Outcome, Sharding, Table, QUEUE_MAX};
+use crate::figure::{Figure, FigureKind, RangeBar, Ring, RingArc, RingMark, Segment};
+use crate::model::Nodes;
+use crate::time::Time;
+use crate::view::{MsgInfo, NodeView};
+use crate::NodeId;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// Keys drawn on a figure (evenly spaced over the key space).
+pub const FIGURE_KEYS: u32 = 160;
+/// Moved keys drawn on top of those, after a commit.
+pub const FIGURE_MOVES: usize = 80;
+/// Most ring arcs drawn.
+pub const ARCS_MAX: usize = 720;
+/// How long keys moved by a commit stay marked, µs.
+pub const MOVED_MARK_US: Time = 3_000_000;
+
+/// Palette index of a shard (node colours and figures agree).
+pub fn shard_color(m: &Sharding, id: NodeId) -> u32 {
+    id.saturating_sub(m.first_shard()) % 8
+}
+
+/// Describes a message.
+pub fn describe(m: &Sharding, msg: &Msg) -> MsgInfo {
+    let op = |k: &OpKind| match k {
+        OpKind::Read(k) => ("read", format!("get k{k}")),
+        OpKind::Write(k) => ("write", format!("put k{k}")),
+        OpKind::Scan(a, b) => ("scan", format!("scan k{a}..k{b}")),
+    };
+    match msg {
+        Msg::Op(o) => {
+            let (kind, label) = op(&o.kind);
+            MsgInfo { kind, label: format!("{label} (e{})", o.epoch), ok: None }
+        }
+        Msg::Reply(o, out) => {
+            let (_, label) = op(&o.kind);
+            match out {
+                Outcome::Ok(v) => MsgInfo { kind: "reply", label: format!("{label} → v{v}"), ok: Some(true) },
+                Outcome::Redirect(t) => MsgInfo { kind: "redirect", label: format!("{label}: not mine, table e{}", t.epoch), ok: Some(false) },
+                Outcome::Retry => MsgInfo { kind: "retry", label: format!("{label}: retry"), ok: Some(false) },
+            }
+        }
+        Msg::Replicate { key, version, .. } => MsgInfo { kind: "replicate", label: format!("k{key} v{version}"), ok: None },
+        Msg::ReplicaAck { .. } => MsgInfo { kind: "replica ack", label: "stored".to_string(), ok: Some(true) },
+        Msg::Prepare { table, .. } => MsgInfo { kind: "prepare", label: format!("prepare e{} ({})", table.epoch, table.strategy.name()), ok: None },
+        Msg::Ready(e) => MsgInfo { kind: "ready", label: format!("ready e{e}"), ok: Some(true) },
+        Msg::Commit(t) => MsgInfo { kind: "commit", label: format!("commit e{}", t.epoch), ok: None },
+        Msg::Committed(e) => MsgInfo { kind: "committed", label: format!("on e{e}"), ok: Some(true) },
+        Msg::Handoff { items, epoch, .. } => MsgInfo { kind: "handoff", label: format!("{} keys for e{epoch}", items.len()), ok: None },
+        Msg::HandoffAck { batch, .. } => MsgInfo { kind: "handoff ack", label: format!("batch {batch} stored"), ok: Some(true) },
+        Msg::GetTable => MsgInfo { kind: "get table", label: "table?".to_string(), ok: None },
+        Msg::Member(c) => MsgInfo {
+            kind: "membership",
+            label: match c {
+                MemberChange::Join(w) => format!("join (weight {w})"),
+                MemberChange::Leave => "leave".to_string(),
+                MemberChange::Failed => "failed: disk lost".to_string(),
+                MemberChange::Weight(w) => format!("weight {w}"),
+            },
+            ok: None,
+        },
+        Msg::Load { ops, .. } => MsgInfo { kind: "load report", label: format!("{ops} ops ({})", m.label(0)), ok: None },
+    }
+}
+
+/// Draws a node.
+pub fn node_view(m: &Sharding, id: NodeId, node: Option<&Node>, durable: Option<&Durable>, _now: Time) -> NodeView {
+    let label = m.label(id);
+    match node {
+        Some(Node::Router(r)) => {
+            let mut v = NodeView::new(id, label, "router");
+            v.tier = 1;
+            v.color = 2;
+            let t = r.table();
+            v.headline = format!("e{}", t.epoch);
+            v.badges.push(t.strategy.name().to_string());
+            v.badges.push(format!("R={}", t.r()));
+            if let Some(n) = &r.next {
+                v.badges.push(format!("moving → e{}", n.epoch));
+            }
+            v.details = alloc::vec![
+                ("epoch".into(), t.epoch.to_string()),
+                ("strategy".into(), t.strategy.name().into()),
+                ("members".into(), t.members.iter().map(|&s| m.label(s)).collect::<Vec<_>>().join(" ")),
+                ("failed".into(), r.durable.failed.iter().map(|&s| m.label(s)).collect::<Vec<_>>().join(" ")),
+                ("preparing".into(), r.next.as_ref().map_or("—".into(), |n| format!("e{}: {} of {} ready", n.epoch, r.ready.len(), n.len()))),
+                ("ranges".into(), t.ranges.len().to_string()),
+            ];
+            v
+        }
+        Some(Node::Client(c)) => {
+            let mut v = NodeView::new(id, label, "client");
+            v.tier = 0;
+            v.color = 4;
+            v.headline = c.completed.to_string();
+            v.badges.push(format!("table e{}", c.table.epoch));
+            v.details = alloc::vec![
+                ("table epoch".into(), c.table.epoch.to_string()),
+                ("completed".into(), c.completed.to_string()),
+                ("outstanding".into(), c.pending.len().to_string()),
+                ("redirects".into(), c.redirects.to_string()),
+                ("gave up".into(), c.gave_up.to_string()),
+                ("shed".into(), c.shed.to_string()),
+            ];
+            v
+        }
+        Some(Node::Shard(s)) => {
+            let member = s.table.index_of(id).is_some() || s.next.as_ref().is_some_and(|n| n.index_of(id).is_some());
+            let mut v = NodeView::new(id, label, if member || s.member_req.is_some() { "shard" } else { "spare" });
+            v.tier = 2;
+            v.color = shard_color(m, id);
+            v.headline = format!("{} keys", s.data.size());
+            v.member = s.table.index_of(id).is_some() || s.next.as_ref().is_some_and(|n| n.index_of(id).is_some());
+            v.load = Some((s.queue.len() as f64 / 40.0).min(1.0));
+            if s.failed {
+                v.badges.push("failed".into());
+            }
+            if let Some(n) = &s.next {
+                v.badges.push(if s.ready { format!("frozen for e{}", n.epoch) } else { format!("sending {} → e{}", s.pending.size() + s.inflight.len(), n.epoch) });
+            }
+            if s.weight != 1 {
+                v.badges.push(format!("weight {}", s.weight));
+            }
+            v.details = alloc::vec![
+                ("keys held".into(), s.data.size().to_string()),
+                ("table epoch".into(), s.table.epoch.to_string()),
+                ("queue".into(), format!("{} of {QUEUE_MAX}", s.queue.len())),
+                ("served".into(), s.served_total.to_string()),
+                ("moving keys".into(), s.moving.size().to_string()),
+                ("to send".into(), s.pending.size().to_string()),
+                ("batches in flight".into(), s.inflight.len().to_string()),
+                ("handed off".into(), s.handed.to_string()),
+                ("writes awaiting backups".into(), s.pending_writes.len().to_string()),
+            ];
+            v
+        }
+        None => {
+            let mut v = NodeView::new(id, label, if id == 0 { "router" } else if m.is_shard(id) { "shard" } else { "client" });
+            v.tier = if id == 0 { 1 } else if m.is_shard(id) { 2 } else { 0 };
+            if let Some(Durable::Shard(d)) = durable {
+                v.headline = format!("{} keys on disk", d.data.size());
+                v.color = shard_color(m, id);
+            }
+            v
+        }
+    }
+}
+
+/// Commands offered in a node's menu.
+pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
+    match node {
+        Some(Node::Shard(s)) => {
+            let mut v = Vec::new();
+            if s.failed || s.table.index_of(id).is_none() {
+                v.push(("join", String::new(), "Join the cluster".into()));
+            } else {
+                v.push(("leave", String::new(), "Leave (hand off keys)".into()));
+                // Offered once every key has a second copy: with R = 1 a lost disk loses data
+                // (a scenario or the command line can still do it, to show exactly that).
+                if s.table.r() >= 2 {
+                    v.push(("fail", String::new(), "Fail (lose the disk)".into()));
+                }
+                v.push(("weight", (s.weight % 4 + 1).to_string(), format!("Weight {}", s.weight % 4 + 1)));
+            }
+            v
+        }
+        Some(Node::Router(r)) => {
+            let t = r.table();
+            let mid = t.ranges.first().map_or(m.keys / 2, |_| {
+                let i = t.ranges.len() - 1;
+                let end = super::range::end(&t.ranges, i).min(m.keys.max(1) as u64 * 2);
+                ((t.ranges[i].0 as u64 + end) / 2) as u32
+            });
+            alloc::vec![("split", mid.to_string(), format!("Split at key {mid}"))]
+        }
+        Some(Node::Client(_)) => alloc::vec![("write", "0".into(), "Write key 0".into()), ("read", "0".into(), "Read key 0".into())],
+        None => Vec::new(),
+    }
+}
+
+fn sample_keys(span: u32) -> impl Iterator<Item = u32> {
+    let n = FIGURE_KEYS.min(span.max(1));
+    (0..n).map(move |i| (span as u64 * i as u64 / n as u64) as u32)
+}
+
+/// The key-space figure.
+pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> Vec<Figure> {
+    let Some(t) = invariants::committed(nodes) else { return Vec::new() };
+    let next: Option<alloc::rc::Rc<Table>> = match nodes.up(Sharding::ROUTER) {
+        Some(Node::Router(r)) => r.next.clone(),
+        _ => None,
+    };
+    let fresh = nodes.now().saturating_sub(g.last_commit) < MOVED_MARK_US && g.reconfigs > 0;
+    let span = {
+        let top = g.acked.keys().copied().filter(|&k| k < super::SALT_BASE).max().unwrap_or(0);
+        m.keys.max(top.saturating_add(1))
+    };
+    let color = |id: Option<NodeId>| id.map_or(7, |id| shard_color(m, id));
+    let mut keys: Vec<(u32, bool)> = sample_keys(span).map(|k| (k, next.as_ref().is_some_and(|n| n.primary(k) != t.primary(k)))).collect();
+    if fresh {
+        // An even sample of the moved keys, not just the lowest ids.
+        let step = (g.recent_moves.len() / FIGURE_MOVES).max(1);
+        keys.extend(g.recent_moves.iter().step_by(step).take(FIGURE_MOVES).map(|&(k, _)| (k, true)));
+    }
+    let moved_now = keys.iter().filter(|k| k.1).count();
+    let caption = {
+        let mut c = format!(
+            "{} shards, {} strategy, R = {}, epoch {}. Each dot is a key, coloured by its primary shard.",
+            t.len(),
+            t.strategy.name(),
+            t.r(),
+            t.epoch
+        );
+        if let Some(n) = &next {
+            c.push_str(&format!(" Moving to epoch {}: {moved_now} of the keys shown change owner (ringed).", n.epoch));
+        } else if g.reconfigs > 0 {
+            c.push_str(&format!(
+                " Last change moved {} keys ({:.1} %); the ideal is {:.1} %.",
+                g.moved_keys,
+                g.moved_fraction * 100.0,
+                g.ideal_fraction * 100.0
+            ));
+        }
+        c
+    };
+    let mark = |k: u32, moving: bool, at: f64| RingMark { at, label: format!("k{k}"), color: color(next.as_ref().filter(|_| moving).map_or(t.primary(k), |n| n.primary(k))), major: false, moving };
+    let kind = if t.strategy.hashed() {
+        let mut ring = Ring::default();
+        // Arcs: who owns each stretch of the circle, where that is contiguous.
+        let mut push = |start: f64, end: f64, id: NodeId, detail: String| {
+            if let Some(last) = ring.arcs.last_mut() {
+                if last.node == Some(id) && (last.end - start).abs() < 1e-12 {
+                    last.end = end;
+                    return;
+                }
+            }
+            ring.arcs.push(RingArc { start, end, node: Some(id), color: shard_color(m, id), detail });
+        };
+        match t.strategy {
+            super::Strategy::Ring if t.tokens().len() > ARCS_MAX => {
+                // Too many tokens to draw one arc each: sample the ring at ARCS_MAX points and
+                // colour each stretch by the owner of its middle (merged with its neighbours).
+                for i in 0..ARCS_MAX {
+                    let mid = ((i as f64 + 0.5) / ARCS_MAX as f64 * 18_446_744_073_709_551_615.0) as u64;
+                    let idx = t.tokens()[super::ring::successor(t.tokens(), mid)].1;
+                    let id = t.members[idx as usize];
+                    push(i as f64 / ARCS_MAX as f64, (i + 1) as f64 / ARCS_MAX as f64, id, format!("{} (sampled)", m.label(id)));
+                }
+            }
+            super::Strategy::Ring => {
+                let tok = t.tokens();
+                for (i, &(pos, idx)) in tok.iter().enumerate() {
+                    let prev = if i == 0 { tok[tok.len() - 1].0 } else { tok[i - 1].0 };
+                    let (s, e) = (super::hash::unit(prev), super::hash::unit(pos));
+                    let id = t.members[idx as usize];
+                    if i == 0 {
+                        push(s - 1.0, e, id, format!("{} up to {:.3}", m.label(id), e));
+                    } else {
+                        push(s, e, id, format!("{} up to {:.3}", m.label(id), e));
+                    }
+                }
+                if let Some(first) = ring.arcs.first_mut() {
+                    if first.start < 0.0 {
+                        first.start += 1.0;
+                    }
+                }
+                for &(pos, idx) in tok.iter().step_by((tok.len() / 256).max(1)).take(256) {
+                    let id = t.members[idx as usize];
+                    ring.marks.push(RingMark { at: super::hash::unit(pos), label: m.label(id), color: shard_color(m, id), major: true, moving: false });
+                }
+            }
+            super::Strategy::Maglev => {
+                let table = t.maglev_table();
+                let len = table.len() as f64;
+                for (i, &idx) in table.iter().enumerate() {
+                    let id = t.members[idx as usize];
+                    push(i as f64 / len, (i + 1) as f64 / len, id, format!("Maglev slots owned by {}", m.label(id)));
+                }
+            }
+            _ => {}
+        }
+        if ring.arcs.len() > ARCS_MAX {
+            ring.arcs.truncate(ARCS_MAX);
+        }
+        for &(k, moving) in &keys {
+            ring.marks.push(mark(k, moving, super::hash::unit(super::hash::key_hash(k))));
+        }
+        FigureKind::Ring(ring)
+    } else {
+        let mut bar = RangeBar::default();
+        let loads = &g.last;
+        let _ = loads;
+        let mut served: Vec<(NodeId, u64)> = Vec::new();
+        for (id, n) in nodes.live() {
+            if let Node::Shard(s) = n {
+                served.push((id, s.served as u64));
+            }
+        }
+        let top = served.iter().map(|s| s.1).max().unwrap_or(0).max(1) as f64;
+        for (i, &(start, idx)) in t.ranges.iter().enumerate() {
+            let end = super::range::end(&t.ranges, i).min(span as u64) as f64;
+            let id = t.members[idx as usize];
+            let load = served.iter().find(|s| s.0 == id).map(|s| s.1 as f64 / top);
+            bar.segments.push(Segment {
+                start: (start as f64 / span as f64).min(1.0),
+                end: (end / span as f64).min(1.0),
+                label: format!("[k{start}, {}) {}", if i + 1 == t.ranges.len() { "∞".to_string() } else { format!("k{}", end as u64) }, m.label(id)),
+                node: Some(id),
+                color: shard_color(m, id),
+                load,
+            });
+        }
+        for &(k, moving) in &keys {
+            bar.marks.push(mark(k, moving, (k as f64 / span as f64).min(1.0)));
+        }
+        FigureKind::RangeBar(bar)
+    };
+    alloc::vec![Figure { key: "keyspace", title: "Key space".into(), caption, kind }]
+}

@@ -1,0 +1,120 @@
+//! Scenario-level checks of the sharding model through the generic `Lab` facade: it serves,
+//! adding a shard moves about 1 / (n + 1) of the keys with a consistent strategy and most of
+//! them with modulo, switching strategy migrates, and the teaching mutations are caught.
+
+use distlab_core::models::new_lab;
+use distlab_core::{Action, Lab, TimedAction, Value, SEC};
+
+fn lab(settings: &[(&str, Value)], seed: u64, actions: Vec<TimedAction>) -> Box<dyn Lab> {
+    let settings: Vec<(String, Value)> = settings.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    new_lab("sharding", &settings, seed, actions).expect("builds")
+}
+
+fn t(s: &str) -> Value {
+    Value::Text(s.into())
+}
+
+fn n(x: f64) -> Value {
+    Value::Num(x)
+}
+
+fn at(secs: f64, action: Action) -> TimedAction {
+    TimedAction { at: (secs * SEC as f64) as u64, action }
+}
+
+fn cmd(node: u32, name: &str, arg: &str) -> Action {
+    Action::Command { node, name: name.into(), arg: arg.into() }
+}
+
+#[test]
+fn serves_without_violations() {
+    let mut l = lab(&[], 1, Vec::new());
+    l.run_until(3 * SEC, u64::MAX);
+    let done = l.query("completed").unwrap();
+    assert!(done > 900.0, "completed {done}");
+    assert!(l.violations().is_empty(), "{:?}", l.violations());
+    assert!(!l.view().figures.is_empty());
+    eprintln!("p99 {:?} imbalance {:?} key_imbalance {:?}", l.query("p99_ms"), l.query("imbalance"), l.query("key_imbalance"));
+}
+
+#[test]
+fn adding_a_shard_to_a_ring_moves_about_one_fifth() {
+    let mut l = lab(&[("vnodes", n(100.0))], 2, vec![at(1.0, Action::AddNode)]);
+    l.run_until(5 * SEC, u64::MAX);
+    assert!(l.violations().is_empty(), "{:?}", l.violations());
+    assert_eq!(l.query("members"), Some(5.0));
+    let f = l.query("moved_fraction").unwrap();
+    assert!((0.12..0.28).contains(&f), "moved {f}");
+    assert!(l.query("handed_off").unwrap() > 200.0);
+}
+
+#[test]
+fn adding_a_shard_to_modulo_moves_most_keys() {
+    let mut l = lab(&[("strategy", t("modulo"))], 3, vec![at(1.0, Action::AddNode)]);
+    l.run_until(6 * SEC, u64::MAX);
+    assert!(l.violations().is_empty(), "{:?}", l.violations());
+    let f = l.query("moved_fraction").unwrap();
+    assert!(f > 0.7, "moved {f}");
+}
+
+#[test]
+fn switching_strategy_migrates_and_keeps_writes() {
+    let mut l = lab(&[("replicas", n(2.0))], 4, vec![at(1.0, Action::Set("strategy".into(), t("range"))), at(4.0, Action::Set("strategy".into(), t("maglev")))]);
+    l.run_until(8 * SEC, u64::MAX);
+    assert!(l.violations().is_empty(), "{:?}", l.violations());
+    assert_eq!(l.query("reconfigs"), Some(2.0));
+    assert!(l.query("redirects").unwrap() > 0.0);
+}
+
+#[test]
+fn failing_a_shard_with_one_replica_loses_writes_and_is_caught() {
+    let mut l = lab(&[], 5, vec![at(1.0, cmd(4, "fail", ""))]);
+    l.run_until(3 * SEC, u64::MAX);
+    assert!(l.violations().iter().any(|v| v.invariant == "Acknowledged writes stay readable"), "{:?}", l.violations());
+}
+
+#[test]
+fn failing_a_shard_with_two_replicas_loses_nothing() {
+    let mut l = lab(&[("replicas", n(2.0))], 6, vec![at(1.0, cmd(4, "fail", ""))]);
+    l.run_until(5 * SEC, u64::MAX);
+    assert!(l.violations().is_empty(), "{:?}", l.violations());
+    assert_eq!(l.query("members"), Some(3.0));
+}
+
+#[test]
+fn mutation_no_freeze_is_caught() {
+    let mut caught = false;
+    for seed in 0..6 {
+        let mut l = lab(&[("mutation", t("no_freeze")), ("rate", n(3000.0)), ("read_share", n(0.3)), ("keys", n(200.0)), ("migrate_rate", n(500.0))], seed, vec![at(1.0, Action::AddNode), at(3.0, Action::AddNode), at(5.0, Action::AddNode)]);
+        l.run_until(8 * SEC, u64::MAX);
+        if l.violations().iter().any(|v| v.invariant == "Acknowledged writes stay readable") {
+            caught = true;
+            break;
+        }
+    }
+    assert!(caught);
+}
+
+#[test]
+fn mutation_ack_early_is_caught() {
+    let mut l = lab(&[("mutation", t("ack_early")), ("replicas", n(2.0)), ("read_replicas", Value::Bool(true)), ("rate", n(3000.0)), ("read_share", n(0.5)), ("keys", n(100.0))], 7, Vec::new());
+    l.run_until(3 * SEC, u64::MAX);
+    assert!(l.violations().iter().any(|v| v.invariant == "Acknowledged writes stay readable"), "{:?}", l.violations());
+}
+
+#[test]
+fn mutation_reseed_is_caught() {
+    let mut l = lab(&[("mutation", t("reseed"))], 8, vec![at(1.0, Action::AddNode)]);
+    l.run_until(4 * SEC, u64::MAX);
+    assert!(l.violations().iter().any(|v| v.invariant == "Only keys that must move do"), "{:?}", l.violations());
+}
+
+#[test]
+fn bad_settings_and_commands_are_refused_with_a_reason() {
+    let settings = vec![("shards".to_string(), n(99.0))];
+    let e = new_lab("sharding", &settings, 1, Vec::new()).err().unwrap();
+    assert!(e.contains("shards"), "{e}");
+    let mut l = lab(&[], 1, Vec::new());
+    let e = l.act(cmd(0, "split", "abc")).err().unwrap();
+    assert!(e.contains("key"), "{e}");
+}
