@@ -12,6 +12,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub mod balance;
+pub mod pow;
 pub mod raft;
 
 /// Every model, in the order the home page lists them.
@@ -19,7 +20,7 @@ pub fn catalog() -> Vec<&'static ModelInfo> {
     Vec::from(CATALOG)
 }
 
-const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO];
+const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO, &pow::INFO];
 
 /// Builds a run of `model` with settings, seed and action script.
 /// Errors name the bad setting, or the index of the first bad action.
@@ -35,6 +36,7 @@ pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Ve
     match model {
         "raft" => build(raft::Raft::default(), settings, seed, actions),
         "balance" => build(balance::BalanceModel::default(), settings, seed, actions),
+        "pow" => build(pow::Pow::default(), settings, seed, actions),
         _ => Err(format!(
             "unknown model \"{model}\" (known: {})",
             CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
