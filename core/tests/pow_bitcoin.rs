@@ -156,3 +156,12 @@ fn whitepaper_section_11_table() {
     }
     assert_eq!(attacker_success(0.5, 6), 1.0);
 }
+
+#[test]
+fn eyal_sirer_revenue() {
+    // Threshold 1/3 at gamma 0, 1/4 at gamma 1/2, 0 at gamma 1 (the paper's section 4).
+    assert!((selfish_revenue(1.0 / 3.0, 0.0) - 1.0 / 3.0).abs() < 1e-9);
+    assert!((selfish_revenue(0.25, 0.5) - 0.25).abs() < 1e-9);
+    assert!(selfish_revenue(0.1, 1.0) > 0.1);
+    assert!(selfish_revenue(0.2, 0.0) < 0.2);
+}

@@ -506,6 +506,17 @@ pub fn next_bits(last_bits: u32, last_time: i64, first_time: i64, p: &RetargetPa
 /// `p = 1 − q`) ever overtakes the honest chain after the payment has `z` confirmations:
 /// 1 − Σₖ₌₀ᶻ (λᵏ e⁻λ / k!) (1 − (q/p)^(z−k)), with λ = z q / p. It is 1 when q ≥ p.
 pub fn attacker_success(q: f64, z: u32) -> f64 {
+    catch_up(q, z, 0)
+}
+
+/// Like [`attacker_success`], but the attacker must get *ahead* (one block more than the honest
+/// chain), which is what reversing the payment under the most-work rule takes: each deficit is
+/// one block larger, (q/p)^(z−k+1).
+pub fn attacker_overtakes(q: f64, z: u32) -> f64 {
+    catch_up(q, z, 1)
+}
+
+fn catch_up(q: f64, z: u32, extra: u32) -> f64 {
     let p = 1.0 - q;
     if q >= p {
         return 1.0;
@@ -520,7 +531,21 @@ pub fn attacker_success(q: f64, z: u32) -> f64 {
         for i in 1..=k {
             poisson *= lambda / i as f64;
         }
-        sum -= poisson * (1.0 - libm::pow(q / p, (z - k) as f64));
+        sum -= poisson * (1.0 - libm::pow(q / p, (z - k + extra) as f64));
     }
     sum.clamp(0.0, 1.0)
+}
+
+/// Eyal and Sirer's relative revenue of a selfish pool with hash share `alpha` when a share
+/// `gamma` of the honest miners mine on its block during a tie ("Majority is not Enough", 2014,
+/// eq. 8): (α(1−α)²(4α + γ(1−2α)) − α³) / (1 − α(1 + (2−α)α)). Above 1/3 (γ = 0) it exceeds α.
+pub fn selfish_revenue(alpha: f64, gamma: f64) -> f64 {
+    let a = alpha;
+    let num = a * (1.0 - a) * (1.0 - a) * (4.0 * a + gamma * (1.0 - 2.0 * a)) - a * a * a;
+    let den = 1.0 - a * (1.0 + (2.0 - a) * a);
+    if den <= 0.0 {
+        1.0
+    } else {
+        (num / den).clamp(0.0, 1.0)
+    }
 }

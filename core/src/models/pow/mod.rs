@@ -191,7 +191,7 @@ static METRICS: [MetricInfo; 8] = [
     MetricInfo { name: "selfish_power", label: "Selfish miner: share of hash power", unit: "%" },
 ];
 
-static QUERIES: [QueryInfo; 19] = [
+static QUERIES: [QueryInfo; 20] = [
     QueryInfo { name: "height", summary: "Height of the best chain among live honest nodes." },
     QueryInfo { name: "difficulty", summary: "Difficulty at the tip of the best chain." },
     QueryInfo { name: "difficulty_growth", summary: "Highest difficulty seen so far divided by the starting difficulty (cumulative)." },
@@ -204,6 +204,7 @@ static QUERIES: [QueryInfo; 19] = [
     QueryInfo { name: "double_spends", summary: "Double-spend rounds the attacker won: a payment reversed after z confirmations (cumulative)." },
     QueryInfo { name: "attack_rounds", summary: "Double-spend rounds finished, won or given up (cumulative)." },
     QueryInfo { name: "attack_formula", summary: "The whitepaper's §11 success probability for the attacker's current share and z." },
+    QueryInfo { name: "attack_overtake", summary: "The same sum when the attacker must get one block ahead, which reversing a payment takes." },
     QueryInfo { name: "selfish_revenue", summary: "Share of the best chain's blocks mined by the selfish miner (0 to 1)." },
     QueryInfo { name: "rejected_blocks", summary: "Blocks refused as invalid, on all nodes (cumulative)." },
     QueryInfo { name: "tampered", summary: "Nodes holding a tampered copy of a block." },

@@ -444,7 +444,8 @@ impl Node {
         if others_extended && self.tip != old_tip {
             self.react_to_public(cfg, ctx);
         }
-        if self.mining_parent() != old_mining || self.job.is_none() {
+        let remining = self.job.as_ref().is_some_and(|j| j.bench.is_some());
+        if !remining && (self.mining_parent() != old_mining || self.job.is_none()) {
             self.restart_mining(cfg, ctx);
         }
     }
@@ -468,6 +469,7 @@ impl Node {
                             ctx.send(peer, Msg::Tx(tx.clone()));
                         }
                     }
+                    self.refresh_template(cfg, ctx);
                 }
             }
         }
@@ -533,6 +535,25 @@ impl Node {
         let parent = self.mining_parent();
         let Some(block) = self.template(cfg, &parent, ctx.now(), forced.as_ref()) else { return };
         self.begin(cfg, block, None, ctx);
+    }
+
+    /// Puts newly arrived transactions into the block being mined (the search goes on; in
+    /// statistical mode the Poisson clock keeps running, which is exact for a memoryless search).
+    fn refresh_template(&mut self, cfg: &Pow, ctx: &mut Ctx<Pow>) {
+        let Some(job) = self.job.as_ref() else { return };
+        if job.bench.is_some() || job.block.txs.len() > BLOCK_TXS_MAX {
+            return;
+        }
+        let parent = job.block.header.prev;
+        let forced = self.attack.as_ref().filter(|a| a.base == parent).map(|a| a.spend.clone());
+        let Some(block) = self.template(cfg, &parent, ctx.now(), forced.as_ref()) else { return };
+        if let Some(job) = self.job.as_mut() {
+            if block.txs.len() > job.block.txs.len() {
+                job.hasher = HeaderHasher::new(&block.header);
+                job.block = block;
+                job.next = 0;
+            }
+        }
     }
 
     fn begin(&mut self, cfg: &Pow, block: Block, bench: Option<usize>, ctx: &mut Ctx<Pow>) {

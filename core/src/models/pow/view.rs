@@ -1,7 +1,7 @@
 //! What the lab shows: nodes, messages, metrics, queries and the block-tree, merkle-tree and
 //! tamper figures.
 
-use super::bitcoin::{attacker_success, difficulty, hash_hex, merkle_levels, Hash};
+use super::bitcoin::{attacker_overtakes, attacker_success, difficulty, hash_hex, merkle_levels, Hash};
 use super::chain::{pow_ok, COIN};
 use super::invariants::Ghost;
 use super::node::{short, Msg, Node, Strategy};
@@ -79,6 +79,7 @@ pub fn query(cfg: &Pow, nodes: &Nodes<Pow>, g: &Ghost, name: &str) -> Option<f64
         "double_spends" => sum(nodes, |n| n.attack_wins) as f64,
         "attack_rounds" => sum(nodes, |n| n.attack_wins + n.attack_losses) as f64,
         "attack_formula" => attacker_share(cfg, nodes).map_or(0.0, |q| attacker_success(q, cfg.attack_z)),
+        "attack_overtake" => attacker_share(cfg, nodes).map_or(0.0, |q| attacker_overtakes(q, cfg.attack_z)),
         "selfish_revenue" => match (cfg.selfish, r) {
             (s, Some(n)) if s >= 0 && height > 0 => n.tip_entry().by_miner.get(s as usize).copied().unwrap_or(0) as f64 / height as f64,
             _ => 0.0,
