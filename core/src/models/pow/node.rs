@@ -847,6 +847,7 @@ impl Node {
                     ctx.send(peer, Msg::Tx(tx.clone()));
                 }
             }
+            self.refresh_template(cfg, ctx);
         }
     }
 
