@@ -181,10 +181,10 @@ static INVARIANTS: [InvariantInfo; 4] = [
 ];
 
 static METRICS: [MetricInfo; 8] = [
-    MetricInfo { name: "difficulty", label: "Difficulty", unit: "" },
+    MetricInfo { name: "hashes_per_block", label: "Expected hashes per block (difficulty)", unit: "H" },
     MetricInfo { name: "block_interval_s", label: "Block interval (last 10)", unit: "s" },
     MetricInfo { name: "stale_rate", label: "Stale blocks", unit: "%" },
-    MetricInfo { name: "height", label: "Best height", unit: "" },
+    MetricInfo { name: "height", label: "Best height", unit: "blocks" },
     MetricInfo { name: "attack_success", label: "Double spends: measured", unit: "%" },
     MetricInfo { name: "attack_formula", label: "Double spends: whitepaper §11", unit: "%" },
     MetricInfo { name: "selfish_revenue", label: "Selfish miner: share of blocks", unit: "%" },
@@ -257,7 +257,7 @@ impl Model for Pow {
             Param { key: "mode", label: "Mining", help: "real: miners search nonces over real headers; statistical: blocks arrive as a Poisson process (fast, any difficulty).", kind: ParamKind::Choice(MODES), value: Value::Text(String::from(if self.mode == Mode::Real { "real" } else { "statistical" })), live: false },
             Param { key: "spacing_s", label: "Block interval (s)", help: "Intended seconds between blocks; sets the starting difficulty and the retarget goal (Bitcoin: 600).", kind: int(1, 3600), value: Value::Num(self.spacing_s as f64), live: false },
             Param { key: "retarget", label: "Retarget every (blocks)", help: "Blocks between difficulty adjustments (Bitcoin: 2016); 0 never adjusts.", kind: int(0, 2016), value: Value::Num(self.retarget as f64), live: false },
-            Param { key: "miner_hs", label: "Hash rate per miner (H/s)", help: "Hashes per virtual second of one miner at 100 % power. Real hashing does at most 81,920.", kind: ParamKind::Float { min: 1.0, max: 1e24 }, value: Value::Num(self.miner_hs), live: false },
+            Param { key: "miner_hs", label: "Hash rate per miner (H/s)", help: "Hashes per virtual second of one miner at 100 % power. Real hashing does at most 10,240 (2,048 nonces per 200 ms slice).", kind: ParamKind::Float { min: 1.0, max: 1e24 }, value: Value::Num(self.miner_hs), live: false },
             Param { key: "tx_per_min", label: "Payments per minute", help: "Random payments each node makes per virtual minute.", kind: ParamKind::Float { min: 0.0, max: 120.0 }, value: Value::Num(self.tx_per_min), live: false },
             Param { key: "halving", label: "Halving every (blocks)", help: "Blocks between subsidy halvings (Bitcoin: 210,000); 0 never halves.", kind: int(0, 1_000_000), value: Value::Num(self.halving as f64), live: false },
             Param { key: "attacker", label: "Double-spend attacker", help: "Node that runs double-spend rounds against the lowest other node (−1: none).", kind: int(-1, MINERS_MAX as i64 - 1), value: Value::Num(self.attacker as f64), live: false },

@@ -21,9 +21,9 @@ pub const BLOCK_TXS_MAX: usize = 7;
 pub const ORPHANS_MAX: usize = 32;
 /// Most nonces tried in one event (real hashing): keeps every event short so the page's frame
 /// budget holds.
-pub const SLICE_HASHES_MAX: u32 = 4096;
+pub const SLICE_HASHES_MAX: u32 = 2048;
 /// Virtual time between hashing slices.
-pub const SLICE: u64 = 50 * MS;
+pub const SLICE: u64 = 200 * MS;
 /// Fee of each payment.
 pub const FEE: Amount = 10_000;
 /// Blocks an attacker may fall behind before giving a round up.

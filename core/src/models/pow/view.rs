@@ -1,7 +1,7 @@
 //! What the lab shows: nodes, messages, metrics, queries and the block-tree, merkle-tree and
 //! tamper figures.
 
-use super::bitcoin::{attacker_overtakes, attacker_success, difficulty, hash_hex, merkle_levels, Hash};
+use super::bitcoin::{attacker_overtakes, attacker_success, bits_to_target, block_work, difficulty, hash_hex, merkle_levels, Hash};
 use super::chain::{pow_ok, COIN};
 use super::invariants::Ghost;
 use super::node::{short, Msg, Node, Strategy};
@@ -97,7 +97,7 @@ pub fn query(cfg: &Pow, nodes: &Nodes<Pow>, g: &Ghost, name: &str) -> Option<f64
 pub fn sample(cfg: &Pow, nodes: &Nodes<Pow>, g: &mut Ghost, out: &mut Vec<f64>) {
     let r = reference(nodes);
     let q = |name: &str| query(cfg, nodes, g, name).unwrap_or(0.0);
-    out.push(q("difficulty"));
+    out.push(r.map_or(0.0, |n| bits_to_target(n.tip_entry().block.header.bits).map_or(0.0, |t| block_work(&t).to_f64())));
     let interval = r.map_or(0.0, |n| {
         let h = n.chain.len();
         let k = (h.saturating_sub(1)).min(10);
@@ -205,6 +205,7 @@ pub fn figures(cfg: &Pow, nodes: &Nodes<Pow>, _g: &Ghost) -> Vec<Figure> {
     let mut figs = Vec::new();
     let Some(r) = reference(nodes) else { return figs };
     figs.push(block_tree(cfg, nodes, r));
+    figs.push(power_grid(cfg, nodes, r));
     if let Some(f) = merkle_figure(r) {
         figs.push(f);
     }
@@ -283,6 +284,38 @@ fn block_tree(_cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
             if forks == 1 { "is" } else { "are" }
         ),
         kind: FigureKind::Tree(tree),
+    }
+}
+
+/// Hash power per miner, its share, and its share of the best chain's blocks.
+fn power_grid(cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
+    use crate::figure::{Grid, GridCell, GridRow};
+    let total = sum(nodes, |n| n.power as u64).max(1) as f64;
+    let height = r.height().max(1) as f64;
+    let by = r.tip_entry().by_miner;
+    let rows = (0..nodes.len())
+        .filter_map(|id| any(nodes, id).map(|n| (id, n)))
+        .map(|(id, n)| {
+            let share = 100.0 * n.power as f64 / total;
+            let blocks = 100.0 * by.get(id as usize).copied().unwrap_or(0) as f64 / height;
+            let up = nodes.up(id).is_some();
+            let cell = |text: String, detail: String| GridCell { text, color: id, filled: up, marked: false, detail };
+            GridRow {
+                label: format!("M{id}"),
+                node: Some(id),
+                cells: alloc::vec![
+                    cell(format!("{:.0} H/s", n.rate(cfg)), format!("M{id} hashes {:.0} times per second at {} % power{}", n.rate(cfg), n.power, if up { "" } else { " (crashed: not mining)" })),
+                    cell(format!("{share:.0} %"), format!("M{id} has {share:.1} % of the hash power")),
+                    cell(format!("{blocks:.0} %"), format!("M{id} mined {blocks:.1} % of the best chain's blocks")),
+                ],
+            }
+        })
+        .collect();
+    Figure {
+        key: "power",
+        title: String::from("Hash power"),
+        caption: String::from("Each miner's hash rate, its share of all hash power, and its share of the blocks on the best chain. Over time an honest miner's two shares agree."),
+        kind: FigureKind::Grid(Grid { columns: alloc::vec![String::from("hash rate"), String::from("power share"), String::from("blocks share")], rows, lines: Vec::new() }),
     }
 }
 
