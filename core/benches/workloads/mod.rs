@@ -81,12 +81,50 @@ pub fn balance100(seed: u64) -> Result<Box<dyn Lab>, String> {
     new_lab("balance", &settings(&[("servers", 100.0), ("rate", 10_000.0)]), seed, vec![])
 }
 
+/// Proof of work, 4 miners mining statistically (10 s blocks, payments, retargets) for 2 h.
+pub fn pow4(seed: u64) -> Result<Box<dyn Lab>, String> {
+    let mut s = settings(&[("miners", 4.0), ("tx_per_min", 30.0)]);
+    s.push(("mode".to_string(), Value::Text("statistical".into())));
+    new_lab("pow", &s, seed, vec![])
+}
+
+/// Proof of work, 4 miners hashing real headers (2,000 H/s each) for 2 minutes.
+pub fn pow4_real(seed: u64) -> Result<Box<dyn Lab>, String> {
+    new_lab("pow", &settings(&[("miners", 4.0)]), seed, vec![])
+}
+
+/// Header hashes per second: double SHA-256 of an 80-byte header reusing the midstate of its
+/// first 64 bytes (how the pow lab mines), and with a plain `sha2::Digest` of all 80 bytes for
+/// comparison. Hashes `n` nonces each way; returns (midstate H/s, plain H/s).
+pub fn header_hashes(n: u32, now_ms: fn() -> f64) -> (f64, f64) {
+    use distlab_core::models::pow::bitcoin::{sha256d, Header, HeaderHasher, U256};
+    let header = Header { version: 1, prev: [7; 32], merkle: [9; 32], time: 1_231_006_505, bits: 0x1d00ffff, nonce: 0 };
+    let mut hasher = HeaderHasher::new(&header);
+    // A zero target is never met: every nonce is hashed.
+    let t0 = now_ms();
+    let (found, tried) = hasher.search(0, n, &U256::ZERO);
+    let mid_ms = now_ms() - t0;
+    assert!(found.is_none() && tried == n);
+    let mut bytes = header.to_bytes();
+    let t0 = now_ms();
+    let mut acc = 0u8;
+    for nonce in 0..n / 4 {
+        bytes[76..80].copy_from_slice(&nonce.to_le_bytes());
+        acc ^= sha256d(&bytes)[31];
+    }
+    let plain_ms = now_ms() - t0;
+    assert!(acc != 0 || n < 8 || acc == 0);
+    (n as f64 / (mid_ms / 1000.0), (n / 4) as f64 / (plain_ms / 1000.0))
+}
+
 /// Every throughput workload, in table order.
 pub fn all() -> Vec<Workload> {
     vec![
         Workload { name: "kernel/ping-5", what: "kernel baseline: 5 nodes pinging (test model)", virtual_time: 600 * SEC, build: ping5 },
         Workload { name: "raft-5", what: "Raft, 5 servers, 100 client requests/s", virtual_time: 60 * SEC, build: raft5 },
         Workload { name: "balance-100", what: "balance, 100 servers, 10k req/s", virtual_time: 10 * SEC, build: balance100 },
+        Workload { name: "pow-4", what: "proof of work, 4 miners, statistical, 30 payments/min each", virtual_time: 7_200 * SEC, build: pow4 },
+        Workload { name: "pow-4-real", what: "proof of work, 4 miners hashing real headers (8k H/s)", virtual_time: 120 * SEC, build: pow4_real },
     ]
 }
 
