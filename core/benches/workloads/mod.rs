@@ -113,7 +113,8 @@ pub fn header_hashes(n: u32, now_ms: fn() -> f64) -> (f64, f64) {
         acc ^= sha256d(&bytes)[31];
     }
     let plain_ms = now_ms() - t0;
-    assert!(acc != 0 || n < 8 || acc == 0);
+    // Keep the hashes observable so the loop is not optimised away.
+    core::hint::black_box(acc);
     (n as f64 / (mid_ms / 1000.0), (n / 4) as f64 / (plain_ms / 1000.0))
 }
 

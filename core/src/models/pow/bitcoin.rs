@@ -334,9 +334,9 @@ impl U256 {
         }
         let mut wide = [0u64; 5];
         let mut carry = 0u128;
-        for i in 0..4 {
-            let p = self.0[i] as u128 * m as u128 + carry;
-            wide[i] = p as u64;
+        for (w, limb) in wide.iter_mut().zip(self.0.iter()) {
+            let p = *limb as u128 * m as u128 + carry;
+            *w = p as u64;
             carry = p >> 64;
         }
         wide[4] = carry as u64;

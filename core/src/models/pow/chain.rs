@@ -213,7 +213,7 @@ impl Checks {
 
 /// The block subsidy at `height`: 50 coins, halving every `halving` blocks (0: never).
 pub fn subsidy(height: u64, halving: u64) -> Amount {
-    let halvings = if halving == 0 { 0 } else { height / halving };
+    let halvings = height.checked_div(halving).unwrap_or(0);
     if halvings >= 64 {
         0
     } else {

@@ -494,12 +494,11 @@ impl Node {
         let mut txs: Vec<Tx> = Vec::new();
         let mut fees: Amount = 0;
         let excluded = self.attack.as_ref().map(|a| a.pay);
-        let candidates = forced.into_iter().cloned().chain(self.mempool.values().cloned());
-        for tx in candidates {
+        let candidates = forced.into_iter().map(|t| (t.txid(), t.clone())).chain(self.mempool.iter().map(|(id, t)| (*id, t.clone())));
+        for (id, tx) in candidates {
             if txs.len() >= BLOCK_TXS_MAX {
                 break;
             }
-            let id = tx.txid();
             if Some(id) == excluded {
                 continue;
             }

@@ -217,7 +217,7 @@ pub fn figures(cfg: &Pow, nodes: &Nodes<Pow>, _g: &Ghost) -> Vec<Figure> {
 
 /// Every block any live node has at the last few heights, best chain highlighted.
 fn block_tree(_cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
-    let top = nodes.live().map(|(_, n)| n.tree.values().len() as u64 * 0 + n.by_height.iter().next_back().map_or(0, |x| x.0)).max().unwrap_or(0);
+    let top = nodes.live().map(|(_, n)| n.by_height.iter().next_back().map_or(0, |x| x.0)).max().unwrap_or(0);
     let from = top.saturating_sub(TREE_HEIGHTS - 1);
     // hash -> (height, parent, miner, private everywhere, holders, tips)
     struct B {
