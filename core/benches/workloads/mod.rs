@@ -81,7 +81,7 @@ pub fn balance100(seed: u64) -> Result<Box<dyn Lab>, String> {
     new_lab("balance", &settings(&[("servers", 100.0), ("rate", 10_000.0)]), seed, vec![])
 }
 
-/// Proof of work, 4 miners mining statistically (10 s blocks, payments, retargets) for 2 h.
+/// Proof of work, 4 miners mining statistically (10 s blocks, payments, retargets) for 30 min.
 pub fn pow4(seed: u64) -> Result<Box<dyn Lab>, String> {
     let mut s = settings(&[("miners", 4.0), ("tx_per_min", 30.0)]);
     s.push(("mode".to_string(), Value::Text("statistical".into())));
@@ -124,8 +124,8 @@ pub fn all() -> Vec<Workload> {
         Workload { name: "kernel/ping-5", what: "kernel baseline: 5 nodes pinging (test model)", virtual_time: 600 * SEC, build: ping5 },
         Workload { name: "raft-5", what: "Raft, 5 servers, 100 client requests/s", virtual_time: 60 * SEC, build: raft5 },
         Workload { name: "balance-100", what: "balance, 100 servers, 10k req/s", virtual_time: 10 * SEC, build: balance100 },
-        Workload { name: "pow-4", what: "proof of work, 4 miners, statistical, 30 payments/min each", virtual_time: 7_200 * SEC, build: pow4 },
-        Workload { name: "pow-4-real", what: "proof of work, 4 miners hashing real headers (8k H/s)", virtual_time: 120 * SEC, build: pow4_real },
+        Workload { name: "pow-4", what: "proof of work, 4 miners, statistical, 30 payments/min each", virtual_time: 1_800 * SEC, build: pow4 },
+        Workload { name: "pow-4-real", what: "proof of work, 4 miners hashing real headers (8k H/s)", virtual_time: 60 * SEC, build: pow4_real },
     ]
 }
 
