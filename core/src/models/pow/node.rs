@@ -23,7 +23,7 @@ pub const ORPHANS_MAX: usize = 32;
 /// budget holds.
 pub const SLICE_HASHES_MAX: u32 = 2048;
 /// Virtual time between hashing slices.
-pub const SLICE: u64 = 200 * MS;
+pub const SLICE: u64 = 100 * MS;
 /// Fee of each payment.
 pub const FEE: Amount = 10_000;
 /// Blocks an attacker may fall behind before giving a round up.
