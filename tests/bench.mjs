@@ -26,7 +26,7 @@ const CASES = [
   { name: 'balance, 100 servers, 10k req/s, 1×', speed: '1×', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
   // Proof of work, real hashing at the highest hash rate a miner may have, at top speed: the
   // nonce search runs in bounded slices inside the pacer's budget.
-  { name: 'pow, 4 miners hashing at full rate', speed: 'max', scenario: { model: 'pow', seed: 1, config: { miners: 4, miner_hs: 20480 } } },
+  { name: 'pow, 4 miners hashing at full rate', speed: 'max', scenario: { model: 'pow', seed: 1, config: { miners: 4, miner_hs: 2560 } } },
   // Compare mode: two such runs side by side (round robin against least connections).
   { name: 'compare, 2 × balance 100 servers, 1×', speed: '1×', ready: '[data-testid=compare]',
     url: (base) => `${base}#/compare/balance?set=servers=100&set=rate=10000&a=algorithm=round_robin&b=algorithm=least_connections` },

@@ -21,7 +21,7 @@ pub const BLOCK_TXS_MAX: usize = 7;
 pub const ORPHANS_MAX: usize = 32;
 /// Most nonces tried in one event (real hashing): keeps every event short so the page's frame
 /// budget holds.
-pub const SLICE_HASHES_MAX: u32 = 2048;
+pub const SLICE_HASHES_MAX: u32 = 256;
 /// Virtual time between hashing slices.
 pub const SLICE: u64 = 100 * MS;
 /// Fee of each payment.
