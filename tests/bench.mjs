@@ -30,6 +30,9 @@ const CASES = [
   { name: 'balance, 100 servers, 10k req/s', speed: 'max', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
   { name: 'balance, 100 servers, 10k req/s, 1×', speed: '1×', scenario: { model: 'balance', seed: 1, config: { servers: 100, rate: 10000 } } },
   { name: 'sharding, 32 shards, 100k keys', speed: 'max', scenario: { model: 'sharding', seed: 1, config: { shards: 32, keys: 100000, replicas: 2, vnodes: 50, rate: 5000 } } },
+  // Proof of work, real hashing at the highest hash rate a miner may have, at top speed: the
+  // nonce search runs in bounded slices inside the pacer's budget.
+  { name: 'pow, 4 miners hashing at full rate', speed: 'max', scenario: { model: 'pow', seed: 1, config: { miners: 4, miner_hs: 2560 } } },
   // Compare mode: two such runs side by side (round robin against least connections).
   { name: 'compare, 2 × balance 100 servers, 1×', speed: '1×', ready: '[data-testid=compare]',
     url: (base) => `${base}#/compare/balance?set=servers=100&set=rate=10000&a=algorithm=round_robin&b=algorithm=least_connections` },

@@ -3,7 +3,7 @@
 //! Prints `BENCH|` lines on the console, which the runner forwards to stdout.
 #![cfg(target_arch = "wasm32")]
 
-use distlab_bench::workloads::{all, long_run, long_run_lines, measure};
+use distlab_bench::workloads::{all, header_hashes, long_run, long_run_lines, measure};
 use distlab_core::SEC;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -54,4 +54,13 @@ fn wasm_long_loaded_raft() {
         }
         Err(e) => console_log!("BENCH|loaded raft virtual s per wall s (wasm)|n/a||{e}"),
     }
+}
+
+#[wasm_bindgen_test]
+fn wasm_header_hashes() {
+    // The pow lab's mining loop; the target is 1.9 M/s (ten times CryptoJS's SHA-256).
+    let _ = header_hashes(100_000, now_ms);
+    let (mid, plain) = header_hashes(1_000_000, now_ms);
+    console_log!("BENCH|wasm header hashes/s (midstate)|{:.0}|H/s|target >= 1900000 (10x the Blockchain Demo's CryptoJS)", mid);
+    console_log!("BENCH|wasm header hashes/s (plain Digest)|{:.0}|H/s|sha2 Digest of all 80 bytes, twice", plain);
 }

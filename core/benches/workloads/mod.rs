@@ -119,6 +119,43 @@ pub fn route_keys(now_ms: fn() -> f64) -> Vec<(&'static str, f64)> {
     out
 }
 
+/// Proof of work, 4 miners mining statistically (10 s blocks, payments, retargets) for 30 min.
+pub fn pow4(seed: u64) -> Result<Box<dyn Lab>, String> {
+    let mut s = settings(&[("miners", 4.0), ("tx_per_min", 30.0)]);
+    s.push(("mode".to_string(), Value::Text("statistical".into())));
+    new_lab("pow", &s, seed, vec![])
+}
+
+/// Proof of work, 4 miners hashing real headers (2,000 H/s each) for 2 minutes.
+pub fn pow4_real(seed: u64) -> Result<Box<dyn Lab>, String> {
+    new_lab("pow", &settings(&[("miners", 4.0)]), seed, vec![])
+}
+
+/// Header hashes per second: double SHA-256 of an 80-byte header reusing the midstate of its
+/// first 64 bytes (how the pow lab mines), and with a plain `sha2::Digest` of all 80 bytes for
+/// comparison. Hashes `n` nonces each way; returns (midstate H/s, plain H/s).
+pub fn header_hashes(n: u32, now_ms: fn() -> f64) -> (f64, f64) {
+    use distlab_core::models::pow::bitcoin::{sha256d, Header, HeaderHasher, U256};
+    let header = Header { version: 1, prev: [7; 32], merkle: [9; 32], time: 1_231_006_505, bits: 0x1d00ffff, nonce: 0 };
+    let mut hasher = HeaderHasher::new(&header);
+    // A zero target is never met: every nonce is hashed.
+    let t0 = now_ms();
+    let (found, tried) = hasher.search(0, n, &U256::ZERO);
+    let mid_ms = now_ms() - t0;
+    assert!(found.is_none() && tried == n);
+    let mut bytes = header.to_bytes();
+    let t0 = now_ms();
+    let mut acc = 0u8;
+    for nonce in 0..n / 4 {
+        bytes[76..80].copy_from_slice(&nonce.to_le_bytes());
+        acc ^= sha256d(&bytes)[31];
+    }
+    let plain_ms = now_ms() - t0;
+    // Keep the hashes observable so the loop is not optimised away.
+    core::hint::black_box(acc);
+    (n as f64 / (mid_ms / 1000.0), (n / 4) as f64 / (plain_ms / 1000.0))
+}
+
 /// Every throughput workload, in table order.
 pub fn all() -> Vec<Workload> {
     vec![
@@ -127,6 +164,8 @@ pub fn all() -> Vec<Workload> {
         Workload { name: "balance-100", what: "balance, 100 servers, 10k req/s", virtual_time: 10 * SEC, build: balance100 },
         Workload { name: "paxos-5", what: "Multi-Paxos, 5 nodes, 100 client requests/s", virtual_time: 60 * SEC, build: paxos5 },
         Workload { name: "sharding-32", what: "sharding, 32 shards, 100k keys, R=2, 5k op/s", virtual_time: 10 * SEC, build: sharding32 },
+        Workload { name: "pow-4", what: "proof of work, 4 miners, statistical, 30 payments/min each", virtual_time: 1_800 * SEC, build: pow4 },
+        Workload { name: "pow-4-real", what: "proof of work, 4 miners hashing real headers (8k H/s)", virtual_time: 60 * SEC, build: pow4_real },
     ]
 }
 

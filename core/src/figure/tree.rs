@@ -28,4 +28,6 @@ pub struct TreeNode {
     pub marked: bool,
     /// Greyed out (stale, orphaned).
     pub faded: bool,
+    /// Small tags drawn beside the node (e.g. which replicas have it as their tip).
+    pub tags: Vec<String>,
 }

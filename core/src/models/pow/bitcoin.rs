@@ -1,0 +1,551 @@
+//! Bitcoin's proof-of-work structures, exactly as Bitcoin Core computes them.
+//!
+//! - [`Header`]: the 80-byte block header (version, previous block hash, merkle root, time,
+//!   compact target `bits`, nonce), serialised little-endian as on the wire.
+//! - [`sha256d`]: double SHA-256, Bitcoin's hash for headers and transactions ([`sha2`] crate).
+//! - [`HeaderHasher`]: the miner's loop. The first 64 header bytes do not change while the
+//!   nonce does, so their SHA-256 state (the *midstate*) is computed once and each nonce costs
+//!   two compression rounds instead of three.
+//! - [`U256`], [`bits_to_target`], [`target_to_bits`]: `arith_uint256` and its compact
+//!   encoding (`SetCompact` / `GetCompact`); [`block_work`] (`GetBlockProof`) and
+//!   [`difficulty`] (`GetDifficulty`).
+//! - [`merkle_root`]: the merkle tree of transaction ids, duplicating the last hash of a level
+//!   with an odd count.
+//! - [`next_bits`]: difficulty retargeting (`CalculateNextWorkRequired`), with the clamp to
+//!   [¼, 4×] of the target timespan, and [`retarget_first_height`], Core's off-by-one in
+//!   choosing the block the timespan is measured from.
+//! - [`attacker_success`]: the whitepaper's §11 probability that an attacker with hash share
+//!   `q` ever catches up from `z` blocks behind.
+//!
+//! Hashes are kept in *internal* byte order (as SHA-256 outputs them); Bitcoin displays them
+//! reversed, which [`hash_hex`] does.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+use sha2::digest::generic_array::GenericArray;
+use sha2::{Digest, Sha256};
+
+/// A 32-byte hash in internal byte order.
+pub type Hash = [u8; 32];
+
+/// The all-zero hash (the genesis block's "previous block").
+pub const ZERO_HASH: Hash = [0; 32];
+
+/// Double SHA-256 of `data`.
+pub fn sha256d(data: &[u8]) -> Hash {
+    Sha256::digest(Sha256::digest(data)).into()
+}
+
+/// A hash as Bitcoin prints it: bytes reversed, lowercase hex.
+pub fn hash_hex(hash: &Hash) -> String {
+    let mut s = String::with_capacity(64);
+    for b in hash.iter().rev() {
+        s.push(char::from_digit((b >> 4) as u32, 16).unwrap_or('0'));
+        s.push(char::from_digit((b & 15) as u32, 16).unwrap_or('0'));
+    }
+    s
+}
+
+/// Parses a hash printed the Bitcoin way (64 hex digits, reversed); `None` if malformed.
+pub fn hash_from_hex(hex: &str) -> Option<Hash> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for i in 0..32 {
+        let hi = (bytes[2 * i] as char).to_digit(16)?;
+        let lo = (bytes[2 * i + 1] as char).to_digit(16)?;
+        out[31 - i] = (hi * 16 + lo) as u8;
+    }
+    Some(out)
+}
+
+/// A block header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Block version.
+    pub version: i32,
+    /// Hash of the previous block's header.
+    pub prev: Hash,
+    /// Merkle root of the block's transaction ids.
+    pub merkle: Hash,
+    /// Timestamp, seconds since 1970.
+    pub time: u32,
+    /// The target in compact form.
+    pub bits: u32,
+    /// The nonce miners vary.
+    pub nonce: u32,
+}
+
+impl Header {
+    /// The 80 bytes that are hashed.
+    pub fn to_bytes(&self) -> [u8; 80] {
+        let mut b = [0u8; 80];
+        b[0..4].copy_from_slice(&self.version.to_le_bytes());
+        b[4..36].copy_from_slice(&self.prev);
+        b[36..68].copy_from_slice(&self.merkle);
+        b[68..72].copy_from_slice(&self.time.to_le_bytes());
+        b[72..76].copy_from_slice(&self.bits.to_le_bytes());
+        b[76..80].copy_from_slice(&self.nonce.to_le_bytes());
+        b
+    }
+
+    /// Parses 80 header bytes.
+    pub fn from_bytes(b: &[u8; 80]) -> Header {
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let mut prev = [0u8; 32];
+        prev.copy_from_slice(&b[4..36]);
+        let mut merkle = [0u8; 32];
+        merkle.copy_from_slice(&b[36..68]);
+        Header { version: u32_at(0) as i32, prev, merkle, time: u32_at(68), bits: u32_at(72), nonce: u32_at(76) }
+    }
+
+    /// The block hash: double SHA-256 of the 80 bytes.
+    pub fn hash(&self) -> Hash {
+        sha256d(&self.to_bytes())
+    }
+}
+
+const IV: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+/// Hashes one header with many nonces, reusing the SHA-256 state of its first 64 bytes.
+#[derive(Clone, Debug)]
+pub struct HeaderHasher {
+    mid: [u32; 8],
+    /// The second 64-byte block of the first hash: header bytes 64..80, then padding.
+    tail: [u8; 64],
+}
+
+impl HeaderHasher {
+    /// Prepares to hash `header` with varying nonces.
+    pub fn new(header: &Header) -> HeaderHasher {
+        let bytes = header.to_bytes();
+        let mut mid = IV;
+        sha2::compress256(&mut mid, &[*GenericArray::from_slice(&bytes[0..64])]);
+        let mut tail = [0u8; 64];
+        tail[0..16].copy_from_slice(&bytes[64..80]);
+        tail[16] = 0x80;
+        tail[56..64].copy_from_slice(&(80u64 * 8).to_be_bytes());
+        HeaderHasher { mid, tail }
+    }
+
+    /// The second hash's state words for `nonce` (big-endian words of the block hash).
+    #[inline]
+    fn words(&mut self, nonce: u32) -> [u32; 8] {
+        self.tail[12..16].copy_from_slice(&nonce.to_le_bytes());
+        let mut s1 = self.mid;
+        sha2::compress256(&mut s1, &[*GenericArray::from_slice(&self.tail)]);
+        let mut block = [0u8; 64];
+        for (i, w) in s1.iter().enumerate() {
+            block[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
+        }
+        block[32] = 0x80;
+        block[56..64].copy_from_slice(&(32u64 * 8).to_be_bytes());
+        let mut s2 = IV;
+        sha2::compress256(&mut s2, &[*GenericArray::from_slice(&block)]);
+        s2
+    }
+
+    /// The block hash with this nonce.
+    pub fn hash(&mut self, nonce: u32) -> Hash {
+        let s = self.words(nonce);
+        let mut out = [0u8; 32];
+        for (i, w) in s.iter().enumerate() {
+            out[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
+        }
+        out
+    }
+
+    /// Tries nonces `start, start + 1, ...` (at most `count`, stopping before wrapping past
+    /// `u32::MAX`) and returns the first whose hash meets `target`, and how many were tried.
+    pub fn search(&mut self, start: u32, count: u32, target: &U256) -> (Option<u32>, u32) {
+        // The hash read as a little-endian number: its top 32 bits are the last state word,
+        // byte-swapped. Most nonces fail on that word alone.
+        let top = target.0[3] >> 32;
+        let count = count.min(u32::MAX - start);
+        for i in 0..count {
+            let nonce = start + i;
+            let s = self.words(nonce);
+            let hi = s[7].swap_bytes() as u64;
+            if hi > top {
+                continue;
+            }
+            let h = self.hash(nonce);
+            if U256::from_le_bytes(&h) <= *target {
+                return (Some(nonce), i + 1);
+            }
+        }
+        (None, count)
+    }
+}
+
+/// An unsigned 256-bit integer (little-endian 64-bit limbs), as Bitcoin Core's `arith_uint256`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+pub struct U256(pub [u64; 4]);
+
+impl Ord for U256 {
+    fn cmp(&self, other: &Self) -> Ordering {
+        for i in (0..4).rev() {
+            match self.0[i].cmp(&other.0[i]) {
+                Ordering::Equal => continue,
+                o => return o,
+            }
+        }
+        Ordering::Equal
+    }
+}
+
+impl PartialOrd for U256 {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl U256 {
+    /// Zero.
+    pub const ZERO: U256 = U256([0; 4]);
+    /// The largest value.
+    pub const MAX: U256 = U256([u64::MAX; 4]);
+
+    /// A small value.
+    pub const fn from_u64(v: u64) -> U256 {
+        U256([v, 0, 0, 0])
+    }
+
+    /// Reads 32 bytes as a little-endian number (how Bitcoin compares a hash with a target).
+    pub fn from_le_bytes(b: &[u8; 32]) -> U256 {
+        let mut l = [0u64; 4];
+        for (i, limb) in l.iter_mut().enumerate() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[8 * i..8 * i + 8]);
+            *limb = u64::from_le_bytes(w);
+        }
+        U256(l)
+    }
+
+    /// Number of significant bits.
+    pub fn bits(&self) -> u32 {
+        for i in (0..4).rev() {
+            if self.0[i] != 0 {
+                return 64 * i as u32 + 64 - self.0[i].leading_zeros();
+            }
+        }
+        0
+    }
+
+    /// The low 64 bits.
+    pub fn low_u64(&self) -> u64 {
+        self.0[0]
+    }
+
+    /// Shift left by `n` bits (bits shifted out are lost).
+    pub fn shl(&self, n: u32) -> U256 {
+        let mut r = [0u64; 4];
+        let (limbs, bits) = ((n / 64) as usize, n % 64);
+        for i in (limbs..4).rev() {
+            let src = i - limbs;
+            r[i] = self.0[src] << bits;
+            if bits > 0 && src > 0 {
+                r[i] |= self.0[src - 1] >> (64 - bits);
+            }
+        }
+        U256(r)
+    }
+
+    /// Shift right by `n` bits.
+    pub fn shr(&self, n: u32) -> U256 {
+        let mut r = [0u64; 4];
+        let (limbs, bits) = ((n / 64) as usize, n % 64);
+        for (i, limb) in r.iter_mut().enumerate().take(4usize.saturating_sub(limbs)) {
+            let src = i + limbs;
+            *limb = self.0[src] >> bits;
+            if bits > 0 && src + 1 < 4 {
+                *limb |= self.0[src + 1] << (64 - bits);
+            }
+        }
+        U256(r)
+    }
+
+    /// Wrapping addition.
+    pub fn wrapping_add(&self, o: &U256) -> U256 {
+        let mut r = [0u64; 4];
+        let mut carry = 0u64;
+        for (i, limb) in r.iter_mut().enumerate() {
+            let (a, c1) = self.0[i].overflowing_add(o.0[i]);
+            let (b, c2) = a.overflowing_add(carry);
+            *limb = b;
+            carry = (c1 as u64) + (c2 as u64);
+        }
+        U256(r)
+    }
+
+    /// Saturating addition (cumulative chain work never wraps).
+    pub fn saturating_add(&self, o: &U256) -> U256 {
+        let r = self.wrapping_add(o);
+        if r < *self {
+            U256::MAX
+        } else {
+            r
+        }
+    }
+
+    /// Wrapping subtraction.
+    pub fn wrapping_sub(&self, o: &U256) -> U256 {
+        let mut r = [0u64; 4];
+        let mut borrow = 0u64;
+        for (i, limb) in r.iter_mut().enumerate() {
+            let (a, b1) = self.0[i].overflowing_sub(o.0[i]);
+            let (b, b2) = a.overflowing_sub(borrow);
+            *limb = b;
+            borrow = (b1 as u64) + (b2 as u64);
+        }
+        U256(r)
+    }
+
+    /// Bitwise not.
+    pub fn not(&self) -> U256 {
+        U256([!self.0[0], !self.0[1], !self.0[2], !self.0[3]])
+    }
+
+    /// Integer division (`None` when dividing by zero).
+    pub fn div(&self, d: &U256) -> Option<U256> {
+        if *d == U256::ZERO {
+            return None;
+        }
+        let mut q = U256::ZERO;
+        let mut r = U256::ZERO;
+        for i in (0..self.bits()).rev() {
+            r = r.shl(1);
+            r.0[0] |= (self.0[(i / 64) as usize] >> (i % 64)) & 1;
+            if r >= *d {
+                r = r.wrapping_sub(d);
+                q.0[(i / 64) as usize] |= 1 << (i % 64);
+            }
+        }
+        Some(q)
+    }
+
+    /// `self * m / d`, exact, saturating at [`U256::MAX`] (`None` when `d` is zero).
+    pub fn mul_div(&self, m: u64, d: u64) -> Option<U256> {
+        if d == 0 {
+            return None;
+        }
+        let mut wide = [0u64; 5];
+        let mut carry = 0u128;
+        for (w, limb) in wide.iter_mut().zip(self.0.iter()) {
+            let p = *limb as u128 * m as u128 + carry;
+            *w = p as u64;
+            carry = p >> 64;
+        }
+        wide[4] = carry as u64;
+        let mut rem = 0u128;
+        for i in (0..5).rev() {
+            let cur = (rem << 64) | wide[i] as u128;
+            wide[i] = (cur / d as u128) as u64;
+            rem = cur % d as u128;
+        }
+        if wide[4] != 0 {
+            return Some(U256::MAX);
+        }
+        Some(U256([wide[0], wide[1], wide[2], wide[3]]))
+    }
+
+    /// An approximation as a float.
+    pub fn to_f64(&self) -> f64 {
+        let mut x = 0.0;
+        for i in (0..4).rev() {
+            x = x * 18446744073709551616.0 + self.0[i] as f64;
+        }
+        x
+    }
+}
+
+/// Decodes a compact target (`SetCompact`): `(target, negative, overflow)`.
+pub fn bits_to_target_full(bits: u32) -> (U256, bool, bool) {
+    let size = bits >> 24;
+    let mut word = bits & 0x007f_ffff;
+    let target = if size <= 3 {
+        word >>= 8 * (3 - size);
+        U256::from_u64(word as u64)
+    } else {
+        U256::from_u64(word as u64).shl(8 * (size - 3))
+    };
+    let negative = word != 0 && bits & 0x0080_0000 != 0;
+    let overflow = word != 0 && (size > 34 || (word > 0xff && size > 33) || (word > 0xffff && size > 32));
+    (target, negative, overflow)
+}
+
+/// Decodes a compact target; `None` if it is negative, zero or overflows (Bitcoin rejects those).
+pub fn bits_to_target(bits: u32) -> Option<U256> {
+    let (t, negative, overflow) = bits_to_target_full(bits);
+    (!negative && !overflow && t != U256::ZERO).then_some(t)
+}
+
+/// Encodes a target in compact form (`GetCompact`), losing all but its top 23 bits.
+pub fn target_to_bits(target: &U256) -> u32 {
+    let mut size = target.bits().div_ceil(8);
+    let mut compact = if size <= 3 { (target.low_u64() << (8 * (3 - size))) as u32 } else { target.shr(8 * (size - 3)).low_u64() as u32 };
+    if compact & 0x0080_0000 != 0 {
+        compact >>= 8;
+        size += 1;
+    }
+    compact | (size << 24)
+}
+
+/// Expected number of hashes to find a block at `target`: 2²⁵⁶ / (target + 1) (`GetBlockProof`).
+pub fn block_work(target: &U256) -> U256 {
+    // 2^256 does not fit, but 2^256 / (t+1) = (~t / (t+1)) + 1.
+    let plus_one = target.wrapping_add(&U256::from_u64(1));
+    match target.not().div(&plus_one) {
+        Some(q) => q.wrapping_add(&U256::from_u64(1)),
+        None => U256::from_u64(1),
+    }
+}
+
+/// The target at which one block takes `work` hashes on average: 2²⁵⁶ / work − 1.
+pub fn target_for_work(work: &U256) -> U256 {
+    if work.bits() <= 1 {
+        return U256::MAX;
+    }
+    // (2^256 - 1) / work is within one of 2^256 / work.
+    U256::MAX.div(work).unwrap_or(U256::MAX)
+}
+
+/// Difficulty: how many times harder than the minimum target `0x1d00ffff` (`GetDifficulty`).
+pub fn difficulty(bits: u32) -> f64 {
+    let mut shift = (bits >> 24) & 0xff;
+    let mantissa = bits & 0x00ff_ffff;
+    if mantissa == 0 {
+        return 0.0;
+    }
+    let mut d = 65535.0 / mantissa as f64;
+    while shift < 29 {
+        d *= 256.0;
+        shift += 1;
+    }
+    while shift > 29 {
+        d /= 256.0;
+        shift -= 1;
+    }
+    d
+}
+
+/// The merkle root of transaction ids. A level with an odd count pairs its last hash with
+/// itself. One transaction is its own root; no transactions give the zero hash.
+pub fn merkle_root(txids: &[Hash]) -> Hash {
+    merkle_levels(txids).last().and_then(|l| l.first().copied()).unwrap_or(ZERO_HASH)
+}
+
+/// Every level of the merkle tree, leaves first, root last (each level before duplication).
+pub fn merkle_levels(txids: &[Hash]) -> Vec<Vec<Hash>> {
+    let mut levels = Vec::new();
+    if txids.is_empty() {
+        return levels;
+    }
+    let mut level: Vec<Hash> = txids.to_vec();
+    while level.len() > 1 {
+        let next: Vec<Hash> = level
+            .chunks(2)
+            .map(|pair| {
+                let mut buf = [0u8; 64];
+                buf[..32].copy_from_slice(&pair[0]);
+                buf[32..].copy_from_slice(pair.get(1).unwrap_or(&pair[0]));
+                sha256d(&buf)
+            })
+            .collect();
+        levels.push(level);
+        level = next;
+    }
+    levels.push(level);
+    levels
+}
+
+/// Retargeting rules.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetargetParams {
+    /// Blocks between retargets (2016 on mainnet).
+    pub interval: u32,
+    /// Seconds those blocks should take (two weeks on mainnet).
+    pub timespan_s: u32,
+    /// The easiest allowed target.
+    pub pow_limit: U256,
+}
+
+impl RetargetParams {
+    /// Bitcoin mainnet: 2016 blocks, two weeks, limit `0x1d00ffff`.
+    pub fn mainnet() -> RetargetParams {
+        RetargetParams { interval: 2016, timespan_s: 14 * 24 * 60 * 60, pow_limit: bits_to_target(0x1d00_ffff).unwrap_or(U256::MAX) }
+    }
+}
+
+/// The height of the block whose time starts the measured timespan, for a retarget computed
+/// after block `last_height`. Bitcoin Core goes back `interval - 1` blocks, not `interval`, so
+/// each window measures only 2015 block intervals while expecting two weeks for 2016 (a quirk
+/// kept for consensus).
+pub fn retarget_first_height(last_height: u64, interval: u32) -> u64 {
+    last_height.saturating_sub(interval.saturating_sub(1) as u64)
+}
+
+/// The compact target after a retarget (`CalculateNextWorkRequired`): the old target scaled by
+/// the measured timespan over the intended one, the timespan clamped to [¼, 4×] first, the
+/// result capped at the limit.
+pub fn next_bits(last_bits: u32, last_time: i64, first_time: i64, p: &RetargetParams) -> u32 {
+    let t = p.timespan_s.max(1) as i64;
+    let actual = (last_time - first_time).clamp(t / 4, t * 4);
+    let old = bits_to_target_full(last_bits).0;
+    let mut new = old.mul_div(actual as u64, t as u64).unwrap_or(p.pow_limit);
+    if new > p.pow_limit {
+        new = p.pow_limit;
+    }
+    target_to_bits(&new)
+}
+
+/// The whitepaper's §11 probability that an attacker with hash share `q` (honest share
+/// `p = 1 − q`) ever overtakes the honest chain after the payment has `z` confirmations:
+/// 1 − Σₖ₌₀ᶻ (λᵏ e⁻λ / k!) (1 − (q/p)^(z−k)), with λ = z q / p. It is 1 when q ≥ p.
+pub fn attacker_success(q: f64, z: u32) -> f64 {
+    catch_up(q, z, 0)
+}
+
+/// Like [`attacker_success`], but the attacker must get *ahead* (one block more than the honest
+/// chain), which is what reversing the payment under the most-work rule takes: each deficit is
+/// one block larger, (q/p)^(z−k+1).
+pub fn attacker_overtakes(q: f64, z: u32) -> f64 {
+    catch_up(q, z, 1)
+}
+
+fn catch_up(q: f64, z: u32, extra: u32) -> f64 {
+    let p = 1.0 - q;
+    if q >= p {
+        return 1.0;
+    }
+    if q <= 0.0 {
+        return 0.0;
+    }
+    let lambda = z as f64 * (q / p);
+    let mut sum = 1.0;
+    for k in 0..=z {
+        let mut poisson = libm::exp(-lambda);
+        for i in 1..=k {
+            poisson *= lambda / i as f64;
+        }
+        sum -= poisson * (1.0 - libm::pow(q / p, (z - k + extra) as f64));
+    }
+    sum.clamp(0.0, 1.0)
+}
+
+/// Eyal and Sirer's relative revenue of a selfish pool with hash share `alpha` when a share
+/// `gamma` of the honest miners mine on its block during a tie ("Majority is not Enough", 2014,
+/// eq. 8): (α(1−α)²(4α + γ(1−2α)) − α³) / (1 − α(1 + (2−α)α)). Above 1/3 (γ = 0) it exceeds α.
+pub fn selfish_revenue(alpha: f64, gamma: f64) -> f64 {
+    let a = alpha;
+    let num = a * (1.0 - a) * (1.0 - a) * (4.0 * a + gamma * (1.0 - 2.0 * a)) - a * a * a;
+    let den = 1.0 - a * (1.0 + (2.0 - a) * a);
+    if den <= 0.0 {
+        1.0
+    } else {
+        (num / den).clamp(0.0, 1.0)
+    }
+}

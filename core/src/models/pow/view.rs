@@ -1,0 +1,416 @@
+//! What the lab shows: nodes, messages, metrics, queries and the block-tree, merkle-tree and
+//! tamper figures.
+
+use super::bitcoin::{attacker_overtakes, attacker_success, bits_to_target, block_work, difficulty, hash_hex, merkle_levels, Hash};
+use super::chain::{pow_ok, COIN};
+use super::invariants::Ghost;
+use super::node::{short, Msg, Node, Strategy};
+use super::Pow;
+use crate::figure::{Figure, FigureKind, Tree, TreeNode};
+use crate::model::Nodes;
+use crate::time::Time;
+use crate::view::{Cell, MsgInfo, NodeView};
+use crate::NodeId;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Heights of recent blocks the block-tree figure shows.
+const TREE_HEIGHTS: u64 = 10;
+
+pub fn describe(msg: &Msg) -> MsgInfo {
+    match msg {
+        Msg::Block(b) => MsgInfo { kind: "Block", label: format!("block {} by M{}", short(&b.hash), b.miner), ok: None },
+        Msg::GetBlock(h) => MsgInfo { kind: "GetBlock", label: format!("getblock {}", short(h)), ok: None },
+        Msg::Tx(t) => MsgInfo { kind: "Tx", label: format!("tx {:.2} BTC", t.output_value() as f64 / COIN as f64), ok: None },
+    }
+}
+
+/// A node's state, live or as it survives a crash.
+fn any<'a>(nodes: &Nodes<'a, Pow>, id: NodeId) -> Option<&'a Node> {
+    nodes.up(id).or_else(|| nodes.slot(id).and_then(|s| s.durable.as_ref()))
+}
+
+/// The live honest node with the most work (lowest id on ties): whose chain is "the" chain.
+fn reference<'a>(nodes: &Nodes<'a, Pow>) -> Option<&'a Node> {
+    let mut best: Option<&Node> = None;
+    for (_, n) in nodes.live() {
+        if n.strategy != Strategy::Honest {
+            continue;
+        }
+        if best.is_none_or(|b| n.tip_entry().work > b.tip_entry().work) {
+            best = Some(n);
+        }
+    }
+    best.or_else(|| nodes.live().map(|(_, n)| n).next())
+}
+
+fn sum(nodes: &Nodes<Pow>, f: impl Fn(&Node) -> u64) -> u64 {
+    (0..nodes.len()).filter_map(|i| any(nodes, i)).map(f).sum()
+}
+
+fn attacker_share(cfg: &Pow, nodes: &Nodes<Pow>) -> Option<f64> {
+    if cfg.attacker < 0 {
+        return None;
+    }
+    let total = sum(nodes, |n| n.power as u64) as f64;
+    let a = any(nodes, cfg.attacker as NodeId)?.power as f64;
+    Some(if total > 0.0 { a / total } else { 0.0 })
+}
+
+pub fn query(cfg: &Pow, nodes: &Nodes<Pow>, g: &Ghost, name: &str) -> Option<f64> {
+    let r = reference(nodes);
+    let height = r.map_or(0, |n| n.height());
+    Some(match name {
+        "height" => height as f64,
+        "difficulty" => r.map_or(0.0, |n| difficulty(n.tip_entry().block.header.bits)),
+        "difficulty_growth" => if g.start_difficulty > 0.0 { g.max_difficulty / g.start_difficulty } else { 1.0 },
+        "blocks_mined" => sum(nodes, |n| n.mined) as f64,
+        "stale_blocks" => sum(nodes, |n| n.mined).saturating_sub(height) as f64,
+        "forks" => g.fork_heights.size() as f64,
+        "reorgs" => sum(nodes, |n| n.reorgs) as f64,
+        "max_reorg_depth" => (0..nodes.len()).filter_map(|i| any(nodes, i)).map(|n| n.reorg_max).max().unwrap_or(0) as f64,
+        "tips_agree" => {
+            let mut tips = nodes.live().filter(|(_, n)| n.strategy == Strategy::Honest).map(|(_, n)| n.tip);
+            let first = tips.next();
+            if tips.all(|t| Some(t) == first) { 1.0 } else { 0.0 }
+        }
+        "double_spends" => sum(nodes, |n| n.attack_wins) as f64,
+        "attack_rounds" => sum(nodes, |n| n.attack_wins + n.attack_losses) as f64,
+        "attack_formula" => attacker_share(cfg, nodes).map_or(0.0, |q| attacker_success(q, cfg.attack_z)),
+        "attack_overtake" => attacker_share(cfg, nodes).map_or(0.0, |q| attacker_overtakes(q, cfg.attack_z)),
+        "selfish_revenue" => match (cfg.selfish, r) {
+            (s, Some(n)) if s >= 0 && height > 0 => n.tip_entry().by_miner.get(s as usize).copied().unwrap_or(0) as f64 / height as f64,
+            _ => 0.0,
+        },
+        "rejected_blocks" => sum(nodes, |n| n.rejected) as f64,
+        "tampered" => nodes.live().filter(|(_, n)| n.bench.is_some()).count() as f64,
+        "remined" => sum(nodes, |n| n.remined) as f64,
+        "hashes" => sum(nodes, |n| n.hashes) as f64,
+        "mempool_max" => nodes.live().map(|(_, n)| n.mempool.size()).max().unwrap_or(0) as f64,
+        "violations" => g.violations as f64,
+        _ => return None,
+    })
+}
+
+pub fn sample(cfg: &Pow, nodes: &Nodes<Pow>, g: &mut Ghost, out: &mut Vec<f64>) {
+    let r = reference(nodes);
+    let q = |name: &str| query(cfg, nodes, g, name).unwrap_or(0.0);
+    out.push(r.map_or(0.0, |n| bits_to_target(n.tip_entry().block.header.bits).map_or(0.0, |t| block_work(&t).to_f64())));
+    let interval = r.map_or(0.0, |n| {
+        let h = n.chain.len();
+        let k = (h.saturating_sub(1)).min(10);
+        match (n.chain.get(h - 1).and_then(|x| n.tree.get(x)), n.chain.get(h - 1 - k).and_then(|x| n.tree.get(x))) {
+            (Some(a), Some(b)) if k > 0 => (a.block.header.time as f64 - b.block.header.time as f64) / k as f64,
+            _ => 0.0,
+        }
+    });
+    out.push(interval);
+    let mined = q("blocks_mined");
+    out.push(if mined > 0.0 { 100.0 * q("stale_blocks") / mined } else { 0.0 });
+    out.push(q("height"));
+    let rounds = q("attack_rounds");
+    out.push(if rounds > 0.0 { 100.0 * q("double_spends") / rounds } else { 0.0 });
+    out.push(100.0 * q("attack_formula"));
+    out.push(100.0 * q("selfish_revenue"));
+    let total = sum(nodes, |n| n.power as u64) as f64;
+    let selfish = if cfg.selfish >= 0 { any(nodes, cfg.selfish as NodeId).map_or(0.0, |n| n.power as f64) } else { 0.0 };
+    out.push(if total > 0.0 { 100.0 * selfish / total } else { 0.0 });
+}
+
+pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&Node>, _now: Time) -> NodeView {
+    let mut v = NodeView::new(id, format!("M{id}"), "miner");
+    v.color = id;
+    let Some(n) = node.or(durable) else { return v };
+    v.role = String::from(match n.strategy {
+        Strategy::Honest => "miner",
+        Strategy::Selfish => "selfish miner",
+        Strategy::Attacker => "attacker",
+    });
+    let tip = n.tip_entry();
+    v.headline = format!("#{}", tip.height);
+    v.badges.push(format!("power {}%", n.power));
+    if node.is_some() {
+        v.badges.push(format!("mempool {}", n.mempool.size()));
+    }
+    if let Some(p) = &n.private {
+        if !p.unpublished.is_empty() {
+            v.badges.push(format!("{} withheld", p.unpublished.len()));
+        }
+    }
+    if n.attack.is_some() {
+        v.badges.push(String::from("double-spending"));
+    }
+    if n.bench.is_some() {
+        v.badges.push(String::from("tampered copy"));
+    }
+    let bits = tip.block.header.bits;
+    v.details = alloc::vec![
+        (String::from("tip"), hash_hex(&tip.block.hash)),
+        (String::from("height"), format!("{}", tip.height)),
+        (String::from("bits"), format!("{bits:08x}")),
+        (String::from("difficulty"), format!("{:.6}", difficulty(bits))),
+        (String::from("chain work"), format!("{:.0}", tip.work.to_f64())),
+        (String::from("hash rate"), format!("{:.0} H/s", n.rate(cfg))),
+        (String::from("hashes computed"), format!("{}", n.hashes)),
+        (String::from("blocks found"), format!("{}", n.mined)),
+        (String::from("reorgs (deepest)"), format!("{} ({})", n.reorgs, n.reorg_max)),
+        (String::from("blocks rejected"), format!("{}", n.rejected)),
+        (String::from("balance"), format!("{:.4} BTC", n.balance() as f64 / COIN as f64)),
+    ];
+    if n.strategy == Strategy::Attacker {
+        v.details.push((String::from("double spends won / given up"), format!("{} / {}", n.attack_wins, n.attack_losses)));
+    }
+    let len = n.chain.len();
+    let from = len.saturating_sub(8);
+    v.cells_offset = from as u64;
+    v.cells = n
+        .chain
+        .range(from..)
+        .filter_map(|h| n.tree.get(h))
+        .map(|e| Cell { text: format!("{} {}", e.height, &hash_hex(&e.block.hash)[58..]), color: e.block.miner.min(31), solid: tip.height - e.height + 1 >= 6, marked: false })
+        .collect();
+    v
+}
+
+pub fn node_commands(cfg: &Pow, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
+    let Some(n) = node else { return Vec::new() };
+    let mut c = Vec::new();
+    let double = (n.power * 2).clamp(1, 1000);
+    c.push(("power", format!("{double}"), format!("Double hash power ({double}%)")));
+    let half = n.power / 2;
+    c.push(("power", format!("{half}"), format!("Halve hash power ({half}%)")));
+    let to = if id == 0 { 1 } else { 0 };
+    c.push(("pay", format!("{to}:1"), format!("Pay M{to} 1 BTC")));
+    c.push(("double_spend", format!("{to}"), format!("Spend one coin twice (to M{to} and back)")));
+    let h = n.height().saturating_sub(2).max(1);
+    if n.height() >= 1 {
+        c.push(("tamper", format!("{h}"), format!("Tamper with block #{h}")));
+    }
+    if n.bench.is_some() {
+        c.push(("remine", String::new(), String::from("Re-mine the broken block")));
+    }
+    if cfg.miners > 1 {
+        c.push(("forge", String::new(), String::from("Broadcast a block without proof of work")));
+    }
+    c
+}
+
+fn block_label(height: u64, hash: &Hash) -> String {
+    format!("#{height} {}", short(hash))
+}
+
+pub fn figures(cfg: &Pow, nodes: &Nodes<Pow>, _g: &Ghost) -> Vec<Figure> {
+    let mut figs = Vec::new();
+    let Some(r) = reference(nodes) else { return figs };
+    figs.push(block_tree(cfg, nodes, r));
+    figs.push(power_grid(cfg, nodes, r));
+    if let Some(f) = merkle_figure(r) {
+        figs.push(f);
+    }
+    if let Some(f) = tamper_figure(nodes) {
+        figs.push(f);
+    }
+    figs
+}
+
+/// Every block any live node has at the last few heights, best chain highlighted.
+fn block_tree(_cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
+    let top = nodes.live().map(|(_, n)| n.by_height.iter().next_back().map_or(0, |x| x.0)).max().unwrap_or(0);
+    let from = top.saturating_sub(TREE_HEIGHTS - 1);
+    // hash -> (height, parent, miner, private everywhere, holders, tips)
+    struct B {
+        height: u64,
+        parent: Hash,
+        miner: NodeId,
+        public: bool,
+        holders: Vec<NodeId>,
+        tips: Vec<NodeId>,
+    }
+    let mut blocks: BTreeMap<(u64, Hash), B> = BTreeMap::new();
+    for (id, n) in nodes.live() {
+        for (height, hash) in n.by_height.range((from, [0u8; 32])..) {
+            let Some(e) = n.tree.get(hash) else { continue };
+            let b = blocks.entry((*height, *hash)).or_insert(B { height: *height, parent: e.block.header.prev, miner: e.block.miner, public: false, holders: Vec::new(), tips: Vec::new() });
+            b.public |= !e.private;
+            b.holders.push(id);
+            if n.tip == *hash {
+                b.tips.push(id);
+            }
+        }
+    }
+    let best: Vec<Hash> = r.chain.range(from as usize..).copied().collect();
+    let mut index: BTreeMap<Hash, u32> = BTreeMap::new();
+    let mut tree = Tree::default();
+    for ((_, hash), b) in &blocks {
+        let on_best = best.contains(hash);
+        let parent = index.get(&b.parent).copied();
+        index.insert(*hash, tree.nodes.len() as u32);
+        let mut tags: Vec<String> = b.tips.iter().map(|t| format!("M{t}")).collect();
+        if !b.public {
+            tags.push(String::from("withheld"));
+        }
+        let who = if b.miner == u32::MAX { String::from("genesis") } else { format!("M{}", b.miner) };
+        tree.nodes.push(TreeNode {
+            parent,
+            label: block_label(b.height, hash),
+            detail: format!(
+                "block #{} {} mined by {who}; {}; held by {}{}",
+                b.height,
+                hash_hex(hash),
+                if on_best { "on the best chain" } else if b.public { "stale: off the best chain" } else { "withheld by its miner" },
+                b.holders.iter().map(|h| format!("M{h}")).collect::<Vec<_>>().join(", "),
+                if b.tips.is_empty() { String::new() } else { format!("; tip of {}", b.tips.iter().map(|h| format!("M{h}")).collect::<Vec<_>>().join(", ")) }
+            ),
+            color: if b.miner == u32::MAX { 0 } else { b.miner },
+            highlighted: on_best,
+            marked: false,
+            faded: !on_best,
+            tags,
+        });
+    }
+    let forks = tree.nodes.iter().filter(|n| !n.highlighted).count();
+    Figure {
+        key: "blocks",
+        title: String::from("Block tree"),
+        caption: format!(
+            "The last {} heights of every block the live miners hold. The highlighted path is the chain with the most work (#{} at M{}); {} block{} off it {} stale or withheld. Tags name the miners whose tip a block is.",
+            TREE_HEIGHTS,
+            r.height(),
+            r.id,
+            forks,
+            if forks == 1 { "" } else { "s" },
+            if forks == 1 { "is" } else { "are" }
+        ),
+        kind: FigureKind::Tree(tree),
+    }
+}
+
+/// Hash power per miner, its share, and its share of the best chain's blocks.
+fn power_grid(cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
+    use crate::figure::{Grid, GridCell, GridRow};
+    let total = sum(nodes, |n| n.power as u64).max(1) as f64;
+    let height = r.height().max(1) as f64;
+    let by = r.tip_entry().by_miner;
+    let rows = (0..nodes.len())
+        .filter_map(|id| any(nodes, id).map(|n| (id, n)))
+        .map(|(id, n)| {
+            let share = 100.0 * n.power as f64 / total;
+            let blocks = 100.0 * by.get(id as usize).copied().unwrap_or(0) as f64 / height;
+            let up = nodes.up(id).is_some();
+            let cell = |text: String, detail: String| GridCell { text, color: id, filled: up, marked: false, detail, ..GridCell::default() };
+            GridRow {
+                label: format!("M{id}"),
+                node: Some(id),
+                cells: alloc::vec![
+                    cell(format!("{:.0} H/s", n.rate(cfg)), format!("M{id} hashes {:.0} times per second at {} % power{}", n.rate(cfg), n.power, if up { "" } else { " (crashed: not mining)" })),
+                    cell(format!("{share:.0} %"), format!("M{id} has {share:.1} % of the hash power")),
+                    cell(format!("{blocks:.0} %"), format!("M{id} mined {blocks:.1} % of the best chain's blocks")),
+                ],
+            }
+        })
+        .collect();
+    Figure {
+        key: "power",
+        title: String::from("Hash power"),
+        caption: String::from("Each miner's hash rate, its share of all hash power, and its share of the blocks on the best chain. Over time an honest miner's two shares agree."),
+        kind: FigureKind::Grid(Grid { columns: alloc::vec![String::from("hash rate"), String::from("power share"), String::from("blocks share")], rows, lines: Vec::new() }),
+    }
+}
+
+/// The merkle tree of the best tip's transactions.
+fn merkle_figure(r: &Node) -> Option<Figure> {
+    let tip = r.tip_entry();
+    let levels = merkle_levels(&tip.block.txids);
+    if levels.is_empty() {
+        return None;
+    }
+    let mut tree = Tree::default();
+    // Root first, then each level down; a node at level L index i hangs under index i/2 of
+    // level L+1. A level with an odd count shows the duplicated last hash, faded.
+    let mut prev_index: Vec<u32> = Vec::new();
+    for (depth, level) in levels.iter().rev().enumerate() {
+        let is_leaves = depth + 1 == levels.len();
+        let mut cur = Vec::new();
+        let shown = if level.len() > 1 && level.len() % 2 == 1 { level.len() + 1 } else { level.len() };
+        for i in 0..shown {
+            let dup = i >= level.len();
+            let h = level[i.min(level.len() - 1)];
+            let parent = prev_index.get(i / 2).copied();
+            cur.push(tree.nodes.len() as u32);
+            let label = if depth == 0 {
+                format!("root {}", &hash_hex(&h)[..8])
+            } else if is_leaves {
+                format!("tx{i} {}", &hash_hex(&h)[..8])
+            } else {
+                String::from(&hash_hex(&h)[..8])
+            };
+            let detail = if dup {
+                format!("copy of {} (odd level: the last hash is paired with itself)", hash_hex(&h))
+            } else if is_leaves {
+                let tx = &tip.block.txs[i];
+                format!("{} {}: {}", if i == 0 { "coinbase" } else { "transaction" }, hash_hex(&h), if tx.memo.is_empty() { format!("{} in, {} out", tx.inputs.len(), tx.outputs.len()) } else { tx.memo.clone() })
+            } else {
+                format!("hash of its two children: {}", hash_hex(&h))
+            };
+            tree.nodes.push(TreeNode { parent, label, detail, color: depth as u32, highlighted: depth == 0, marked: false, faded: dup, tags: Vec::new() });
+        }
+        prev_index = cur;
+    }
+    Some(Figure {
+        key: "merkle",
+        title: format!("Merkle tree of block #{}", tip.height),
+        caption: format!("{} transaction ids hashed in pairs up to the root the header commits to. Faded boxes are Bitcoin's duplicate of the last hash on an odd level.", tip.block.txids.len()),
+        kind: FigureKind::Tree(tree),
+    })
+}
+
+/// A node's tampered copy: the edited block and the ones after it, broken where they are.
+fn tamper_figure(nodes: &Nodes<Pow>) -> Option<Figure> {
+    let (_, n) = nodes.live().find(|(_, n)| n.bench.is_some())?;
+    let bench = n.bench.as_ref()?;
+    let parent_hash = *n.chain.get(bench.height as usize - 1)?;
+    let status = bench.status(parent_hash);
+    let mut tree = Tree::default();
+    tree.nodes.push(TreeNode { parent: None, label: block_label(bench.height - 1, &parent_hash), detail: format!("block #{} {} (untouched)", bench.height - 1, hash_hex(&parent_hash)), color: 0, highlighted: true, ..Default::default() });
+    let mut broken = 0;
+    for (i, (b, (pow, link))) in bench.blocks.iter().zip(status).enumerate() {
+        let height = bench.height + i as u64;
+        let mut tags = Vec::new();
+        if !pow {
+            tags.push(String::from("hash misses target"));
+        }
+        if !link {
+            tags.push(String::from("broken link"));
+        }
+        if pow && link {
+            tags.push(String::from("valid"));
+        } else {
+            broken += 1;
+        }
+        let memo = b.txs.first().map(|t| t.memo.clone()).unwrap_or_default();
+        tree.nodes.push(TreeNode {
+            parent: Some(i as u32),
+            label: block_label(height, &b.hash),
+            detail: format!(
+                "block #{height} {}: coinbase says \"{memo}\"; {}{}",
+                hash_hex(&b.hash),
+                if pow { "meets its target" } else { "its hash does not meet the target" },
+                if link { "" } else { "; its previous-block hash no longer matches the block before it" }
+            ),
+            color: b.miner.min(31),
+            highlighted: pow && link,
+            marked: !(pow && link),
+            faded: false,
+            tags,
+        });
+        let _ = pow_ok;
+    }
+    Some(Figure {
+        key: "tamper",
+        title: format!("M{}'s tampered copy", n.id),
+        caption: format!("M{} edited block #{}. {broken} of {} blocks are broken: an edit changes the hash, so the proof of work fails and the next block's link no longer matches. Re-mine to repair them one at a time.", n.id, bench.height, bench.blocks.len()),
+        kind: FigureKind::Tree(tree),
+    })
+}

@@ -1,0 +1,167 @@
+//! The pure Bitcoin pieces against Bitcoin itself: mainnet headers and hashes, a real merkle
+//! root, Bitcoin Core's retarget test vectors (src/test/pow_tests.cpp), compact encoding round
+//! trips and the whitepaper's §11 table.
+
+use distlab_core::models::pow::bitcoin::*;
+
+fn h(hex: &str) -> Hash {
+    hash_from_hex(hex).expect("64 hex digits")
+}
+
+fn genesis() -> Header {
+    Header {
+        version: 1,
+        prev: ZERO_HASH,
+        merkle: h("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"),
+        time: 1231006505,
+        bits: 0x1d00ffff,
+        nonce: 2083236893,
+    }
+}
+
+#[test]
+fn genesis_header_bytes_and_hash() {
+    let bytes = genesis().to_bytes();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c"
+    );
+    assert_eq!(Header::from_bytes(&bytes), genesis());
+    assert_eq!(hash_hex(&genesis().hash()), "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
+    let target = bits_to_target(0x1d00ffff).unwrap();
+    assert!(U256::from_le_bytes(&genesis().hash()) <= target);
+}
+
+#[test]
+fn block_1_and_block_100000() {
+    let b1 = Header {
+        version: 1,
+        prev: genesis().hash(),
+        merkle: h("0e3e2357e806b6cdb1f70b54c3a3a17b6714ee1f0e68bebb44a74b1efd512098"),
+        time: 1231469665,
+        bits: 0x1d00ffff,
+        nonce: 2573394689,
+    };
+    assert_eq!(hash_hex(&b1.hash()), "00000000839a8e6886ab5951d76f411475428afc90947ee320161bbf18eb6048");
+    let b100k = Header {
+        version: 1,
+        prev: h("000000000002d01c1fccc21636b607dfd930d31d01c3a62104612a1719011250"),
+        merkle: h("f3e94742aca4b5ef85488dc37c06c3282295ffec960994b2c0d5ac2a25a95766"),
+        time: 1293623863,
+        bits: 0x1b04864c,
+        nonce: 274148111,
+    };
+    assert_eq!(hash_hex(&b100k.hash()), "000000000003ba27aa200b1cecaad478d2b00432346c3f1f3986da1afd33e506");
+    assert!((difficulty(0x1b04864c) - 14484.162361225399).abs() < 1e-6, "{}", difficulty(0x1b04864c));
+    assert_eq!(difficulty(0x1d00ffff), 1.0);
+}
+
+#[test]
+fn midstate_hasher_matches_plain_hashing_and_finds_the_genesis_nonce() {
+    let g = genesis();
+    let mut hasher = HeaderHasher::new(&g);
+    assert_eq!(hasher.hash(g.nonce), g.hash());
+    for nonce in [0u32, 1, 77, 0xffff_ffff] {
+        let mut x = g;
+        x.nonce = nonce;
+        assert_eq!(hasher.hash(nonce), sha256d(&x.to_bytes()));
+    }
+    let target = bits_to_target(0x1d00ffff).unwrap();
+    let (found, tried) = hasher.search(g.nonce - 1000, 5000, &target);
+    assert_eq!(found, Some(g.nonce));
+    assert_eq!(tried, 1001);
+}
+
+#[test]
+fn merkle_root_of_block_100000_and_the_odd_level_rule() {
+    let txids: Vec<Hash> = [
+        "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87",
+        "fff2525b8931402dd09222c50775608f75787bd2b87e56995a7bdd30f79702c4",
+        "6359f0868171b1d194cbee1af2f16ea598ae8fad666d9b012c8ed2b79a236ec4",
+        "e9a66845e05d5abc0ad04ec80f774a7e585c6e8db975962d069a522137b80c1d",
+    ]
+    .iter()
+    .map(|x| h(x))
+    .collect();
+    assert_eq!(hash_hex(&merkle_root(&txids)), "f3e94742aca4b5ef85488dc37c06c3282295ffec960994b2c0d5ac2a25a95766");
+    // One transaction: the root is its id (the genesis block).
+    let cb = h("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b");
+    assert_eq!(merkle_root(&[cb]), cb);
+    // Odd levels pair the last hash with itself: [a, b, c] has the root of [a, b, c, c], and
+    // five leaves the root of [a..e, e] at the first level (the CVE-2012-2459 ambiguity).
+    let three = &txids[..3];
+    let mut four = three.to_vec();
+    four.push(txids[2]);
+    assert_eq!(merkle_root(three), merkle_root(&four));
+    assert_ne!(merkle_root(three), merkle_root(&txids));
+    let mut five = txids.clone();
+    five.push(cb);
+    let mut six = five.clone();
+    six.push(cb);
+    assert_eq!(merkle_root(&five), merkle_root(&six));
+    assert_eq!(merkle_levels(&five).iter().map(|l| l.len()).collect::<Vec<_>>(), vec![5, 3, 2, 1]);
+    assert_eq!(merkle_root(&[]), ZERO_HASH);
+}
+
+#[test]
+fn bitcoin_core_retarget_vectors() {
+    let p = RetargetParams::mainnet();
+    // (last retarget time, last block time, last bits, expected bits), from pow_tests.cpp.
+    let cases = [
+        (1261130161i64, 1262152739i64, 0x1d00ffffu32, 0x1d00d86au32), // no constraint applies
+        (1231006505, 1233061996, 0x1d00ffff, 0x1d00ffff),             // capped at the pow limit
+        (1279008237, 1279297671, 0x1c05a3f4, 0x1c0168fd),             // timespan clamped to 1/4
+        (1263163443, 1269211443, 0x1c387f6f, 0x1d00e1fd),             // timespan clamped to 4x
+    ];
+    for (first, last, bits, want) in cases {
+        assert_eq!(next_bits(bits, last, first, &p), want, "{first} {last} {bits:08x}");
+    }
+    // The window starts interval - 1 blocks back: block 30240 for the retarget after 32255.
+    assert_eq!(retarget_first_height(32255, 2016), 30240);
+    assert_eq!(retarget_first_height(2015, 2016), 0);
+}
+
+#[test]
+fn compact_encoding_round_trips_and_edge_cases() {
+    for bits in [0x1d00ffffu32, 0x1b04864c, 0x1c05a3f4, 0x207fffff, 0x1d00d86a, 0x17034219, 0x03123456, 0x01120000, 0x02008000] {
+        let t = bits_to_target(bits).unwrap();
+        assert_eq!(target_to_bits(&t), bits, "{bits:08x}");
+    }
+    // From Bitcoin Core's arith_uint256 tests: negative and overflowing encodings.
+    let (_, negative, _) = bits_to_target_full(0x04923456);
+    assert!(negative);
+    let (_, _, overflow) = bits_to_target_full(0xff123456);
+    assert!(overflow);
+    assert_eq!(bits_to_target(0x04923456), None);
+    assert_eq!(bits_to_target(0x00000000), None);
+    // Precision is lost below the top 23 bits, and re-encoding is stable.
+    let t = U256::from_u64(0x1234_5678_9abc).shl(100);
+    let once = target_to_bits(&t);
+    assert_eq!(target_to_bits(&bits_to_target(once).unwrap()), once);
+    // Work: 2^256 / (target + 1); difficulty 1 is 2^32 hashes (4295032833 exactly).
+    let w = block_work(&bits_to_target(0x1d00ffff).unwrap());
+    assert_eq!(w, U256::from_u64(4295032833));
+    let t = target_for_work(&U256::from_u64(1_000_000));
+    let back = block_work(&t);
+    assert!((back.to_f64() - 1e6).abs() <= 1.0, "{back:?}");
+}
+
+#[test]
+fn whitepaper_section_11_table() {
+    // Values printed in the whitepaper (q = 0.1 and q = 0.3).
+    let cases = [(0.1, 0, 1.0), (0.1, 1, 0.2045873), (0.1, 2, 0.0509779), (0.1, 5, 0.0009137), (0.1, 10, 0.0000012), (0.3, 5, 0.1773523), (0.3, 10, 0.0416605)];
+    for (q, z, p) in cases {
+        assert!((attacker_success(q, z) - p).abs() < 5e-7, "q={q} z={z}: {}", attacker_success(q, z));
+    }
+    assert_eq!(attacker_success(0.5, 6), 1.0);
+}
+
+#[test]
+fn eyal_sirer_revenue() {
+    // Threshold 1/3 at gamma 0, 1/4 at gamma 1/2, 0 at gamma 1 (the paper's section 4).
+    assert!((selfish_revenue(1.0 / 3.0, 0.0) - 1.0 / 3.0).abs() < 1e-9);
+    assert!((selfish_revenue(0.25, 0.5) - 0.25).abs() < 1e-9);
+    assert!(selfish_revenue(0.1, 1.0) > 0.1);
+    assert!(selfish_revenue(0.2, 0.0) < 0.2);
+}
