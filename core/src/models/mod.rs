@@ -12,6 +12,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub mod balance;
+pub mod caching;
 pub mod raft;
 
 /// Every model, in the order the home page lists them.
