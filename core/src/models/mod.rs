@@ -20,7 +20,7 @@ pub fn catalog() -> Vec<&'static ModelInfo> {
     Vec::from(CATALOG)
 }
 
-const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO];
+const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO, &caching::INFO];
 
 /// Builds a run of `model` with settings, seed and action script.
 /// Errors name the bad setting, or the index of the first bad action.
@@ -36,6 +36,7 @@ pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Ve
     match model {
         "raft" => build(raft::Raft::default(), settings, seed, actions),
         "balance" => build(balance::BalanceModel::default(), settings, seed, actions),
+        "caching" => build(caching::CachingModel::default(), settings, seed, actions),
         _ => Err(format!(
             "unknown model \"{model}\" (known: {})",
             CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
