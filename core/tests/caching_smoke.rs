@@ -141,3 +141,66 @@ fn stampede_at_expiry_and_each_cure() {
     let (cax, _) = stampede("cache_aside", "xfetch");
     assert!(cax < ca, "xfetch: {cax}");
 }
+
+#[test]
+fn no_evict_mutation_breaks_capacity() {
+    let l = run(&[("bug_no_evict", Value::Bool(true)), ("capacity", n(10.0))], 2, Vec::new(), 2 * SEC);
+    assert!(l.violations().iter().any(|v| v.invariant == "Capacity"), "{:?}", l.violations().first());
+}
+
+/// Write-through on a hot key with reads in flight when writes land: a fetch a write overtook
+/// must not be stored. The blind-fill mutation stores it and the checker catches the old read.
+#[test]
+fn blind_fill_mutation_breaks_read_your_writes() {
+    let s = [("mode", t("write_through")), ("keys", n(10.0)), ("alpha", n(0.5)), ("capacity", n(1.0)), ("write_share", n(0.3)), ("rate", n(2_000.0)), ("db_ms", n(2.0))];
+    let ok = run(&s, 4, Vec::new(), 3 * SEC);
+    assert!(ok.violations().is_empty(), "{:?}", ok.violations().first());
+    let mut bad = s.to_vec();
+    bad.push(("bug_blind_fill", Value::Bool(true)));
+    let l = run(&bad, 4, Vec::new(), 3 * SEC);
+    assert!(l.violations().iter().any(|v| v.invariant.starts_with("Write-through")), "not caught");
+}
+
+#[test]
+fn a_failed_node_sends_its_keys_to_the_database_then_they_warm_up() {
+    let s = [("keys", n(300.0)), ("capacity", n(150.0)), ("rate", n(1_000.0)), ("write_share", n(0.0)), ("down_ms", n(60_000.0)), ("timeout_ms", n(200.0))];
+    let mut l = lab_with(&s, 6, vec![at(4_000, Action::Crash(4))]);
+    let idx = l.metrics().iter().position(|m| m.name == "db_reads").unwrap();
+    l.run_until(4 * SEC, u64::MAX);
+    let calm: f64 = l.samples().iter().rev().take(10).map(|s| s.1[idx]).sum::<f64>() / 10.0;
+    l.run_until(5 * SEC, u64::MAX);
+    let storm: f64 = l.samples().iter().rev().take(10).map(|s| s.1[idx]).fold(0.0, f64::max);
+    l.run_until(12 * SEC, u64::MAX);
+    let warm: f64 = l.samples().iter().rev().take(10).map(|s| s.1[idx]).sum::<f64>() / 10.0;
+    eprintln!("db reads/s: calm {calm:.0}, after the crash {storm:.0}, warmed up {warm:.0}; {}", report(l.as_ref()));
+    assert!(storm > 3.0 * calm.max(10.0), "the failed node's keys go cold");
+    assert!(warm < storm / 2.0, "the survivors warm up");
+    assert!(l.violations().is_empty());
+}
+
+#[test]
+fn switching_the_policy_moves_the_hit_ratio() {
+    // One-off scans flush LRU; ARC keeps its frequent keys in T2.
+    let s = [("workload", t("scan")), ("scan_share", n(0.5)), ("keys", n(200.0)), ("alpha", n(1.0)), ("capacity", n(30.0)), ("write_share", n(0.0))];
+    let mut l = lab_with(&s, 8, vec![at(5_000, Action::Set("policy".into(), t("arc")))]);
+    l.run_until(5 * SEC, u64::MAX);
+    let (h0, r0) = (q(l.as_ref(), "hits"), q(l.as_ref(), "reads"));
+    l.run_until(10 * SEC, u64::MAX);
+    let lru = h0 / r0;
+    let arc = (q(l.as_ref(), "hits") - h0) / (q(l.as_ref(), "reads") - r0);
+    eprintln!("lru {lru:.3} arc {arc:.3}");
+    assert!(arc > lru + 0.03, "lru {lru} arc {arc}");
+    assert!(l.violations().is_empty());
+}
+
+#[test]
+fn a_trace_command_is_validated_and_replayed() {
+    let mut l = lab_with(&[("workload", t("trace"))], 1, Vec::new());
+    let bad = l.act(Action::Command { node: 0, name: "trace".into(), arg: "1\n2\nx y\n3\n$\n".into() });
+    let e = bad.unwrap_err();
+    assert!(e.contains("line 3") && e.contains("line 5"), "{e}");
+    l.act(Action::Command { node: 0, name: "trace".into(), arg: "1\n2\n3\n4\n1\n2\n5\n1\n2\n3\n4\n5\n".into() }).unwrap();
+    l.run_until(3 * SEC, u64::MAX);
+    assert!(l.violations().is_empty());
+    assert!(l.view().nodes[0].badges.iter().any(|b| b.contains("trace of 12")));
+}

@@ -325,7 +325,7 @@ impl Client {
                 if spec != self.synced {
                     self.synced = spec;
                     let keep = if spec.shape == super::workload::Shape::Trace { self.gen.trace() } else { None };
-                    self.gen = Gen::new(spec, keep);
+                    self.gen = Gen::new(spec, keep).scan_range(self.index);
                 }
                 if model.rate > 0.0 {
                     let write = ctx.rng().chance(model.write_share);

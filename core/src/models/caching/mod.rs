@@ -491,7 +491,7 @@ impl Model for CachingModel {
 
     fn init(&self, id: NodeId, ctx: &mut Ctx<Self>) -> Node {
         if id < self.clients {
-            let d = ClientDurable { next_req: 0, last_stamp: 0, gen: workload::Gen::new(self.spec(), None) };
+            let d = ClientDurable { next_req: 0, last_stamp: 0, gen: workload::Gen::new(self.spec(), None).scan_range(id) };
             Node::Client(Client::start(self, id, d, ctx))
         } else if self.is_cache(id) {
             Node::Cache(alloc::boxed::Box::new(Cache::start(self, ctx)))

@@ -148,6 +148,13 @@ impl Gen {
         Gen { spec, zipf: Zipf::new(spec.keys, spec.alpha), cursor: 0, scan_next: SCAN_BASE, trace }
     }
 
+    /// Gives this stream its own range of one-off scan keys (one range per client, so two
+    /// clients never share a "one-off" key).
+    pub fn scan_range(mut self, index: u32) -> Gen {
+        self.scan_next = SCAN_BASE + (index % 16) * (1 << 26);
+        self
+    }
+
     /// The spec.
     pub fn spec(&self) -> Spec {
         self.spec
@@ -186,6 +193,7 @@ impl Gen {
                 if rng.chance(self.spec.scan_share) {
                     let k = self.scan_next;
                     self.scan_next = self.scan_next.wrapping_add(1).max(SCAN_BASE);
+                    let _ = ();
                     k
                 } else {
                     self.zipf.sample(rng) - 1
