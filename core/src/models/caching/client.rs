@@ -51,6 +51,8 @@ pub struct Op {
     pub lease: Option<u64>,
     /// Lease retries so far.
     pub retries: u32,
+    /// The write policy when it was issued (it decides the steps, even if the setting changes).
+    pub mode: Mode,
 }
 
 /// A finished request, for the observer.
@@ -70,6 +72,8 @@ pub struct Done {
     pub at: Time,
     /// Answered from the cache.
     pub hit: bool,
+    /// Issued in write-through mode.
+    pub wt: bool,
 }
 
 /// A client.
@@ -177,7 +181,7 @@ impl Client {
         self.next_req += 1;
         let now = ctx.now();
         let route = self.route(model, key, now);
-        let mut op = Op { write, key, issued: now, stage: Stage::AtCache, cache: route, stamp: 0, lease: None, retries: 0 };
+        let mut op = Op { write, key, issued: now, stage: Stage::AtCache, cache: route, stamp: 0, lease: None, retries: 0, mode: model.mode };
         if write {
             op.stamp = self.stamp(now);
             match (model.mode, route) {
@@ -223,7 +227,7 @@ impl Client {
         if !ok {
             self.failed += 1;
         }
-        self.recent.push(Done { key: op.key, write: op.write, ok, stamp, issued: op.issued, at: now, hit });
+        self.recent.push(Done { key: op.key, write: op.write, ok, stamp, issued: op.issued, at: now, hit, wt: op.mode == Mode::WriteThrough });
     }
 
     fn complete(&mut self, req: u64, ok: bool, stamp: Stamp, hit: bool, ctx: &mut Ctx<CachingModel>) {
@@ -283,7 +287,7 @@ impl Client {
                 if op.write || op.stage != Stage::AtDb {
                     return;
                 }
-                if let (Some(c), true) = (op.cache, model.mode == Mode::CacheAside) {
+                if let (Some(c), true) = (op.cache, op.mode == Mode::CacheAside) {
                     ctx.send(c, Msg::Set { key, stamp, lease: op.lease });
                 }
                 let grouped = self.flight.get(&key).is_some_and(|g| g.first() == Some(&tag));
@@ -299,7 +303,7 @@ impl Client {
                     return;
                 }
                 let route = op.cache;
-                match (model.mode, route) {
+                match (op.mode, route) {
                     (Mode::CacheAside | Mode::ReadThrough, Some(c)) => {
                         op.stage = Stage::Deleting;
                         ctx.send(c, Msg::Delete { key, req: tag });

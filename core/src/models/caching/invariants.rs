@@ -38,8 +38,15 @@ pub const WINDOW: usize = 5;
 #[derive(Clone, Debug, Default)]
 pub struct Ghost {
     started: bool,
-    /// Newest acknowledged write per key: (stamp, when acknowledged, acknowledged in write-through mode).
-    pub acked: PMap<Key, (Stamp, Time, bool)>,
+    /// Newest acknowledged write per key: (stamp, when acknowledged, the write-through epoch
+    /// it was acknowledged in, or `NOT_WT`).
+    pub acked: PMap<Key, (Stamp, Time, u32)>,
+    /// Write-through epoch: bumped whenever the mode leaves write-through, so a promise made
+    /// in one stretch of write-through is not held against values another mode cached.
+    pub wt_epoch: u32,
+    /// When the current stretch of write-through began.
+    pub wt_since: Time,
+    last_mode_wt: bool,
     /// Counters since the start.
     pub reads: u64,
     #[allow(missing_docs)]
@@ -112,7 +119,10 @@ fn on_done(model: &CachingModel, g: &mut Ghost, client: NodeId, d: &Done, out: &
             g.acked_writes += 1;
             let newer = g.acked.get(&d.key).is_none_or(|a| a.0 < d.stamp);
             if newer {
-                g.acked.insert_mut(d.key, (d.stamp, d.at, model.mode == Mode::WriteThrough));
+                // The promise covers writes issued and acknowledged within one stretch of
+                // write-through.
+                let epoch = if d.wt && model.mode == Mode::WriteThrough && d.issued >= g.wt_since { g.wt_epoch } else { NOT_WT };
+                g.acked.insert_mut(d.key, (d.stamp, d.at, epoch));
             }
         }
     } else {
@@ -126,7 +136,7 @@ fn on_done(model: &CachingModel, g: &mut Ghost, client: NodeId, d: &Done, out: &
             if let Some(&(s, t, wt)) = g.acked.get(&d.key) {
                 if t <= d.issued && d.stamp < s {
                     g.stale += 1;
-                    if wt && model.mode == Mode::WriteThrough {
+                    if wt == g.wt_epoch && model.mode == Mode::WriteThrough {
                         violation(
                             out,
                             RYW,
@@ -153,9 +163,18 @@ fn on_done(model: &CachingModel, g: &mut Ghost, client: NodeId, d: &Done, out: &
     }
 }
 
+/// Marks acknowledged writes made outside write-through.
+pub const NOT_WT: u32 = u32::MAX;
+
 /// Updates the history and checks the invariants after one event.
 pub fn observe(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &mut Ghost, what: Happened, out: &mut Vec<Violation>) {
     start(model, g);
+    let wt = model.mode == Mode::WriteThrough;
+    if wt && !g.last_mode_wt {
+        g.wt_epoch = g.wt_epoch.wrapping_add(1) % NOT_WT;
+        g.wt_since = nodes.now();
+    }
+    g.last_mode_wt = wt;
     match what.node() {
         Some(id) => match nodes.up(id) {
             Some(Node::Client(c)) => {
@@ -224,7 +243,7 @@ pub fn check_all(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -
     });
     if let Some(db) = db {
         for (k, (s, _, wt)) in g.acked.iter() {
-            if *wt && db.get(k).copied().unwrap_or(0) < *s {
+            if *wt != NOT_WT && db.get(k).copied().unwrap_or(0) < *s {
                 violation(&mut out, RYW, Vec::new(), format!("key {k}: a write-through write was acknowledged but the database has an older version"));
             }
         }
