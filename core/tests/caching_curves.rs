@@ -173,3 +173,27 @@ fn zipf_sampler_has_the_right_shape() {
     assert!((count(0) / count(1) - 2.0).abs() < 0.15);
     assert!(t.iter().all(|&k| k < 100));
 }
+
+/// The claims the lesson and the challenges rest on: on Zipf traffic the admission filter of
+/// W-TinyLFU beats LRU; on fresh keys reused soon it refuses exactly the keys that would hit,
+/// and LRU wins; random beats LRU on a loop larger than the cache; ARC beats LRU under scans.
+#[test]
+fn which_workload_favours_which_policy() {
+    let mut auc_of = |shape: Shape| {
+        let spec = Spec { shape, keys: 200, alpha: 1.2, scan_share: 0.3 };
+        let mut job = CurveJob::new(1, Gen::new(spec, None), Rng::stream(1, 0xC0FFEE), 20_000);
+        while !job.step(100_000) {}
+        let auc: Vec<f64> = (0..CURVES).map(|c| (0..SIZES).map(|s| job.ratio(c, s)).sum::<f64>() / SIZES as f64).collect();
+        let line: Vec<String> = (0..CURVES).map(|c| format!("{} {:.3}", CurveJob::label(c), auc[c])).collect();
+        eprintln!("{shape:?}: {}", line.join(", "));
+        move |k: Kind| auc[CurveJob::index(k)]
+    };
+    let zipf = auc_of(Shape::Zipf);
+    assert!(zipf(Kind::TinyLfu) > zipf(Kind::Lru) + 0.05);
+    let recency = auc_of(Shape::Recency);
+    assert!(recency(Kind::Lru) > recency(Kind::TinyLfu) + 0.05);
+    let looped = auc_of(Shape::Loop);
+    assert!(looped(Kind::Random) > looped(Kind::Lru) + 0.05);
+    let scan = auc_of(Shape::Scan);
+    assert!(scan(Kind::Arc) > scan(Kind::Lru) + 0.05);
+}

@@ -94,7 +94,7 @@ fn schedule(seed: u64) -> (CachingModel, Vec<TimedAction>) {
 
 #[test]
 fn no_violation_under_seeded_fault_schedules_then_service_resumes() {
-    let seeds = if cfg!(debug_assertions) { 30 } else { 400 };
+    let seeds = if cfg!(debug_assertions) { 30 } else { 250 };
     let mut events = 0u64;
     for seed in 0..seeds {
         let (model, actions) = schedule(seed);

@@ -71,6 +71,7 @@ pub struct Ghost {
     /// Ever.
     pub herd_peak: u32,
     db_reads_seen: u64,
+    win_stale: u64,
     db_reads_prev: u64,
     win_reads: u64,
     win_hits: u64,
@@ -136,6 +137,7 @@ fn on_done(model: &CachingModel, g: &mut Ghost, client: NodeId, d: &Done, out: &
             if let Some(&(s, t, wt)) = g.acked.get(&d.key) {
                 if t <= d.issued && d.stamp < s {
                     g.stale += 1;
+                    g.win_stale += 1;
                     if wt == g.wt_epoch && model.mode == Mode::WriteThrough {
                         violation(
                             out,
@@ -296,7 +298,7 @@ pub fn sample(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &mut Ghost, 
         g.herd_win as f64,
         p50 / 1000.0,
         p99 / 1000.0,
-        g.stale as f64,
+        g.win_stale as f64 / interval_s,
         g.lost as f64,
     ];
     out.extend_from_slice(&vals);
@@ -305,6 +307,7 @@ pub fn sample(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &mut Ghost, 
     g.win_reads = 0;
     g.win_hits = 0;
     g.herd_win = 0;
+    g.win_stale = 0;
     g.slot = g.slot.wrapping_add(1);
     let idx = g.slot % WINDOW;
     if let Some(h) = g.hist.get_mut(idx) {
@@ -318,15 +321,20 @@ pub fn query(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost, name:
     let job = g.curves.as_ref().map(|j| j.borrow());
     let done = job.as_ref().is_some_and(|j| j.done());
     let auc_of = |c: usize| job.as_ref().filter(|j| j.done()).map_or(0.0, |j| auc(j, c));
-    if let Some(p) = name.strip_prefix("auc_") {
+    let curve = |p: &str| -> Option<usize> {
         if p == "opt" {
-            return Some(auc_of(CURVES - 1));
+            Some(CURVES - 1)
+        } else {
+            Kind::from_name(p).map(CurveJob::index)
         }
-        let k = Kind::from_name(p)?;
-        return Some(auc_of(CurveJob::index(k)));
+    };
+    if let Some(p) = name.strip_prefix("auc_") {
+        // `auc_<a>` or `auc_<a>_minus_<b>`, 0 until the curves are complete.
+        if let Some((a, b)) = p.split_once("_minus_") {
+            return Some(auc_of(curve(a)?) - auc_of(curve(b)?));
+        }
+        return Some(auc_of(curve(p)?));
     }
-    let lru = CurveJob::index(Kind::Lru);
-    let lfu = CurveJob::index(Kind::Lfu);
     let _ = KINDS;
     Some(match name {
         "requests" => (g.reads + g.writes) as f64,
@@ -352,20 +360,6 @@ pub fn query(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost, name:
         "rejected_sets" => caches().map(|c| c.rejected_sets).sum::<u64>() as f64,
         "capacity_peak" => g.capacity_peak as f64,
         "curve_done" => done as u8 as f64,
-        "lru_minus_lfu" => {
-            if done {
-                auc_of(lru) - auc_of(lfu)
-            } else {
-                0.0
-            }
-        }
-        "lfu_minus_lru" => {
-            if done {
-                auc_of(lfu) - auc_of(lru)
-            } else {
-                0.0
-            }
-        }
         _ => return None,
     })
 }

@@ -9,6 +9,8 @@
 //!   every request, because the key they just evicted is always the next one needed.
 //! - *scan*: a Zipf hot set with one-off keys mixed in (a share of requests walks through keys
 //!   never seen before and never seen again), which flushes recency-only caches.
+//! - *recency*: a stream of fresh keys, each asked for again soon and then forgotten, which
+//!   rewards recency and punishes long memories of frequency.
 //! - *trace*: keys a user supplies, one per line, replayed in a loop ([`parse_trace`]).
 
 use super::policy::Key;
@@ -25,6 +27,8 @@ pub const TRACE_LINES_MAX: usize = 100_000;
 pub const TRACE_BYTES_MAX: usize = 1 << 20;
 /// Longest key in a trace, in characters.
 pub const TRACE_KEY_CHARS_MAX: usize = 64;
+/// Recency keys wrap here (below the scan keys).
+pub const RECENCY_WRAP: u32 = 1 << 29;
 /// Scan keys start here, clear of every other workload's keys.
 pub const SCAN_BASE: Key = 1 << 30;
 
@@ -39,13 +43,16 @@ pub enum Shape {
     Loop,
     /// A Zipf hot set with one-off scan keys mixed in.
     Scan,
+    /// Fresh keys, asked for again soon and then forgotten: half the requests are a key never
+    /// seen before, the other half one of the last `keys` new keys (a news feed, a session).
+    Recency,
     /// The user's trace (falls back to Zipf until one is loaded).
     Trace,
 }
 
 /// Setting names of the shapes.
-pub const SHAPE_NAMES: &[&str] = &["zipf", "uniform", "loop", "scan", "trace"];
-const SHAPES: [Shape; 5] = [Shape::Zipf, Shape::Uniform, Shape::Loop, Shape::Scan, Shape::Trace];
+pub const SHAPE_NAMES: &[&str] = &["zipf", "uniform", "loop", "scan", "recency", "trace"];
+const SHAPES: [Shape; 6] = [Shape::Zipf, Shape::Uniform, Shape::Loop, Shape::Scan, Shape::Recency, Shape::Trace];
 
 impl Shape {
     /// Setting name.
@@ -197,6 +204,15 @@ impl Gen {
                     k
                 } else {
                     self.zipf.sample(rng) - 1
+                }
+            }
+            Shape::Recency => {
+                if self.cursor == 0 || rng.chance(0.5) {
+                    self.cursor = self.cursor.wrapping_add(1);
+                    self.cursor % RECENCY_WRAP
+                } else {
+                    let back = 1 + rng.below(keys.min(self.cursor));
+                    (self.cursor - back) % RECENCY_WRAP
                 }
             }
             Shape::Trace => match &self.trace {
