@@ -34,3 +34,19 @@ fn wasm_kernel_throughput() {
         }
     }
 }
+
+#[wasm_bindgen_test]
+fn wasm_caching_figures() {
+    use distlab_bench::workloads::{caching_requests, curves, policy_accesses};
+    use distlab_core::models::caching::KINDS;
+    match caching_requests(now_ms) {
+        Ok((n, ms)) => console_log!("BENCH|wasm caching requests/s (service, 1 cache)|{:.0}|req/s|every message, timer and check", n / (ms / 1000.0)),
+        Err(e) => console_log!("BENCH|wasm caching requests/s (service, 1 cache)|n/a||{}", e),
+    }
+    for k in KINDS {
+        console_log!("BENCH|wasm policy accesses/s {}|{:.0}|req/s|capacity 1000, zipf 10k keys", k.label(), policy_accesses(k, now_ms));
+    }
+    let (total, worst, slices) = curves(1_000_000, now_ms);
+    console_log!("BENCH|wasm curves 8x9 over 1000000 requests, total|{:.0}|ms|{} slices", total, slices);
+    console_log!("BENCH|wasm curves slice, longest|{:.2}|ms|one slice per 100 ms metric sample", worst);
+}

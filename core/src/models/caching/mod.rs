@@ -87,7 +87,7 @@ pub use client::{Client, ClientDurable};
 pub use db::Db;
 pub use invariants::Ghost;
 pub use msg::{Cmd, Msg, Stamp, Timer};
-pub use policy::{Key, Kind};
+pub use policy::{Key, Kind, KINDS};
 pub use workload::{Shape, Spec};
 
 /// Most clients.

@@ -6,7 +6,7 @@ use super::curves::{CurveJob, CURVES, SIZES};
 use super::msg::Msg;
 use super::policy::{Policy, KINDS};
 use super::{CachingModel, Durable, Ghost, Mode, Node};
-use crate::figure::{Figure, FigureKind, Grid, GridCell, GridRow, Lists, NamedList, Ring, RingArc};
+use crate::figure::{Figure, FigureKind, Grid, GridCell, GridRow, Lists, NamedList};
 use crate::model::Nodes;
 use crate::time::Time;
 use crate::view::{Cell, MsgInfo, NodeView};
@@ -195,7 +195,7 @@ pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> 
                             let r = job.ratio(c, s);
                             GridCell {
                                 text: pct(r),
-                                color: (r * 10.0).min(9.0) as u32,
+                                color: if chosen { 4 } else { 7 },
                                 filled: job.done(),
                                 marked: chosen,
                                 detail: format!("{} with {} keys: hit ratio {}", CurveJob::label(c), sizes[s], pct(r)),
@@ -211,31 +211,6 @@ pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> 
             title: "Hit ratio by cache size, every policy".into(),
             caption: format!("The current workload replayed through every policy at eight sizes (keys per cache in the column headings); OPT is the bound none can beat. {progress}."),
             kind: FigureKind::Grid(Grid { columns: sizes.iter().map(|s| s.to_string()).collect(), rows, lines: Vec::new() }),
-        });
-    }
-    // The ring.
-    let ring = &model.ring;
-    if model.caches > 1 && !ring.is_empty() {
-        let arcs = (0..ring.len())
-            .map(|i| {
-                let (end, c) = ring[i];
-                let start = if i == 0 { ring[ring.len() - 1].0 } else { ring[i - 1].0 };
-                let id = model.cache_id(c);
-                let up = nodes.up(id).is_some();
-                RingArc {
-                    start: start as f64 / 4_294_967_296.0,
-                    end: end as f64 / 4_294_967_296.0,
-                    node: Some(id),
-                    color: if up { c + 4 } else { GREY },
-                    detail: format!("{}{}", model.label(id), if up { "" } else { " (down)" }),
-                }
-            })
-            .collect();
-        out.push(Figure {
-            key: "ring",
-            title: "Consistent-hash ring of cache nodes".into(),
-            caption: format!("Each cache owns {} arcs; a key belongs to the first arc clockwise from its hash. A down node's arcs pass to their clockwise neighbours.", super::VNODES),
-            kind: FigureKind::Ring(Ring { arcs, marks: Vec::new() }),
         });
     }
     out
