@@ -179,7 +179,7 @@ fn zipf_sampler_has_the_right_shape() {
 /// and LRU wins; random beats LRU on a loop larger than the cache; ARC beats LRU under scans.
 #[test]
 fn which_workload_favours_which_policy() {
-    let mut auc_of = |shape: Shape| {
+    let auc_of = |shape: Shape| {
         let spec = Spec { shape, keys: 200, alpha: 1.2, scan_share: 0.3 };
         let mut job = CurveJob::new(1, Gen::new(spec, None), Rng::stream(1, 0xC0FFEE), 20_000);
         while !job.step(100_000) {}

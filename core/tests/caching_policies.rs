@@ -1,7 +1,7 @@
 //! The eviction policies against textbook reference strings with their published fault counts,
 //! and properties: OPT is never beaten, ARC adapts, capacity always holds.
 
-use distlab_core::models::caching::policy::{self, access, opt, AnyPolicy, Kind, Policy, KINDS};
+use distlab_core::models::caching::policy::{self, opt, Kind};
 use distlab_core::Rng;
 
 /// Silberschatz, Galvin and Gagne, Operating System Concepts, §10.4 (Figures 10.12, 10.15,

@@ -177,7 +177,14 @@ pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> 
     out.push(Figure {
         key: "contents",
         title: format!("Cache contents under {}", model.policy.label()),
-        caption: "Each cache's keys in the order its policy keeps them. The key just requested is highlighted; hollow keys are ghosts (remembered, not stored); the hand marks CLOCK's next frame.".into(),
+        caption: format!(
+            "So far: {} reads, hit ratio {}, {} stale reads, {} acknowledged writes lost, stampede peak {} reads of one key. Each cache's keys in the order its policy keeps them; the key just requested is highlighted, hollow keys are ghosts (remembered, not stored), the hand marks CLOCK's next frame.",
+            g.reads,
+            if g.reads > 0 { pct(g.hits as f64 / g.reads as f64) } else { "—".into() },
+            g.stale,
+            g.lost,
+            g.herd_peak
+        ),
         kind: FigureKind::Lists(Lists { lists }),
     });
     // Hit-ratio curves.
