@@ -83,7 +83,7 @@ pub fn balance100(seed: u64) -> Result<Box<dyn Lab>, String> {
 
 /// Caching: 3 clients, one cache node, 5,000 requests/s (Zipf over 10,000 keys, W-TinyLFU).
 pub fn caching1(seed: u64) -> Result<Box<dyn Lab>, String> {
-    let mut s = settings(&[("caches", 1.0), ("capacity", 1_000.0), ("keys", 10_000.0), ("rate", 5_000.0), ("db_workers", 64.0), ("db_ms", 2.0)]);
+    let mut s = settings(&[("caches", 1.0), ("capacity", 1_000.0), ("keys", 10_000.0), ("rate", 5_000.0), ("db_workers", 64.0), ("db_ms", 2.0), ("curve_requests", 1_000.0)]);
     s.push(("policy".to_string(), Value::Text("tinylfu".into())));
     new_lab("caching", &s, seed, vec![])
 }

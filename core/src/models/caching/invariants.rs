@@ -30,7 +30,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 /// Cache operations the curve job does per metric sample (bounded work per event).
-pub const CURVE_BUDGET: u32 = 40_000;
+pub const CURVE_BUDGET: u32 = 10_000;
 /// Latency window, in samples.
 pub const WINDOW: usize = 5;
 
