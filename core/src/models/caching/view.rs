@@ -171,19 +171,20 @@ pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> 
                     lists.push(l);
                 }
             }
-            _ => lists.push(NamedList { name: format!("{} · down: it will restart empty", model.label(id)), items: Vec::new(), hand: None, capacity: Some(model.capacity) }),
+            _ => lists.push(NamedList { name: format!("{} · down: it will restart empty", model.label(id)), items: Vec::new(), hand: None, capacity: Some(model.capacity), total: None }),
         }
     }
     out.push(Figure {
         key: "contents",
         title: format!("Cache contents under {}", model.policy.label()),
         caption: format!(
-            "So far: {} reads, hit ratio {}, {} stale reads, {} acknowledged writes lost, stampede peak {} reads of one key. Each cache's keys in the order its policy keeps them; the key just requested is highlighted, hollow keys are ghosts (remembered, not stored), the hand marks CLOCK's next frame.",
+            "So far: {} reads, hit ratio {}, {} stale reads, {} acknowledged writes lost, stampede peak {} reads of one key ({} in the last 100 ms). Each cache's keys in the order its policy keeps them; the key just requested is highlighted, hollow keys are ghosts (remembered, not stored), the hand marks CLOCK's next frame.",
             g.reads,
             if g.reads > 0 { pct(g.hits as f64 / g.reads as f64) } else { "—".into() },
             g.stale,
             g.lost,
-            g.herd_peak
+            g.herd_peak,
+            g.last[3]
         ),
         kind: FigureKind::Lists(Lists { lists }),
     });

@@ -39,18 +39,20 @@ fn tile(it: &ListItem, at_hand: bool) -> Html {
 }
 
 fn count(list: &NamedList) -> String {
-    let n = list.items.iter().filter(|i| !i.ghost).count();
-    let ghosts = list.items.len() - n;
-    match (list.capacity, ghosts) {
-        (_, g) if g > 0 => format!("{g} remembered"),
-        (Some(c), _) => format!("{n} of {c}"),
-        (None, _) => format!("{n}"),
+    let shown = list.items.len();
+    let ghosts = list.items.iter().any(|i| i.ghost) && list.items.iter().all(|i| i.ghost);
+    let n = list.total.map_or(shown, |t| t as usize);
+    let cut = if n > shown { format!(" (first {shown} shown)") } else { String::new() };
+    match list.capacity {
+        _ if ghosts => format!("{n} remembered{cut}"),
+        Some(c) => format!("{n} of {c}{cut}"),
+        None => format!("{n}{cut}"),
     }
 }
 
 fn strip(list: &NamedList, label: &str) -> Html {
-    let used = list.items.len();
-    let free = list.capacity.map_or(0, |c| (c as usize).saturating_sub(used)).min(SLOTS_MAX.saturating_sub(used.min(SLOTS_MAX)));
+    let used = list.total.map_or(list.items.len(), |t| t as usize).max(list.items.len());
+    let free = list.capacity.map_or(0, |c| (c as usize).saturating_sub(used)).min(SLOTS_MAX.saturating_sub(list.items.len().min(SLOTS_MAX)));
     html! {
         <div class="lst-row">
             if list.items.is_empty() { <p class="lst-none">{ "empty" }</p> }

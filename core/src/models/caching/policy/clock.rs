@@ -114,6 +114,6 @@ impl Policy for Clock {
                 None => crate::figure::ListItem { text: "—".into(), ghost: true, ..Default::default() },
             })
             .collect();
-        alloc::vec![NamedList { name: "frames in ring order (the hand marks the next to inspect)".into(), items, hand: Some(self.hand), capacity: Some(self.cap) }]
+        alloc::vec![NamedList { name: "frames in ring order (the hand marks the next to inspect)".into(), items, hand: Some(self.hand), capacity: Some(self.cap), total: Some(self.len()) }]
     }
 }

@@ -104,6 +104,6 @@ impl Policy for Lfu {
                 item(k, Some(format!("{uses}×·K{prio}")), false, self.last == Some(k))
             })
             .collect();
-        alloc::vec![NamedList { name: format!("by priority K = uses + age (age L = {})", self.age), items, hand: None, capacity: Some(self.cap) }]
+        alloc::vec![NamedList { name: format!("by priority K = uses + age (age L = {})", self.age), items, hand: None, capacity: Some(self.cap), total: Some(self.len()) }]
     }
 }

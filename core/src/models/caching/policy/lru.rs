@@ -78,6 +78,7 @@ impl Order {
             items: self.newest_first().take(max).map(|k| item(k, None, ghost, hot == Some(k))).collect(),
             hand: None,
             capacity,
+            total: Some(self.len()),
         }
     }
 }

@@ -65,6 +65,6 @@ impl Policy for Random {
     }
     fn lists(&self, max: usize) -> Vec<NamedList> {
         let items = self.keys.iter().take(max).map(|&k| item(k, None, false, self.last == Some(k))).collect();
-        alloc::vec![NamedList { name: "residents (any may be the next victim)".into(), items, hand: None, capacity: Some(self.cap) }]
+        alloc::vec![NamedList { name: "residents (any may be the next victim)".into(), items, hand: None, capacity: Some(self.cap), total: Some(self.len()) }]
     }
 }

@@ -167,6 +167,7 @@ impl Policy for TinyLfu {
             items: o.newest_first().take(max).map(|k| item(k, Some(format!("~{}", self.sketch.estimate(k))), false, self.last == Some(k))).collect(),
             hand: None,
             capacity: Some(cap),
+            total: Some(o.len()),
         };
         vec![
             list(&self.window, "window (every new key enters here)".into(), self.window_cap),
