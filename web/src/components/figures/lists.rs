@@ -79,6 +79,7 @@ fn ring(list: &NamedList, label: &str, hand: u32) -> Html {
         let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n as f64;
         (c + radius * a.cos(), c + radius * a.sin())
     };
+    let show_hand = (hand as usize) < list.items.len();
     let (hx, hy) = at(hand as usize % n);
     let reach = (radius - r_frame - 3.0) / radius;
     let described = match list.items.get(hand as usize) {
@@ -89,7 +90,7 @@ fn ring(list: &NamedList, label: &str, hand: u32) -> Html {
         <div class="lst-ring-wrap">
             <svg class="lst-ring" viewBox={format!("0 0 {size:.0} {size:.0}")} width={format!("{size:.0}")} height={format!("{size:.0}")} role="img" aria-label={described}>
                 <circle class="lst-ring-track" cx={format!("{c:.1}")} cy={format!("{c:.1}")} r={format!("{radius:.1}")} />
-                <line class="lst-hand" x1={format!("{c:.1}")} y1={format!("{c:.1}")} x2={format!("{:.1}", c + (hx - c) * reach)} y2={format!("{:.1}", c + (hy - c) * reach)} />
+                if show_hand { <line class="lst-hand" x1={format!("{c:.1}")} y1={format!("{c:.1}")} x2={format!("{:.1}", c + (hx - c) * reach)} y2={format!("{:.1}", c + (hy - c) * reach)} /> }
                 <circle class="lst-hub" cx={format!("{c:.1}")} cy={format!("{c:.1}")} r="4" />
                 { for list.items.iter().enumerate().map(|(i, it)| {
                     let (x, y) = at(i);

@@ -105,15 +105,22 @@ impl Policy for Clock {
         }
     }
     fn lists(&self, max: usize) -> Vec<NamedList> {
-        let items = self
-            .frames
-            .iter()
-            .take(max)
-            .map(|f| match f {
-                Some((k, r)) => item(*k, Some(if *r { "R=1".into() } else { "R=0".into() }), false, self.last == Some(*k)),
+        // A ring is only readable whole: up to 32 frames (or `max`, if larger) are drawn, a
+        // window starting a little before the hand when there are more.
+        let shown = max.max(32).min(self.frames.len());
+        let start = if shown < self.frames.len() { (self.hand as usize + self.frames.len() - shown / 4) % self.frames.len() } else { 0 };
+        let items = (0..shown)
+            .map(|i| match self.frames[(start + i) % self.frames.len()] {
+                Some((k, r)) => item(k, Some(if r { "R=1".into() } else { "R=0".into() }), false, self.last == Some(k)),
                 None => crate::figure::ListItem { text: "—".into(), ghost: true, ..Default::default() },
             })
             .collect();
-        alloc::vec![NamedList { name: "frames in ring order (the hand marks the next to inspect)".into(), items, hand: Some(self.hand), capacity: Some(self.cap), total: Some(self.len()) }]
+        let hand = (self.hand as usize + self.frames.len() - start) % self.frames.len().max(1);
+        let name = if shown < self.frames.len() {
+            alloc::format!("{shown} of {} frames around the hand, in ring order", self.frames.len())
+        } else {
+            "frames in ring order; the hand marks the next to inspect".into()
+        };
+        alloc::vec![NamedList { name, items, hand: Some(hand as u32), capacity: Some(self.cap), total: Some(self.len()) }]
     }
 }
