@@ -78,6 +78,9 @@ fn main() {
         println!("BENCH|native keys/s routed, {name}|{rate:.0}|keys/s|32 shards, R = 2");
     }
 
+    println!();
+    caching_figures(quick);
+
     let hour = if quick { 60 * SEC } else { 3_600 * SEC };
     let jumps = if quick { 20 } else { 100 };
     println!();
@@ -94,4 +97,27 @@ fn main() {
         }
         Err(e) => println!("  n/a: {e}\nBENCH|loaded raft virtual s per wall s (native)|n/a||{e}"),
     }
+}
+
+/// Requests per second through one cache (the service lab, and each bare policy), and the
+/// hit-ratio curves over 1 M requests in the lab's slices.
+fn caching_figures(quick: bool) {
+    use distlab_core::models::caching::{Kind, KINDS};
+    match workloads::caching_requests(now_ms) {
+        Ok((n, ms)) => {
+            println!("caching service, one cache node: {n:.0} requests in {ms:.0} ms");
+            println!("BENCH|native caching requests/s (service, 1 cache)|{:.0}|req/s|every message, timer and check", n / (ms / 1000.0));
+        }
+        Err(e) => println!("BENCH|native caching requests/s (service, 1 cache)|n/a||{e}"),
+    }
+    for k in KINDS {
+        let rate = workloads::policy_accesses(k, now_ms);
+        println!("BENCH|native policy accesses/s {}|{rate:.0}|req/s|capacity 1000, zipf 10k keys", k.label());
+    }
+    let _ = Kind::Lru;
+    let n = if quick { 100_000 } else { 1_000_000 };
+    let (total, worst, slices) = workloads::curves(n, now_ms);
+    println!("hit-ratio curves, 8 sizes x 9 policies over {n} requests: {total:.0} ms in {slices} slices, longest slice {worst:.2} ms");
+    println!("BENCH|native curves 8x9 over {n} requests, total|{total:.0}|ms|{slices} slices");
+    println!("BENCH|native curves slice, longest|{worst:.2}|ms|one slice per 100 ms metric sample");
 }

@@ -156,6 +156,69 @@ pub fn header_hashes(n: u32, now_ms: fn() -> f64) -> (f64, f64) {
     (n as f64 / (mid_ms / 1000.0), (n / 4) as f64 / (plain_ms / 1000.0))
 }
 
+/// Caching: 3 clients, one cache node, 5,000 requests/s (Zipf over 10,000 keys, W-TinyLFU).
+pub fn caching1(seed: u64) -> Result<Box<dyn Lab>, String> {
+    let mut s = settings(&[("caches", 1.0), ("capacity", 1_000.0), ("keys", 10_000.0), ("rate", 5_000.0), ("db_workers", 64.0), ("db_ms", 2.0), ("curve_requests", 1_000.0)]);
+    s.push(("policy".to_string(), Value::Text("tinylfu".into())));
+    new_lab("caching", &s, seed, vec![])
+}
+
+/// Requests per wall-clock second through one cache node: the service lab above (every
+/// message, timer, invariant check and metric), as (requests, wall ms).
+pub fn caching_requests(now_ms: fn() -> f64) -> Result<(f64, f64), String> {
+    let mut lab = caching1(1)?;
+    let t0 = now_ms();
+    let mut t = 0;
+    while t < 10 * SEC {
+        t += 100 * MS;
+        lab.run_until(t, u64::MAX);
+    }
+    let ms = now_ms() - t0;
+    Ok((lab.query("requests").unwrap_or(0.0), ms))
+}
+
+/// Accesses per wall-clock second through one bare policy (capacity 1,000, Zipf over 10,000
+/// keys): the eviction data structure alone.
+pub fn policy_accesses(kind: distlab_core::models::caching::Kind, now_ms: fn() -> f64) -> f64 {
+    use distlab_core::models::caching::policy::{access, AnyPolicy};
+    use distlab_core::models::caching::workload::{Gen, Shape, Spec};
+    let mut g = Gen::new(Spec { shape: Shape::Zipf, keys: 10_000, alpha: 0.9, scan_share: 0.0 }, None);
+    let mut r = distlab_core::Rng::stream(1, 1);
+    let keys: Vec<u32> = (0..500_000).map(|_| g.next(&mut r)).collect();
+    let mut p = AnyPolicy::new(kind, 1_000);
+    let t0 = now_ms();
+    let mut hits = 0u64;
+    for k in &keys {
+        hits += access(&mut p, *k, &mut r) as u64;
+    }
+    let ms = (now_ms() - t0).max(1e-3);
+    assert!(hits > 0);
+    keys.len() as f64 / (ms / 1000.0)
+}
+
+/// The hit-ratio curves of 8 sizes × 9 policies (OPT included) over `requests` requests, in
+/// the slices the lab runs per metric sample: (total ms, longest slice ms, slices).
+pub fn curves(requests: u32, now_ms: fn() -> f64) -> (f64, f64, u32) {
+    use distlab_core::models::caching::curves::CurveJob;
+    use distlab_core::models::caching::invariants::CURVE_BUDGET;
+    use distlab_core::models::caching::workload::{Gen, Shape, Spec};
+    let spec = Spec { shape: Shape::Zipf, keys: 1_000, alpha: 0.9, scan_share: 0.0 };
+    let mut job = CurveJob::new(1, Gen::new(spec, None), distlab_core::Rng::stream(1, 2), requests);
+    let (mut total, mut worst, mut slices) = (0.0, 0.0f64, 0);
+    loop {
+        let t0 = now_ms();
+        let done = job.step(CURVE_BUDGET);
+        let ms = now_ms() - t0;
+        total += ms;
+        worst = worst.max(ms);
+        slices += 1;
+        if done {
+            break;
+        }
+    }
+    (total, worst, slices)
+}
+
 /// Every throughput workload, in table order.
 pub fn all() -> Vec<Workload> {
     vec![
@@ -166,6 +229,7 @@ pub fn all() -> Vec<Workload> {
         Workload { name: "sharding-32", what: "sharding, 32 shards, 100k keys, R=2, 5k op/s", virtual_time: 10 * SEC, build: sharding32 },
         Workload { name: "pow-4", what: "proof of work, 4 miners, statistical, 30 payments/min each", virtual_time: 1_800 * SEC, build: pow4 },
         Workload { name: "pow-4-real", what: "proof of work, 4 miners hashing real headers (8k H/s)", virtual_time: 60 * SEC, build: pow4_real },
+        Workload { name: "caching-1", what: "caching, 1 cache node, 5k req/s", virtual_time: 10 * SEC, build: caching1 },
     ]
 }
 

@@ -22,6 +22,8 @@ pub struct NamedList {
     pub hand: Option<u32>,
     /// Most items the list may hold, if bounded (drawn as empty slots).
     pub capacity: Option<u32>,
+    /// How many items the list really holds, when `items` shows only the first few.
+    pub total: Option<u32>,
 }
 
 /// One item.

@@ -1,0 +1,226 @@
+//! How the caching service looks: clients, caches and the database in three columns; each
+//! cache's contents as its policy orders them (a lists figure); the hit-ratio curves (a grid);
+//! the hash ring of cache nodes.
+
+use super::curves::{CurveJob, CURVES, SIZES};
+use super::msg::Msg;
+use super::policy::{Policy, KINDS};
+use super::{CachingModel, Durable, Ghost, Mode, Node};
+use crate::figure::{Figure, FigureKind, Grid, GridCell, GridRow, Lists, NamedList};
+use crate::model::Nodes;
+use crate::time::Time;
+use crate::view::{Cell, MsgInfo, NodeView};
+use crate::NodeId;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// Most items drawn per list.
+pub const ITEMS_MAX: usize = 24;
+
+const GREEN: u32 = 2;
+const ORANGE: u32 = 1;
+const RED: u32 = 3;
+const GREY: u32 = 0;
+
+/// Describes a message.
+pub fn describe(msg: &Msg) -> MsgInfo {
+    let m = |kind, label: String, ok| MsgInfo { kind, label, ok };
+    match msg {
+        Msg::Get { key, .. } => m("get", format!("get {key}"), None),
+        Msg::Value { key, hit: true, .. } => m("hit", format!("hit {key}"), Some(true)),
+        Msg::Value { key, hit: false, .. } => m("value", format!("{key} from db"), Some(true)),
+        Msg::Miss { key, wait: true, .. } => m("miss: wait", format!("miss {key}: lease held, wait"), Some(false)),
+        Msg::Miss { key, lease: Some(_), .. } => m("miss + lease", format!("miss {key} + lease"), Some(false)),
+        Msg::Miss { key, .. } => m("miss", format!("miss {key}"), Some(false)),
+        Msg::Fail { key, .. } => m("fail", format!("fail {key}"), Some(false)),
+        Msg::Set { key, lease, .. } => m("set", format!("set {key}{}", if lease.is_some() { " (lease)" } else { "" }), None),
+        Msg::Delete { key, .. } => m("delete", format!("delete {key}"), None),
+        Msg::Deleted { key, .. } => m("deleted", format!("deleted {key}"), Some(true)),
+        Msg::Put { key, .. } => m("put", format!("put {key}"), None),
+        Msg::PutAck { key, .. } => m("put ack", format!("ack {key}"), Some(true)),
+        Msg::DbRead { key, .. } => m("db read", format!("read {key}"), None),
+        Msg::DbValue { key, .. } => m("db value", format!("value {key}"), Some(true)),
+        Msg::DbWrite { key, .. } => m("db write", format!("write {key}"), None),
+        Msg::DbAck { key, .. } => m("db ack", format!("written {key}"), Some(true)),
+        Msg::Flush(b) => m("flush", format!("flush {} keys", b.len()), None),
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+/// Draws a node.
+pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable: Option<&Durable>, _now: Time) -> NodeView {
+    let label = model.label(id);
+    match node {
+        Some(Node::Client(c)) => {
+            let mut v = NodeView::new(id, label, "client");
+            v.tier = 0;
+            v.color = GREEN;
+            let hr = if c.reads > 0 { c.hits as f64 / c.reads as f64 } else { 0.0 };
+            v.headline = pct(hr);
+            if c.gen.trace_len() > 0 {
+                v.badges.push(format!("trace of {}", c.gen.trace_len()));
+            }
+            v.details = alloc::vec![
+                ("hit ratio".into(), pct(hr)),
+                ("reads".into(), c.reads.to_string()),
+                ("writes".into(), c.writes.to_string()),
+                ("failed".into(), c.failed.to_string()),
+                ("open requests".into(), c.ops.len().to_string()),
+                ("shed".into(), c.shed.to_string()),
+            ];
+            v
+        }
+        Some(Node::Cache(c)) => {
+            let mut v = NodeView::new(id, label, "cache");
+            v.tier = 1;
+            let n = c.entries.len();
+            v.headline = format!("{n}/{}", model.capacity);
+            v.load = Some(n as f64 / model.capacity.max(1) as f64);
+            v.color = if c.dirty.is_empty() { GREEN } else { ORANGE };
+            v.badges.push(c.policy.kind().label().into());
+            if !c.dirty.is_empty() {
+                v.badges.push(format!("{} dirty", c.dirty.len()));
+            }
+            let total = c.hits + c.misses;
+            v.details = alloc::vec![
+                ("policy".into(), c.policy.kind().label().into()),
+                ("keys".into(), format!("{n} of {}", model.capacity)),
+                ("hits".into(), c.hits.to_string()),
+                ("misses".into(), c.misses.to_string()),
+                ("hit ratio".into(), if total > 0 { pct(c.hits as f64 / total as f64) } else { "—".into() }),
+                ("evictions".into(), c.evictions.to_string()),
+                ("database fetches".into(), c.fetches.to_string()),
+                ("fetches in flight".into(), c.fills.len().to_string()),
+                ("dirty (not yet in the database)".into(), c.dirty.len().to_string()),
+                ("leases out".into(), c.leases.len().to_string()),
+                ("sets refused (void lease)".into(), c.rejected_sets.to_string()),
+                ("early refreshes (XFetch)".into(), c.early_refreshes.to_string()),
+            ];
+            v.cells = c
+                .policy
+                .lists(super::view::ITEMS_MAX)
+                .into_iter()
+                .flat_map(|l| l.items)
+                .filter(|i| !i.ghost)
+                .take(16)
+                .map(|i| Cell { text: i.text, color: if i.hot { GREEN } else { GREY }, solid: true, marked: false })
+                .collect();
+            v
+        }
+        Some(Node::Db(d)) => {
+            let mut v = NodeView::new(id, label, "database");
+            v.tier = 2;
+            v.color = if d.ops.len() > model.db_workers as usize * 4 { RED } else { GREEN };
+            v.headline = format!("{}", d.ops.len());
+            v.load = Some((d.ops.len() as f64 / (model.db_workers as f64 * 8.0)).min(1.0));
+            v.details = alloc::vec![
+                ("in progress".into(), d.ops.len().to_string()),
+                ("workers".into(), model.db_workers.to_string()),
+                ("reads".into(), d.reads.to_string()),
+                ("writes".into(), d.writes.to_string()),
+                ("flushed entries applied".into(), d.flushed.to_string()),
+                ("refused (queue full)".into(), d.refused.to_string()),
+            ];
+            v
+        }
+        None => {
+            let role = if id < model.clients {
+                "client"
+            } else if model.is_cache(id) {
+                "cache"
+            } else {
+                "database"
+            };
+            let mut v = NodeView::new(id, label, role);
+            v.tier = if id < model.clients { 0 } else if model.is_cache(id) { 1 } else { 2 };
+            v.headline = "down".into();
+            v
+        }
+    }
+}
+
+/// Commands offered in a node's menu.
+pub fn node_commands(model: &CachingModel, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
+    match node {
+        Some(Node::Client(_)) => alloc::vec![("read", "0".into(), "Read key 0 (the hottest)".into()), ("write", "0".into(), "Write key 0".into())],
+        Some(Node::Cache(c)) if model.mode == Mode::WriteBehind || !c.dirty.is_empty() => {
+            alloc::vec![("flush", String::new(), format!("Flush {} dirty keys now", c.dirty.len()))]
+        }
+        _ => {
+            let _ = id;
+            Vec::new()
+        }
+    }
+}
+
+/// The figures: cache contents, hit-ratio curves, the ring.
+pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> Vec<Figure> {
+    let mut out = Vec::new();
+    // Contents of every cache, as its policy sees them.
+    let mut lists: Vec<NamedList> = Vec::new();
+    for i in 0..model.caches {
+        let id = model.cache_id(i);
+        match nodes.up(id) {
+            Some(Node::Cache(c)) => {
+                for mut l in c.policy.lists(ITEMS_MAX) {
+                    l.name = format!("{} · {}", model.label(id), l.name);
+                    lists.push(l);
+                }
+            }
+            _ => lists.push(NamedList { name: format!("{} · down: it will restart empty", model.label(id)), items: Vec::new(), hand: None, capacity: Some(model.capacity), total: None }),
+        }
+    }
+    out.push(Figure {
+        key: "contents",
+        title: format!("Cache contents under {}", model.policy.label()),
+        caption: format!(
+            "So far: {} reads, hit ratio {}, {} stale reads, {} acknowledged writes lost, stampede peak {} reads of one key ({} in the last 100 ms). Each cache's keys in the order its policy keeps them; the key just requested is highlighted, hollow keys are ghosts (remembered, not stored), the hand marks CLOCK's next frame.",
+            g.reads,
+            if g.reads > 0 { pct(g.hits as f64 / g.reads as f64) } else { "—".into() },
+            g.stale,
+            g.lost,
+            g.herd_peak,
+            g.last[3]
+        ),
+        kind: FigureKind::Lists(Lists { lists }),
+    });
+    // Hit-ratio curves.
+    if let Some(job) = &g.curves {
+        let job = job.borrow();
+        let sizes = job.sizes();
+        let rows = (0..CURVES)
+            .map(|c| {
+                let chosen = c < KINDS.len() && KINDS[c] == model.policy;
+                GridRow {
+                    label: format!("{}{}", CurveJob::label(c), if chosen { " ◀" } else { "" }),
+                    node: None,
+                    cells: (0..SIZES)
+                        .map(|s| {
+                            let r = job.ratio(c, s);
+                            GridCell {
+                                text: pct(r),
+                                color: if chosen { 4 } else { 7 },
+                                filled: job.done(),
+                                marked: chosen,
+                                detail: format!("{} with {} keys: hit ratio {}", CurveJob::label(c), sizes[s], pct(r)),
+                                ..GridCell::default()
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let progress = if job.done() { String::from("complete") } else { format!("{} of {} requests replayed", job.simulated(), job.requests()) };
+        out.push(Figure {
+            key: "curves",
+            title: "Hit ratio by cache size, every policy".into(),
+            caption: format!("The current workload replayed through every policy at eight sizes (keys per cache in the column headings); OPT is the bound none can beat. {progress}."),
+            kind: FigureKind::Grid(Grid { columns: sizes.iter().map(|s| s.to_string()).collect(), rows, lines: Vec::new() }),
+        });
+    }
+    out
+}
