@@ -70,6 +70,22 @@ impl<M: Model> Ord for Entry<M> {
     }
 }
 
+/// An armed timer: when it fires, and the queue entry that stands for it.
+///
+/// Re-arming a timer for later (a follower restarting its election timeout on every heartbeat,
+/// say) does not push a new entry: the entry already queued stays, and when it comes up early
+/// it is pushed again at the timer's real `(at, seq)`. Events are ordered by `(time, seq)`, so
+/// the run is exactly what it would be with an entry pushed per arming, and the queue does not
+/// fill with dead entries.
+#[derive(Clone, Copy, Debug)]
+struct Armed {
+    /// When it fires, and its sequence number (from its latest arming).
+    at: Time,
+    seq: u64,
+    /// The queue entry standing for it: `(time, seq)`, at or before `(at, seq)`.
+    queued: (Time, u64),
+}
+
 /// A simulated world running model `M`.
 #[derive(Clone, Debug)]
 pub struct World<M: Model> {
@@ -81,8 +97,9 @@ pub struct World<M: Model> {
     events: u64,
     queue: BinaryHeap<Entry<M>>,
     in_flight: BTreeMap<MsgId, Envelope<M::Msg>>,
-    /// The sequence number of each armed timer; a popped timer whose number differs is stale.
-    timers: BTreeMap<(NodeId, M::Timer), u64>,
+    /// Each armed timer. A popped timer entry that is not the one standing for its timer is
+    /// stale.
+    timers: BTreeMap<(NodeId, M::Timer), Armed>,
     slots: Vec<Slot<M>>,
     rngs: Vec<Rng>,
     /// Events that arrived while a node was paused, in arrival order.
@@ -190,7 +207,7 @@ impl<M: Model> World<M> {
         let mut bytes = size_of::<Self>()
             + self.queue.len() * size_of::<Entry<M>>()
             + self.in_flight.len() * (size_of::<MsgId>() + size_of::<Envelope<M::Msg>>() + TREE_SLOT)
-            + self.timers.len() * (size_of::<(NodeId, M::Timer)>() + size_of::<u64>() + TREE_SLOT)
+            + self.timers.len() * (size_of::<(NodeId, M::Timer)>() + size_of::<Armed>() + TREE_SLOT)
             + self.backlog.len() * size_of::<(NodeId, Ev<M>)>()
             + self.slots.len() * (size_of::<Slot<M>>() + size_of::<Rng>())
             + self.model.ghost_bytes(&self.ghost);
@@ -221,17 +238,45 @@ impl<M: Model> World<M> {
         }
     }
 
+    /// Pops queue entries that no longer stand for anything (delivered or dropped messages,
+    /// cancelled timers) and moves re-armed timers to their real time, so that the top of the
+    /// queue is the next event.
     fn drop_stale(&mut self) {
         while let Some(top) = self.queue.peek() {
-            let stale = match &top.ev {
-                Ev::Timer(n, t) => self.timers.get(&(*n, t.clone())) != Some(&top.seq),
-                Ev::Deliver(id) => !self.in_flight.contains_key(id),
-            };
-            if !stale {
-                return;
+            match &top.ev {
+                Ev::Deliver(id) if self.in_flight.contains_key(id) => return,
+                Ev::Deliver(_) => {}
+                Ev::Timer(n, t) => match self.timers.get_mut(&(*n, t.clone())) {
+                    Some(armed) if armed.queued == (top.at, top.seq) => {
+                        if armed.seq == top.seq {
+                            return;
+                        }
+                        // Re-armed for later since this entry was queued: queue it at its time.
+                        armed.queued = (armed.at, armed.seq);
+                        let entry = Entry { at: armed.at, seq: armed.seq, ev: top.ev.clone() };
+                        self.queue.pop();
+                        self.queue.push(entry);
+                        continue;
+                    }
+                    _ => {}
+                },
             }
             self.queue.pop();
         }
+    }
+
+    /// Arms `timer` at `node` to fire at `at` (replacing an earlier arming).
+    fn arm(&mut self, node: NodeId, timer: M::Timer, at: Time) {
+        let seq = self.next_seq();
+        if let Some(armed) = self.timers.get_mut(&(node, timer.clone())) {
+            if armed.queued.0 <= at {
+                armed.at = at;
+                armed.seq = seq;
+                return;
+            }
+        }
+        self.timers.insert((node, timer.clone()), Armed { at, seq, queued: (at, seq) });
+        self.queue.push(Entry { at, seq, ev: Ev::Timer(node, timer) });
     }
 
     /// Processes the next event or action. Returns false when nothing is left.
@@ -347,6 +392,8 @@ impl<M: Model> World<M> {
             Ev::Timer(node, timer) => {
                 let status = self.slots[node as usize].status;
                 if status == NodeStatus::Paused {
+                    // Disarmed while it waits; resuming arms it again.
+                    self.timers.remove(&(node, timer.clone()));
                     self.backlog.push((node, Ev::Timer(node, timer)));
                     return false;
                 }
@@ -396,11 +443,7 @@ impl<M: Model> World<M> {
         for effect in out.drain(..) {
             match effect {
                 Effect::Send(to, msg) => self.send(node, to, msg, slow, sink),
-                Effect::SetTimer(timer, after) => {
-                    let seq = self.next_seq();
-                    self.timers.insert((node, timer.clone()), seq);
-                    self.queue.push(Entry { at: self.now + after.saturating_mul(slow), seq, ev: Ev::Timer(node, timer) });
-                }
+                Effect::SetTimer(timer, after) => self.arm(node, timer, self.now + after.saturating_mul(slow)),
                 Effect::CancelTimer(timer) => {
                     self.timers.remove(&(node, timer));
                 }
@@ -576,11 +619,13 @@ impl<M: Model> World<M> {
                     let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| n == id);
                     self.backlog = rest;
                     for (_, ev) in mine {
-                        let seq = self.next_seq();
-                        if let Ev::Timer(n, t) = &ev {
-                            self.timers.insert((*n, t.clone()), seq);
+                        match ev {
+                            Ev::Timer(n, t) => self.arm(n, t, self.now),
+                            ev => {
+                                let seq = self.next_seq();
+                                self.queue.push(Entry { at: self.now, seq, ev });
+                            }
                         }
-                        self.queue.push(Entry { at: self.now, seq, ev });
                     }
                 }
             }

@@ -71,8 +71,11 @@ pub struct Ghost {
     pub leaders: BTreeMap<Term, NodeId>,
     /// For each current leader: its term and last index when last observed.
     leader_last: BTreeMap<NodeId, (Term, Index)>,
-    /// One record per log index: `records[i - 1]` is index `i`.
+    /// One record per log index above `base`: `records[i - base - 1]` is index `i`.
     records: PVec<IndexRecord>,
+    /// Indexes up to here are forgotten: every server has compacted them into its snapshot,
+    /// so no check can reach them again (see [`Ghost::forget_compacted`]).
+    base: Index,
     /// Entries written at an index in a term other than the first one seen there:
     /// (identity, term before it), by (index, term). Rare: only entries later overwritten.
     others: PMap<(Index, Term), (u32, u32)>,
@@ -117,7 +120,7 @@ impl Ghost {
 
     /// What is remembered of index `i`.
     pub fn record(&self, i: Index) -> Option<&IndexRecord> {
-        i.checked_sub(1).and_then(|k| self.records.get(k as usize))
+        i.checked_sub(self.base + 1).and_then(|k| self.records.get(k as usize))
     }
 
     /// The entry first applied at index `i`: (term, identity, in term, by).
@@ -134,16 +137,40 @@ impl Ghost {
 
     /// Every acknowledged entry: (index, term).
     pub fn acked_entries(&self) -> impl Iterator<Item = (Index, Term)> + '_ {
-        self.records.iter().enumerate().filter(|(_, r)| r.acked).map(|(k, r)| (k as Index + 1, r.applied_term as Term))
+        let base = self.base;
+        self.records.iter().enumerate().filter(|(_, r)| r.acked).map(move |(k, r)| (base + k as Index + 1, r.applied_term as Term))
     }
 
-    /// The record of index `i`, created (with the indexes before it) if missing.
-    fn record_mut(&mut self, i: Index) -> &mut IndexRecord {
-        debug_assert!(i >= 1);
-        while (self.records.len() as Index) < i {
+    /// The record of index `i`, created (with the indexes before it) if missing; `None` if
+    /// it was forgotten.
+    fn record_mut(&mut self, i: Index) -> Option<&mut IndexRecord> {
+        let k = i.checked_sub(self.base + 1)? as usize;
+        while self.records.len() <= k {
             self.records.push(IndexRecord::default());
         }
-        self.records.get_mut(i as usize - 1).expect("just filled")
+        self.records.get_mut(k)
+    }
+
+    /// Forgets the records of indexes that every server, up or crashed, has compacted into
+    /// its snapshot. A server only writes, applies or is checked at indexes above its own
+    /// snapshot, and snapshots never move back, so those records are never read again; this
+    /// keeps the ghost of a long run from growing with it. (A server added later starts with
+    /// an empty log and holds the floor at 0 until a snapshot reaches it.)
+    fn forget_compacted(&mut self, nodes: &Nodes<Raft>) {
+        let mut floor = Index::MAX;
+        for id in 0..nodes.len() {
+            let Some(slot) = nodes.slot(id) else { continue };
+            let snapshot = match (&slot.state, &slot.durable) {
+                (Some(n), _) => n.snapshot.last_index,
+                (None, Some(d)) => d.snapshot.last_index,
+                (None, None) => 0,
+            };
+            floor = floor.min(snapshot);
+        }
+        if floor >= self.base + FORGET_BATCH {
+            self.records.drop_front(((floor - self.base) as usize).min(self.records.len()));
+            self.base = floor;
+        }
     }
 
     /// What was written first at (index, term): (identity, term before), if anything.
@@ -157,7 +184,7 @@ impl Ghost {
 
     /// Records that (index, term) holds `ident` after an entry of term `prev`.
     fn write(&mut self, i: Index, term: Term, ident: u32, prev: Term) {
-        let r = self.record_mut(i);
+        let Some(r) = self.record_mut(i) else { return };
         if r.term == 0 {
             (r.term, r.ident, r.prev_term) = (t32(term), ident, t32(prev));
         } else {
@@ -171,6 +198,8 @@ impl Ghost {
         core::mem::size_of::<Ghost>()
             + (self.leaders.len() + self.leader_last.len() + self.conflicts.len() + self.candidates.len() + self.uncommitted.len() + self.stale.len()) * SLOT
             + crate::persist::PVEC_PATH_BYTES
+            // The records a snapshot holds: those above the forgotten prefix.
+            + self.records.len() * core::mem::size_of::<IndexRecord>()
     }
 
     /// Updates the unable-to-commit tracking for one live leader.
@@ -199,6 +228,9 @@ impl Ghost {
 /// Most committed indexes a new leader is checked against, newest first, before the check
 /// trusts Log Matching for the rest (see [`observe`]).
 const COMPLETENESS_WINDOW: u64 = 64;
+
+/// Records are forgotten in steps of this many indexes (see [`Ghost::forget_compacted`]).
+const FORGET_BATCH: Index = 256;
 
 /// Checks the server that handled the event against history, then records what it did.
 pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, out: &mut Vec<Violation>) {
@@ -275,8 +307,9 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
                     // append is observed); record it so later copies are compared with it.
                     g.write(i, term, ident, 0);
                 }
-                let rec = g.record_mut(i);
-                (rec.applied_term, rec.in_term, rec.by) = (t32(term), t32(n.term), id as u8);
+                if let Some(rec) = g.record_mut(i) {
+                    (rec.applied_term, rec.in_term, rec.by) = (t32(term), t32(n.term), id as u8);
+                }
                 g.applied_max = g.applied_max.max(i);
                 // Leader Completeness for leaders elected before this commit became known.
                 for (lid, l) in nodes.live() {
@@ -328,7 +361,7 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
 
     for reply in &r.replies {
         let matches = g.applied(reply.index).is_some_and(|a| a.0 == reply.term) && !g.conflicts.contains(&reply.index);
-        let rec = g.record_mut(reply.index);
+        let Some(rec) = g.record_mut(reply.index) else { continue };
         if !rec.acked {
             rec.acked = true;
             g.acked += 1;
@@ -338,6 +371,10 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
         }
         g.latency.0 += reply.latency;
         g.latency.1 += 1;
+    }
+
+    if n.snapshot.last_index >= g.base + FORGET_BATCH {
+        g.forget_compacted(nodes);
     }
 }
 

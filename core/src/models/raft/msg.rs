@@ -37,6 +37,28 @@ impl Word {
     }
 }
 
+impl Word {
+    /// Formats into a word, keeping what fits (no allocation): `Word::format(format_args!(..))`.
+    pub fn format(args: fmt::Arguments<'_>) -> Word {
+        struct Fill(Word);
+        impl fmt::Write for Fill {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                let at = self.0.len as usize;
+                let mut end = s.len().min(Word::MAX - at);
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                self.0.bytes[at..at + end].copy_from_slice(&s.as_bytes()[..end]);
+                self.0.len += end as u8;
+                Ok(())
+            }
+        }
+        let mut fill = Fill(Word::default());
+        let _ = fmt::write(&mut fill, args);
+        fill.0
+    }
+}
+
 impl From<&str> for Word {
     /// Keeps the longest prefix of at most [`Word::MAX`] bytes that ends on a character.
     fn from(s: &str) -> Word {
@@ -50,10 +72,11 @@ impl From<&str> for Word {
     }
 }
 
-// Ordered as the text is, so that a map keyed by words can be searched with a `&str`.
+// Ordered as the text is (strings compare byte by byte), so that a map keyed by words can be
+// searched with a `&str`.
 impl Ord for Word {
     fn cmp(&self, other: &Self) -> core::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
+        self.bytes[..self.len as usize].cmp(&other.bytes[..other.len as usize])
     }
 }
 

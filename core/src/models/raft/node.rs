@@ -97,6 +97,16 @@ pub struct Ready {
     pub became_leader: bool,
 }
 
+impl Ready {
+    /// Empties it for the next step, keeping the lists' storage.
+    fn clear(&mut self) {
+        let (mut applied, mut replies) = (core::mem::take(&mut self.applied), core::mem::take(&mut self.replies));
+        applied.clear();
+        replies.clear();
+        *self = Ready { applied, replies, ..Ready::default() };
+    }
+}
+
 /// What survives a crash (Figure 2, "persistent state on all servers", and §7's snapshot).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Durable {
@@ -213,7 +223,15 @@ impl Node {
             + (self.votes.len() + self.known.len()) * (size_of::<NodeId>() + SLOT)
             + (self.config.len() + self.snapshot.config.len()) * size_of::<NodeId>()
             + crate::persist::PVEC_PATH_BYTES
+            + self.log.len() * Self::LOG_ENTRY_BYTES
     }
+
+    /// What one log entry costs a snapshot: its pointer, and a share of the entry itself (the
+    /// servers of a five-server cluster share one copy). A snapshot keeps the log as it was;
+    /// once the live log has been compacted past it, that log is the snapshot's alone, so the
+    /// history counts every snapshot's whole log. That is exact when snapshots lie more than
+    /// a compaction apart (the default compacts every 100 entries) and safe when closer.
+    const LOG_ENTRY_BYTES: usize = core::mem::size_of::<Shared>() + (2 * core::mem::size_of::<usize>() + core::mem::size_of::<Entry>()) / 4;
 
     /// What survives a crash.
     pub fn durable(&self) -> Durable {
@@ -348,14 +366,14 @@ impl Node {
 
     /// Handles a timer.
     pub fn on_timer(&mut self, cfg: &Raft, timer: Timer, ctx: &mut Ctx<Raft>) {
-        self.ready = Ready::default();
+        self.ready.clear();
         self.ensure_load(cfg, ctx);
         match timer {
             Timer::Load => self.client_load(cfg, ctx),
             Timer::Election => self.election_timeout(cfg, ctx),
             Timer::Heartbeat => {
                 if self.role == Role::Leader {
-                    self.broadcast_append(ctx);
+                    self.heartbeat(ctx);
                     ctx.set_timer(Timer::Heartbeat, cfg.heartbeat_ms * crate::MS);
                 }
             }
@@ -390,9 +408,9 @@ impl Node {
         }
         let n = self.load_sent;
         self.load_sent += 1;
-        let key = alloc::format!("k{}", (n * cfg.servers as u64 + self.id as u64) % 16);
-        let value = alloc::format!("{}", n);
-        let request = Request { id: ctx.rng().next_u64(), key: key.as_str().into(), value: value.as_str().into(), submitted_at: ctx.now(), origin: self.id };
+        let key = Word::format(format_args!("k{}", (n * cfg.servers as u64 + self.id as u64) % 16));
+        let value = Word::format(format_args!("{n}"));
+        let request = Request { id: ctx.rng().next_u64(), key, value, submitted_at: ctx.now(), origin: self.id };
         self.submit(request, 0, ctx);
         self.load_armed = true;
         ctx.set_timer(Timer::Load, Self::load_period(cfg));
@@ -583,18 +601,38 @@ impl Node {
 
     /// Sends `peer` what it needs next: entries from its `next`, or the snapshot if those were
     /// compacted away.
+    ///
+    /// Replication is pipelined: once entries are sent, `next` moves past them, so the next
+    /// request or reply sends only what is new instead of repeating what is still in flight
+    /// (etcd's "replicate" state). A rejection moves `next` back, and every heartbeat resends
+    /// from the first unacknowledged entry, which recovers entries lost on the way.
     fn send_append(&mut self, peer: NodeId, ctx: &mut Ctx<Raft>) {
         let Some(p) = self.progress.get(&peer) else { return };
-        if p.next <= self.snapshot.last_index {
+        let next = p.next;
+        if next <= self.snapshot.last_index {
             ctx.send(peer, Msg::InstallSnapshot { term: self.term, snapshot: self.snapshot.clone() });
             return;
         }
-        let prev_index = p.next - 1;
+        let prev_index = next - 1;
         let prev_term = self.term_at(prev_index).unwrap_or(0);
-        let from = self.slot(p.next);
+        let from = self.slot(next);
         let to = self.log.len().min(from + BATCH_MAX);
-        let entries = self.log.range(from..to).cloned().collect();
+        let entries: Vec<Shared> = self.log.range(from..to).cloned().collect();
+        if let Some(p) = self.progress.get_mut(&peer) {
+            p.next = next + entries.len() as Index;
+        }
         ctx.send(peer, Msg::AppendEntries { term: self.term, prev_index, prev_term, entries, commit: self.commit });
+    }
+
+    /// A heartbeat: every follower hears from the leader, and entries sent but not yet
+    /// acknowledged go again (a follower still probing for its match keeps its `next`).
+    fn heartbeat(&mut self, ctx: &mut Ctx<Raft>) {
+        for p in self.progress.values_mut() {
+            if p.matched > 0 {
+                p.next = p.next.min(p.matched + 1);
+            }
+        }
+        self.broadcast_append(ctx);
     }
 
     /// Hears from the leader of the current term: follow it and restart the election timer.
@@ -760,12 +798,9 @@ impl Node {
             if t != self.term && !cfg.commit_old_terms {
                 break;
             }
-            let mut holders = BTreeSet::new();
-            if self.last_index() >= n {
-                holders.insert(self.id);
-            }
-            holders.extend(self.progress.iter().filter(|(_, p)| p.matched >= n).map(|(id, _)| *id));
-            if self.quorum(&holders) {
+            let holds = |m: &NodeId| if *m == self.id { self.last_index() >= n } else { self.progress.get(m).is_some_and(|p| p.matched >= n) };
+            let holders = self.config.iter().filter(|m| holds(m)).count();
+            if 2 * holders > self.config.len() {
                 self.commit = n;
                 break;
             }
@@ -817,10 +852,9 @@ impl Node {
                 // session would carry serial numbers for this, §8).
                 return;
             }
-            let text = format!("{}={}", request.key, request.value);
             let index = self.append(Entry { term: self.term, op: Op::Put(request.clone()) });
+            ctx.note(format!("S{} appends {}={} at index {index}", self.id, request.key, request.value));
             self.pending.insert(index, request);
-            ctx.note(format!("S{} appends {text} at index {index}", self.id));
             self.broadcast_append(ctx);
             return;
         }
@@ -835,7 +869,7 @@ impl Node {
 
     /// Handles a node command.
     pub fn on_command(&mut self, cfg: &Raft, cmd: super::Command, ctx: &mut Ctx<Raft>) {
-        self.ready = Ready::default();
+        self.ready.clear();
         self.ensure_load(cfg, ctx);
         match cmd {
             super::Command::Request { key, value } => {
@@ -907,7 +941,7 @@ impl Node {
 
     /// Handles a message.
     pub fn on_message(&mut self, cfg: &Raft, from: NodeId, msg: Msg, ctx: &mut Ctx<Raft>) {
-        self.ready = Ready::default();
+        self.ready.clear();
         self.ensure_load(cfg, ctx);
         match msg {
             Msg::RequestVote { term, last_index, last_term, pre } => self.on_request_vote(cfg, from, term, last_index, last_term, pre, ctx),
