@@ -9,7 +9,7 @@
 //! `cargo test --profile fast -p distlab-core --test sharding_sweep`
 
 use distlab_core::models::sharding::invariants::full_check;
-use distlab_core::models::sharding::{Sharding, Strategy, Workload, STRATEGY_NAMES};
+use distlab_core::models::sharding::{Index, Sharding, Strategy, Workload, STRATEGY_NAMES};
 use distlab_core::world::{Sink, World};
 use distlab_core::{Action, LinkConfig, Model, NodeId, Rng, TimedAction, TraceEntry, Value, Violation, MS, SEC};
 
@@ -47,6 +47,9 @@ fn schedule(seed: u64) -> (Sharding, Vec<TimedAction>) {
         read_replicas: r.chance(0.3),
         salt: if r.chance(0.2) { 1 + r.below(4) } else { 0 },
         auto_split: r.chance(0.3),
+        // A secondary index: off, local or global (drawn last, so the other draws keep their seeds).
+        index: [Index::Off, Index::Local, Index::Global][r.below(3) as usize],
+        index_share: 0.3,
         ..Sharding::default()
     };
     let first = model.first_shard();

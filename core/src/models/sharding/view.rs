@@ -32,6 +32,11 @@ pub fn describe(m: &Sharding, msg: &Msg) -> MsgInfo {
         OpKind::Read(k) => ("read", format!("get k{k}")),
         OpKind::Write(k) => ("write", format!("put k{k}")),
         OpKind::Scan(a, b) => ("scan", format!("scan k{a}..k{b}")),
+        OpKind::Find(t) => ("find", format!("find tag {t}")),
+        OpKind::Put(e, v) => {
+            let (k, t) = super::index::entry_of(*e);
+            ("index write", format!("index tag {t} ← k{k} v{v}"))
+        }
     };
     match msg {
         Msg::Op(o) => {
@@ -197,10 +202,9 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
         _ => None,
     };
     let fresh = nodes.now().saturating_sub(g.last_commit) < MOVED_MARK_US && g.reconfigs > 0;
-    let span = {
-        let top = g.acked.keys().copied().filter(|&k| k < super::SALT_BASE).max().unwrap_or(0);
-        m.keys.max(top.saturating_add(1))
-    };
+    // The largest key is kept by the ghost: scanning the acknowledged keys here cost O(keys)
+    // every frame.
+    let span = m.keys.max(g.max_key.saturating_add(1));
     let color = |id: Option<NodeId>| id.map_or(7, |id| shard_color(m, id));
     let mut keys: Vec<(u32, bool)> = sample_keys(span).map(|k| (k, next.as_ref().is_some_and(|n| n.primary(k) != t.primary(k)))).collect();
     if fresh {
