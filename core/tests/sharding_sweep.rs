@@ -47,7 +47,7 @@ fn schedule(seed: u64) -> (Sharding, Vec<TimedAction>) {
         read_replicas: r.chance(0.3),
         salt: if r.chance(0.2) { 1 + r.below(4) } else { 0 },
         auto_split: r.chance(0.3),
-        // A secondary index: off, local or global (drawn last, so the other draws keep their seeds).
+        // A secondary index: off, local or global.
         index: [Index::Off, Index::Local, Index::Global][r.below(3) as usize],
         index_share: 0.3,
         ..Sharding::default()
