@@ -254,6 +254,11 @@ impl Client {
             Msg::Reply(op, outcome) => {
                 let now = ctx.now();
                 let Some(p) = self.pending.get_mut(&op.id) else { return };
+                // A late (or duplicated) answer to the first half of a two-shard write must not
+                // pass for the second half's.
+                if op.kind != p.kind {
+                    return;
+                }
                 // A reply to an earlier send of an operation that was resent since is stale
                 // unless it is a plain success (which is still true).
                 match outcome {

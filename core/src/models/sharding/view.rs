@@ -184,8 +184,29 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
             });
             alloc::vec![("split", mid.to_string(), format!("Split at key {mid}"))]
         }
-        Some(Node::Client(_)) => alloc::vec![("write", "0".into(), "Write key 0".into()), ("read", "0".into(), "Read key 0".into())],
+        Some(Node::Client(c)) => {
+            let mut v = alloc::vec![("write", "0".into(), "Write key 0".into()), ("read", "0".into(), "Read key 0".into())];
+            if m.index != super::Index::Off {
+                let t = (c.next_id % super::index::TAGS as u64).to_string();
+                v.push(("find", t.clone(), format!("Find tag {t} (through the {} index)", m.index.name())));
+            }
+            v
+        }
         None => Vec::new(),
+    }
+}
+
+/// With a global index, one tick per tag where its entries are placed, in its owner's colour.
+fn index_marks(m: &Sharding, t: &Table, next: Option<&Table>, at: impl Fn(u32) -> f64, out: &mut Vec<RingMark>) {
+    if m.index != super::Index::Global {
+        return;
+    }
+    for tag in 0..super::index::TAGS {
+        let base = super::index::tag_base(tag);
+        let moving = next.is_some_and(|n| n.primary(base) != t.primary(base));
+        let owner = next.filter(|_| moving).map_or(t.primary(base), |n| n.primary(base));
+        let name = owner.map_or(String::from("nobody"), |id| m.label(id));
+        out.push(RingMark { at: at(base), label: format!("index of tag {tag} on {name}"), color: owner.map_or(7, |id| shard_color(m, id)), major: true, moving });
     }
 }
 
@@ -230,6 +251,11 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
                 g.moved_fraction * 100.0,
                 g.ideal_fraction * 100.0
             ));
+        }
+        match m.index {
+            super::Index::Off => {}
+            super::Index::Local => c.push_str(&format!(" Local index: a query by tag asks all {} shards; a write, one.", t.len())),
+            super::Index::Global => c.push_str(" Global index: each tag's entries sit on one shard (at the 8 ticks across the band); a query asks that shard, a write updates two."),
         }
         c
     };
@@ -295,6 +321,7 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
         for &(k, moving) in &keys {
             ring.marks.push(mark(k, moving, super::hash::unit(super::hash::key_hash(k))));
         }
+        index_marks(m, &t, next.as_deref(), |k| super::hash::unit(super::hash::key_hash(k)), &mut ring.marks);
         FigureKind::Ring(ring)
     } else {
         let mut bar = RangeBar::default();
