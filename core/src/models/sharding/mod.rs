@@ -235,6 +235,9 @@ pub enum Msg {
         median_key: u32,
         /// Largest key held.
         max_key: u32,
+        /// Data keys held, and the middle one of them (for size-based splits; 0, 0 unless the
+        /// range strategy splits automatically).
+        size: (u32, u32),
     },
 }
 
@@ -398,9 +401,9 @@ pub struct Sharding {
     pub read_replicas: bool,
     /// Spread the hot key's writes over this many salted keys (0 = off).
     pub salt: u32,
-    /// Split a hot range automatically (range strategy).
+    /// Split a hot or big range automatically (range strategy).
     pub auto_split: bool,
-    /// A shard is hot when it serves this many times the mean.
+    /// A shard is hot (or big) when it serves (or holds) this many times the mean.
     pub split_factor: f64,
     /// Secondary index.
     pub index: Index,
@@ -673,7 +676,7 @@ impl Model for Sharding {
             p("migrate_rate", "Handoff rate (keys/s)", "How fast a shard streams keys to their new owner (throttle).", float(100.0, 1_000_000.0), n(self.migrate_rate), true),
             p("read_replicas", "Read from replicas", "Spread reads over all R owners, not only the primary.", ParamKind::Bool, b(self.read_replicas), true),
             p("salt", "Salt the hot key", "Spread the hot key's writes over this many salted keys (reads gather them all); 0 = off.", int(0, 16), n(self.salt as f64), true),
-            p("auto_split", "Split hot ranges", "The router splits the busiest shard's range at its median key (range strategy).", ParamKind::Bool, b(self.auto_split), true),
+            p("auto_split", "Split hot ranges", "The router splits a range that is hot (by load: at the median key of recent operations) or big (by size: at its middle key) (range strategy).", ParamKind::Bool, b(self.auto_split), true),
             p("split_factor", "Hot threshold", "A shard is hot when it serves this many times the mean.", float(1.1, 10.0), n(self.split_factor), true),
             p("spares", "Spare shards", "Shards that run but hold nothing until they join (open one's menu).", int(0, SPARES_MAX as i64), n(self.spares as f64), false),
             p("clients", "Clients", "Client nodes sharing the rate.", int(1, CLIENTS_MAX as i64), n(self.clients as f64), false),

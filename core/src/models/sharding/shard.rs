@@ -647,7 +647,14 @@ impl Shard {
                     keys.sort_unstable();
                     let median_key = keys.get(n / 2).copied().unwrap_or(0);
                     let max_key = self.data.range(..index::INDEX_BASE).next_back().map_or(0, |(&k, _)| k);
-                    ctx.send(Sharding::ROUTER, Msg::Load { ops: self.served, median_key, max_key });
+                    let size = if m.auto_split && self.table.strategy == super::Strategy::Range {
+                        let held = self.data.range(..index::INDEX_BASE).count();
+                        let middle = self.data.range(..index::INDEX_BASE).nth(held / 2).map_or(0, |(&k, _)| k);
+                        (held as u32, middle)
+                    } else {
+                        (0, 0)
+                    };
+                    ctx.send(Sharding::ROUTER, Msg::Load { ops: self.served, median_key, max_key, size });
                     self.served = 0;
                     let now = ctx.now();
                     self.pending_writes.retain(|_, p| now.saturating_sub(p.at) < OP_TIMEOUT);
