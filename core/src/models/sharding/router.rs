@@ -231,7 +231,9 @@ impl Router {
             return false;
         }
         let small = *members.iter().min_by_key(|id| (self.sizes[id].0, **id)).expect("members");
-        if small == big {
+        // Only if the taker ends up smaller than the giver was: otherwise the split just
+        // swaps which shard is big.
+        if small == big || 2 * self.sizes[&small].0 >= held {
             return false;
         }
         let done = self.split_at(m, middle, small);

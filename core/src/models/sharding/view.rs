@@ -3,7 +3,7 @@
 //! (range partitioning), keys coloured by their primary, moving keys marked.
 
 use super::{invariants, Durable, MemberChange, Msg, Node, OpKind, Outcome, Sharding, Table, QUEUE_MAX};
-use crate::figure::{Figure, FigureKind, RangeBar, Ring, RingArc, RingMark, Segment};
+use crate::figure::{Figure, FigureKind, Grid, GridCell, GridRow, RangeBar, Ring, RingArc, RingMark, Segment};
 use crate::model::Nodes;
 use crate::time::Time;
 use crate::view::{MsgInfo, NodeView};
@@ -16,8 +16,9 @@ use alloc::vec::Vec;
 pub const FIGURE_KEYS: u32 = 160;
 /// Moved keys drawn on top of those, after a commit.
 pub const FIGURE_MOVES: usize = 80;
-/// Most ring arcs drawn.
-pub const ARCS_MAX: usize = 720;
+/// Most ring arcs drawn (one degree each when sampled: finer is invisible at the figure's size,
+/// and every arc is an SVG element to build and diff).
+pub const ARCS_MAX: usize = 360;
 /// How long keys moved by a commit stay marked, µs.
 pub const MOVED_MARK_US: Time = 3_000_000;
 
@@ -196,18 +197,34 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
     }
 }
 
-/// With a global index, one tick per tag where its entries are placed, in its owner's colour.
-fn index_marks(m: &Sharding, t: &Table, next: Option<&Table>, at: impl Fn(u32) -> f64, out: &mut Vec<RingMark>) {
+/// With a global index, where each tag's entries live: one cell per tag in its primary's
+/// colour, marked while the entries move to a new owner.
+fn index_figure(m: &Sharding, t: &Table, next: Option<&Table>) -> Option<Figure> {
     if m.index != super::Index::Global {
-        return;
+        return None;
     }
+    let mut cells = Vec::new();
     for tag in 0..super::index::TAGS {
         let base = super::index::tag_base(tag);
-        let moving = next.is_some_and(|n| n.primary(base) != t.primary(base));
-        let owner = next.filter(|_| moving).map_or(t.primary(base), |n| n.primary(base));
-        let name = owner.map_or(String::from("nobody"), |id| m.label(id));
-        out.push(RingMark { at: at(base), label: format!("index of tag {tag} on {name}"), color: owner.map_or(7, |id| shard_color(m, id)), major: true, moving });
+        let (now, then) = (t.primary(base), next.and_then(|n| n.primary(base)));
+        let moving = next.is_some() && then != now;
+        let name = |id: Option<NodeId>| id.map_or(String::from("—"), |id| m.label(id));
+        let text = if moving { format!("{}→{}", name(now), name(then)) } else { name(now) };
+        let owners: Vec<String> = t.owners(base).as_slice().iter().map(|&id| m.label(id)).collect();
+        let detail = if moving {
+            format!("tag {tag}: entries moving from {} to {}", name(now), name(then))
+        } else {
+            format!("tag {tag}: entries on {} (copies on {})", name(now), owners.join(", "))
+        };
+        cells.push(GridCell { text, color: now.map_or(7, |id| shard_color(m, id)), filled: true, marked: moving, detail, ..GridCell::default() });
     }
+    let grid = Grid { columns: (0..super::index::TAGS).map(|t| format!("tag {t}")).collect(), rows: alloc::vec![GridRow { label: "index on".into(), node: None, cells }], lines: Vec::new() };
+    Some(Figure {
+        key: "index",
+        title: "Global index: one shard per tag".into(),
+        caption: "A query for a tag asks only the shard holding its entries; every write also updates the entry on its tag's shard. A shard holding several tags' entries gets their queries and index writes too.".into(),
+        kind: FigureKind::Grid(grid),
+    })
 }
 
 fn sample_keys(span: u32) -> impl Iterator<Item = u32> {
@@ -255,7 +272,7 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
         match m.index {
             super::Index::Off => {}
             super::Index::Local => c.push_str(&format!(" Local index: a query by tag asks all {} shards; a write, one.", t.len())),
-            super::Index::Global => c.push_str(" Global index: each tag's entries sit on one shard (at the 8 ticks across the band); a query asks that shard, a write updates two."),
+            super::Index::Global => c.push_str(" Global index: each tag's entries sit on one shard (see the index figure); a query asks that shard, a write updates two."),
         }
         c
     };
@@ -321,7 +338,6 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
         for &(k, moving) in &keys {
             ring.marks.push(mark(k, moving, super::hash::unit(super::hash::key_hash(k))));
         }
-        index_marks(m, &t, next.as_deref(), |k| super::hash::unit(super::hash::key_hash(k)), &mut ring.marks);
         FigureKind::Ring(ring)
     } else {
         let mut bar = RangeBar::default();
@@ -352,5 +368,7 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
         }
         FigureKind::RangeBar(bar)
     };
-    alloc::vec![Figure { key: "keyspace", title: "Key space".into(), caption, kind }]
+    let mut out = alloc::vec![Figure { key: "keyspace", title: "Key space".into(), caption, kind }];
+    out.extend(index_figure(m, &t, next.as_deref()));
+    out
 }
