@@ -239,8 +239,11 @@ pub fn view_cost(lab: &mut dyn Lab, warm: u64, step: u64, frames: usize, now_ms:
     (percentile(&ms, 50.0), percentile(&ms, 95.0), percentile(&ms, 100.0))
 }
 
+/// A lab to measure, or why it could not be built.
+pub type Built = Result<Box<dyn Lab>, String>;
+
 /// The labs whose frame time the issues budget, for [`view_cost`]: (name, lab).
-pub fn view_cases() -> Vec<(&'static str, Result<Box<dyn Lab>, String>)> {
+pub fn view_cases() -> Vec<(&'static str, Built)> {
     vec![
         ("paxos, 9 nodes, 100 req/s", paxos_with(9, 1, 40 * SEC)),
         ("sharding, 32 shards, 100k keys", sharding32(1)),

@@ -114,7 +114,7 @@ mod tests {
             assert!(!is_entry(k));
             assert_eq!(route(k), k);
         }
-        assert!(INDEX_BASE + TAGS * INDEXABLE <= super::super::SALT_BASE);
+        const { assert!(INDEX_BASE + TAGS * INDEXABLE <= super::super::SALT_BASE) };
         let mut count = [0u32; TAGS as usize];
         for k in 0..8_000 {
             count[tag(k) as usize] += 1;

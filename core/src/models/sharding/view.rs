@@ -216,7 +216,9 @@ fn index_figure(m: &Sharding, t: &Table, next: Option<&Table>) -> Option<Figure>
         } else {
             format!("tag {tag}: entries on {} (copies on {})", name(now), owners.join(", "))
         };
-        cells.push(GridCell { text, color: now.map_or(7, |id| shard_color(m, id)), filled: true, marked: moving, detail, ..GridCell::default() });
+        // Outlined in the owner's colour (not filled: small text on every palette colour would
+        // not keep its contrast).
+        cells.push(GridCell { text, color: now.map_or(7, |id| shard_color(m, id)), filled: false, marked: moving, detail, ..GridCell::default() });
     }
     let grid = Grid { columns: (0..super::index::TAGS).map(|t| format!("tag {t}")).collect(), rows: alloc::vec![GridRow { label: "index on".into(), node: None, cells }], lines: Vec::new() };
     Some(Figure {

@@ -27,7 +27,7 @@ fn applies(line: &QuorumLine, column: usize) -> bool {
     line.columns.is_empty() || line.columns.contains(&(column as u32))
 }
 
-fn cell(c: &GridCell, key: String) -> Html {
+fn cell(c: &GridCell) -> Html {
     let empty = c.text.is_empty() && !c.filled;
     let class = classes!(
         "fig-cell",
@@ -39,7 +39,7 @@ fn cell(c: &GridCell, key: String) -> Html {
         c.marked.then_some("marked"),
     );
     html! {
-        <td {key} class={class} title={c.detail.clone()}>
+        <td class={class} title={c.detail.clone()}>
             <span class="fig-cell-text" aria-hidden="true">{ c.text.clone() }</span>
             // A one-character note (a tick, a count) sits in the corner; a longer one (a
             // ballot) on a second line.
@@ -74,13 +74,6 @@ fn gauge(count: u32, need: u32, rows: u32) -> Html {
 /// Draws a grid; `title` names its scrolling region for assistive technology.
 pub fn render(g: &Grid, title: &str) -> Html {
     let counts = filled_counts(g);
-    // Keys are the headings when they are distinct (else positions, which is what no keys
-    // would do).
-    let keyed = g.columns.iter().enumerate().all(|(i, c)| !g.columns[..i].contains(c));
-    let key_of = |i: usize| match g.columns.get(i) {
-        Some(h) if keyed => h.clone(),
-        _ => format!("#{i}"),
-    };
     let rows = g.rows.len() as u32;
     let reached: Vec<bool> = (0..g.columns.len()).map(|i| g.lines.iter().any(|l| applies(l, i) && counts[i] >= l.count)).collect();
     html! {
@@ -89,18 +82,17 @@ pub fn render(g: &Grid, title: &str) -> Html {
                 <thead><tr>
                     <td class="fig-corner"></td>
                     { for g.columns.iter().enumerate().map(|(i, c)| html! {
-                        <th key={key_of(i)} scope="col" class={classes!(reached[i].then_some("reached"))}>{ c.clone() }</th>
+                        <th scope="col" class={classes!(reached[i].then_some("reached"))}>{ c.clone() }</th>
                     }) }
                 </tr></thead>
                 <tbody>
                     { for g.rows.iter().map(|r| html! {
                         <tr data-node={r.node.map(|n| n.to_string())}>
                             <th scope="row">{ r.label.clone() }</th>
-                            // Cells keyed by their column's heading: when the columns slide (a
-                            // window of the latest slots), the cells that stay keep their DOM
-                            // instead of every cell's text being rewritten.
-                            { for r.cells.iter().enumerate().map(|(i, c)| cell(c, key_of(i))) }
-                            { for (r.cells.len()..g.columns.len()).map(|i| html! { <td key={key_of(i)} class="fig-cell empty"></td> }) }
+                            // (Not keyed by column: measured, yew's keyed diff re-created far
+                            // more cells when the slot window slid than rewriting their text.)
+                            { for r.cells.iter().map(cell) }
+                            { for (r.cells.len()..g.columns.len()).map(|_| html! { <td class="fig-cell empty"></td> }) }
                         </tr>
                     }) }
                 </tbody>
