@@ -39,6 +39,13 @@ fn wasm_kernel_throughput() {
     }
 }
 
+#[wasm_bindgen_test]
+fn wasm_view_cost() {
+    for line in distlab_bench::workloads::view_cost_lines("wasm", now_ms) {
+        console_log!("{}", line);
+    }
+}
+
 /// The wasm heap: linear memory grows and never shrinks, so this is the peak.
 fn wasm_memory() -> usize {
     core::arch::wasm32::memory_size(0) * 65_536

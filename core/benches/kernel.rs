@@ -79,6 +79,12 @@ fn main() {
     }
 
     println!();
+    println!("one frame's picture: Lab::view() with the model's figures (the shell builds it every frame)");
+    for line in workloads::view_cost_lines("native", now_ms) {
+        println!("{line}");
+    }
+
+    println!();
     caching_figures(quick);
 
     let hour = if quick { 60 * SEC } else { 3_600 * SEC };

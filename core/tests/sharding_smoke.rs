@@ -118,3 +118,18 @@ fn bad_settings_and_commands_are_refused_with_a_reason() {
     let e = l.act(cmd(0, "split", "abc")).err().unwrap();
     assert!(e.contains("key"), "{e}");
 }
+
+#[test]
+fn a_big_range_is_split_on_size_without_any_load() {
+    // No operations at all, so no shard is hot. Two of four shards leave and S1 takes over
+    // their ranges: three quarters of the keys. The router splits it at its middle key and
+    // gives the upper half to S0.
+    let settings = [("strategy", t("range")), ("rate", n(0.0)), ("auto_split", Value::Bool(true)), ("split_factor", n(1.3)), ("spares", n(0.0))];
+    let mut l = lab(&settings, 9, vec![at(0.5, cmd(5, "leave", "")), at(0.6, cmd(6, "leave", ""))]);
+    l.run_until(8 * SEC, u64::MAX);
+    assert!(l.violations().is_empty(), "{:?}", l.violations());
+    assert_eq!(l.query("members"), Some(2.0));
+    assert!(l.query("splits").unwrap() >= 1.0, "splits {:?}", l.query("splits"));
+    let k = l.query("key_imbalance").unwrap();
+    assert!(k < 1.3, "keys spread again after the split: max / mean {k}");
+}

@@ -9,7 +9,7 @@
 //! `cargo test --profile fast -p distlab-core --test sharding_sweep`
 
 use distlab_core::models::sharding::invariants::full_check;
-use distlab_core::models::sharding::{Sharding, Strategy, Workload, STRATEGY_NAMES};
+use distlab_core::models::sharding::{Index, Sharding, Strategy, Workload, STRATEGY_NAMES};
 use distlab_core::world::{Sink, World};
 use distlab_core::{Action, LinkConfig, Model, NodeId, Rng, TimedAction, TraceEntry, Value, Violation, MS, SEC};
 
@@ -47,6 +47,10 @@ fn schedule(seed: u64) -> (Sharding, Vec<TimedAction>) {
         read_replicas: r.chance(0.3),
         salt: if r.chance(0.2) { 1 + r.below(4) } else { 0 },
         auto_split: r.chance(0.3),
+        // A secondary index: off, local or global (from its own stream, so the schedules
+        // stay those the sweep ran before indexes existed).
+        index: [Index::Off, Index::Local, Index::Global][Rng::stream(seed, 0x1D3).below(3) as usize],
+        index_share: 0.3,
         ..Sharding::default()
     };
     let first = model.first_shard();
@@ -145,7 +149,10 @@ fn no_acknowledged_write_is_lost_under_fault_schedules() {
 #[ignore]
 fn debug_seed() {
     let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
-    let (model, actions) = schedule(seed);
+    let (mut model, actions) = schedule(seed);
+    if let Ok(i) = std::env::var("INDEX") {
+        model.index = [Index::Off, Index::Local, Index::Global][i.parse::<usize>().unwrap()];
+    }
     eprintln!("{model:?}");
     let mut world = World::new(model.clone(), seed);
     let mut sink = Violations::default();

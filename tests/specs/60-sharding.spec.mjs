@@ -1,7 +1,9 @@
 // The sharding lab: a spare shard joins and keys visibly move on the hash ring; switching the
 // strategy to ranges redraws the key space as a range bar after the data has moved; compare
-// mode runs the ring against modulo on one workload.
-import { open, nodes, play, pause, speed, command, until, assert, sleep } from '../lib/app.mjs';
+// mode runs the ring against modulo on one workload and one add-a-shard script; a secondary
+// index is local (a query asks every shard) or global (one shard), compared side by side.
+import { open, nodes, play, pause, speed, command, clock, until, assert, sleep } from '../lib/app.mjs';
+import { labUrl } from '../lib/share.mjs';
 
 const caption = (page) => page.textContent('[data-testid=figure-keyspace] .hint');
 
@@ -50,13 +52,54 @@ export const tests = [
     },
   },
   {
-    name: 'sharding: compare the ring with modulo',
+    name: 'sharding: compare the ring with modulo on one add-a-shard script',
     fn: async ({ page, base, shot }) => {
-      await page.goto(base + '#/compare/sharding?a=strategy=ring&b=strategy=modulo');
+      await page.goto(base + '#/compare/sharding?a=strategy=ring&b=strategy=modulo&set=vnodes=50&script=sharding-ring.json');
       await page.waitForSelector('[data-testid=compare]', { timeout: 30_000 });
-      await until(async () => (await page.locator('[data-testid=compare] .fig-ring').count()) >= 0, 'compare page ready');
-      await sleep(1500);
+      assert(!(await page.$('[data-testid=notice]')), 'no error notice');
+      await speed(page, '1×');
+      await play(page);
+      await until(async () => Number(await page.getAttribute('[data-testid=compare-row-moved_fraction]', 'data-a')) > 0, 'the scripted join is committed in run A', { timeoutMs: 40_000 });
+      await until(async () => Number(await page.getAttribute('[data-testid=compare-row-moved_fraction]', 'data-b')) > 0, 'and in run B', { timeoutMs: 20_000 });
+      await pause(page);
+      const a = Number(await page.getAttribute('[data-testid=compare-row-moved_fraction]', 'data-a'));
+      const b = Number(await page.getAttribute('[data-testid=compare-row-moved_fraction]', 'data-b'));
+      assert(a < 0.4 && b > 0.6, `the ring moved a minority of keys (${a}), modulo most (${b})`);
+      assert(await page.locator('[data-testid=compare-row-imbalance]').count() === 1, 'load balance (max / mean) is compared');
       await shot('sharding-compare');
+    },
+  },
+  {
+    name: 'sharding: a global secondary index, then local against global',
+    fn: async ({ page, base, shot }) => {
+      // One lab with a global index: the index ticks on the ring, a query from a client menu.
+      const scenario = { model: 'sharding', seed: 3, config: { shards: 8, index: 'global', index_share: 0.5 } };
+      await page.goto(labUrl(base, scenario));
+      await page.waitForSelector('[data-testid=figure-keyspace] svg', { timeout: 30_000 });
+      assert(/Global index/.test(await caption(page)), 'the caption explains the global index');
+      const tags = await page.locator('[data-testid=figure-index] td.fig-cell').count();
+      assert(tags === 8, `the index figure shows where each of the 8 tags lives (${tags})`);
+      const client = (await nodes(page)).find((n) => n.role === 'client');
+      await command(page, client.id, 'find');
+      await speed(page, '1×');
+      await play(page);
+      await until(async () => (await clock(page)).events > 500, 'the run advances', { timeoutMs: 20_000 });
+      await pause(page);
+      assert(await page.locator('[data-testid=violation-bar], .violation-bar').count() === 0, 'no invariant was violated');
+      await shot('sharding-global-index');
+
+      // Local against global on one workload: queries wait for 16 shards, or for one.
+      await page.goto(base + '#/compare/sharding?a=index=local&b=index=global&set=shards=16&set=index_share=0.5&set=read_share=0.6&set=rate=300&set=service_us=2000');
+      await page.waitForSelector('[data-testid=compare]', { timeout: 30_000 });
+      assert(!(await page.$('[data-testid=notice]')), 'no error notice');
+      await speed(page, 'max');
+      await play(page);
+      await until(async () => (await clock(page)).events > 20_000, 'both runs advance', { timeoutMs: 40_000 });
+      await pause(page);
+      const a = Number(await page.getAttribute('[data-testid=compare-row-find_p99_ms]', 'data-a'));
+      const b = Number(await page.getAttribute('[data-testid=compare-row-find_p99_ms]', 'data-b'));
+      assert(a > b, `a local index query (p99 ${a} ms) is slower than a global one (${b} ms)`);
+      await shot('sharding-index-compare');
     },
   },
 ];

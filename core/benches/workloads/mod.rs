@@ -219,6 +219,57 @@ pub fn curves(requests: u32, now_ms: fn() -> f64) -> (f64, f64, u32) {
     (total, worst, slices)
 }
 
+/// Cost of one frame's picture: `Lab::view()` (node views, messages and the model's figures,
+/// which the shell builds every animation frame) in ms, p50 / p95 / max over `frames` frames,
+/// after `warm` of virtual time, each frame advancing the run by `step`. The frame-time budget
+/// is 16.7 ms for everything, so this part should be a small fraction of it.
+pub fn view_cost(lab: &mut dyn Lab, warm: u64, step: u64, frames: usize, now_ms: fn() -> f64) -> (f64, f64, f64) {
+    lab.run_until(warm, u64::MAX);
+    let mut ms = Vec::with_capacity(frames);
+    let mut sink = 0usize;
+    for _ in 0..frames {
+        let t = lab.now() + step;
+        lab.run_until(t, u64::MAX);
+        let t0 = now_ms();
+        let v = lab.view();
+        ms.push(now_ms() - t0);
+        sink += v.figures.len() + v.nodes.len();
+    }
+    assert!(sink > 0);
+    (percentile(&ms, 50.0), percentile(&ms, 95.0), percentile(&ms, 100.0))
+}
+
+/// A lab to measure, or why it could not be built.
+pub type Built = Result<Box<dyn Lab>, String>;
+
+/// The labs whose frame time the issues budget, for [`view_cost`]: (name, lab).
+pub fn view_cases() -> Vec<(&'static str, Built)> {
+    vec![
+        ("paxos, 9 nodes, 100 req/s", paxos_with(9, 1, 40 * SEC)),
+        ("sharding, 32 shards, 100k keys", sharding32(1)),
+        (
+            "sharding, 32 shards, 100k keys, global index",
+            new_lab("sharding", &settings(&[("shards", 32.0), ("keys", 100_000.0), ("replicas", 2.0), ("vnodes", 50.0), ("rate", 5_000.0)]).into_iter().chain([("index".to_string(), Value::Text("global".into()))]).collect::<Vec<_>>(), 1, vec![]),
+        ),
+    ]
+}
+
+/// The `BENCH|` lines of [`view_cost`] for every case of [`view_cases`], `side` being "native"
+/// or "wasm".
+pub fn view_cost_lines(side: &str, now_ms: fn() -> f64) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, lab) in view_cases() {
+        match lab {
+            Ok(mut lab) => {
+                let (p50, p95, max) = view_cost(lab.as_mut(), 5 * SEC, 20 * MS, 200, now_ms);
+                out.push(format!("BENCH|view()+figures per frame ({side}), {name}, p95|{p95:.2}|ms|p50 {p50:.2}, max {max:.2}; 200 frames of 20 ms virtual each, after 5 s"));
+            }
+            Err(e) => out.push(format!("BENCH|view()+figures per frame ({side}), {name}, p95|n/a||{e}")),
+        }
+    }
+    out
+}
+
 /// Every throughput workload, in table order.
 pub fn all() -> Vec<Workload> {
     vec![

@@ -13,8 +13,10 @@ use yew::prelude::*;
 
 /// Above this many nodes the view is drawn on a canvas.
 pub const CANVAS_NODES: usize = 24;
-/// Above this many messages in flight the view is drawn on a canvas.
-pub const CANVAS_MESSAGES: usize = 200;
+/// Above this many messages in flight the view is drawn on a canvas. Each SVG message is a
+/// group of four elements moved every frame: at 200 (Multi-Paxos on 9 nodes, where every
+/// acceptor tells every learner) that DOM churn alone took most of a frame.
+pub const CANVAS_MESSAGES: usize = 64;
 /// Pointer travel (drawing units) before a press becomes a drag.
 const DRAG_START: f64 = 6.0;
 

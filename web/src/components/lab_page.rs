@@ -45,6 +45,10 @@ const FAST_SPEED: f64 = 1.0;
 const FAST_EVENTS: u64 = 48;
 /// Event log entries and space-time arrows shown while the run plays fast.
 const FAST_LOG_ROWS: usize = 40;
+/// While the run plays fast, above this many messages in flight the cluster is drawn on the
+/// canvas: at top speed nearly every message is new each frame, and creating and dropping an
+/// SVG group per message took most of a frame (Multi-Paxos on 9 nodes: about 100 a frame).
+const FAST_SVG_MESSAGES: usize = 32;
 const FAST_ARROWS: usize = 40;
 
 /// The throttled panels, indices into [`Throttle`]; the last is the canvas view's hidden node
@@ -495,7 +499,8 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                     <section class="panel cluster-panel" aria-label="Cluster" onclick={deselect}>
                         <Cluster view={view.clone()} layout={info.layout} hover={*hover} on_hover={on_hover.clone()}
                             on_node={on_node} on_drop={on_drop} selected={*selected} overlay={menu.unwrap_or_default()}
-                            on_partition={Some(on_partition)} a11y={Some(nodes_p.1)} />
+                            on_partition={Some(on_partition)} a11y={Some(nodes_p.1)}
+                            canvas={(fast && view.messages.len() > FAST_SVG_MESSAGES).then_some(true)} />
                         <p class="hint legend">{ format!("Click a {} (or Tab to it and press Enter) for its menu; click a message to drop it. ", info.node_noun) }
                             <span class="solid-key"></span>{" done/committed "}<span class="hollow-key"></span>{" tentative"}</p>
                     </section>

@@ -6,8 +6,14 @@
 //! A scan is scattered to every shard that may own keys in its range and completes when the
 //! slowest part answers: with hashed placement that is every shard, so its latency is the
 //! maximum of n latencies (tail amplification).
+//!
+//! With a secondary index, some reads are index queries by tag: scattered to every shard with a
+//! local index, sent to the one index shard with a global index. With a global index a write
+//! has two halves: the key on its primary, then its index entry on the tag's shard; it is
+//! acknowledged (done) when both are (under the `index_async` mutation, after the first).
 
-use super::{Cmd, Msg, Obs, Op, OpKind, Outcome, Sharding, Table, Timer, Workload, CLIENT_TICK, OP_TIMEOUT, OUTSTANDING_MAX, SALT_BASE, TRIES_MAX};
+use super::index::{self, Index};
+use super::{Cmd, Msg, Mutation, Obs, Op, OpKind, Outcome, Sharding, Table, Timer, Workload, CLIENT_TICK, OP_TIMEOUT, OUTSTANDING_MAX, SALT_BASE, TRIES_MAX};
 use crate::model::Ctx;
 use crate::time::Time;
 use crate::NodeId;
@@ -30,6 +36,10 @@ pub struct Pending {
     pub retry_at: Option<Time>,
     /// Scan parts still outstanding (shard ids).
     pub parts: Vec<NodeId>,
+    /// Index query: keys counted so far, and shards asked.
+    pub found: (u64, u32),
+    /// An index entry written after its write was already acknowledged (`index_async`).
+    pub background: bool,
 }
 
 /// A client's state.
@@ -97,6 +107,10 @@ impl Client {
     /// Draws the next operation of the workload.
     fn draw(&mut self, m: &Sharding, ctx: &mut Ctx<Sharding>) -> OpKind {
         let read = ctx.rng().chance(m.read_share);
+        // (Draws nothing more without an index, so runs without one keep their traces.)
+        if read && m.index != Index::Off && ctx.rng().chance(m.index_share) {
+            return OpKind::Find(ctx.rng().below(index::TAGS));
+        }
         let keys = m.keys.max(1);
         let uniform = |ctx: &mut Ctx<Sharding>| ctx.rng().below(keys);
         match m.workload {
@@ -131,7 +145,7 @@ impl Client {
                     // Interleaved per client so that clients never collide.
                     let k = keys as u64 + self.mono * m.clients as u64 + (self.id - 1) as u64;
                     self.mono += 1;
-                    OpKind::Write(k.min(SALT_BASE as u64 - 1) as u32)
+                    OpKind::Write(k.min(index::INDEX_BASE as u64 - 1) as u32)
                 }
             }
             Workload::Scan => {
@@ -154,7 +168,7 @@ impl Client {
         let id = self.next_id;
         self.next_id += 1;
         let now = ctx.now();
-        self.pending.insert(id, Pending { kind, issued: now, sent_at: now, tries: 0, retry_at: None, parts: Vec::new() });
+        self.pending.insert(id, Pending { kind, issued: now, sent_at: now, tries: 0, retry_at: None, parts: Vec::new(), found: (0, 0), background: false });
         self.send(m, id, ctx);
     }
 
@@ -188,7 +202,43 @@ impl Client {
                     ctx.send(s, Msg::Op(op));
                 }
             }
+            OpKind::Find(t) => {
+                p.parts = if m.index == Index::Global { table.primary(index::tag_base(t)).into_iter().collect() } else { table.shards_for_scan(0, u32::MAX) };
+                p.found = (0, p.parts.len() as u32);
+                for &s in &p.parts {
+                    ctx.send(s, Msg::Op(op));
+                }
+            }
+            OpKind::Put(e, _) => {
+                if let Some(primary) = table.primary(e) {
+                    ctx.send(primary, Msg::Op(op));
+                }
+            }
         }
+    }
+
+    /// A write's first half is done at version `v`: with a global index, write its entry next.
+    /// Returns whether the write is finished (acknowledged to the application).
+    fn wrote(&mut self, m: &Sharding, id: u64, key: u32, v: u64, ctx: &mut Ctx<Sharding>) -> bool {
+        self.obs.push(Obs::Acked { key, version: v });
+        if m.index != Index::Global || !index::indexable(key) {
+            self.obs.push(Obs::WriteDone { shards: 1 });
+            return true;
+        }
+        let Some(p) = self.pending.get_mut(&id) else { return true };
+        p.kind = OpKind::Put(index::entry(key), v);
+        p.tries = 0;
+        let done = m.mutation == Mutation::IndexAsync;
+        if done {
+            // The mutation: tell the application now; the entry follows in the background.
+            p.background = true;
+            self.obs.push(Obs::Indexed { key, version: v });
+            self.obs.push(Obs::WriteDone { shards: 2 });
+            self.obs.push(Obs::Done { latency: ctx.now() - p.issued, scan: false });
+            self.completed += 1;
+        }
+        self.send(m, id, ctx);
+        false
     }
 
     fn adopt(&mut self, t: Rc<Table>) {
@@ -204,6 +254,11 @@ impl Client {
             Msg::Reply(op, outcome) => {
                 let now = ctx.now();
                 let Some(p) = self.pending.get_mut(&op.id) else { return };
+                // A late (or duplicated) answer to the first half of a two-shard write must not
+                // pass for the second half's.
+                if op.kind != p.kind {
+                    return;
+                }
                 // A reply to an earlier send of an operation that was resent since is stale
                 // unless it is a plain success (which is still true).
                 match outcome {
@@ -219,8 +274,32 @@ impl Client {
                                 }
                                 self.obs.push(Obs::Done { latency: now - p.issued, scan: true });
                             }
+                            OpKind::Find(_) => {
+                                if op.epoch != self.table.epoch || !p.parts.contains(&from) {
+                                    return;
+                                }
+                                p.parts.retain(|&s| s != from);
+                                p.found.0 += v;
+                                if !p.parts.is_empty() {
+                                    return;
+                                }
+                                self.obs.push(Obs::FindDone { latency: now - p.issued, shards: p.found.1, count: p.found.0 });
+                            }
                             OpKind::Write(k) => {
-                                self.obs.push(Obs::Acked { key: k, version: v });
+                                if !self.wrote(m, op.id, k, v, ctx) {
+                                    return;
+                                }
+                                let issued = self.pending.get(&op.id).map_or(now, |p| p.issued);
+                                self.obs.push(Obs::Done { latency: now - issued, scan: false });
+                            }
+                            OpKind::Put(e, wrote) => {
+                                self.obs.push(Obs::Acked { key: e, version: v });
+                                if p.background {
+                                    self.pending.remove(&op.id);
+                                    return;
+                                }
+                                self.obs.push(Obs::Indexed { key: index::entry_of(e).0, version: wrote });
+                                self.obs.push(Obs::WriteDone { shards: 2 });
                                 self.obs.push(Obs::Done { latency: now - p.issued, scan: false });
                             }
                             OpKind::Read(_) => self.obs.push(Obs::Done { latency: now - p.issued, scan: false }),
@@ -256,8 +335,11 @@ impl Client {
     pub fn on_timer(&mut self, m: &Sharding, timer: Timer, ctx: &mut Ctx<Sharding>) {
         match timer {
             Timer::Arrive => {
-                let kind = self.draw(m, ctx);
-                self.issue(m, kind, ctx);
+                // At rate 0 the timer only polls for a rate set later.
+                if m.rate > 0.0 {
+                    let kind = self.draw(m, ctx);
+                    self.issue(m, kind, ctx);
+                }
                 self.arm(m, ctx);
             }
             Timer::Tick => {
@@ -296,6 +378,7 @@ impl Client {
         match cmd {
             Cmd::Write(k) => self.issue(m, OpKind::Write(k), ctx),
             Cmd::Read(k) => self.issue(m, OpKind::Read(k), ctx),
+            Cmd::Find(t) => self.issue(m, OpKind::Find(t), ctx),
             _ => {}
         }
     }

@@ -11,10 +11,14 @@
 //!   map, live or on a crashed shard's disk).
 //! - *R owners* and *minimal moves* are checked when the router commits a table, over the
 //!   whole key space (the only moment the placement changes).
+//! - *The index sees acknowledged writes* (global index): the ghost counts, per tag, the keys
+//!   that exist as far as any client was told; a shard answering a query for a tag with fewer
+//!   entries than that has missed an acknowledged write.
 //!
 //! [`full_check`] re-checks durability for every acknowledged key from scratch; the sweeps
 //! call it every few thousand events to cross-check the incremental version.
 
+use super::index::{self, Index};
 use super::{Durable, Node, Obs, Sharding, Strategy, Table, METRICS};
 use crate::model::{Happened, Nodes};
 use crate::persist::PMap;
@@ -31,6 +35,8 @@ pub const R_OWNERS: &str = "Exactly R owners";
 pub const ACKED_READABLE: &str = "Acknowledged writes stay readable";
 /// Name of the minimal-movement invariant.
 pub const MINIMAL_MOVES: &str = "Only keys that must move do";
+/// Name of the index invariant.
+pub const INDEX_COMPLETE: &str = "Index queries see acknowledged writes";
 
 /// Window slots (of one metric interval each).
 const SLOTS: usize = 10;
@@ -85,6 +91,7 @@ struct Slot {
     redirects: u32,
     hist: Hist,
     scan_hist: Hist,
+    find_hist: Hist,
     /// Operations served per node id.
     load: Vec<u32>,
 }
@@ -127,6 +134,16 @@ pub struct Ghost {
     pub recent_moves: Vec<(u32, NodeId)>,
     /// When the last table was committed.
     pub last_commit: u64,
+    /// Largest data key acknowledged (the key space the figures show).
+    pub max_key: u32,
+    /// Keys per tag that exist as far as any client was told (global index).
+    pub tag_keys: [u64; index::TAGS as usize],
+    /// Index queries completed, and the shards they asked in all.
+    pub finds: (u64, u64),
+    /// Writes completed, and the shards they wrote in all.
+    pub writes: (u64, u64),
+    /// Keys counted by the last index query completed.
+    pub last_found: u64,
 }
 
 /// A shard's copy of `key`, live or on a crashed shard's disk; `None` if it has none or failed.
@@ -155,7 +172,7 @@ pub fn committed(nodes: &Nodes<Sharding>) -> Option<alloc::rc::Rc<Table>> {
 impl Ghost {
     /// The acknowledged version of `key` (preloaded keys start at 1).
     pub fn acked_of(&self, m: &Sharding, key: u32) -> u64 {
-        self.acked.get(&key).copied().unwrap_or(if key < m.keys { 1 } else { 0 })
+        self.acked.get(&key).copied().unwrap_or(if key < m.keys || preloaded_entry(m, key) { 1 } else { 0 })
     }
 
     fn slot(&mut self) -> &mut Slot {
@@ -166,10 +183,30 @@ impl Ghost {
     }
 }
 
-/// Every key the cluster should hold: the preloaded ones and every key written since.
+/// Whether `key` is the index entry of a preloaded key (global index).
+fn preloaded_entry(m: &Sharding, key: u32) -> bool {
+    m.index == Index::Global && index::is_entry(key) && index::entry_of(key).0 < m.keys
+}
+
+/// Every data key the cluster should hold: the preloaded ones and every key written since
+/// (index entries not included: they are [`entries`]).
 pub fn universe<'a>(m: &Sharding, g: &'a Ghost) -> impl Iterator<Item = u32> + 'a {
     let keys = m.keys;
-    (0..keys).chain(g.acked.keys().copied().filter(move |&k| k >= keys))
+    (0..keys).chain(g.acked.range(keys..index::INDEX_BASE).map(|(&k, _)| k)).chain(g.acked.range(index::INDEX_BASE + index::TAGS * index::INDEXABLE..).map(|(&k, _)| k))
+}
+
+/// The keys a global index's entries are placed by, one per tag (every entry has its tag's
+/// owners, so checking these checks them all).
+pub fn index_keys(m: &Sharding) -> impl Iterator<Item = u32> {
+    let n = if m.index == Index::Global { index::TAGS } else { 0 };
+    (0..n).map(index::tag_base)
+}
+
+/// Every index entry the cluster should hold (global index): the preloaded keys' entries and
+/// every entry written since.
+pub fn entries<'a>(m: &Sharding, g: &'a Ghost) -> impl Iterator<Item = u32> + 'a {
+    let pre = if m.index == Index::Global { m.keys.min(index::INDEXABLE) } else { 0 };
+    (0..pre).map(index::entry).chain(g.acked.range(index::INDEX_BASE..index::INDEX_BASE + index::TAGS * index::INDEXABLE).map(|(&k, _)| k).filter(move |&e| index::entry_of(e).0 >= pre))
 }
 
 /// Checks from scratch that every acknowledged version survives somewhere; returns what is
@@ -177,7 +214,7 @@ pub fn universe<'a>(m: &Sharding, g: &'a Ghost) -> impl Iterator<Item = u32> + '
 pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<String> {
     let mut bad = Vec::new();
     let shards: Vec<NodeId> = (m.first_shard()..nodes.len()).collect();
-    for k in universe(m, g) {
+    for k in universe(m, g).chain(entries(m, g)) {
         let a = g.acked_of(m, k);
         if a == 0 {
             continue;
@@ -190,11 +227,40 @@ pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<Strin
         }
     }
     if let Some(t) = committed(nodes) {
-        if let Some(e) = owners_problem(&t, universe(m, g)) {
+        if let Some(e) = owners_problem(&t, universe(m, g).chain(index_keys(m))) {
             bad.push(e);
+        }
+        // The index: a local one matches a recount; a global one holds every told-of key.
+        for (id, n) in nodes.live() {
+            if let Node::Shard(s) = n {
+                if let Some(c) = s.tag_counts {
+                    if c != super::shard::count_tags(&s.data, &s.table, id) {
+                        bad.push(format!("{}: local index {c:?} differs from a recount", m.label(id)));
+                    }
+                }
+            }
+        }
+        if m.index == Index::Global && committed_quiet(nodes) {
+            for tg in 0..index::TAGS {
+                let base = index::tag_base(tg);
+                let held = t.primary(base).and_then(|p| match nodes.up(p) {
+                    Some(Node::Shard(s)) if !s.failed => Some(s.data.range(base..base + index::INDEXABLE).count() as u64),
+                    _ => None,
+                });
+                if let Some(n) = held {
+                    if n < g.tag_keys[tg as usize] {
+                        bad.push(format!("tag {tg}: {n} index entries on its shard, {} keys acknowledged", g.tag_keys[tg as usize]));
+                    }
+                }
+            }
         }
     }
     bad
+}
+
+/// Whether no reconfiguration is under way (index entries may be in transit during one).
+fn committed_quiet(nodes: &Nodes<Sharding>) -> bool {
+    matches!(nodes.up(Sharding::ROUTER), Some(Node::Router(r)) if r.next.is_none())
 }
 
 /// The first key whose owners in `t` are not exactly R distinct members, if any.
@@ -221,10 +287,16 @@ impl Sharding {
         if !g.started {
             g.started = true;
             if let Some(t) = committed(nodes) {
-                if let Some(e) = owners_problem(&t, universe(self, g)) {
+                if let Some(e) = owners_problem(&t, universe(self, g).chain(index_keys(self))) {
                     out.push(Self::violation(nodes, R_OWNERS, Vec::new(), e));
                 }
                 g.key_imbalance = key_imbalance(&t, universe(self, g));
+            }
+            g.max_key = self.keys.saturating_sub(1);
+            if self.index == Index::Global {
+                for k in 0..self.keys.min(index::INDEXABLE) {
+                    g.tag_keys[index::tag(k) as usize] += 1;
+                }
             }
         }
         let Some(id) = what.node() else { return };
@@ -259,7 +331,43 @@ impl Sharding {
                     if *version > g.acked_of(self, *key) {
                         g.acked.insert_mut(*key, *version);
                     }
+                    if index::is_entry(*key) {
+                        continue;
+                    }
+                    if *key < index::INDEX_BASE && *key > g.max_key {
+                        g.max_key = *key;
+                    }
                     g.acked_count += 1;
+                }
+                Obs::Indexed { key, version } => {
+                    // Version 1 is a key's first write: one more key with its tag exists.
+                    if *version == 1 && *key >= self.keys {
+                        g.tag_keys[index::tag(*key) as usize] += 1;
+                    }
+                }
+                Obs::Found { tag, count } => {
+                    let want = g.tag_keys[(*tag).min(index::TAGS - 1) as usize];
+                    if *count < want {
+                        out.push(Self::violation(
+                            nodes,
+                            INDEX_COMPLETE,
+                            alloc::vec![id],
+                            format!("{} answered a query for tag {tag} with {count} keys, but {want} keys with that tag were acknowledged: the index lags the data", self.label(id)),
+                        ));
+                    }
+                }
+                Obs::FindDone { latency, shards, count } => {
+                    g.completed += 1;
+                    g.last_found = *count;
+                    g.finds.0 += 1;
+                    g.finds.1 += *shards as u64;
+                    let s = g.slot();
+                    s.done += 1;
+                    s.find_hist.add(*latency);
+                }
+                Obs::WriteDone { shards } => {
+                    g.writes.0 += 1;
+                    g.writes.1 += *shards as u64;
                 }
                 Obs::Done { latency, scan } => {
                     g.completed += 1;
@@ -291,7 +399,7 @@ impl Sharding {
     fn on_new_table(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, old: &Table, new: &Table, out: &mut Vec<Violation>) {
         g.reconfigs += 1;
         g.last_commit = nodes.now();
-        if let Some(e) = owners_problem(new, universe(self, g)) {
+        if let Some(e) = owners_problem(new, universe(self, g).chain(index_keys(self))) {
             out.push(Self::violation(nodes, R_OWNERS, Vec::new(), e));
         }
         // Minimal movement applies when only membership or weights changed under a
@@ -350,11 +458,13 @@ impl Sharding {
         g.slot();
         let mut hist = Hist::default();
         let mut scan = Hist::default();
+        let mut find = Hist::default();
         let (mut done, mut redirects) = (0u64, 0u64);
         let mut load: Vec<u64> = Vec::new();
         for s in &g.slots {
             hist.merge(&s.hist);
             scan.merge(&s.scan_hist);
+            find.merge(&s.find_hist);
             done += s.done as u64;
             redirects += s.redirects as u64;
             if load.len() < s.load.len() {
@@ -369,7 +479,7 @@ impl Sharding {
         let loads: Vec<u64> = members.iter().map(|&id| load.get(id as usize).copied().unwrap_or(0)).collect();
         let total: u64 = loads.iter().sum();
         let imbalance = if total > 0 && !loads.is_empty() { *loads.iter().max().unwrap_or(&0) as f64 / (total as f64 / loads.len() as f64) } else { 0.0 };
-        let values = [done as f64 / window_s, hist.quantile_ms(0.99), scan.quantile_ms(0.99), imbalance, g.key_imbalance, g.moved_fraction, g.ideal_fraction, redirects as f64 / window_s];
+        let values = [done as f64 / window_s, hist.quantile_ms(0.99), scan.quantile_ms(0.99), imbalance, g.key_imbalance, g.moved_fraction, g.ideal_fraction, redirects as f64 / window_s, find.quantile_ms(0.99)];
         g.last = values;
         if g.samples >= SLOTS as u64 && total >= 20 && imbalance > g.max_imbalance {
             g.max_imbalance = imbalance;
@@ -410,7 +520,11 @@ impl Sharding {
             "key_imbalance" if !g.started => committed(nodes).map_or(0.0, |t| key_imbalance(&t, universe(self, g))),
             "key_imbalance" => g.key_imbalance,
             "max_imbalance" => g.max_imbalance,
-            "imbalance" | "p99_ms" | "scan_p99_ms" => metric(name)?,
+            "imbalance" | "p99_ms" | "scan_p99_ms" | "find_p99_ms" => metric(name)?,
+            "finds" => g.finds.0 as f64,
+            "last_found" => g.last_found as f64,
+            "find_fanout" => if g.finds.0 > 0 { g.finds.1 as f64 / g.finds.0 as f64 } else { 0.0 },
+            "write_fanout" => if g.writes.0 > 0 { g.writes.1 as f64 / g.writes.0 as f64 } else { 0.0 },
             "failed_shards" => router.map_or(0.0, |r| r.durable.failed.len() as f64),
             "splits" => router.map_or(0.0, |r| r.durable.splits as f64),
             _ => return None,

@@ -40,14 +40,21 @@
 //! it from the router or from redirects. The freeze is what makes it safe: without it a write
 //! acknowledged by the old owner after its last batch would vanish at the commit.
 //!
+//! ## Secondary indexes (see [`index`])
+//! Finding keys by an attribute (their *tag*) rather than by id: a *local* index (each shard
+//! indexes its own keys; a query is scattered to every shard) or a *global* one (a tag's
+//! entries live on one shard; a query asks that shard, but a write now updates two shards).
+//!
 //! ## Invariants (checked after every event; see `invariants.rs`)
 //! - Every key has exactly R distinct owners, one primary, all members, in every committed table.
 //! - An acknowledged write stays readable: a read never returns an older version than one
 //!   already acknowledged, and no shard drops the last copy of it.
 //! - A consistent strategy moves only keys that must move (to a joining shard, or away from a
 //!   leaving one). Modulo's near-total reshuffle is a metric, not a violation.
+//! - With a global index, a query by tag sees every write acknowledged before it was served.
 
 pub mod hash;
+pub mod index;
 pub mod jump;
 pub mod maglev;
 pub mod modulo;
@@ -72,6 +79,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub use client::Client;
+pub use index::{Index, INDEX_NAMES};
 pub use invariants::Ghost;
 pub use router::Router;
 pub use shard::Shard;
@@ -116,11 +124,13 @@ pub enum Mutation {
     AckEarly,
     /// Ring tokens depend on the member count, so any change reshuffles every key.
     Reseed,
+    /// With a global index, a write is acknowledged before its index entry is written.
+    IndexAsync,
 }
 
 /// Mutation names.
-pub const MUTATION_NAMES: &[&str] = &["none", "no_freeze", "ack_early", "reseed"];
-const MUTATIONS: [Mutation; 4] = [Mutation::None, Mutation::NoFreeze, Mutation::AckEarly, Mutation::Reseed];
+pub const MUTATION_NAMES: &[&str] = &["none", "no_freeze", "ack_early", "reseed", "index_async"];
+const MUTATIONS: [Mutation; 5] = [Mutation::None, Mutation::NoFreeze, Mutation::AckEarly, Mutation::Reseed, Mutation::IndexAsync];
 
 /// An operation a client asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,6 +141,10 @@ pub enum OpKind {
     Write(u32),
     /// Count keys in `lo..hi` (one part of a scatter-gather scan).
     Scan(u32, u32),
+    /// Count keys with this tag, by the secondary index (one part, with a local index).
+    Find(u32),
+    /// Write an index entry: its version becomes at least this one (idempotent).
+    Put(u32, u64),
 }
 
 /// One operation as it travels.
@@ -221,6 +235,9 @@ pub enum Msg {
         median_key: u32,
         /// Largest key held.
         max_key: u32,
+        /// Data keys held, and the middle one of them (for size-based splits; 0, 0 unless the
+        /// range strategy splits automatically).
+        size: (u32, u32),
     },
 }
 
@@ -269,6 +286,8 @@ pub enum Cmd {
     Write(u32),
     /// Client: read this key once.
     Read(u32),
+    /// Client: count the keys with this tag, through the secondary index.
+    Find(u32),
 }
 
 /// What the observer should know about a handler's work (cleared at each handler).
@@ -308,6 +327,34 @@ pub enum Obs {
     Redirected,
     /// A shard served `n` operations (load accounting).
     Load(u32),
+    /// A shard answered an index query for `tag` from a global index: `count` entries.
+    Found {
+        /// Tag.
+        tag: u32,
+        /// Entries counted.
+        count: u64,
+    },
+    /// A client's write of `key` at `version` is acknowledged with its index entry (global).
+    Indexed {
+        /// Data key.
+        key: u32,
+        /// Version of the data write.
+        version: u64,
+    },
+    /// A client finished an index query that asked `shards` shards.
+    FindDone {
+        /// Latency, µs.
+        latency: Time,
+        /// Shards asked.
+        shards: u32,
+        /// Keys counted.
+        count: u64,
+    },
+    /// A client finished a write that touched `shards` shards (1, or 2 with a global index).
+    WriteDone {
+        /// Shards written.
+        shards: u32,
+    },
     /// The router committed a new table.
     NewTable {
         /// The table before.
@@ -354,10 +401,14 @@ pub struct Sharding {
     pub read_replicas: bool,
     /// Spread the hot key's writes over this many salted keys (0 = off).
     pub salt: u32,
-    /// Split a hot range automatically (range strategy).
+    /// Split a hot or big range automatically (range strategy).
     pub auto_split: bool,
-    /// A shard is hot when it serves this many times the mean.
+    /// A shard is hot (or big) when it serves (or holds) this many times the mean.
     pub split_factor: f64,
+    /// Secondary index.
+    pub index: Index,
+    /// Share of reads that are index queries (with an index).
+    pub index_share: f64,
     /// Teaching mutation.
     pub mutation: Mutation,
 }
@@ -384,6 +435,8 @@ impl Default for Sharding {
             salt: 0,
             auto_split: false,
             split_factor: 1.5,
+            index: Index::Off,
+            index_share: 0.2,
             mutation: Mutation::None,
         }
     }
@@ -393,7 +446,7 @@ impl Default for Sharding {
 pub const SALT_BASE: u32 = 0xF000_0000;
 
 /// Metrics, in the order `sample` writes them.
-pub const METRICS: [MetricInfo; 8] = [
+pub const METRICS: [MetricInfo; 9] = [
     MetricInfo { name: "throughput", label: "operations done", unit: "op/s" },
     MetricInfo { name: "p99_ms", label: "p99 latency (single key)", unit: "ms" },
     MetricInfo { name: "scan_p99_ms", label: "p99 latency (scatter-gather scan)", unit: "ms" },
@@ -402,6 +455,7 @@ pub const METRICS: [MetricInfo; 8] = [
     MetricInfo { name: "moved_fraction", label: "keys moved by the last change", unit: "" },
     MetricInfo { name: "ideal_fraction", label: "ideal share moved, |Δn| / max(n)", unit: "" },
     MetricInfo { name: "redirects", label: "redirects", unit: "/s" },
+    MetricInfo { name: "find_p99_ms", label: "p99 latency (index query)", unit: "ms" },
 ];
 
 const QUERIES: &[QueryInfo] = &[
@@ -425,6 +479,11 @@ const QUERIES: &[QueryInfo] = &[
     QueryInfo { name: "scan_p99_ms", summary: "p99 scan latency over the last second (ms)" },
     QueryInfo { name: "failed_shards", summary: "shards whose data was lost (failed)" },
     QueryInfo { name: "splits", summary: "ranges split so far (manual and automatic)" },
+    QueryInfo { name: "finds", summary: "index queries completed so far" },
+    QueryInfo { name: "find_fanout", summary: "shards asked per index query, mean so far" },
+    QueryInfo { name: "write_fanout", summary: "shards written per acknowledged write, mean so far" },
+    QueryInfo { name: "last_found", summary: "keys counted by the last index query completed" },
+    QueryInfo { name: "find_p99_ms", summary: "p99 index-query latency over the last second (ms)" },
 ];
 
 const INVARIANTS: &[InvariantInfo] = &[
@@ -443,6 +502,11 @@ const INVARIANTS: &[InvariantInfo] = &[
         source: "Karger et al. 1997 (monotonicity); Lamping and Veach 2014; Thaler and Ravishankar 1996",
         summary: "With a consistent strategy only keys that must move do: to a joining shard, or away from a leaving one.",
     },
+    InvariantInfo {
+        name: invariants::INDEX_COMPLETE,
+        source: "read-your-writes through a secondary index (DynamoDB global secondary indexes are eventually consistent; Megastore, Spanner: indexes updated in the write's transaction)",
+        summary: "With a global index, a query by tag counts every key whose write was acknowledged before the query was served.",
+    },
 ];
 
 const COMMANDS: &[CommandInfo] = &[
@@ -454,6 +518,7 @@ const COMMANDS: &[CommandInfo] = &[
     CommandInfo { name: "merge", arg: "key", summary: "router: merge the range starting at this key into the one before" },
     CommandInfo { name: "write", arg: "key", summary: "client: write one key" },
     CommandInfo { name: "read", arg: "key", summary: "client: read one key" },
+    CommandInfo { name: "find", arg: "tag", summary: "client: count the keys with this tag (0..7) through the secondary index" },
 ];
 
 /// The model's static description.
@@ -611,10 +676,12 @@ impl Model for Sharding {
             p("migrate_rate", "Handoff rate (keys/s)", "How fast a shard streams keys to their new owner (throttle).", float(100.0, 1_000_000.0), n(self.migrate_rate), true),
             p("read_replicas", "Read from replicas", "Spread reads over all R owners, not only the primary.", ParamKind::Bool, b(self.read_replicas), true),
             p("salt", "Salt the hot key", "Spread the hot key's writes over this many salted keys (reads gather them all); 0 = off.", int(0, 16), n(self.salt as f64), true),
-            p("auto_split", "Split hot ranges", "The router splits the busiest shard's range at its median key (range strategy).", ParamKind::Bool, b(self.auto_split), true),
+            p("auto_split", "Split hot ranges", "The router splits a range that is hot (by load: at the median key of recent operations) or big (by size: at its middle key) (range strategy).", ParamKind::Bool, b(self.auto_split), true),
             p("split_factor", "Hot threshold", "A shard is hot when it serves this many times the mean.", float(1.1, 10.0), n(self.split_factor), true),
             p("spares", "Spare shards", "Shards that run but hold nothing until they join (open one's menu).", int(0, SPARES_MAX as i64), n(self.spares as f64), false),
             p("clients", "Clients", "Client nodes sharing the rate.", int(1, CLIENTS_MAX as i64), n(self.clients as f64), false),
+            p("index", "Secondary index", "off; local (each shard indexes its own keys, a query asks every shard); global (a tag's entries on one shard, a write updates two shards).", ParamKind::Choice(INDEX_NAMES), t(self.index.name()), false),
+            p("index_share", "Index-query share", "Share of reads that find keys by tag through the index (with an index on).", float(0.0, 1.0), n(self.index_share), true),
             p("mutation", "Mutation", "Break one rule on purpose and watch an invariant catch it.", ParamKind::Choice(MUTATION_NAMES), t(MUTATION_NAMES[MUTATIONS.iter().position(|m| *m == self.mutation).unwrap_or(0)]), false),
         ]
     }
@@ -649,6 +716,8 @@ impl Model for Sharding {
             "split_factor" => self.split_factor = x,
             "clients" => self.clients = x as u32,
             "spares" => self.spares = x as u32,
+            "index" => self.index = index::INDEXES[INDEX_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
+            "index_share" => self.index_share = x,
             "mutation" => self.mutation = MUTATIONS[MUTATION_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
             _ => return Err(format!("unknown setting `{key}`")),
         }
@@ -723,7 +792,12 @@ impl Model for Sharding {
             "merge" => key("merge").map(Cmd::Merge),
             "write" => key("write").map(Cmd::Write),
             "read" => key("read").map(Cmd::Read),
-            other => Err(format!("unknown command \"{other}\" (known: leave, join, fail, weight, split, merge, write, read)")),
+            "find" => match arg.parse::<u32>() {
+                Ok(t) if t < index::TAGS && self.index != Index::Off => Ok(Cmd::Find(t)),
+                Ok(t) if t < index::TAGS => Err("find needs a secondary index: set `index` to local or global".into()),
+                _ => Err(format!("find needs a tag: a whole number from 0 to {}, got \"{arg}\"", index::TAGS - 1)),
+            },
+            other => Err(format!("unknown command \"{other}\" (known: leave, join, fail, weight, split, merge, write, read, find)")),
         }
     }
 

@@ -55,6 +55,8 @@ pub struct Router {
     pub unconfirmed: BTreeSet<NodeId>,
     /// Last load report per shard: (ops, median key, largest key).
     pub loads: BTreeMap<NodeId, (u32, u32, u32)>,
+    /// Last size report per shard: (data keys held, middle key).
+    pub sizes: BTreeMap<NodeId, (u32, u32)>,
     /// Tables committed since this router started.
     pub reconfigs: u32,
     /// Observations of the last handler.
@@ -67,7 +69,7 @@ impl Router {
     /// Starts (or restarts) the router.
     pub fn start(_m: &Sharding, durable: RouterDurable, ctx: &mut Ctx<Sharding>) -> Router {
         ctx.set_timer(Timer::Tick, ROUTER_TICK);
-        Router { durable, next: None, ready: BTreeSet::new(), unconfirmed: BTreeSet::new(), loads: BTreeMap::new(), reconfigs: 0, obs: Vec::new(), obs_seq: 0 }
+        Router { durable, next: None, ready: BTreeSet::new(), unconfirmed: BTreeSet::new(), loads: BTreeMap::new(), sizes: BTreeMap::new(), reconfigs: 0, obs: Vec::new(), obs_seq: 0 }
     }
 
     /// The committed table.
@@ -204,28 +206,63 @@ impl Router {
         }
     }
 
-    /// Splits the busiest shard's range at its median key when it is hot (range strategy).
+    /// Splits the busiest shard's range at its median key when it is hot (range strategy);
+    /// failing that, the biggest shard's at its middle key when it is big.
     fn auto_split(&mut self, m: &Sharding) {
+        if !self.auto_split_load(m) {
+            self.auto_split_size(m);
+        }
+    }
+
+    /// A split on size: the shard holding the most keys, if it holds `split_factor` times the
+    /// mean, gives the upper half of its range to the shard holding the fewest.
+    fn auto_split_size(&mut self, m: &Sharding) -> bool {
         if !m.auto_split || m.strategy != Strategy::Range || self.next.is_some() || self.durable.want.len() < 2 {
-            return;
+            return false;
+        }
+        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
+        if !members.iter().all(|id| self.sizes.contains_key(id)) {
+            return false;
+        }
+        let total: u64 = members.iter().map(|id| self.sizes[id].0 as u64).sum();
+        let mean = total as f64 / members.len() as f64;
+        let (big, (held, middle)) = members.iter().map(|&id| (id, self.sizes[&id])).max_by_key(|(id, s)| (s.0, u32::MAX - *id)).expect("members");
+        if (held as f64) < m.split_factor * mean || held < 20 {
+            return false;
+        }
+        let small = *members.iter().min_by_key(|id| (self.sizes[id].0, **id)).expect("members");
+        // Only if the taker ends up smaller than the giver was: otherwise the split just
+        // swaps which shard is big.
+        if small == big || 2 * self.sizes[&small].0 >= held {
+            return false;
+        }
+        let done = self.split_at(m, middle, small);
+        self.sizes.clear();
+        done
+    }
+
+    /// A split on load (see [`Router::auto_split`]); whether it split.
+    fn auto_split_load(&mut self, m: &Sharding) -> bool {
+        if !m.auto_split || m.strategy != Strategy::Range || self.next.is_some() || self.durable.want.len() < 2 {
+            return false;
         }
         let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
         if !members.iter().all(|id| self.loads.contains_key(id)) {
-            return;
+            return false;
         }
         let total: u64 = members.iter().map(|id| self.loads[id].0 as u64).sum();
         let mean = total as f64 / members.len() as f64;
         let (&hot, &(ops, median, _)) = self.loads.iter().filter(|(id, _)| members.contains(id)).max_by_key(|(id, l)| (l.0, u32::MAX - **id)).expect("members have loads");
         if (ops as f64) < m.split_factor * mean || ops < 20 {
-            return;
+            return false;
         }
         let cold = *members.iter().min_by_key(|id| (self.loads[id].0, **id)).expect("members");
         if cold == hot {
-            return;
+            return false;
         }
-        self.split_at(m, median, cold);
+        let done = self.split_at(m, median, cold);
         self.loads.clear();
-        let _ = hot;
+        done
     }
 
     fn split_at(&mut self, m: &Sharding, key: u32, owner: NodeId) -> bool {
@@ -253,8 +290,11 @@ impl Router {
                 self.unconfirmed.remove(&from);
             }
             Msg::GetTable => ctx.send(from, Msg::Commit(self.durable.committed.clone())),
-            Msg::Load { ops, median_key, max_key } => {
+            Msg::Load { ops, median_key, max_key, size } => {
                 self.loads.insert(from, (ops, median_key, max_key));
+                if size.0 > 0 {
+                    self.sizes.insert(from, size);
+                }
             }
             Msg::Member(change) => {
                 let d = &mut self.durable;

@@ -7,7 +7,13 @@
 //! - not an owner (or not the primary, for a write): redirect with my table if the client's is
 //!   older, retry if mine is older (my commit is on its way);
 //! - a key frozen by the handoff: retry.
+//!
+//! With a local secondary index a shard also keeps, per tag, the number of keys it is primary
+//! for: bumped when a write creates a key, recounted whenever its table or data set changes
+//! wholesale (a commit, a restart, a lost disk). With a global index it holds index entries
+//! like any other keys and answers a query for a tag it owns by counting that tag's entries.
 
+use super::index::{self, Index};
 use super::table::Owners;
 use super::{Cmd, MemberChange, Msg, Mutation, Obs, Op, OpKind, Outcome, Sharding, Table, Timer, HANDOFF_TICK, OP_TIMEOUT, QUEUE_MAX, REPORT_INTERVAL};
 use crate::model::Ctx;
@@ -113,13 +119,33 @@ pub struct Shard {
     pub handed: u64,
     /// A membership request the router has not acted on yet (resent with each report).
     pub member_req: Option<MemberChange>,
+    /// Local secondary index: primary keys per tag (kept only with a local index).
+    pub tag_counts: Option<[u32; index::TAGS as usize]>,
     /// Observations of the last handler.
     pub obs: Vec<Obs>,
     /// Handler sequence number.
     pub obs_seq: u64,
 }
 
+/// Counts the primary keys per tag that `id` holds under `t` (the local index, from scratch).
+pub fn count_tags(data: &PMap<u32, u64>, t: &Table, id: NodeId) -> [u32; index::TAGS as usize] {
+    let mut c = [0u32; index::TAGS as usize];
+    for (&k, _) in data.range(..index::INDEXABLE) {
+        if t.primary(k) == Some(id) {
+            c[index::tag(k) as usize] += 1;
+        }
+    }
+    c
+}
+
 impl Shard {
+    /// Recounts the local index, if there is one.
+    fn recount(&mut self) {
+        if self.tag_counts.is_some() {
+            self.tag_counts = Some(count_tags(&self.data, &self.table, self.id));
+        }
+    }
+
     fn blank(id: NodeId, data: PMap<u32, u64>, table: Rc<Table>, weight: u32, failed: bool) -> Shard {
         Shard {
             id,
@@ -147,6 +173,7 @@ impl Shard {
             failed,
             handed: 0,
             member_req: None,
+            tag_counts: None,
             obs: Vec::new(),
             obs_seq: 0,
         }
@@ -162,8 +189,22 @@ impl Shard {
                     data.insert_mut(k, 1);
                 }
             }
+            if m.index == Index::Global {
+                // The preloaded keys' index entries, on their tags' shards.
+                for t in 0..index::TAGS {
+                    if table.owners(index::tag_base(t)).contains(id) {
+                        for k in (0..m.keys.min(index::INDEXABLE)).filter(|&k| index::tag(k) == t) {
+                            data.insert_mut(index::entry(k), 1);
+                        }
+                    }
+                }
+            }
         }
         let mut s = Shard::blank(id, data, table, 1, false);
+        if m.index == Index::Local {
+            s.tag_counts = Some([0; index::TAGS as usize]);
+            s.recount();
+        }
         // Spares wait to be asked; a shard added later (beyond the initial nodes) joins at once.
         if s.table.index_of(id).is_none() && id >= m.first_shard() + m.shards + m.spares {
             s.request(MemberChange::Join(1), ctx);
@@ -183,6 +224,10 @@ impl Shard {
     pub fn restart(m: &Sharding, id: NodeId, d: ShardDurable, ctx: &mut Ctx<Sharding>) -> Shard {
         let mut s = Shard::blank(id, d.data, d.table, d.weight, d.failed);
         s.member_req = d.member_req;
+        if m.index == Index::Local {
+            s.tag_counts = Some([0; index::TAGS as usize]);
+            s.recount();
+        }
         if let Some(next) = d.frozen_for {
             // Stay frozen: a write accepted now could be lost at the commit.
             s.moving = s.moving_keys(&next);
@@ -269,6 +314,7 @@ impl Shard {
             self.data.remove_mut(&k);
             self.obs.push(Obs::Dropped { key: k, version: v });
         }
+        self.recount();
     }
 
     /// Starts preparing `next`: works out the moving keys and those to send.
@@ -402,7 +448,7 @@ impl Shard {
                 self.obs.push(Obs::Served { key: k, version: v });
                 reply(ctx, Outcome::Ok(v));
             }
-            OpKind::Write(k) => {
+            OpKind::Write(k) | OpKind::Put(k, _) => {
                 let owners = self.table.owners(k);
                 if owners.primary() != Some(self.id) {
                     return reply(ctx, self.redirect_or_retry(&op));
@@ -410,8 +456,19 @@ impl Shard {
                 if self.frozen(k) {
                     return reply(ctx, Outcome::Retry);
                 }
-                let v = self.data.get(&k).copied().unwrap_or(0) + 1;
+                let old = self.data.get(&k).copied().unwrap_or(0);
+                // A write makes a new version; an index entry takes the version it is given
+                // (so a resent or reordered entry write never goes backwards).
+                let v = match op.kind {
+                    OpKind::Put(_, at) => old.max(at),
+                    _ => old + 1,
+                };
                 self.data.insert_mut(k, v);
+                if old == 0 && index::indexable(k) {
+                    if let Some(c) = self.tag_counts.as_mut() {
+                        c[index::tag(k) as usize] += 1;
+                    }
+                }
                 self.count(k);
                 if self.is_moving(k) && !self.claimed {
                     // Written while moving: send it (again).
@@ -452,13 +509,45 @@ impl Shard {
                 self.count(lo);
                 reply(ctx, Outcome::Ok(n));
             }
+            OpKind::Find(t) => {
+                let t = t.min(index::TAGS - 1);
+                match self.tag_counts {
+                    // Local: my own primary keys with this tag, at the client's epoch.
+                    Some(c) => {
+                        if op.epoch != self.table.epoch {
+                            return reply(ctx, self.redirect_or_retry(&op));
+                        }
+                        self.count_op();
+                        reply(ctx, Outcome::Ok(c[t as usize] as u64));
+                    }
+                    // Global: the tag's entries, if I am their primary.
+                    None => {
+                        let base = index::tag_base(t);
+                        if self.table.primary(base) != Some(self.id) {
+                            return reply(ctx, self.redirect_or_retry(&op));
+                        }
+                        if self.frozen(base) {
+                            return reply(ctx, Outcome::Retry);
+                        }
+                        let n = self.data.range(base..base + index::INDEXABLE).count() as u64;
+                        self.count_op();
+                        self.obs.push(Obs::Found { tag: t, count: n });
+                        reply(ctx, Outcome::Ok(n));
+                    }
+                }
+            }
         }
     }
 
     fn count(&mut self, key: u32) {
+        self.remember(key);
+        self.count_op();
+    }
+
+    /// Counts an operation served (without a key for the median: index queries).
+    fn count_op(&mut self) {
         self.served += 1;
         self.served_total += 1;
-        self.remember(key);
         self.obs.push(Obs::Load(1));
     }
 
@@ -557,8 +646,15 @@ impl Shard {
                     let mut keys: Vec<u32> = self.recent[..n].to_vec();
                     keys.sort_unstable();
                     let median_key = keys.get(n / 2).copied().unwrap_or(0);
-                    let max_key = self.data.keys().rev().find(|&&k| k < super::SALT_BASE).copied().unwrap_or(0);
-                    ctx.send(Sharding::ROUTER, Msg::Load { ops: self.served, median_key, max_key });
+                    let max_key = self.data.range(..index::INDEX_BASE).next_back().map_or(0, |(&k, _)| k);
+                    let size = if m.auto_split && self.table.strategy == super::Strategy::Range {
+                        let held = self.data.range(..index::INDEX_BASE).count();
+                        let middle = self.data.range(..index::INDEX_BASE).nth(held / 2).map_or(0, |(&k, _)| k);
+                        (held as u32, middle)
+                    } else {
+                        (0, 0)
+                    };
+                    ctx.send(Sharding::ROUTER, Msg::Load { ops: self.served, median_key, max_key, size });
                     self.served = 0;
                     let now = ctx.now();
                     self.pending_writes.retain(|_, p| now.saturating_sub(p.at) < OP_TIMEOUT);
@@ -585,6 +681,7 @@ impl Shard {
             Cmd::Fail if !self.failed => {
                 let lost: Vec<(u32, u64)> = self.data.iter().map(|(&k, &v)| (k, v)).collect();
                 self.data = PMap::new();
+                self.recount();
                 for (k, v) in lost {
                     self.obs.push(Obs::Dropped { key: k, version: v });
                 }

@@ -163,6 +163,7 @@ impl Table {
 
     /// Member index of the primary of `key`.
     pub fn primary_index(&self, key: u32) -> u32 {
+        let key = super::index::route(key);
         let n = self.len();
         let h = key_hash(key);
         match self.strategy {
@@ -185,6 +186,8 @@ impl Table {
 
     /// The owners of `key`, primary first; empty when the table has no members.
     pub fn owners(&self, key: u32) -> Owners {
+        // Index entries are placed by their tag (all of a tag's entries on one shard).
+        let key = super::index::route(key);
         let mut o = Owners::default();
         let n = self.len();
         if n == 0 {

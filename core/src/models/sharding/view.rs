@@ -3,7 +3,7 @@
 //! (range partitioning), keys coloured by their primary, moving keys marked.
 
 use super::{invariants, Durable, MemberChange, Msg, Node, OpKind, Outcome, Sharding, Table, QUEUE_MAX};
-use crate::figure::{Figure, FigureKind, RangeBar, Ring, RingArc, RingMark, Segment};
+use crate::figure::{Figure, FigureKind, Grid, GridCell, GridRow, RangeBar, Ring, RingArc, RingMark, Segment};
 use crate::model::Nodes;
 use crate::time::Time;
 use crate::view::{MsgInfo, NodeView};
@@ -16,8 +16,9 @@ use alloc::vec::Vec;
 pub const FIGURE_KEYS: u32 = 160;
 /// Moved keys drawn on top of those, after a commit.
 pub const FIGURE_MOVES: usize = 80;
-/// Most ring arcs drawn.
-pub const ARCS_MAX: usize = 720;
+/// Most ring arcs drawn (one degree each when sampled: finer is invisible at the figure's size,
+/// and every arc is an SVG element to build and diff).
+pub const ARCS_MAX: usize = 360;
 /// How long keys moved by a commit stay marked, µs.
 pub const MOVED_MARK_US: Time = 3_000_000;
 
@@ -32,6 +33,11 @@ pub fn describe(m: &Sharding, msg: &Msg) -> MsgInfo {
         OpKind::Read(k) => ("read", format!("get k{k}")),
         OpKind::Write(k) => ("write", format!("put k{k}")),
         OpKind::Scan(a, b) => ("scan", format!("scan k{a}..k{b}")),
+        OpKind::Find(t) => ("find", format!("find tag {t}")),
+        OpKind::Put(e, v) => {
+            let (k, t) = super::index::entry_of(*e);
+            ("index write", format!("index tag {t} ← k{k} v{v}"))
+        }
     };
     match msg {
         Msg::Op(o) => {
@@ -179,9 +185,48 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
             });
             alloc::vec![("split", mid.to_string(), format!("Split at key {mid}"))]
         }
-        Some(Node::Client(_)) => alloc::vec![("write", "0".into(), "Write key 0".into()), ("read", "0".into(), "Read key 0".into())],
+        Some(Node::Client(c)) => {
+            let mut v = alloc::vec![("write", "0".into(), "Write key 0".into()), ("read", "0".into(), "Read key 0".into())];
+            if m.index != super::Index::Off {
+                let t = (c.next_id % super::index::TAGS as u64).to_string();
+                v.push(("find", t.clone(), format!("Find tag {t} (through the {} index)", m.index.name())));
+            }
+            v
+        }
         None => Vec::new(),
     }
+}
+
+/// With a global index, where each tag's entries live: one cell per tag in its primary's
+/// colour, marked while the entries move to a new owner.
+fn index_figure(m: &Sharding, t: &Table, next: Option<&Table>) -> Option<Figure> {
+    if m.index != super::Index::Global {
+        return None;
+    }
+    let mut cells = Vec::new();
+    for tag in 0..super::index::TAGS {
+        let base = super::index::tag_base(tag);
+        let (now, then) = (t.primary(base), next.and_then(|n| n.primary(base)));
+        let moving = next.is_some() && then != now;
+        let name = |id: Option<NodeId>| id.map_or(String::from("—"), |id| m.label(id));
+        let text = if moving { format!("{}→{}", name(now), name(then)) } else { name(now) };
+        let owners: Vec<String> = t.owners(base).as_slice().iter().map(|&id| m.label(id)).collect();
+        let detail = if moving {
+            format!("tag {tag}: entries moving from {} to {}", name(now), name(then))
+        } else {
+            format!("tag {tag}: entries on {} (copies on {})", name(now), owners.join(", "))
+        };
+        // Outlined in the owner's colour (not filled: small text on every palette colour would
+        // not keep its contrast).
+        cells.push(GridCell { text, color: now.map_or(7, |id| shard_color(m, id)), filled: false, marked: moving, detail, ..GridCell::default() });
+    }
+    let grid = Grid { columns: (0..super::index::TAGS).map(|t| format!("tag {t}")).collect(), rows: alloc::vec![GridRow { label: "index on".into(), node: None, cells }], lines: Vec::new() };
+    Some(Figure {
+        key: "index",
+        title: "Global index: one shard per tag".into(),
+        caption: "A query for a tag asks only the shard holding its entries; every write also updates the entry on its tag's shard. A shard holding several tags' entries gets their queries and index writes too.".into(),
+        kind: FigureKind::Grid(grid),
+    })
 }
 
 fn sample_keys(span: u32) -> impl Iterator<Item = u32> {
@@ -197,10 +242,9 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
         _ => None,
     };
     let fresh = nodes.now().saturating_sub(g.last_commit) < MOVED_MARK_US && g.reconfigs > 0;
-    let span = {
-        let top = g.acked.keys().copied().filter(|&k| k < super::SALT_BASE).max().unwrap_or(0);
-        m.keys.max(top.saturating_add(1))
-    };
+    // The largest key is kept by the ghost: scanning the acknowledged keys here cost O(keys)
+    // every frame.
+    let span = m.keys.max(g.max_key.saturating_add(1));
     let color = |id: Option<NodeId>| id.map_or(7, |id| shard_color(m, id));
     let mut keys: Vec<(u32, bool)> = sample_keys(span).map(|k| (k, next.as_ref().is_some_and(|n| n.primary(k) != t.primary(k)))).collect();
     if fresh {
@@ -226,6 +270,11 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
                 g.moved_fraction * 100.0,
                 g.ideal_fraction * 100.0
             ));
+        }
+        match m.index {
+            super::Index::Off => {}
+            super::Index::Local => c.push_str(&format!(" Local index: a query by tag asks all {} shards; a write, one.", t.len())),
+            super::Index::Global => c.push_str(" Global index: each tag's entries sit on one shard (see the index figure); a query asks that shard, a write updates two."),
         }
         c
     };
@@ -321,5 +370,7 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
         }
         FigureKind::RangeBar(bar)
     };
-    alloc::vec![Figure { key: "keyspace", title: "Key space".into(), caption, kind }]
+    let mut out = alloc::vec![Figure { key: "keyspace", title: "Key space".into(), caption, kind }];
+    out.extend(index_figure(m, &t, next.as_deref()));
+    out
 }

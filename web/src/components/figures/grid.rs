@@ -89,6 +89,8 @@ pub fn render(g: &Grid, title: &str) -> Html {
                     { for g.rows.iter().map(|r| html! {
                         <tr data-node={r.node.map(|n| n.to_string())}>
                             <th scope="row">{ r.label.clone() }</th>
+                            // (Not keyed by column: measured, yew's keyed diff re-created far
+                            // more cells when the slot window slid than rewriting their text.)
                             { for r.cells.iter().map(cell) }
                             { for (r.cells.len()..g.columns.len()).map(|_| html! { <td class="fig-cell empty"></td> }) }
                         </tr>

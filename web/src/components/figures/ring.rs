@@ -6,6 +6,10 @@
 //! - **Range bar**: segments left to right in their owner's colour, a load gauge along the
 //!   bottom of each, keys as dots above the bar, moving ones ringed.
 //!
+//! The halos of moving keys are drawn on a second SVG laid over the first, and only that layer
+//! pulses (by opacity, which the compositor animates without repainting): a ring of 720 arcs
+//! and 160 keys is painted once per refresh, not once per animation frame.
+//!
 //! Each picture is one focusable `role="img"` element with a summary label; a `<details>`
 //! underneath holds the full text alternative (shares per owner, ranges with their load, keys
 //! that move), which screen readers and the curious can open.
@@ -61,10 +65,31 @@ fn key_dot(m: &RingMark, x: f64, y: f64) -> Html {
     let class = classes!("fig-key", crate::util::tint(m.color), m.moving.then_some("moving"));
     html! {
         <g class={class}>
-            if m.moving { <circle class="halo" cx={format!("{x:.2}")} cy={format!("{y:.2}")} r="5.5" /> }
             <circle class="dot" cx={format!("{x:.2}")} cy={format!("{y:.2}")} r="2.6"><title>{ m.label.clone() }</title></circle>
         </g>
     }
+}
+
+/// The pulsing layer over a picture: one halo per moving key (none: no layer).
+fn halos(view_box: &str, aspect: &'static str, at: impl Iterator<Item = (u32, f64, f64)>) -> Html {
+    let rings: Vec<Html> = at
+        .map(|(color, x, y)| html! { <circle class={classes!("halo", crate::util::tint(color))} cx={format!("{x:.2}")} cy={format!("{y:.2}")} r="5.5" /> })
+        .collect();
+    if rings.is_empty() {
+        return html! {};
+    }
+    html! {
+        <svg class="fig-halos" viewBox={view_box.to_string()} preserveAspectRatio={aspect} aria-hidden="true" focusable="false">
+            <g class="fig-key moving">{ for rings }</g>
+        </svg>
+    }
+}
+
+/// Where a key sits on the ring: inside the band, nudged inwards by a little of its own hash
+/// so neighbours do not overlap completely.
+fn ring_key_at(m: &RingMark) -> (f64, f64) {
+    let wobble = ((m.at * 9973.0).fract() - 0.5) * 14.0;
+    point(R_KEYS + wobble, m.at)
 }
 
 /// Draws a ring.
@@ -92,6 +117,7 @@ pub fn render_ring(r: &Ring) -> Html {
     }
     html! {
         <div class="fig-ring">
+            <div class="fig-stage">
             <svg viewBox="0 0 240 240" role="img" tabindex="0" aria-label={label.clone()} focusable="true">
                 <circle class="track" cx={C.to_string()} cy={C.to_string()} r={R_BAND.to_string()} />
                 { for r.arcs.iter().map(|a| html! {
@@ -103,14 +129,16 @@ pub fn render_ring(r: &Ring) -> Html {
                     html! { <line class={classes!("token", crate::util::tint(m.color))} x1={format!("{x0:.2}")} y1={format!("{y0:.2}")} x2={format!("{x1:.2}")} y2={format!("{y1:.2}")} /> }
                 }) }
                 { for r.marks.iter().filter(|m| !m.major).map(|m| {
-                    // Keys sit inside the band, nudged inwards by a little of their own hash so
-                    // neighbours do not overlap completely.
-                    let wobble = ((m.at * 9973.0).fract() - 0.5) * 14.0;
-                    let (x, y) = point(R_KEYS + wobble, m.at);
+                    let (x, y) = ring_key_at(m);
                     key_dot(m, x, y)
                 }) }
                 <text class="centre" x={C.to_string()} y={(C + 4.0).to_string()} text-anchor="middle">{ if moving > 0 { format!("{moving} moving") } else { format!("{keys} keys") } }</text>
             </svg>
+            { halos("0 0 240 240", "xMidYMid meet", r.marks.iter().filter(|m| m.moving && !m.major).map(|m| {
+                let (x, y) = ring_key_at(m);
+                (m.color, x, y)
+            })) }
+            </div>
             <ul class="fig-legend" aria-hidden="true">
                 { for share.iter().map(|((color, name), s)| html! {
                     <li class={crate::util::tint(*color)}><i></i>{ format!("{name} {:.0} %", s * 100.0) }</li>
@@ -131,6 +159,11 @@ pub fn render_ring(r: &Ring) -> Html {
     }
 }
 
+/// Height of a key's dot above the bar (moving keys on one line, the rest jittered).
+fn bar_key_y(m: &RingMark) -> f64 {
+    10.0 + if m.moving { 0.0 } else { (m.at * 7919.0).fract() * 6.0 }
+}
+
 /// Draws a range bar.
 pub fn render_bar(b: &RangeBar) -> Html {
     const W: f64 = 600.0;
@@ -140,6 +173,7 @@ pub fn render_bar(b: &RangeBar) -> Html {
     let label = format!("Range bar: {} ranges, {} keys shown, {moving} moving.", b.segments.len(), b.marks.len());
     html! {
         <div class="fig-bar">
+            <div class="fig-stage">
             <svg viewBox={format!("0 0 {W} 74")} preserveAspectRatio="none" role="img" tabindex="0" aria-label={label.clone()} focusable="true">
                 { for b.segments.iter().map(|s| {
                     let x = s.start * W;
@@ -157,8 +191,10 @@ pub fn render_bar(b: &RangeBar) -> Html {
                         </g>
                     }
                 }) }
-                { for b.marks.iter().map(|m| key_dot(m, m.at * W, 10.0 + if m.moving { 0.0 } else { (m.at * 7919.0).fract() * 6.0 })) }
+                { for b.marks.iter().map(|m| key_dot(m, m.at * W, bar_key_y(m))) }
             </svg>
+            { halos(&format!("0 0 {W} 74"), "none", b.marks.iter().filter(|m| m.moving).map(|m| (m.color, m.at * W, bar_key_y(m)))) }
+            </div>
             <details class="fig-text">
                 <summary>{ "As text" }</summary>
                 <p>{ label }</p>
