@@ -91,6 +91,8 @@ pub struct Explorer<M: Model> {
     found: Option<Counterexample>,
     rng: Rng,
     walk: Option<(World<M>, Budget, Budget, Vec<Choice>)>,
+    /// The walk's chance (in 1/16) of firing a timer when a message could be delivered instead.
+    timer_bias: u32,
     buf: Vec<Choice>,
 }
 
@@ -110,6 +112,7 @@ impl<M: Model> Explorer<M> {
             status: Status::Running,
             found: None,
             walk: None,
+            timer_bias: 8,
             buf: Vec::new(),
             root,
             config,
@@ -276,6 +279,9 @@ impl<M: Model> Explorer<M> {
     fn walk_step(&mut self) {
         if self.walk.is_none() {
             let limit = self.walk_budget();
+            // Swarm testing over pace too: some walks let timers fire often (elections,
+            // retries), some rarely (long exchanges of messages between two timeouts).
+            self.timer_bias = if self.config.swarm { [1, 2, 4, 8, 12][self.rng.below(5) as usize] } else { 8 };
             self.walk = Some((self.root.clone(), limit, Budget::default(), Vec::new()));
             self.stats.walks += 1;
         }
@@ -290,7 +296,19 @@ impl<M: Model> Explorer<M> {
             }
             return; // the walk ends; the next call starts another
         }
-        let choice = buf[self.rng.below(buf.len() as u32) as usize].clone();
+        let timers = buf.iter().filter(|c| matches!(c, Choice::Fire { .. })).count() as u32;
+        let others = buf.len() as u32 - timers;
+        let pick = if timers == 0 || others == 0 {
+            self.rng.below(buf.len() as u32)
+        } else if self.rng.below(16) < self.timer_bias {
+            // The k-th timer choice.
+            let k = self.rng.below(timers);
+            buf.iter().enumerate().filter(|(_, c)| matches!(c, Choice::Fire { .. })).nth(k as usize).map_or(0, |(i, _)| i as u32)
+        } else {
+            let k = self.rng.below(others);
+            buf.iter().enumerate().filter(|(_, c)| !matches!(c, Choice::Fire { .. })).nth(k as usize).map_or(0, |(i, _)| i as u32)
+        };
+        let choice = buf[pick as usize].clone();
         self.buf = buf;
         let Some((next, violation)) = self.apply(&world, &choice) else {
             // Choices come from this very state, so this does not happen; end the walk anyway.
