@@ -91,7 +91,8 @@ pub struct Explorer<M: Model> {
     found: Option<Counterexample>,
     rng: Rng,
     walk: Option<(World<M>, Budget, Budget, Vec<Choice>)>,
-    /// The walk's chance (in 1/16) of firing a timer when a message could be delivered instead.
+    /// The walk's chance (in 1/16) of firing a timer when a message could be delivered instead;
+    /// 0 picks uniformly among all choices.
     timer_bias: u32,
     buf: Vec<Choice>,
 }
@@ -281,7 +282,7 @@ impl<M: Model> Explorer<M> {
             let limit = self.walk_budget();
             // Swarm testing over pace too: some walks let timers fire often (elections,
             // retries), some rarely (long exchanges of messages between two timeouts).
-            self.timer_bias = if self.config.swarm { [1, 2, 4, 8, 12][self.rng.below(5) as usize] } else { 8 };
+            self.timer_bias = if self.config.swarm { [0, 0, 1, 4, 12][self.rng.below(5) as usize] } else { 0 };
             self.walk = Some((self.root.clone(), limit, Budget::default(), Vec::new()));
             self.stats.walks += 1;
         }
@@ -298,7 +299,7 @@ impl<M: Model> Explorer<M> {
         }
         let timers = buf.iter().filter(|c| matches!(c, Choice::Fire { .. })).count() as u32;
         let others = buf.len() as u32 - timers;
-        let pick = if timers == 0 || others == 0 {
+        let pick = if timers == 0 || others == 0 || self.timer_bias == 0 {
             self.rng.below(buf.len() as u32)
         } else if self.rng.below(16) < self.timer_bias {
             // The k-th timer choice.
