@@ -114,7 +114,8 @@ fn every_mutation_is_found_shrunk_and_replayed() {
 #[test]
 fn unmutated_models_explore_without_violations_and_reach_their_goals() {
     let steps = if cfg!(debug_assertions) { 20_000 } else { 200_000 };
-    let cases: Vec<(&str, Vec<(String, Value)>, Budget)> = vec![
+    type Case = (&'static str, Vec<(String, Value)>, Budget);
+    let cases: Vec<Case> = vec![
         ("raft", set(&[("servers", Value::Num(3.0))]), Budget { commands: 1, ..Budget::default() }),
         ("paxos", set(&[("acceptors", Value::Num(3.0)), ("proposers", Value::Num(2.0))]), Budget { commands: 1, ..Budget::default() }),
     ];

@@ -94,33 +94,37 @@ impl Choice {
     }
 }
 
-/// Every choice open in `world` given the budget left, in a fixed order.
-pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, commands: &[String], out: &mut Vec<Choice>) {
+/// Every choice open in `world` given the budget left, in a fixed order, each with the kernel
+/// action that makes it happen there (what [`resolve`] would give, without searching again).
+pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, commands: &[String], out: &mut Vec<(Choice, TimedAction)>) {
     out.clear();
+    let now = world.now();
+    let at_now = |action: Action| TimedAction { at: now, action };
     let nodes = world.nodes();
     let mut seen = BTreeSet::new();
-    for (_, env) in nodes.in_flight() {
+    for (id, env) in nodes.in_flight() {
         let h = of_message(env.from, env.to, &env.msg);
         if !seen.insert((env.from, env.to, h)) {
             continue;
         }
-        out.push(Choice::Deliver { from: env.from, to: env.to, msg: h });
+        out.push((Choice::Deliver { from: env.from, to: env.to, msg: h }, at_now(Action::Deliver(id))));
         if used.drops < limit.drops {
-            out.push(Choice::Drop { from: env.from, to: env.to, msg: h });
+            out.push((Choice::Drop { from: env.from, to: env.to, msg: h }, at_now(Action::Drop(id))));
         }
         if used.duplicates < limit.duplicates {
-            out.push(Choice::Duplicate { from: env.from, to: env.to, msg: h });
+            out.push((Choice::Duplicate { from: env.from, to: env.to, msg: h }, at_now(Action::Duplicate(id))));
         }
     }
-    for (node, timer, _) in world.armed_timers() {
-        out.push(Choice::Fire { node, timer: of_debug(timer) });
+    for (node, timer, id) in world.armed_timers() {
+        let at: Time = world.timer_deadline(id).unwrap_or(now).max(now);
+        out.push((Choice::Fire { node, timer: of_debug(timer) }, TimedAction { at, action: Action::Fire(node, id) }));
     }
     let n = nodes.len();
     for id in 0..n {
         let status = nodes.slot(id).map(|s| s.status);
         match status {
-            Some(NodeStatus::Crashed) => out.push(Choice::Restart(id)),
-            Some(_) if used.crashes < limit.crashes => out.push(Choice::Crash(id)),
+            Some(NodeStatus::Crashed) => out.push((Choice::Restart(id), at_now(Action::Restart(id)))),
+            Some(_) if used.crashes < limit.crashes => out.push((Choice::Crash(id), at_now(Action::Crash(id)))),
             _ => {}
         }
     }
@@ -129,18 +133,19 @@ pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, comman
         for id in 0..n {
             let alone = groups.iter().any(|g| g.len() == 1 && g[0] == id);
             if !alone {
-                out.push(Choice::Isolate(id));
+                out.push((Choice::Isolate(id), at_now(Action::Isolate(id))));
             }
         }
     }
     if !world.network().groups().is_empty() {
-        out.push(Choice::Heal);
+        out.push((Choice::Heal, at_now(Action::Heal)));
     }
     if used.commands < limit.commands && !commands.is_empty() {
         for id in 0..n {
             for (name, arg, _) in world.node_commands(id) {
                 if commands.iter().any(|c| c == name) {
-                    out.push(Choice::Command { node: id, name: name.into(), arg });
+                    let action = Action::Command { node: id, name: name.into(), arg: arg.clone() };
+                    out.push((Choice::Command { node: id, name: name.into(), arg }, at_now(action)));
                 }
             }
         }

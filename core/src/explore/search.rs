@@ -2,6 +2,7 @@
 //! testing), all resumable in step budgets.
 
 use super::choice::{choices, resolve, Choice};
+use crate::action::TimedAction as Timed;
 use super::fingerprint::of_world;
 use super::goals::{goals_of, GoalSpec};
 use super::{Budget, Config, Counterexample, Stats, Status, Strategy};
@@ -94,7 +95,7 @@ pub struct Explorer<M: Model> {
     /// The walk's chance (in 1/16) of firing a timer when a message could be delivered instead;
     /// 0 picks uniformly among all choices.
     timer_bias: u32,
-    buf: Vec<Choice>,
+    buf: Vec<(Choice, Timed)>,
 }
 
 impl<M: Model> Explorer<M> {
@@ -204,9 +205,8 @@ impl<M: Model> Explorer<M> {
         }
     }
 
-    /// Applies a choice to a copy of `world`; None if it is not possible there.
-    fn apply(&mut self, world: &World<M>, choice: &Choice) -> Option<(World<M>, Option<Violation>)> {
-        let timed = resolve(world, choice)?;
+    /// Applies a choice (as its kernel action) to a copy of `world`; None if it is refused.
+    fn apply(&mut self, world: &World<M>, timed: &Timed) -> Option<(World<M>, Option<Violation>)> {
         let mut next = world.clone();
         let mut sink = Catch::default();
         next.act_at(timed.at, &timed.action, &mut sink).ok()?;
@@ -233,8 +233,8 @@ impl<M: Model> Explorer<M> {
         let mut buf = core::mem::take(&mut self.buf);
         choices(&item.world, &self.config.limit, &item.used, &self.config.commands, &mut buf);
         let mut children = Vec::new();
-        for choice in &buf {
-            let Some((world, violation)) = self.apply(&item.world, choice) else { continue };
+        for (choice, timed) in &buf {
+            let Some((world, violation)) = self.apply(&item.world, timed) else { continue };
             let depth = item.depth + 1;
             self.stats.depth = self.stats.depth.max(depth);
             if let Some(v) = violation {
@@ -297,21 +297,21 @@ impl<M: Model> Explorer<M> {
             }
             return; // the walk ends; the next call starts another
         }
-        let timers = buf.iter().filter(|c| matches!(c, Choice::Fire { .. })).count() as u32;
+        let timers = buf.iter().filter(|c| matches!(c.0, Choice::Fire { .. })).count() as u32;
         let others = buf.len() as u32 - timers;
         let pick = if timers == 0 || others == 0 || self.timer_bias == 0 {
             self.rng.below(buf.len() as u32)
         } else if self.rng.below(16) < self.timer_bias {
             // The k-th timer choice.
             let k = self.rng.below(timers);
-            buf.iter().enumerate().filter(|(_, c)| matches!(c, Choice::Fire { .. })).nth(k as usize).map_or(0, |(i, _)| i as u32)
+            buf.iter().enumerate().filter(|(_, c)| matches!(c.0, Choice::Fire { .. })).nth(k as usize).map_or(0, |(i, _)| i as u32)
         } else {
             let k = self.rng.below(others);
-            buf.iter().enumerate().filter(|(_, c)| !matches!(c, Choice::Fire { .. })).nth(k as usize).map_or(0, |(i, _)| i as u32)
+            buf.iter().enumerate().filter(|(_, c)| !matches!(c.0, Choice::Fire { .. })).nth(k as usize).map_or(0, |(i, _)| i as u32)
         };
-        let choice = buf[pick as usize].clone();
+        let (choice, timed) = buf[pick as usize].clone();
         self.buf = buf;
-        let Some((next, violation)) = self.apply(&world, &choice) else {
+        let Some((next, violation)) = self.apply(&world, &timed) else {
             // Choices come from this very state, so this does not happen; end the walk anyway.
             if path.is_empty() {
                 self.status = Status::Exhausted;
