@@ -154,7 +154,10 @@ mod worker {
         });
     }
 
-    fn config(msg: &JsValue) -> Result<(String, Vec<(String, distlab_core::Value)>, Config), String> {
+    /// A search request: model name, settings, configuration.
+    type Request = (String, Vec<(String, distlab_core::Value)>, Config);
+
+    fn config(msg: &JsValue) -> Result<Request, String> {
         let scenario = Scenario::parse(&text(msg, "scenario").unwrap_or_default()).map_err(|e| e.0)?;
         let settings = scenario.settings().map_err(|e| e.0)?;
         let strategy = Strategy::parse(&text(msg, "strategy").unwrap_or_else(|| "bfs".into()))?;
