@@ -87,3 +87,11 @@ fn wasm_caching_figures() {
     console_log!("BENCH|wasm curves 8x9 over 1000000 requests, total|{:.0}|ms|{} slices", total, slices);
     console_log!("BENCH|wasm curves slice, longest|{:.2}|ms|one slice per 100 ms metric sample", worst);
 }
+
+#[wasm_bindgen_test]
+fn wasm_checker_states() {
+    // The model checker in wasm32 (as in the page's worker); the fingerprint must equal native's.
+    let (rate, distinct, bytes, root) = distlab_bench::workloads::explore_raft3(100_000, now_ms);
+    console_log!("BENCH|wasm checker states/s (raft-3 BFS)|{:.0}|states/s|target >= 40% of native; {} distinct, {} B/state; start fingerprint {:016x}", rate, distinct, bytes, root);
+    assert_eq!(root, 0xefe8_e22d_f7e9_b8a3, "fingerprints differ between native and wasm32");
+}

@@ -64,6 +64,13 @@ fn main() {
         }
     }
 
+    let steps = if quick { 20_000 } else { 200_000 };
+    let (rate, distinct, bytes, root) = workloads::explore_raft3(steps, now_ms);
+    println!();
+    println!("model checker, raft-3 breadth-first: {rate:.0} states/s over {steps} steps ({distinct} distinct), {bytes} B per stored state, start fingerprint {root:016x}");
+    println!("BENCH|native checker states/s (raft-3 BFS)|{rate:.0}|states/s|target >= 1000000; start fingerprint {root:016x}");
+    println!("BENCH|checker bytes per stored state (raft-3)|{bytes}|B|World::snapshot_bytes of the start state");
+
     let n = if quick { 200_000 } else { 2_000_000 };
     let (mid, plain) = workloads::header_hashes(n, now_ms);
     println!();

@@ -53,6 +53,15 @@ pub enum Action {
     Set(String, Value),
     /// Add a node; the model decides what it is (a new server, a spare Raft server...).
     AddNode,
+    /// From now on nothing happens by itself: messages and timers wait until a `Deliver` or
+    /// `Fire` action picks them (the model checker's schedules replay this way).
+    Manual,
+    /// Deliver one message in flight now (to a crashed node it is lost).
+    Deliver(MsgId),
+    /// Put a second copy of a message in flight.
+    Duplicate(MsgId),
+    /// Fire a node's armed timer now, named by the id the kernel gave it when it was armed.
+    Fire(NodeId, u64),
 }
 
 impl Action {
@@ -88,6 +97,10 @@ impl Action {
             Action::Command { node, name, arg } => format!("{name} {arg} at node {node}"),
             Action::Set(k, v) => format!("set {k} = {}", v.to_text()),
             Action::AddNode => "add a node".into(),
+            Action::Manual => "events now happen only when the timeline says".into(),
+            Action::Deliver(m) => format!("deliver message #{m}"),
+            Action::Duplicate(m) => format!("duplicate message #{m}"),
+            Action::Fire(n, t) => format!("fire timer #{t} at node {n}"),
         }
     }
 
@@ -104,6 +117,7 @@ impl Action {
             | Action::Cut(n, _)
             | Action::Uncut(n, _)
             | Action::Link(n, _, _)
+            | Action::Fire(n, _)
             | Action::Command { node: n, .. } => Some(*n),
             _ => None,
         }

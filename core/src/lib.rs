@@ -26,6 +26,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod action;
+pub mod explore;
 pub mod figure;
 pub mod lab;
 pub mod model;

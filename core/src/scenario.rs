@@ -150,6 +150,9 @@ pub struct Scenario {
 /// | `drop` | `msg` |
 /// | `set` | `key`, `value` |
 /// | `add_node` | — |
+/// | `manual` | — (from then on messages and timers wait for `deliver` and `fire`) |
+/// | `deliver`, `duplicate` | `msg` |
+/// | `fire` | `node`, `timer` (the id the kernel gave the timer when it was armed) |
 /// | anything else | a model command: `node`, optional `arg` |
 ///
 /// Link fields: `latency_min`, `latency_max`, `loss`, `duplicate`, `reorder`, `reorder_delay`;
@@ -186,6 +189,9 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[allow(missing_docs)]
     pub msg: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub timer: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[allow(missing_docs)]
     pub key: Option<String>,
@@ -422,6 +428,10 @@ impl Step {
                 Action::Set(key, json_to_value(value).map_err(|e| format!("`value`: {e}"))?)
             }
             "add_node" => Action::AddNode,
+            "manual" => Action::Manual,
+            "deliver" => Action::Deliver(Self::need(self.msg, "msg", w)?),
+            "duplicate" => Action::Duplicate(Self::need(self.msg, "msg", w)?),
+            "fire" => Action::Fire(node()?, Self::need(self.timer, "timer", w)?),
             "" => return Err("`do` must name an action".into()),
             name => Action::Command { node: node()?, name: name.into(), arg: self.arg.clone().unwrap_or_default() },
         })
@@ -455,6 +465,10 @@ impl Step {
             Action::Drop(m) => { s.msg = Some(*m); "drop" }
             Action::Set(k, v) => { s.key = Some(k.clone()); s.value = Some(value_to_json(v)); "set" }
             Action::AddNode => "add_node",
+            Action::Manual => "manual",
+            Action::Deliver(m) => { s.msg = Some(*m); "deliver" }
+            Action::Duplicate(m) => { s.msg = Some(*m); "duplicate" }
+            Action::Fire(n, t) => { s.node = Some(*n); s.timer = Some(*t); "fire" }
             Action::Command { node, name, arg } => {
                 s.node = Some(*node);
                 if !arg.is_empty() {

@@ -112,6 +112,8 @@ pub struct World<M: Model> {
     hash: TraceHash,
     /// Whether to build trace text (off only in raw-throughput benchmarks).
     pub tracing: bool,
+    /// Set by [`Action::Manual`]: queued events wait for `Deliver` and `Fire` actions.
+    manual: bool,
     scratch: Vec<Effect<M>>,
     violations: Vec<Violation>,
     samples: Vec<f64>,
@@ -142,6 +144,7 @@ impl<M: Model> World<M> {
             next_sample: 0,
             hash: TraceHash::default(),
             tracing: true,
+            manual: false,
             scratch: Vec::new(),
             violations: Vec::new(),
             samples: Vec::new(),
@@ -227,10 +230,34 @@ impl<M: Model> World<M> {
         self.model.query(&self.nodes(), &self.ghost, name)
     }
 
+    /// Whether queued events wait for the timeline to pick them ([`Action::Manual`]).
+    pub fn manual(&self) -> bool {
+        self.manual
+    }
+    /// Armed timers: node, key, and the id that names the timer in [`Action::Fire`].
+    pub fn armed_timers(&self) -> impl Iterator<Item = (NodeId, &M::Timer, u64)> + '_ {
+        self.timers.iter().map(|((n, t), seq)| (*n, t, *seq))
+    }
+    /// When an armed timer is due, by its id.
+    pub fn timer_deadline(&self, id: u64) -> Option<Time> {
+        self.queue.iter().find(|e| e.seq == id && matches!(e.ev, Ev::Timer(..))).map(|e| e.at)
+    }
+    /// Applies one action at time `at` (or now, if that is later) outside any script, exactly as
+    /// [`World::step`] applies a script's action: the model checker drives a world this way, and
+    /// a scenario of the same actions replays it.
+    pub fn act_at(&mut self, at: Time, action: &Action, sink: &mut dyn Sink) -> Result<(), ActionError> {
+        self.validate(action)?;
+        let at = at.max(self.now);
+        self.emit_samples_before(at, sink);
+        self.now = at;
+        self.apply_action(action, sink);
+        Ok(())
+    }
+
     /// Time of the next thing to happen, given the action script.
     pub fn next_time(&mut self, actions: &[TimedAction]) -> Option<Time> {
         self.drop_stale();
-        let q = self.queue.peek().map(|e| e.at);
+        let q = if self.manual { None } else { self.queue.peek().map(|e| e.at) };
         let a = actions.get(self.action_cursor).map(|a| a.at.max(self.now));
         match (q, a) {
             (Some(q), Some(a)) => Some(q.min(a)),
@@ -283,7 +310,8 @@ impl<M: Model> World<M> {
     pub fn step(&mut self, actions: &[TimedAction], sink: &mut dyn Sink) -> bool {
         loop {
             self.drop_stale();
-            let action_next = match (actions.get(self.action_cursor), self.queue.peek()) {
+            let top = if self.manual { None } else { self.queue.peek() };
+            let action_next = match (actions.get(self.action_cursor), top) {
                 (None, None) => return false,
                 (Some(a), Some(e)) => a.at < e.at,
                 (Some(_), None) => true,
@@ -528,7 +556,10 @@ impl<M: Model> World<M> {
                 }
                 Ok(())
             }
-            Action::Heal | Action::Drop(_) => Ok(()),
+            // Message and timer ids are checked when the action is applied (a script names ids
+            // that do not exist yet when it is validated).
+            Action::Heal | Action::Drop(_) | Action::Manual | Action::Deliver(_) | Action::Duplicate(_) => Ok(()),
+            Action::Fire(id, _) => node_ok(*id),
             Action::Cut(a, b) | Action::Uncut(a, b) => node_ok(*a).and(node_ok(*b)),
             Action::Link(a, b, c) => {
                 node_ok(*a)?;
@@ -562,7 +593,7 @@ impl<M: Model> World<M> {
 
     fn apply_action(&mut self, action: &Action, sink: &mut dyn Sink) {
         let text = action.describe();
-        let important = !matches!(action, Action::Command { .. } | Action::Drop(_) | Action::Set(..));
+        let important = !matches!(action, Action::Command { .. } | Action::Drop(_) | Action::Set(..) | Action::Deliver(_) | Action::Duplicate(_) | Action::Fire(..));
         self.record(sink, TraceKind::Action, action.node(), None, 0, None, "action", text, important);
         if let Err(why) = self.validate(action) {
             // Scripts are validated when loaded; a script edited into inconsistency is reported,
@@ -686,6 +717,30 @@ impl<M: Model> World<M> {
             Action::AddNode => {
                 let id = self.add_node(sink);
                 what = Happened::Started(id);
+            }
+            Action::Manual => self.manual = true,
+            Action::Duplicate(id) => {
+                if let Some(env) = self.in_flight.get(id).cloned() {
+                    let copy = self.next_seq();
+                    let at = env.arrives_at;
+                    self.in_flight.insert(copy, env);
+                    self.queue.push(Entry { at, seq: copy, ev: Ev::Deliver(copy) });
+                }
+            }
+            Action::Deliver(id) => {
+                if self.in_flight.contains_key(id) && self.handle(Entry { at: self.now, seq: *id, ev: Ev::Deliver(*id) }, sink) {
+                    return;
+                }
+                self.record(sink, TraceKind::Note, None, None, 0, None, "note", format!("message #{id} is not in flight"), false);
+            }
+            Action::Fire(node, id) => {
+                let key = self.timers.iter().find(|(k, seq)| k.0 == *node && **seq == *id).map(|(k, _)| k.1.clone());
+                if let Some(timer) = key {
+                    if self.handle(Entry { at: self.now, seq: *id, ev: Ev::Timer(*node, timer) }, sink) {
+                        return;
+                    }
+                }
+                self.record(sink, TraceKind::Note, Some(*node), None, 0, None, "note", format!("timer #{id} is not armed at node {node}"), false);
             }
         }
         self.after_event(what, sink);

@@ -452,3 +452,19 @@ pub fn long_run_lines(side: &str, r: &LongRun) -> Vec<String> {
         format!("BENCH|seek in 1 h run ({side}), max|{:.2}|ms|", percentile(&r.seeks, 100.0)),
     ]
 }
+
+/// The model checker on 3-server Raft, breadth-first (the benchmark): steps (states
+/// explored) per second over `steps` steps, distinct states, bytes per stored state, and the
+/// start state's fingerprint (which must be the same natively and in wasm32).
+pub fn explore_raft3(steps: u64, now_ms: fn() -> f64) -> (f64, u64, u64, u64) {
+    use distlab_core::explore::{fingerprint, root_world, Config, Explorer};
+    use distlab_core::models::raft::Raft;
+    let model = Raft { servers: 3, ..Raft::default() };
+    let root = fingerprint::of_world(&root_world(model.clone(), 1), true, 0);
+    let mut e = Explorer::new(model, Config { depth_max: 40, states_max: steps, ..Config::default() });
+    let t0 = now_ms();
+    e.run(steps);
+    let ms = (now_ms() - t0).max(1e-6);
+    let s = e.stats();
+    (s.explored as f64 / (ms / 1000.0), s.distinct, s.state_bytes, root)
+}

@@ -4,7 +4,12 @@
 //! distlab run content/scenarios/raft-election.json [more.json ...] [--trace]
 //! distlab check FILE...        # parse and validate only
 //! distlab models               # list models, their settings, queries, metrics, invariants
+//! distlab explore MODEL [--set key=value]... [--strategy bfs|dfs|random] [--depth N]
+//!         [--crashes N] [--drops N] [--duplicates N] [--partitions N] [--commands N]
+//!         [--command NAME]... [--states N] [--seed N] [--no-ghost] [--no-shrink] [--out FILE]
 //! ```
+//! `explore` runs the model checker: it prints progress, and on a violation shrinks the
+//! schedule and writes it as a scenario file (default `counterexample.json`), exit code 1.
 //! Exit code: 0 when every scenario passes, 1 when an expectation fails or an invariant is
 //! violated (with no expectation naming it), 2 for unreadable or invalid files.
 //!
@@ -78,6 +83,10 @@ fn main() -> ExitCode {
             list_models(&mut out);
             out.finish(0)
         }
+        "explore" => {
+            let code = explore(&mut out, &args[1..]);
+            out.finish(code)
+        }
         "run" | "check" if !files.is_empty() => {
             let mut worst = 0u8;
             for file in files {
@@ -86,7 +95,7 @@ fn main() -> ExitCode {
             out.finish(worst)
         }
         _ => {
-            eprintln!("usage: distlab run FILE... [--trace] | distlab check FILE... | distlab models");
+            eprintln!("usage: distlab run FILE... [--trace] | distlab check FILE... | distlab models | distlab explore MODEL [options]");
             ExitCode::from(2)
         }
     }
@@ -171,5 +180,138 @@ fn list_models(out: &mut Out) {
         out!(out, "  queries: {}", info.queries.iter().map(|q| q.name).collect::<Vec<_>>().join(", "));
         out!(out, "  metrics: {}", info.metrics.iter().map(|m| m.name).collect::<Vec<_>>().join(", "));
         out!(out, "  commands: {}", info.commands.iter().map(|c| c.name).collect::<Vec<_>>().join(", "));
+    }
+}
+
+fn parse_value(text: &str) -> distlab_core::Value {
+    match text {
+        "true" => distlab_core::Value::Bool(true),
+        "false" => distlab_core::Value::Bool(false),
+        t => t.parse::<f64>().map(distlab_core::Value::Num).unwrap_or_else(|_| distlab_core::Value::Text(t.into())),
+    }
+}
+
+/// `distlab explore`: see the module documentation. Exit code 0 when no violation is found
+/// within the bounds, 1 on a violation, 2 for bad arguments.
+fn explore(out: &mut Out, args: &[String]) -> u8 {
+    use distlab_core::explore::{Config, Status, Strategy};
+    let Some(model) = args.first().filter(|m| !m.starts_with("--")) else {
+        eprintln!("error: explore needs a model name (see `distlab models`)");
+        return 2;
+    };
+    let mut config = Config::default();
+    let mut settings = Vec::new();
+    let mut commands = Vec::new();
+    let mut file = String::from("counterexample.json");
+    let mut shrink = true;
+    let mut i = 1;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        match flag {
+            "--no-ghost" => config.with_ghost = false,
+            "--no-shrink" => shrink = false,
+            "--no-swarm" => config.swarm = false,
+            _ => {
+                let Some(value) = args.get(i + 1) else {
+                    eprintln!("error: {flag} needs a value");
+                    return 2;
+                };
+                i += 1;
+                let num = |v: &str| v.parse::<u64>().map_err(|_| format!("{flag} needs a whole number, got \"{v}\""));
+                let small = |v: &str| num(v).and_then(|n| u32::try_from(n).map_err(|_| format!("{flag} is too large: {n}")));
+                let done = match flag {
+                    "--set" => match value.split_once('=') {
+                        Some((k, v)) => {
+                            settings.push((k.to_string(), parse_value(v)));
+                            Ok(())
+                        }
+                        None => Err(format!("--set needs key=value, got \"{value}\"")),
+                    },
+                    "--strategy" => Strategy::parse(value).map(|s| config.strategy = s),
+                    "--depth" => small(value).map(|n| config.depth_max = n),
+                    "--crashes" => small(value).map(|n| config.limit.crashes = n),
+                    "--drops" => small(value).map(|n| config.limit.drops = n),
+                    "--duplicates" => small(value).map(|n| config.limit.duplicates = n),
+                    "--partitions" => small(value).map(|n| config.limit.partitions = n),
+                    "--commands" => small(value).map(|n| config.limit.commands = n),
+                    "--command" => {
+                        commands.push(value.clone());
+                        Ok(())
+                    }
+                    "--states" => num(value).map(|n| config.states_max = n),
+                    "--seed" => num(value).map(|n| config.seed = n),
+                    "--out" => {
+                        file = value.clone();
+                        Ok(())
+                    }
+                    _ => Err(format!("unknown option {flag}")),
+                };
+                if let Err(e) = done {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            }
+        }
+        i += 1;
+    }
+    if !commands.is_empty() {
+        config.commands = commands;
+    }
+    let mut checker = match distlab_core::models::new_checker(model, &settings, config.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    out!(out, "exploring {model} ({:?}, depth {}, budget {:?}, at most {} steps)", config.strategy, config.depth_max, config.limit, config.states_max);
+    let start = std::time::Instant::now();
+    let status = loop {
+        let status = checker.run(50_000);
+        let s = checker.stats();
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        out!(out, "  {:>10} steps  {:>10} distinct  depth {:>3}  frontier {:>8}  {:>9.0} steps/s  {:.1} s", s.explored, s.distinct, s.depth, s.frontier, s.explored as f64 / secs, secs);
+        if status != Status::Running {
+            break status;
+        }
+    };
+    for (goal, at) in checker.goals() {
+        match at {
+            Some(step) => out!(out, "  goal reached: {goal} (after {step} steps)"),
+            None => out!(out, "  goal NOT reached: {goal}"),
+        }
+    }
+    match status {
+        Status::Violation => {
+            if shrink {
+                let before = checker.counterexample().map_or(0, |c| c.actions.len());
+                checker.shrink(10_000);
+                let after = checker.counterexample().map_or(0, |c| c.actions.len());
+                out!(out, "  shrunk the schedule from {before} to {after} steps");
+            }
+            let Some(c) = checker.counterexample() else { return 1 };
+            out!(out, "VIOLATION of {}: {}", c.invariant, c.detail);
+            for line in checker.describe_steps() {
+                out!(out, "    {line}");
+            }
+            if let Some(s) = checker.scenario() {
+                match std::fs::write(&file, s.to_json() + "\n") {
+                    Ok(()) => out!(out, "  wrote {file}: replay it with `distlab run {file}`"),
+                    Err(e) => {
+                        eprintln!("error: cannot write {file}: {e}");
+                        return 2;
+                    }
+                }
+            }
+            1
+        }
+        Status::Exhausted => {
+            out!(out, "no violation: every state within the bounds explored");
+            0
+        }
+        _ => {
+            out!(out, "no violation within {} steps", checker.stats().explored);
+            0
+        }
     }
 }

@@ -55,3 +55,21 @@ pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Ve
         )),
     }
 }
+
+/// Builds a model-checker search of the model named `model` (see [`crate::explore`]).
+/// Errors name the unknown model, the bad setting or the bad configuration field.
+pub fn new_checker(model: &str, settings: &[(String, Value)], config: crate::explore::Config) -> Result<Box<dyn crate::explore::Checker>, String> {
+    use crate::explore::boxed;
+    match model {
+        "raft" => boxed(raft::Raft::default(), settings, config),
+        "balance" => boxed(balance::BalanceModel::default(), settings, config),
+        "paxos" => boxed(paxos::Paxos::default(), settings, config),
+        "sharding" => boxed(sharding::Sharding::default(), settings, config),
+        "pow" => boxed(pow::Pow::default(), settings, config),
+        "caching" => boxed(caching::CachingModel::default(), settings, config),
+        _ => Err(format!(
+            "unknown model \"{model}\" (known: {})",
+            CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}

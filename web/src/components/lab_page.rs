@@ -486,7 +486,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                 </div>
                 <div class="head-tools">
                     <a class="button" data-testid="compare-link" href={Route::Compare { model: info.name.into(), query: None }.to_hash()} title="Run this lab twice side by side with one setting changed">{"Compare…"}</a>
-                    <ShareBar scenario={scenario_cb} on_action={dispatch.clone()} />
+                    <ShareBar scenario={scenario_cb.clone()} on_action={dispatch.clone()} />
                     <button class="icon" data-testid="help" aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)" onclick={open_help}>{"?"}</button>
                 </div>
             </div>
@@ -528,6 +528,10 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                             if violations > 0 { <span class="tag bad">{ format!("{violations} violated") }</span> } else { <span class="tag ok">{"all hold"}</span> }
                         </h2></summary>
                         <Invariants handle={state.handle.clone()} stamp={super::invariants::stamp(lab.violations())} on_action={dispatch.clone()} />
+                    </details>
+                    <details class="panel" data-testid="checker-details">
+                        <summary><h2>{"Model checker"}</h2></summary>
+                        <super::checker::CheckerPanel scenario={scenario_cb.clone()} on_action={dispatch.clone()} />
                     </details>
                     <details class="panel" open=true>
                         <summary><h2>{"Faults"}</h2></summary>

@@ -5,6 +5,7 @@ pub mod announcer;
 pub mod cells;
 pub mod challenge;
 pub mod chart;
+pub mod checker;
 pub mod cluster;
 pub mod cluster_canvas;
 pub mod compare;

@@ -1,0 +1,336 @@
+//! The search: breadth-first, depth-first with a depth bound, and random walks (swarm
+//! testing), all resumable in step budgets.
+
+use super::choice::{choices, resolve, Choice};
+use crate::action::TimedAction as Timed;
+use super::fingerprint::of_world;
+use super::goals::{goals_of, GoalSpec};
+use super::{Budget, Config, Counterexample, Stats, Status, Strategy};
+use crate::action::{Action, TimedAction};
+use crate::model::Model;
+use crate::rng::Rng;
+use crate::time::Time;
+use crate::view::Violation;
+use crate::world::{Sink, World};
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+/// A sink that keeps the first violation and nothing else.
+#[derive(Default)]
+pub(crate) struct Catch {
+    pub(crate) violation: Option<Violation>,
+}
+
+impl Sink for Catch {
+    fn trace(&mut self, _: crate::trace::TraceEntry) {}
+    fn sample(&mut self, _: Time, _: &[f64]) {}
+    fn violation(&mut self, v: Violation) {
+        if self.violation.is_none() {
+            self.violation = Some(v);
+        }
+    }
+}
+
+/// A state waiting to be expanded.
+#[derive(Clone)]
+struct Item<M: Model> {
+    world: World<M>,
+    used: Budget,
+    depth: u32,
+    /// Index in the trail (breadth- and depth-first) of the step that led here.
+    trail: u32,
+}
+
+/// Stream of the explorer's own random choices (random walks), apart from the world's.
+const EXPLORER_STREAM: u64 = 0x6578_706c_6f72_6572;
+
+/// The world a search starts from: the model's initial nodes, switched to manual mode by an
+/// [`Action::Manual`] at time 0 exactly as a scenario's first timeline entry switches it.
+pub fn root_world<M: Model>(model: M, seed: u64) -> World<M> {
+    let mut world = World::new(model, seed);
+    let script = [TimedAction { at: 0, action: Action::Manual }];
+    let mut sink = Catch::default();
+    while world.action_cursor() < 1 && world.step(&script, &mut sink) {}
+    world.tracing = false;
+    world
+}
+
+/// Applies a schedule to a world, step by step, skipping steps that are impossible there.
+/// Returns the actions applied and, if one happened, the first violation with the number of
+/// steps taken when it was caught (the schedule is cut there).
+pub fn replay<M: Model>(root: &World<M>, path: &[Choice]) -> (Vec<Choice>, Vec<TimedAction>, Option<Violation>) {
+    let mut world = root.clone();
+    let mut kept = Vec::new();
+    let mut actions = Vec::new();
+    for choice in path {
+        let Some(timed) = resolve(&world, choice) else { continue };
+        let mut sink = Catch::default();
+        if world.act_at(timed.at, &timed.action, &mut sink).is_err() {
+            continue;
+        }
+        kept.push(choice.clone());
+        actions.push(timed);
+        if sink.violation.is_some() {
+            return (kept, actions, sink.violation);
+        }
+    }
+    (kept, actions, None)
+}
+
+/// A search over one model's states.
+pub struct Explorer<M: Model> {
+    config: Config,
+    root: World<M>,
+    frontier: VecDeque<Item<M>>,
+    /// (parent, choice) of every distinct state reached, index 0 being the root.
+    trail: Vec<(u32, Choice)>,
+    visited: BTreeMap<u64, u32>,
+    goals: &'static [GoalSpec],
+    reached: Vec<Option<u64>>,
+    stats: Stats,
+    status: Status,
+    found: Option<Counterexample>,
+    rng: Rng,
+    walk: Option<(World<M>, Budget, Budget, Vec<Choice>)>,
+    /// The walk's chance (in 1/16) of firing a timer when a message could be delivered instead;
+    /// 0 picks uniformly among all choices.
+    timer_bias: u32,
+    buf: Vec<(Choice, Timed)>,
+}
+
+impl<M: Model> Explorer<M> {
+    /// A search of `model` (already configured) with `config`.
+    pub fn new(model: M, config: Config) -> Self {
+        let root = root_world(model, config.seed);
+        let goals = goals_of(root.model.info().name);
+        let mut e = Explorer {
+            rng: Rng::stream(config.seed, EXPLORER_STREAM),
+            frontier: VecDeque::new(),
+            trail: alloc::vec![(u32::MAX, Choice::Heal)],
+            visited: BTreeMap::new(),
+            reached: alloc::vec![None; goals.len()],
+            goals,
+            stats: Stats::default(),
+            status: Status::Running,
+            found: None,
+            walk: None,
+            timer_bias: 8,
+            buf: Vec::new(),
+            root,
+            config,
+        };
+        let fp = of_world(&e.root, e.config.with_ghost, Budget::default().key());
+        e.visited.insert(fp, 0);
+        e.stats.distinct = 1;
+        e.stats.state_bytes = e.root.snapshot_bytes() as u64;
+        if !matches!(e.config.strategy, Strategy::Random) {
+            e.frontier.push_back(Item { world: e.root.clone(), used: Budget::default(), depth: 0, trail: 0 });
+        }
+        e
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The world every schedule starts from.
+    pub fn root(&self) -> &World<M> {
+        &self.root
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats;
+        s.frontier = self.frontier.len() as u64;
+        s
+    }
+
+    /// Where the search stands.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The goals and, for each reached one, the number of steps explored when it was.
+    pub fn goals(&self) -> Vec<(&'static str, Option<u64>)> {
+        self.goals.iter().zip(&self.reached).map(|(g, r)| (g.label, *r)).collect()
+    }
+
+    /// The violation found, if any.
+    pub fn counterexample(&self) -> Option<&Counterexample> {
+        self.found.as_ref()
+    }
+
+    /// Replaces the counterexample (after shrinking it).
+    pub(crate) fn set_counterexample(&mut self, c: Counterexample) {
+        self.found = Some(c);
+    }
+
+    fn path_to(&self, mut index: u32) -> Vec<Choice> {
+        let mut path = Vec::new();
+        while index != 0 {
+            let (parent, choice) = &self.trail[index as usize];
+            path.push(choice.clone());
+            index = *parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// Explores up to `budget` more steps (a step is one transition: clone a state, apply a
+    /// choice, check invariants). Call again to resume.
+    pub fn run(&mut self, budget: u64) -> Status {
+        if self.status != Status::Running {
+            return self.status;
+        }
+        let stop = self.stats.explored.saturating_add(budget);
+        while self.stats.explored < stop && self.status == Status::Running {
+            if self.stats.explored >= self.config.states_max {
+                self.status = Status::Bounded;
+                break;
+            }
+            match self.config.strategy {
+                Strategy::Bfs | Strategy::Dfs => self.expand_next(),
+                Strategy::Random => self.walk_step(),
+            }
+        }
+        self.status
+    }
+
+    fn note_goals(&mut self, world: &World<M>) {
+        for (i, g) in self.goals.iter().enumerate() {
+            if self.reached[i].is_none() && world.query(g.query).is_some_and(|x| x >= g.at_least) {
+                self.reached[i] = Some(self.stats.explored);
+            }
+        }
+    }
+
+    /// Applies a choice (as its kernel action) to a copy of `world`; None if it is refused.
+    fn apply(&mut self, world: &World<M>, timed: &Timed) -> Option<(World<M>, Option<Violation>)> {
+        let mut next = world.clone();
+        let mut sink = Catch::default();
+        next.act_at(timed.at, &timed.action, &mut sink).ok()?;
+        self.stats.explored += 1;
+        self.note_goals(&next);
+        Some((next, sink.violation))
+    }
+
+    fn found(&mut self, v: Violation, path: Vec<Choice>) {
+        let (path, actions, _) = replay(&self.root, &path);
+        self.found = Some(Counterexample { invariant: v.invariant, detail: v.detail, nodes: v.nodes, cells: v.cells, path, actions, shrunk: false });
+        self.status = Status::Violation;
+    }
+
+    fn expand_next(&mut self) {
+        let item = match self.config.strategy {
+            Strategy::Dfs => self.frontier.pop_back(),
+            _ => self.frontier.pop_front(),
+        };
+        let Some(item) = item else {
+            self.status = Status::Exhausted;
+            return;
+        };
+        let mut buf = core::mem::take(&mut self.buf);
+        choices(&item.world, &self.config.limit, &item.used, &self.config.commands, &mut buf);
+        let mut children = Vec::new();
+        for (choice, timed) in &buf {
+            let Some((world, violation)) = self.apply(&item.world, timed) else { continue };
+            let depth = item.depth + 1;
+            self.stats.depth = self.stats.depth.max(depth);
+            if let Some(v) = violation {
+                let mut path = self.path_to(item.trail);
+                path.push(choice.clone());
+                self.found(v, path);
+                break;
+            }
+            let mut used = item.used;
+            choice.spend(&mut used);
+            let fp = of_world(&world, self.config.with_ghost, used.key());
+            match self.visited.get(&fp) {
+                Some(&d) if d <= depth => continue,
+                Some(_) => {}
+                None => self.stats.distinct += 1,
+            }
+            self.visited.insert(fp, depth);
+            self.trail.push((item.trail, choice.clone()));
+            if depth < self.config.depth_max {
+                children.push(Item { world, used, depth, trail: (self.trail.len() - 1) as u32 });
+            }
+        }
+        self.buf = buf;
+        if self.config.strategy == Strategy::Dfs {
+            // Push in reverse so the first choice is explored first.
+            self.frontier.extend(children.into_iter().rev());
+        } else {
+            self.frontier.extend(children);
+        }
+    }
+
+    /// The budget of a new walk: the configured one, or (swarm testing) each kind of fault
+    /// switched off or drawn up to its limit, so walks mix fault-free and fault-heavy runs.
+    fn walk_budget(&mut self) -> Budget {
+        let l = self.config.limit;
+        if !self.config.swarm {
+            return l;
+        }
+        let mut draw = |max: u32| if max == 0 { 0 } else { self.rng.below(max + 1) };
+        Budget { crashes: draw(l.crashes), drops: draw(l.drops), duplicates: draw(l.duplicates), partitions: draw(l.partitions), commands: l.commands.min(1).max(draw(l.commands)) }
+    }
+
+    fn walk_step(&mut self) {
+        if self.walk.is_none() {
+            let limit = self.walk_budget();
+            // Swarm testing over pace too: some walks let timers fire often (elections,
+            // retries), some rarely (long exchanges of messages between two timeouts).
+            self.timer_bias = if self.config.swarm { [0, 0, 1, 4, 12][self.rng.below(5) as usize] } else { 0 };
+            self.walk = Some((self.root.clone(), limit, Budget::default(), Vec::new()));
+            self.stats.walks += 1;
+        }
+        let Some((world, limit, used, path)) = self.walk.take() else { return };
+        let mut buf = core::mem::take(&mut self.buf);
+        choices(&world, &limit, &used, &self.config.commands, &mut buf);
+        if buf.is_empty() || path.len() as u32 >= self.config.depth_max {
+            self.buf = buf;
+            if path.is_empty() {
+                // Nothing can happen at all from the start.
+                self.status = Status::Exhausted;
+            }
+            return; // the walk ends; the next call starts another
+        }
+        let timers = buf.iter().filter(|c| matches!(c.0, Choice::Fire { .. })).count() as u32;
+        let others = buf.len() as u32 - timers;
+        let pick = if timers == 0 || others == 0 || self.timer_bias == 0 {
+            self.rng.below(buf.len() as u32)
+        } else if self.rng.below(16) < self.timer_bias {
+            // The k-th timer choice.
+            let k = self.rng.below(timers);
+            buf.iter().enumerate().filter(|(_, c)| matches!(c.0, Choice::Fire { .. })).nth(k as usize).map_or(0, |(i, _)| i as u32)
+        } else {
+            let k = self.rng.below(others);
+            buf.iter().enumerate().filter(|(_, c)| !matches!(c.0, Choice::Fire { .. })).nth(k as usize).map_or(0, |(i, _)| i as u32)
+        };
+        let (choice, timed) = buf[pick as usize].clone();
+        self.buf = buf;
+        let Some((next, violation)) = self.apply(&world, &timed) else {
+            // Choices come from this very state, so this does not happen; end the walk anyway.
+            if path.is_empty() {
+                self.status = Status::Exhausted;
+            }
+            return;
+        };
+        let mut path = path;
+        path.push(choice.clone());
+        self.stats.depth = self.stats.depth.max(path.len() as u32);
+        if let Some(v) = violation {
+            self.found(v, path);
+            return;
+        }
+        let mut used = used;
+        choice.spend(&mut used);
+        let fp = of_world(&next, self.config.with_ghost, used.key());
+        if self.visited.insert(fp, path.len() as u32).is_none() {
+            self.stats.distinct += 1;
+        }
+        self.walk = Some((next, limit, used, path));
+    }
+}

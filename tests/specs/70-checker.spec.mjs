@@ -1,0 +1,120 @@
+// The model checker panel: the worker is fetched only when a search starts; the search shows
+// progress, can be cancelled and resumed, and keeps the page at 60 fps; on a mutated protocol
+// it finds a violation, shrinks it, opens it in the lab at the violation, exports it and
+// shares it as a link that reopens the violation.
+import { deflateSync } from 'node:zlib';
+import { open, until, assert, sleep } from '../lib/app.mjs';
+
+/** A share-link payload for a scenario (the format of core/src/share.rs: "2." + zlib, base64url). */
+function payload(scenario) {
+  return '2.' + deflateSync(Buffer.from(JSON.stringify(scenario))).toString('base64url');
+}
+
+/** Records the URLs the page (and its workers) request. */
+function watchRequests(page) {
+  const urls = [];
+  page.context().on('request', (r) => urls.push(r.url()));
+  return urls;
+}
+
+async function status(page) {
+  return page.getAttribute('[data-testid=checker-status]', 'data-status');
+}
+
+async function explored(page) {
+  return Number(await page.getAttribute('[data-testid=checker-explored]', 'data-value'));
+}
+
+/** Frame intervals (ms) over `ms` of real time, measured in the page. */
+function frames(page, ms) {
+  return page.evaluate((ms) => new Promise((done) => {
+    const out = [];
+    let last = performance.now();
+    const t0 = last;
+    const tick = (t) => {
+      out.push(t - last);
+      last = t;
+      if (t - t0 < ms) requestAnimationFrame(tick); else done(out.slice(1));
+    };
+    requestAnimationFrame(tick);
+  }), ms);
+}
+
+export const tests = [
+  {
+    name: 'search a correct protocol: progress, goals, cancel and resume, 60 fps',
+    fn: async ({ page, base, shot }) => {
+      const urls = watchRequests(page);
+      const fetched = () => urls.some((u) => u.includes('checker-worker'));
+      await open(page, base, '#/lab/raft?s=' + payload({ model: 'raft', seed: 1, config: { servers: 3 } }));
+      await sleep(500);
+      assert(!fetched(), 'the checker is not loaded with the page');
+      await page.click('[data-testid=checker-details] summary');
+      await page.fill('[data-testid=checker-states]', '400000');
+      await page.press('[data-testid=checker-states]', 'Tab');
+      await page.click('[data-testid=checker-start]');
+      await until(async () => (await status(page)) === 'running' && (await explored(page)) > 1000, 'the search runs', { timeoutMs: 30_000 });
+      assert(fetched(), `the checker worker is fetched on first use (${urls.filter((u) => u.includes('checker')).length} requests)`);
+      const dt = (await frames(page, 2000)).sort((a, b) => a - b);
+      const median = dt[Math.floor(dt.length / 2)];
+      const p95 = dt[Math.floor(dt.length * 0.95)];
+      console.log(`BENCH|checker|frame_ms_median=${median.toFixed(1)}|frame_ms_p95=${p95.toFixed(1)}|frames=${dt.length}`);
+      assert(median < 20, `the page keeps its frame rate while searching (median frame ${median.toFixed(1)} ms)`);
+      await until(async () => (await page.locator('[data-testid=checker-goals] li[data-reached=true]').count()) >= 1, 'a goal is reached', { timeoutMs: 30_000 });
+      await shot('checker-running');
+
+      await page.click('[data-testid=checker-pause]');
+      await until(async () => (await status(page)) === 'paused', 'cancelled');
+      const held = await explored(page);
+      await sleep(600);
+      assert((await explored(page)) === held, 'a cancelled search does not move');
+      const rate = await page.textContent('[data-testid=checker-rate]');
+      console.log(`BENCH|checker|wasm_worker_states_per_s=${rate.trim()}|raft3_bfs`);
+      await page.click('[data-testid=checker-resume]');
+      await until(async () => (await explored(page)) > held, 'resumed from where it stopped', { timeoutMs: 20_000 });
+      await page.click('[data-testid=checker-pause]');
+      await until(async () => (await status(page)) === 'paused', 'cancelled again');
+      assert(await page.locator('[data-testid=checker-violation]').count() === 0, 'no violation in the correct protocol');
+    },
+  },
+  {
+    name: 'find the bug: a mutated protocol gives a shrunk counterexample that opens, exports and shares',
+    fn: async ({ page, base, shot }) => {
+      const scenario = { model: 'raft', seed: 1, config: { servers: 3, vote_without_log_check: true } };
+      await open(page, base, '#/lab/raft?s=' + payload(scenario));
+      await page.click('[data-testid=checker-details] summary');
+      await page.selectOption('[data-testid=checker-strategy]', 'random');
+      await page.fill('[data-testid=checker-depth-input]', '30');
+      await page.press('[data-testid=checker-depth-input]', 'Tab');
+      await page.click('[data-testid=checker-start]');
+      await until(async () => (await status(page)) === 'violation', 'a violation is found', { timeoutMs: 60_000 });
+      await page.waitForSelector('[data-testid=checker-violation]');
+      const steps = await page.locator('[data-testid=checker-steps] li').count();
+      assert(steps >= 3 && steps <= 30, `a short, shrunk schedule (${steps} steps)`);
+      await shot('checker-violation');
+
+      // Export as a scenario file.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=checker-export]')]);
+      const path = await download.path();
+      const { readFileSync } = await import('node:fs');
+      const file = JSON.parse(readFileSync(path, 'utf8'));
+      assert(file.timeline[0].do === 'manual' && file.timeline.some((s) => s.do === 'deliver'), 'the export is a scenario of explicit deliveries');
+      assert(file.expect?.[0]?.violation, 'the export expects the violation');
+
+      // Open it in the lab: the run stands at the violation, highlighted.
+      await page.click('[data-testid=checker-open]');
+      await page.waitForSelector('.violation-bar', { timeout: 20_000 });
+      assert(await page.locator('[data-testid=cluster] .violated').count() >= 1, 'the offending node is highlighted');
+      await shot('checker-opened');
+
+      // Share link: opened in a fresh page, it shows the violation again.
+      await page.click('[data-testid=checker-share]');
+      const url = await page.inputValue('[data-testid=checker-link]');
+      assert(url.includes('#/lab/raft?s=2.'), `a share link (${url.slice(0, 60)}…)`);
+      const other = await page.context().newPage();
+      await other.goto(url);
+      await other.waitForSelector('.violation-bar', { timeout: 30_000 });
+      await other.close();
+    },
+  },
+];

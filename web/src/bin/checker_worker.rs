@@ -1,0 +1,218 @@
+//! The model checker's Web Worker: a separate wasm, loaded the first time a learner starts a
+//! search, so the page's main bundle does not carry the checker and the page keeps its frame
+//! rate while it searches.
+//!
+//! Protocol (plain JS objects, no codec): the page sends `{cmd: "start", scenario, strategy,
+//! depth, crashes, drops, duplicates, partitions, commands, states, seed}` (the scenario JSON
+//! carries the model and its settings), `{cmd: "pause"}` and `{cmd: "resume"}`. The worker
+//! answers `{kind: "ready"}` once loaded, then `{kind: "progress", ...}` after every slice
+//! (about 40 ms of search) and, on a violation, the shrunk counterexample as scenario JSON and
+//! a share payload. Between slices it yields to its event loop, which is how a pause arrives.
+
+#[cfg(target_arch = "wasm32")]
+mod worker {
+    use distlab_core::explore::{Budget, Checker, Config, Status, Strategy};
+    use distlab_core::scenario::Scenario;
+    use distlab_core::{models, share};
+    use js_sys::{Array, Object, Reflect};
+    use std::cell::RefCell;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    /// Real time one slice of search takes before the worker yields.
+    const SLICE_MS: f64 = 40.0;
+
+    #[derive(Default)]
+    struct State {
+        checker: Option<Box<dyn Checker>>,
+        paused: bool,
+        scheduled: bool,
+        /// Search time so far (ms), excluding pauses.
+        busy_ms: f64,
+        /// Steps per slice, adapted to take about `SLICE_MS`.
+        slice: u64,
+        reported_violation: bool,
+    }
+
+    thread_local! {
+        static STATE: RefCell<State> = RefCell::new(State { slice: 500, ..State::default() });
+        static TICK: RefCell<Option<Closure<dyn FnMut()>>> = const { RefCell::new(None) };
+    }
+
+    fn scope() -> DedicatedWorkerGlobalScope {
+        js_sys::global().unchecked_into()
+    }
+
+    fn now() -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
+        let _ = Reflect::set(o, &JsValue::from_str(k), &v.into());
+    }
+
+    fn num(o: &JsValue, k: &str) -> Option<f64> {
+        Reflect::get(o, &JsValue::from_str(k)).ok().and_then(|v| v.as_f64())
+    }
+
+    fn text(o: &JsValue, k: &str) -> Option<String> {
+        Reflect::get(o, &JsValue::from_str(k)).ok().and_then(|v| v.as_string())
+    }
+
+    fn post(o: &Object) {
+        let _ = scope().post_message(o);
+    }
+
+    fn error(msg: String) {
+        let o = Object::new();
+        set(&o, "kind", "error");
+        set(&o, "message", msg);
+        post(&o);
+    }
+
+    fn schedule(st: &mut State) {
+        if st.scheduled {
+            return;
+        }
+        st.scheduled = true;
+        TICK.with(|t| {
+            if let Some(cb) = t.borrow().as_ref() {
+                let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(cb.as_ref().unchecked_ref(), 0);
+            }
+        });
+    }
+
+    fn status_name(s: Status, paused: bool) -> &'static str {
+        match s {
+            Status::Running if paused => "paused",
+            Status::Running => "running",
+            Status::Exhausted => "exhausted",
+            Status::Bounded => "bounded",
+            Status::Violation => "violation",
+        }
+    }
+
+    fn progress(st: &mut State) {
+        let Some(c) = st.checker.as_mut() else { return };
+        let status = c.status();
+        let s = c.stats();
+        let o = Object::new();
+        set(&o, "kind", "progress");
+        set(&o, "status", status_name(status, st.paused));
+        set(&o, "explored", s.explored as f64);
+        set(&o, "distinct", s.distinct as f64);
+        set(&o, "depth", s.depth);
+        set(&o, "frontier", s.frontier as f64);
+        set(&o, "walks", s.walks as f64);
+        set(&o, "state_bytes", s.state_bytes as f64);
+        set(&o, "busy_ms", st.busy_ms);
+        let goals = Array::new();
+        for (label, at) in c.goals() {
+            let g = Array::new();
+            g.push(&JsValue::from_str(label));
+            g.push(&JsValue::from_bool(at.is_some()));
+            goals.push(&g);
+        }
+        set(&o, "goals", goals);
+        if status == Status::Violation && !st.reported_violation {
+            st.reported_violation = true;
+            let before = c.counterexample().map_or(0, |c| c.actions.len());
+            c.shrink(4_000);
+            if let (Some(cex), Some(scenario)) = (c.counterexample(), c.scenario()) {
+                set(&o, "invariant", cex.invariant);
+                set(&o, "detail", cex.detail.clone());
+                set(&o, "found_steps", before as f64);
+                set(&o, "steps", c.describe_steps().into_iter().map(JsValue::from).collect::<Array>());
+                set(&o, "scenario", scenario.to_json());
+                set(&o, "link", share::encode(&scenario));
+            }
+        }
+        post(&o);
+    }
+
+    fn tick() {
+        STATE.with(|s| {
+            let mut st = s.borrow_mut();
+            st.scheduled = false;
+            if st.paused {
+                return;
+            }
+            let slice = st.slice;
+            let Some(c) = st.checker.as_mut() else { return };
+            let t0 = now();
+            let status = c.run(slice);
+            let spent = (now() - t0).max(0.0);
+            st.busy_ms += spent;
+            // Aim at SLICE_MS per slice: grow or shrink the step count, within bounds.
+            let per_step = spent / slice as f64;
+            st.slice = if per_step > 0.0 { ((SLICE_MS / per_step) as u64).clamp(20, 200_000) } else { (slice * 2).min(200_000) };
+            progress(&mut st);
+            if status == Status::Running {
+                schedule(&mut st);
+            }
+        });
+    }
+
+    /// A search request: model name, settings, configuration.
+    type Request = (String, Vec<(String, distlab_core::Value)>, Config);
+
+    fn config(msg: &JsValue) -> Result<Request, String> {
+        let scenario = Scenario::parse(&text(msg, "scenario").unwrap_or_default()).map_err(|e| e.0)?;
+        let settings = scenario.settings().map_err(|e| e.0)?;
+        let strategy = Strategy::parse(&text(msg, "strategy").unwrap_or_else(|| "bfs".into()))?;
+        let n = |k: &str, default: u32| num(msg, k).map_or(default, |x| x.clamp(0.0, u32::MAX as f64) as u32);
+        let limit = Budget { crashes: n("crashes", 0), drops: n("drops", 0), duplicates: n("duplicates", 0), partitions: n("partitions", 0), commands: n("commands", 1) };
+        let config = Config {
+            strategy,
+            depth_max: n("depth", 12),
+            limit,
+            seed: num(msg, "seed").map_or(scenario.seed, |x| x.max(0.0) as u64),
+            states_max: num(msg, "states").map_or(1_000_000, |x| x.max(1.0) as u64),
+            ..Config::default()
+        };
+        Ok((scenario.model, settings, config))
+    }
+
+    fn on_message(e: MessageEvent) {
+        let msg = e.data();
+        let cmd = text(&msg, "cmd").unwrap_or_default();
+        STATE.with(|s| {
+            let mut st = s.borrow_mut();
+            match cmd.as_str() {
+                "start" => match config(&msg).and_then(|(model, settings, config)| models::new_checker(&model, &settings, config)) {
+                    Ok(c) => {
+                        *st = State { checker: Some(c), slice: 200, ..State::default() };
+                        progress(&mut st);
+                        schedule(&mut st);
+                    }
+                    Err(e) => error(e),
+                },
+                "pause" => {
+                    st.paused = true;
+                    progress(&mut st);
+                }
+                "resume" => {
+                    st.paused = false;
+                    schedule(&mut st);
+                }
+                _ => error(format!("unknown command \"{cmd}\"")),
+            }
+        });
+    }
+
+    pub fn main() {
+        TICK.with(|t| *t.borrow_mut() = Some(Closure::new(tick)));
+        let handler = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
+        scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        handler.forget();
+        let ready = Object::new();
+        set(&ready, "kind", "ready");
+        post(&ready);
+    }
+}
+
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    worker::main();
+}
