@@ -271,7 +271,12 @@ impl<M: Model> Sim<M> {
 
     /// Processes one event. False when nothing is left to do.
     pub fn step(&mut self) -> bool {
-        let did = self.world.step(&self.actions, &mut self.history);
+        self.step_within(Time::MAX)
+    }
+
+    /// Processes one event at or before `limit` (see [`World::step_within`]).
+    fn step_within(&mut self, limit: Time) -> bool {
+        let did = self.world.step_within(&self.actions, limit, &mut self.history);
         if did {
             self.history.forget_regenerated(self.world.events(), self.world.next_sample());
             self.maybe_snapshot();
@@ -286,7 +291,7 @@ impl<M: Model> Sim<M> {
         while n < max_events {
             match self.world.next_time(&self.actions) {
                 Some(next) if next <= t => {
-                    if self.step() {
+                    if self.step_within(t) {
                         n += 1;
                     }
                 }

@@ -236,11 +236,11 @@ impl<M: Model> World<M> {
     }
     /// Armed timers: node, key, and the id that names the timer in [`Action::Fire`].
     pub fn armed_timers(&self) -> impl Iterator<Item = (NodeId, &M::Timer, u64)> + '_ {
-        self.timers.iter().map(|((n, t), seq)| (*n, t, *seq))
+        self.timers.iter().map(|((n, t), armed)| (*n, t, armed.seq))
     }
     /// When an armed timer is due, by its id.
     pub fn timer_deadline(&self, id: u64) -> Option<Time> {
-        self.queue.iter().find(|e| e.seq == id && matches!(e.ev, Ev::Timer(..))).map(|e| e.at)
+        self.timers.values().find(|armed| armed.seq == id).map(|armed| armed.at)
     }
     /// Applies one action at time `at` (or now, if that is later) outside any script, exactly as
     /// [`World::step`] applies a script's action: the model checker drives a world this way, and
@@ -308,15 +308,25 @@ impl<M: Model> World<M> {
 
     /// Processes the next event or action. Returns false when nothing is left.
     pub fn step(&mut self, actions: &[TimedAction], sink: &mut dyn Sink) -> bool {
+        self.step_within(actions, Time::MAX, sink)
+    }
+
+    /// Processes the next event or action at or before `limit`; false if there is none. Events
+    /// for a paused node are set aside without counting, so the one after them may lie past
+    /// the limit: it is left for later, and the clock stays where it was.
+    pub fn step_within(&mut self, actions: &[TimedAction], limit: Time, sink: &mut dyn Sink) -> bool {
         loop {
             self.drop_stale();
             let top = if self.manual { None } else { self.queue.peek() };
-            let action_next = match (actions.get(self.action_cursor), top) {
+            let (action_next, at) = match (actions.get(self.action_cursor), top) {
                 (None, None) => return false,
-                (Some(a), Some(e)) => a.at < e.at,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
+                (Some(a), Some(e)) => (a.at < e.at, if a.at < e.at { a.at.max(self.now) } else { e.at }),
+                (Some(a), None) => (true, a.at.max(self.now)),
+                (None, Some(e)) => (false, e.at),
             };
+            if at > limit {
+                return false;
+            }
             if action_next {
                 let timed = &actions[self.action_cursor];
                 let at = timed.at.max(self.now);
@@ -342,7 +352,7 @@ impl<M: Model> World<M> {
         while n < max_events {
             match self.next_time(actions) {
                 Some(next) if next <= t => {
-                    if self.step(actions, sink) {
+                    if self.step_within(actions, t, sink) {
                         n += 1;
                     }
                 }
@@ -734,7 +744,7 @@ impl<M: Model> World<M> {
                 self.record(sink, TraceKind::Note, None, None, 0, None, "note", format!("message #{id} is not in flight"), false);
             }
             Action::Fire(node, id) => {
-                let key = self.timers.iter().find(|(k, seq)| k.0 == *node && **seq == *id).map(|(k, _)| k.1.clone());
+                let key = self.timers.iter().find(|(k, armed)| k.0 == *node && armed.seq == *id).map(|(k, _)| k.1.clone());
                 if let Some(timer) = key {
                     if self.handle(Entry { at: self.now, seq: *id, ev: Ev::Timer(*node, timer) }, sink) {
                         return;
