@@ -17,6 +17,8 @@ use alloc::vec::Vec;
 /// Most distinct (view, digest) vote sets a log entry keeps (conflicting votes beyond are
 /// dropped: a correct replica only ever needs the one its pre-prepare names).
 const VOTES_MAX: usize = 6;
+/// Sequence numbers whose CHECKPOINT votes a replica keeps.
+const CHECKPOINTS_MAX: usize = 16;
 /// Old messages a replaying replica remembers.
 const REPLAY_MAX: usize = 16;
 /// The view-change timeout doubles per failed view change, up to 2^this times.
@@ -390,13 +392,14 @@ impl Replica {
                 let d2 = other.map_or(NULL, |o| digest(&o));
                 ctx.announce(format!("R{} (Byzantine primary) equivocates at sequence {seq}: {} to some backups, {} to others", self.id, r.text(), other.map_or("the null request".into(), |o| o.text())));
                 self.ready.equivocations += 1;
+                // The first half of the backups (rounded down) get one, the rest the other.
                 let mut k = 0;
                 for b in 0..cfg.n() {
                     if b == self.id {
                         continue;
                     }
                     k += 1;
-                    let msg = if k % 2 == 1 { Msg::PrePrepare { view: self.view, seq, digest: d, req: Some(r) } } else { Msg::PrePrepare { view: self.view, seq, digest: d2, req: other } };
+                    let msg = if k <= (cfg.n() - 1) / 2 { Msg::PrePrepare { view: self.view, seq, digest: d, req: Some(r) } } else { Msg::PrePrepare { view: self.view, seq, digest: d2, req: other } };
                     self.send(b, msg, ctx);
                 }
                 self.accept_pre_prepare(cfg, self.view, seq, d, Some(r), ctx);
@@ -586,8 +589,17 @@ impl Replica {
     // ----- checkpoints and state transfer -----
 
     fn on_checkpoint(&mut self, cfg: &Pbft, from: NodeId, seq: Seq, state: Digest, ctx: &mut Ctx<Pbft>) {
-        if seq <= self.low || from >= cfg.n() || seq % cfg.checkpoint != 0 || seq > self.low + 4 * cfg.window() {
+        if seq <= self.low || from >= cfg.n() || seq % cfg.checkpoint != 0 {
             return;
+        }
+        if !self.checkpoints.contains_key(&seq) && self.checkpoints.len() >= CHECKPOINTS_MAX {
+            // Bounded: a newer checkpoint than any kept is dropped, an older one evicts the newest.
+            match self.checkpoints.keys().next_back().copied() {
+                Some(top) if top > seq => {
+                    self.checkpoints.remove(&top);
+                }
+                _ => return,
+            }
         }
         let votes = self.checkpoints.entry(seq).or_default();
         let i = match votes.iter().position(|(d, _)| *d == state) {
