@@ -17,6 +17,8 @@ use alloc::vec::Vec;
 /// Most distinct (view, digest) vote sets a log entry keeps (conflicting votes beyond are
 /// dropped: a correct replica only ever needs the one its pre-prepare names).
 const VOTES_MAX: usize = 6;
+/// VIEW-CHANGEs for views further ahead than this are ignored (a Byzantine replica's).
+const VIEWS_AHEAD_MAX: View = 1_000;
 /// Sequence numbers whose CHECKPOINT votes a replica keeps.
 const CHECKPOINTS_MAX: usize = 16;
 /// Old messages a replaying replica remembers.
@@ -295,11 +297,20 @@ impl Replica {
                 if self.effective() == Mode::Silent {
                     return;
                 }
+                if let Some((seq, _, _)) = self.fetching {
+                    // The state may have been lost on the way: ask everyone again.
+                    self.multicast(cfg, &Msg::Fetch { seq }, ctx);
+                }
+                let mut next = self.view + 1;
                 if self.changing {
                     self.vc_attempts += 1;
+                    // Another replica already asks for a higher view (it timed out more often,
+                    // cut off): go there rather than one view up, or the two never meet.
+                    let ahead = self.vcs.iter().filter(|(r, m)| **r != self.id && m.view > next).map(|(_, m)| m.view).max();
+                    next = ahead.unwrap_or(next);
                 }
-                ctx.announce(format!("R{}'s timer expires in view {}: it asks for view {}", self.id, self.view, self.view + 1));
-                self.start_view_change(cfg, self.view + 1, ctx);
+                ctx.announce(format!("R{}'s timer expires in view {}: it asks for view {next}", self.id, self.view));
+                self.start_view_change(cfg, next, ctx);
             }
             super::Timer::Stall => self.release_stalled(cfg, ctx),
             _ => {}
@@ -745,7 +756,7 @@ impl Replica {
             }
             return;
         }
-        if vc.view < self.view || (vc.view == self.view && !self.changing) {
+        if vc.view < self.view || (vc.view == self.view && !self.changing) || vc.view > self.view.saturating_add(VIEWS_AHEAD_MAX) {
             return;
         }
         if self.vcs.get(&from).is_some_and(|m| m.view >= vc.view) {
