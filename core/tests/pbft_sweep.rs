@@ -178,7 +178,7 @@ fn schedule(seed: u64) -> Result<u64, String> {
         }
         for (id, node) in world.nodes().live() {
             match node {
-                Node::Replica(r) => eprintln!("R{id} {:?} view {} changing {} low {} exec {} next {} pending {:?} log {} vcs {:?} fetching {:?}", r.effective(), r.view, r.changing, r.low, r.executed, r.next_seq, r.pending.values().map(|p| (p.client, p.ts)).collect::<Vec<_>>(), r.log.size(), r.vcs.iter().map(|(k, v)| (*k, v.view)).collect::<Vec<_>>(), r.fetching),
+                Node::Replica(r) => eprintln!("R{id} {:?} view {} changing {} low {} exec {} next {} pending {:?} log {} vcs {:?} fetching {:?} timer {:?} top {:?}", r.effective(), r.view, r.changing, r.low, r.executed, r.next_seq, r.pending.values().map(|p| (p.client, p.ts)).collect::<Vec<_>>(), r.log.size(), r.vcs.iter().map(|(k, v)| (*k, v.view)).collect::<Vec<_>>(), r.fetching, r.timer, r.log.last()),
                 Node::Client(c) => eprintln!("C{id} done {} outstanding {:?} view {} retries {}", c.done, c.outstanding, c.view, c.retries),
             }
         }

@@ -415,7 +415,7 @@ impl Model for Pbft {
         // Bounded maps: pending requests, checkpoint votes and states, view-changes, replay.
         core::mem::size_of::<Node>()
             + match node {
-                Node::Replica(r) => (r.pending.len() + r.assigned.len()) * 48 + r.checkpoints.len() * 96 + r.own_checkpoints.len() * 96 + r.vcs.len() * 160 + r.replay.len() * 64,
+                Node::Replica(r) => (r.pending.len() + r.assigned.len()) * 48 + r.checkpoints.len() * 96 + r.own_checkpoints.len() * 96 + r.vcs.len() * 160 + (r.replay.len() + r.early.len()) * 64,
                 Node::Client(c) => c.replies.len() * 32,
             }
     }

@@ -19,6 +19,8 @@ use alloc::vec::Vec;
 const VOTES_MAX: usize = 6;
 /// VIEW-CHANGEs for views further ahead than this are ignored (a Byzantine replica's).
 const VIEWS_AHEAD_MAX: View = 1_000;
+/// Messages for a view not yet installed that a replica keeps.
+const EARLY_MAX: usize = 64;
 /// Sequence numbers whose CHECKPOINT votes a replica keeps.
 const CHECKPOINTS_MAX: usize = 16;
 /// Old messages a replaying replica remembers.
@@ -181,6 +183,9 @@ pub struct Replica {
     pub stalled: VecDeque<(Time, Request)>,
     /// Replaying replica: its own old messages.
     pub replay: VecDeque<(NodeId, Msg)>,
+    /// Normal-case messages for a view this replica has not installed yet (they can overtake
+    /// the NEW-VIEW), handled once it does.
+    pub early: VecDeque<(NodeId, Msg)>,
     /// Output of the last step.
     pub ready: Ready,
 }
@@ -216,6 +221,7 @@ impl Replica {
             switch: false,
             stalled: VecDeque::new(),
             replay: VecDeque::new(),
+            early: VecDeque::new(),
             ready: Ready::default(),
         }
     }
@@ -866,6 +872,15 @@ impl Replica {
                 self.send(p, Msg::Request(r), ctx);
             }
         }
+        // Messages of this view that overtook the NEW-VIEW.
+        let early = core::mem::take(&mut self.early);
+        for (from, m) in early {
+            match m {
+                Msg::PrePrepare { view, .. } | Msg::Prepare { view, .. } | Msg::Commit { view, .. } if view == self.view => self.handle(cfg, from, m, ctx),
+                Msg::PrePrepare { view, .. } | Msg::Prepare { view, .. } | Msg::Commit { view, .. } if view > self.view => self.early.push_back((from, m)),
+                _ => {}
+            }
+        }
         self.wait_for_requests(cfg, ctx);
     }
 
@@ -889,6 +904,20 @@ impl Replica {
         if self.effective() == Mode::Silent {
             return;
         }
+        if let Msg::PrePrepare { view, .. } | Msg::Prepare { view, .. } | Msg::Commit { view, .. } = msg {
+            if view > self.view || (view == self.view && self.changing) {
+                if self.early.len() >= EARLY_MAX {
+                    self.early.pop_front();
+                }
+                self.early.push_back((from, msg));
+                return;
+            }
+        }
+        self.handle(cfg, from, msg, ctx);
+        self.maybe_replay(ctx);
+    }
+
+    fn handle(&mut self, cfg: &Pbft, from: NodeId, msg: Msg, ctx: &mut Ctx<Pbft>) {
         match msg {
             Msg::Request(r) => self.on_request(cfg, from, r, ctx),
             Msg::PrePrepare { view, seq, digest, req } => self.on_pre_prepare(cfg, from, view, seq, digest, req, ctx),
@@ -901,7 +930,6 @@ impl Replica {
             Msg::State { seq, store, proof } => self.on_state(cfg, seq, store, proof, ctx),
             Msg::Reply { .. } => {}
         }
-        self.maybe_replay(ctx);
     }
 
     /// Sets the Byzantine behaviour (from the node menu or a scenario).
