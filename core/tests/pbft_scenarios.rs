@@ -143,3 +143,15 @@ fn replays_are_harmless() {
     assert!(log.0.is_empty(), "{:?}", log.0);
     assert!(q(&w, "accepted") >= 8.0);
 }
+
+#[test]
+fn past_the_bound_the_checker_catches_the_break_on_every_seed() {
+    // An equivocating primary and a voter for every digest: f + 1 traitors at n = 4.
+    for seed in 0..20 {
+        let acts = [cmd(50 * MS, 0, "byzantine", "equivocate"), cmd(50 * MS, 3, "byzantine", "conflict")];
+        let (w, log) = run(Pbft::default(), seed, &acts, SEC);
+        assert!(!log.0.is_empty(), "seed {seed}: no violation caught");
+        assert!(log.0.iter().all(|v| v.detail.contains("fault bound was exceeded")), "seed {seed}: {:?}", log.0);
+        assert_eq!(q(&w, "bound_exceeded"), 1.0);
+    }
+}

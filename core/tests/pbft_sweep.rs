@@ -203,16 +203,35 @@ fn random_fault_schedules_keep_pbft_safe_and_live() {
         Some(one) => vec![one],
         None => (0..count).collect(),
     };
+    // Both cores: seeds split between threads, results gathered in seed order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let chunk = seeds.len().div_ceil(threads).max(1);
+    let results: Vec<(u64, Result<u64, String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = seeds
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    for &seed in part {
+                        let r = std::panic::catch_unwind(|| schedule(seed)).unwrap_or_else(|_| Err("panicked".into()));
+                        let failed = r.is_err();
+                        out.push((seed, r));
+                        if failed && out.iter().filter(|(_, r)| r.is_err()).count() >= 5 {
+                            break;
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
     let mut failures = Vec::new();
     let mut events = 0;
-    for &seed in &seeds {
-        match std::panic::catch_unwind(|| schedule(seed)) {
-            Ok(Ok(n)) => events += n,
-            Ok(Err(why)) => failures.push(format!("seed {seed}: {why}")),
-            Err(_) => failures.push(format!("seed {seed}: panicked")),
-        }
-        if failures.len() >= 10 {
-            break;
+    for (seed, r) in results {
+        match r {
+            Ok(n) => events += n,
+            Err(why) => failures.push(format!("seed {seed}: {why}")),
         }
     }
     println!("{} schedules, {events} events", seeds.len());
