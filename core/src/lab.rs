@@ -433,8 +433,8 @@ pub trait Lab {
     fn samples(&self) -> &VecDeque<(Time, Vec<f64>)>;
     /// Commands offered for a node: (command, argument, label).
     fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)>;
-    /// The model's Byzantine modes, for every node's menu (see [`Model::byzantine_modes`]).
-    fn byzantine_modes(&self) -> &'static [crate::view::ByzantineMode] {
+    /// The Byzantine modes a node's menu offers (see [`Model::byzantine_modes`]).
+    fn byzantine_modes(&self, _node: NodeId) -> &'static [crate::view::ByzantineMode] {
         &[]
     }
     /// The action script so far (what a share link carries).
@@ -531,8 +531,8 @@ impl<M: Model> Lab for Sim<M> {
     fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)> {
         self.world.node_commands(node)
     }
-    fn byzantine_modes(&self) -> &'static [crate::view::ByzantineMode] {
-        self.world.model.byzantine_modes()
+    fn byzantine_modes(&self, node: NodeId) -> &'static [crate::view::ByzantineMode] {
+        self.world.model.byzantine_modes(node)
     }
     fn actions(&self) -> &[TimedAction] {
         &self.actions

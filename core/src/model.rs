@@ -280,13 +280,13 @@ pub trait Model: Clone + 'static {
         Vec::new()
     }
 
-    /// The Byzantine behaviours this model offers, listed by the shell in every node's menu
+    /// The Byzantine behaviours node `id` can be switched to, listed by the shell in its menu
     /// (none by default). Choosing one is the model command
     /// [`BYZANTINE_COMMAND`](crate::view::BYZANTINE_COMMAND) with the mode's name, which the
     /// model's [`Model::parse_command`] must accept along with
     /// [`HONEST_MODE`](crate::view::HONEST_MODE). The kernel's plain Byzantine switch
     /// ([`Ctx::byzantine`]) stays available for models with a single behaviour.
-    fn byzantine_modes(&self) -> &'static [crate::view::ByzantineMode] {
+    fn byzantine_modes(&self, _id: NodeId) -> &'static [crate::view::ByzantineMode] {
         &[]
     }
 

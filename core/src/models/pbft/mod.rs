@@ -403,8 +403,12 @@ impl Model for Pbft {
         view::node_commands(self, id, node)
     }
 
-    fn byzantine_modes(&self) -> &'static [ByzantineMode] {
-        &MODES
+    fn byzantine_modes(&self, id: NodeId) -> &'static [ByzantineMode] {
+        if id < self.n() {
+            &MODES
+        } else {
+            &[]
+        }
     }
 
     fn figures(&self, nodes: &Nodes<Self>, ghost: &Ghost) -> Vec<Figure> {

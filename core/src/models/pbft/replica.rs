@@ -460,6 +460,7 @@ impl Replica {
         self.multicast(cfg, &msg, ctx);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn on_pre_prepare(&mut self, cfg: &Pbft, from: NodeId, view: View, seq: Seq, d: Digest, req: Option<Request>, ctx: &mut Ctx<Pbft>) {
         // OSDI §4.2: signed by the primary of the current view, digest matches, in the window,
         // and no other pre-prepare accepted for (view, seq) with a different digest.
@@ -505,6 +506,7 @@ impl Replica {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn on_vote(&mut self, cfg: &Pbft, from: NodeId, view: View, seq: Seq, d: Digest, prepare: bool, ctx: &mut Ctx<Pbft>) {
         // OSDI §4.2: accepted if in the current view and the window; a primary's PREPARE is
         // not a backup's and does not count.

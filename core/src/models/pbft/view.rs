@@ -35,9 +35,9 @@ pub fn describe(msg: &Msg) -> MsgInfo {
 }
 
 fn entry_cell(cfg: &Pbft, r: &super::Replica, s: Seq) -> Cell {
-    let none = Cell { text: String::new(), color: 0, solid: false, marked: s % cfg.checkpoint == 0 };
+    let none = Cell { text: String::new(), color: 0, solid: false, marked: false };
     if s <= r.executed {
-        return Cell { text: "✓".into(), color: r.view, solid: true, marked: s % cfg.checkpoint == 0 };
+        return Cell { text: "✓".into(), color: r.view, solid: true, marked: false };
     }
     let Some(e) = r.log.get(&s) else { return none };
     let text = if e.committed.is_some() {
@@ -51,7 +51,8 @@ fn entry_cell(cfg: &Pbft, r: &super::Replica, s: Seq) -> Cell {
     } else {
         return none;
     };
-    Cell { text: text.into(), color: r.view, solid: false, marked: s % cfg.checkpoint == 0 }
+    let _ = cfg;
+    Cell { text: text.into(), color: r.view, solid: false, marked: false }
 }
 
 /// Draws one node.
@@ -87,7 +88,8 @@ pub fn node_view(cfg: &Pbft, id: NodeId, node: Option<&Node>, _now: Time) -> Nod
             v.timer = r.timer;
         }
         Some(Node::Client(c)) => {
-            v.headline = format!("{} done", c.done);
+            v.headline = format!("{}", c.done);
+            v.badges.push(format!("{} done", c.done));
             v.color = 6;
             if let Some(r) = c.outstanding {
                 v.badges.push(format!("waits {} t{}", r.text(), r.ts));
@@ -273,9 +275,9 @@ pub fn figures(cfg: &Pbft, nodes: &Nodes<Pbft>, g: &Ghost) -> Vec<Figure> {
                     text: c.text.clone(),
                     color: c.color,
                     filled: c.solid,
-                    marked: s == r.low && s > 0,
+                    marked: false,
                     dashed: s > r.low + cfg.window(),
-                    note: if s % cfg.checkpoint == 0 { "◆".into() } else { String::new() },
+                    note: if s == r.low { "h".into() } else if s % cfg.checkpoint == 0 { "◆".into() } else { String::new() },
                     detail: format!("R{id} sequence {s}: {state}{ck}"),
                 }
             })
@@ -284,7 +286,7 @@ pub fn figures(cfg: &Pbft, nodes: &Nodes<Pbft>, g: &Ghost) -> Vec<Figure> {
     }
     let logs = Grid { columns: (lo..=top.max(lo)).map(|s| format!("{s}")).collect(), rows: log_rows, lines: Vec::new() };
     let logs_caption = format!(
-        "✓ executed, C committed, P prepared, pp pre-prepared. ◆ every {} requests is a checkpoint; the marked cell is a replica's stable checkpoint, its low watermark h (row label). Sequence numbers above h + {} (dashed) are outside the window.",
+        "✓ executed, C committed, P prepared, pp pre-prepared. ◆ every {} requests is a checkpoint; h marks a replica's last stable checkpoint, its low watermark (also in the row label). Sequence numbers above h + {} (dashed) are outside the window.",
         cfg.checkpoint,
         cfg.window()
     );
