@@ -7,7 +7,7 @@ use super::{Pbft, Timer};
 use crate::model::Ctx;
 use crate::time::Time;
 use crate::NodeId;
-use alloc::collections::BTreeMap;
+use super::small::SmallMap;
 use alloc::format;
 
 /// A client's whole state.
@@ -22,7 +22,7 @@ pub struct Client {
     /// The view the client believes current (from replies).
     pub view: View,
     /// Replies to the outstanding request, by replica: the result.
-    pub replies: BTreeMap<NodeId, u64>,
+    pub replies: SmallMap<NodeId, u64>,
     /// Requests completed.
     pub done: u64,
     /// The last accepted (timestamp, result).

@@ -61,6 +61,7 @@ pub mod client;
 pub mod invariants;
 pub mod msg;
 pub mod replica;
+pub mod small;
 mod view;
 
 pub use client::Client;

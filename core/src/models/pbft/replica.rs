@@ -10,7 +10,7 @@ use crate::model::Ctx;
 use crate::persist::PMap;
 use crate::time::Time;
 use crate::NodeId;
-use alloc::collections::{BTreeMap, VecDeque};
+use super::small::SmallMap;
 use alloc::format;
 use alloc::vec::Vec;
 
@@ -158,17 +158,17 @@ pub struct Replica {
     pub next_seq: Seq,
     /// Requests received and not yet executed, one per client (the view-change timer runs
     /// while there is any).
-    pub pending: BTreeMap<NodeId, Request>,
+    pub pending: SmallMap<NodeId, Request>,
     /// Primary: the latest timestamp per client given a sequence number in this view.
-    pub assigned: BTreeMap<NodeId, u64>,
+    pub assigned: SmallMap<NodeId, u64>,
     /// CHECKPOINT votes above the low watermark: seq → [(state digest, signers)].
-    pub checkpoints: BTreeMap<Seq, Vec<(Digest, u16)>>,
+    pub checkpoints: SmallMap<Seq, Vec<(Digest, u16)>>,
     /// Own checkpoint states not yet stable.
-    pub own_checkpoints: BTreeMap<Seq, Store>,
+    pub own_checkpoints: SmallMap<Seq, Store>,
     /// A certified checkpoint this replica is fetching the state of.
     pub fetching: Option<(Seq, Digest, u16)>,
     /// The latest VIEW-CHANGE from each replica for a view at or above this one.
-    pub vcs: BTreeMap<NodeId, ViewChange>,
+    pub vcs: SmallMap<NodeId, ViewChange>,
     /// Failed view changes in a row (the timeout doubles each time).
     pub vc_attempts: u32,
     /// The NEW-VIEW this replica sent as primary (resent to laggards).
@@ -180,12 +180,12 @@ pub struct Replica {
     /// The kernel's Byzantine switch, as last seen (it means `silent` if no mode is chosen).
     pub switch: bool,
     /// Slow primary: requests held back, with the time each may go.
-    pub stalled: VecDeque<(Time, Request)>,
+    pub stalled: Vec<(Time, Request)>,
     /// Replaying replica: its own old messages.
-    pub replay: VecDeque<(NodeId, Msg)>,
+    pub replay: Vec<(NodeId, Msg)>,
     /// Normal-case messages for a view this replica has not installed yet (they can overtake
     /// the NEW-VIEW), handled once it does.
-    pub early: VecDeque<(NodeId, Msg)>,
+    pub early: Vec<(NodeId, Msg)>,
     /// Output of the last step.
     pub ready: Ready,
 }
@@ -208,20 +208,20 @@ impl Replica {
             executed: 0,
             store: Store::default(),
             next_seq: 1,
-            pending: BTreeMap::new(),
-            assigned: BTreeMap::new(),
-            checkpoints: BTreeMap::new(),
-            own_checkpoints: BTreeMap::new(),
+            pending: SmallMap::new(),
+            assigned: SmallMap::new(),
+            checkpoints: SmallMap::new(),
+            own_checkpoints: SmallMap::new(),
             fetching: None,
-            vcs: BTreeMap::new(),
+            vcs: SmallMap::new(),
             vc_attempts: 0,
             last_new_view: None,
             timer: None,
             mode: Mode::Honest,
             switch: false,
-            stalled: VecDeque::new(),
-            replay: VecDeque::new(),
-            early: VecDeque::new(),
+            stalled: Vec::new(),
+            replay: Vec::new(),
+            early: Vec::new(),
             ready: Ready::default(),
         }
     }
@@ -252,9 +252,9 @@ impl Replica {
         }
         if self.effective() == Mode::Replay && !matches!(msg, Msg::Reply { .. } | Msg::State { .. }) {
             if self.replay.len() >= REPLAY_MAX {
-                self.replay.pop_front();
+                self.replay.remove(0);
             }
-            self.replay.push_back((to, msg.clone()));
+            self.replay.push((to, msg.clone()));
         }
         self.ready.sent += 1;
         ctx.send(to, msg);
@@ -356,7 +356,7 @@ impl Replica {
                     if self.stalled.is_empty() {
                         ctx.set_timer(super::Timer::Stall, at - ctx.now());
                     }
-                    self.stalled.push_back((at, r));
+                    self.stalled.push((at, r));
                 }
                 return;
             }
@@ -372,12 +372,12 @@ impl Replica {
     }
 
     fn release_stalled(&mut self, cfg: &Pbft, ctx: &mut Ctx<Pbft>) {
-        while let Some(&(at, _)) = self.stalled.front() {
+        while let Some(&(at, _)) = self.stalled.first() {
             if at > ctx.now() {
                 ctx.set_timer(super::Timer::Stall, at - ctx.now());
                 break;
             }
-            self.stalled.pop_front();
+            self.stalled.remove(0);
         }
         if self.is_primary(cfg) && !self.changing {
             ctx.note(format!("R{} (slow primary) finally orders the requests it held back", self.id));
@@ -434,7 +434,7 @@ impl Replica {
         e.pp = Some((view, d, req));
         if let Some(r) = req {
             if !self.is_primary(cfg) && r.ts > self.store.last[cfg.client_slot(r.client).unwrap_or(0)].0 {
-                self.pending.entry(r.client).or_insert(r);
+                self.pending.get_or_insert(r.client, r);
             }
         }
         self.log.insert_mut(seq, e);
@@ -613,14 +613,15 @@ impl Replica {
         }
         if !self.checkpoints.contains_key(&seq) && self.checkpoints.len() >= CHECKPOINTS_MAX {
             // Bounded: a newer checkpoint than any kept is dropped, an older one evicts the newest.
-            match self.checkpoints.keys().next_back().copied() {
+            let top = self.checkpoints.keys().next_back().copied();
+            match top {
                 Some(top) if top > seq => {
                     self.checkpoints.remove(&top);
                 }
                 _ => return,
             }
         }
-        let votes = self.checkpoints.entry(seq).or_default();
+        let votes = self.checkpoints.get_or_insert(seq, Vec::new());
         let i = match votes.iter().position(|(d, _)| *d == state) {
             Some(i) => i,
             None if votes.len() < VOTES_MAX => {
@@ -879,7 +880,7 @@ impl Replica {
         for (from, m) in early {
             match m {
                 Msg::PrePrepare { view, .. } | Msg::Prepare { view, .. } | Msg::Commit { view, .. } if view == self.view => self.handle(cfg, from, m, ctx),
-                Msg::PrePrepare { view, .. } | Msg::Prepare { view, .. } | Msg::Commit { view, .. } if view > self.view => self.early.push_back((from, m)),
+                Msg::PrePrepare { view, .. } | Msg::Prepare { view, .. } | Msg::Commit { view, .. } if view > self.view => self.early.push((from, m)),
                 _ => {}
             }
         }
@@ -909,9 +910,9 @@ impl Replica {
         if let Msg::PrePrepare { view, .. } | Msg::Prepare { view, .. } | Msg::Commit { view, .. } = msg {
             if view > self.view || (view == self.view && self.changing) {
                 if self.early.len() >= EARLY_MAX {
-                    self.early.pop_front();
+                    self.early.remove(0);
                 }
-                self.early.push_back((from, msg));
+                self.early.push((from, msg));
                 return;
             }
         }
