@@ -112,6 +112,12 @@ impl Entry {
     }
 }
 
+/// An execution: (seq, digest, and for a request executed for the first time its client,
+/// timestamp and the correct result).
+pub type Executed = (Seq, Digest, Option<(NodeId, u64, u64)>);
+/// A NEW-VIEW as sent: (view, V, O).
+pub type NewViewSent = (View, Vec<(NodeId, ViewChange)>, Vec<Cert>);
+
 /// What one step did, for the checker and the metrics; cleared at the start of every step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ready {
@@ -121,7 +127,7 @@ pub struct Ready {
     pub committed: Vec<(View, Seq, Digest)>,
     /// Executed: (seq, digest, and for a request executed for the first time its client,
     /// timestamp and the correct result).
-    pub executed: Vec<(Seq, Digest, Option<(NodeId, u64, u64)>)>,
+    pub executed: Vec<Executed>,
     /// Network messages sent.
     pub sent: u32,
     /// Pre-prepares with two different digests sent for one sequence number.
@@ -172,7 +178,7 @@ pub struct Replica {
     /// Failed view changes in a row (the timeout doubles each time).
     pub vc_attempts: u32,
     /// The NEW-VIEW this replica sent as primary (resent to laggards).
-    pub last_new_view: Option<(View, Vec<(NodeId, ViewChange)>, Vec<Cert>)>,
+    pub last_new_view: Option<NewViewSent>,
     /// When the view-change timer was armed and when it fires.
     pub timer: Option<(Time, Time)>,
     /// Byzantine behaviour chosen from the menu.
