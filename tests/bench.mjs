@@ -33,6 +33,9 @@ const CASES = [
   // Proof of work, real hashing at the highest hash rate a miner may have, at top speed: the
   // nonce search runs in bounded slices inside the pacer's budget.
   { name: 'pow, 4 miners hashing at full rate', speed: 'max', scenario: { model: 'pow', seed: 1, config: { miners: 4, miner_hs: 2560 } } },
+  // PBFT with f = 3 (n = 10 replicas) and three clients under steady load: the quorum grid
+  // (20 columns) and the log grid redraw every frame.
+  { name: 'pbft, n = 10, 3 clients', speed: 'max', scenario: { model: 'pbft', seed: 1, config: { f: 3, clients: 3, think_ms: 20 } } },
   // Compare mode: two such runs side by side (round robin against least connections).
   { name: 'compare, 2 × balance 100 servers, 1×', speed: '1×', ready: '[data-testid=compare]',
     url: (base) => `${base}#/compare/balance?set=servers=100&set=rate=10000&a=algorithm=round_robin&b=algorithm=least_connections` },

@@ -438,6 +438,10 @@ pub trait Lab {
     fn samples(&self) -> &VecDeque<(Time, Vec<f64>)>;
     /// Commands offered for a node: (command, argument, label).
     fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)>;
+    /// The Byzantine modes a node's menu offers (see [`Model::byzantine_modes`]).
+    fn byzantine_modes(&self, _node: NodeId) -> &'static [crate::view::ByzantineMode] {
+        &[]
+    }
     /// The action script so far (what a share link carries).
     fn actions(&self) -> &[TimedAction];
     /// Hash of the whole trace so far.
@@ -531,6 +535,9 @@ impl<M: Model> Lab for Sim<M> {
     }
     fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)> {
         self.world.node_commands(node)
+    }
+    fn byzantine_modes(&self, node: NodeId) -> &'static [crate::view::ByzantineMode] {
+        self.world.model.byzantine_modes(node)
     }
     fn actions(&self) -> &[TimedAction] {
         &self.actions

@@ -280,6 +280,16 @@ pub trait Model: Clone + 'static {
         Vec::new()
     }
 
+    /// The Byzantine behaviours node `id` can be switched to, listed by the shell in its menu
+    /// (none by default). Choosing one is the model command
+    /// [`BYZANTINE_COMMAND`](crate::view::BYZANTINE_COMMAND) with the mode's name, which the
+    /// model's [`Model::parse_command`] must accept along with
+    /// [`HONEST_MODE`](crate::view::HONEST_MODE). The kernel's plain Byzantine switch
+    /// ([`Ctx::byzantine`]) stays available for models with a single behaviour.
+    fn byzantine_modes(&self, _id: NodeId) -> &'static [crate::view::ByzantineMode] {
+        &[]
+    }
+
     /// Bytes a snapshot of this node costs beyond what it shares with earlier snapshots, for
     /// the history's memory budget. The default counts the node's inline size; a model whose
     /// nodes own bounded heap data (maps of peers, queues) adds an estimate of it. Growing

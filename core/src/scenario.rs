@@ -141,7 +141,7 @@ pub struct Scenario {
 /// |---|---|
 /// | `crash`, `restart`, `pause`, `resume`, `isolate` | `node` |
 /// | `slow` | `node`, `factor` (1 = normal) |
-/// | `byzantine` | `node`, `on` |
+/// | `byzantine` | `node`, `on` (the kernel's switch); or `node`, `arg` (a mode the model names) |
 /// | `partition` | `groups` (lists of node ids) |
 /// | `heal` | — |
 /// | `cut`, `uncut` | `from`, `to` (one direction) |
@@ -414,6 +414,8 @@ impl Step {
             "resume" => Action::Resume(node()?),
             "isolate" => Action::Isolate(node()?),
             "slow" => Action::Slow(node()?, Self::need(self.factor, "factor", w)?),
+            // With a mode name, the model command that sets the mode (see `ByzantineMode`).
+            "byzantine" if self.arg.is_some() => Action::Command { node: node()?, name: w.into(), arg: self.arg.clone().unwrap_or_default() },
             "byzantine" => Action::Byzantine(node()?, self.on.unwrap_or(true)),
             "partition" => Action::Partition(self.groups.clone().ok_or_else(|| String::from("`groups` is required for \"partition\""))?),
             "heal" => Action::Heal,

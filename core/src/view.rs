@@ -142,6 +142,25 @@ pub struct QueryInfo {
     pub summary: &'static str,
 }
 
+/// A Byzantine behaviour a model offers (silent, equivocate, lie, ...). The shell lists a
+/// model's modes in every node's menu; choosing one sends the node the model command
+/// [`BYZANTINE_COMMAND`] with the mode's `name` as argument (and [`HONEST_MODE`] to stop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ByzantineMode {
+    /// Argument of the command, e.g. "equivocate".
+    pub name: &'static str,
+    /// Menu label, e.g. "Equivocate (as primary)".
+    pub label: &'static str,
+    /// One sentence on what the node then does.
+    pub summary: &'static str,
+}
+
+/// The model command that sets a node's Byzantine mode (argument: a mode name or
+/// [`HONEST_MODE`]). A scenario writes it as `{ "do": "byzantine", "node": 0, "arg": "lie" }`.
+pub const BYZANTINE_COMMAND: &str = "byzantine";
+/// The argument of [`BYZANTINE_COMMAND`] that makes a node follow the protocol again.
+pub const HONEST_MODE: &str = "honest";
+
 /// A model-specific command that can be sent to a node.
 #[derive(Clone, Copy, Debug)]
 pub struct CommandInfo {

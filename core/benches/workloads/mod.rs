@@ -88,6 +88,17 @@ pub fn paxos_with(nodes: u32, seed: u64, until: u64) -> Result<Box<dyn Lab>, Str
     new_lab("paxos", &settings(&[("acceptors", n), ("proposers", n.min(5.0))]), seed, raft_requests(nodes, 10 * MS, until))
 }
 
+/// PBFT, f = 1 (4 replicas), 3 clients under steady load (a new request 5–10 ms after each
+/// reply), checkpoints every 4 requests.
+pub fn pbft4(seed: u64) -> Result<Box<dyn Lab>, String> {
+    new_lab("pbft", &settings(&[("clients", 3.0), ("think_ms", 10.0)]), seed, vec![])
+}
+
+/// PBFT, f = 3 (10 replicas), 3 clients under steady load.
+pub fn pbft10(seed: u64) -> Result<Box<dyn Lab>, String> {
+    new_lab("pbft", &settings(&[("f", 3.0), ("clients", 3.0), ("think_ms", 10.0)]), seed, vec![])
+}
+
 /// Load balancing, 100 servers at high load (about 90% utilisation).
 pub fn balance100(seed: u64) -> Result<Box<dyn Lab>, String> {
     new_lab("balance", &settings(&[("servers", 100.0), ("rate", 10_000.0)]), seed, vec![])
@@ -281,6 +292,8 @@ pub fn all() -> Vec<Workload> {
         Workload { name: "pow-4", what: "proof of work, 4 miners, statistical, 30 payments/min each", virtual_time: 1_800 * SEC, build: pow4 },
         Workload { name: "pow-4-real", what: "proof of work, 4 miners hashing real headers (8k H/s)", virtual_time: 60 * SEC, build: pow4_real },
         Workload { name: "caching-1", what: "caching, 1 cache node, 5k req/s", virtual_time: 10 * SEC, build: caching1 },
+        Workload { name: "pbft-4", what: "PBFT, f = 1 (4 replicas), 3 clients, steady load", virtual_time: 10 * SEC, build: pbft4 },
+        Workload { name: "pbft-10", what: "PBFT, f = 3 (10 replicas), 3 clients, steady load", virtual_time: 10 * SEC, build: pbft10 },
     ]
 }
 

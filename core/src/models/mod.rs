@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 
 pub mod balance;
 pub mod paxos;
+pub mod pbft;
 pub mod pow;
 pub mod caching;
 pub mod raft;
@@ -29,7 +30,7 @@ pub fn catalog() -> Vec<&'static ModelInfo> {
     Vec::from(CATALOG)
 }
 
-const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO, &paxos::INFO, &sharding::INFO, &pow::INFO, &caching::INFO];
+const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO, &paxos::INFO, &sharding::INFO, &pow::INFO, &caching::INFO, &pbft::INFO];
 
 /// Builds a run of `model` with settings, seed and action script.
 /// Errors name the bad setting, or the index of the first bad action.
@@ -49,6 +50,7 @@ pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Ve
         "sharding" => build(sharding::Sharding::default(), settings, seed, actions),
         "pow" => build(pow::Pow::default(), settings, seed, actions),
         "caching" => build(caching::CachingModel::default(), settings, seed, actions),
+        "pbft" => build(pbft::Pbft::default(), settings, seed, actions),
         _ => Err(format!(
             "unknown model \"{model}\" (known: {})",
             CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")

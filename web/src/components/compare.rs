@@ -793,7 +793,8 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
         let sel = selected.filter(|s| s.0 == k).map(|s| s.1);
         let menu = sel.and_then(|n| view.nodes.get(n as usize).cloned()).map(|node| {
             let commands = lab.node_commands(node.id);
-            html! { <NodeMenu {node} {commands} on_action={dispatch.clone()} on_close={close.clone()} /> }
+            let byzantine = lab.byzantine_modes(node.id);
+            html! { <NodeMenu {node} {commands} {byzantine} on_action={dispatch.clone()} on_close={close.clone()} /> }
         });
         let which = if k == 0 { "a" } else { "b" };
         html! {

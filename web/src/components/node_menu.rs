@@ -13,6 +13,9 @@ pub struct NodeMenuProps {
     pub node: NodeView,
     /// Model commands offered now: (command, argument, label).
     pub commands: Vec<(&'static str, String, String)>,
+    /// Byzantine behaviours the model offers for this node.
+    #[prop_or_default]
+    pub byzantine: &'static [distlab_core::ByzantineMode],
     /// Reports actions.
     pub on_action: Callback<LabAction>,
     /// Closes the menu.
@@ -90,6 +93,21 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
                 close.emit(());
             })}>{label.clone()}</button>
         });
+    }
+    if !p.byzantine.is_empty() {
+        items.push(html! { <div role="separator" class="menu-sep">{"Byzantine"}</div> });
+        let modes = p.byzantine.iter().map(|m| (m.name, m.label, m.summary)).chain([(distlab_core::HONEST_MODE, "Honest again", "Follow the protocol again.")]);
+        for (name, label, summary) in modes {
+            let cb = p.on_action.clone();
+            let close = p.on_close.clone();
+            let action = Action::Command { node: id, name: distlab_core::BYZANTINE_COMMAND.into(), arg: name.into() };
+            items.push(html! {
+                <button role="menuitem" class="menu-byzantine" data-testid="byzantine" data-mode={name} title={summary} onclick={Callback::from(move |_: MouseEvent| {
+                    cb.emit(LabAction::Act(action.clone()));
+                    close.emit(());
+                })}>{label}</button>
+            });
+        }
     }
     let onkeydown = {
         let close = p.on_close.clone();

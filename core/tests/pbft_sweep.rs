@@ -1,0 +1,239 @@
+//! A seeded sweep of random fault schedules over the PBFT model.
+//!
+//! Each schedule runs a random cluster (f = 1..3 with n = 3f + 1 or 3f + 2, 1–3 clients,
+//! checkpoint interval 2–6, steady client load) through about 1.5 s of virtual time in which
+//! up to f replicas turn Byzantine in random modes (silent, equivocate, lie, conflict, replay,
+//! slow) while any replica may crash, restart, pause or be cut off, links lose, duplicate,
+//! reorder and delay messages, and backups force view changes. Every invariant is checked after
+//! every event, and the full re-check cross-checks the incremental one every 256 events. Then
+//! the faults stop (the Byzantine replicas stay Byzantine): the network heals, every replica
+//! restarts, client load stops, each client sends one request, and within 10 s every client
+//! must have completed a request.
+//!
+//! Run it with `cargo test --profile fast -p distlab-core --test pbft_sweep`.
+//! `PBFT_SWEEP` sets the number of schedules (default 10,000 optimised, 300 in debug);
+//! `PBFT_SEED` runs one seed, `PBFT_DEBUG` prints its script and final state.
+//! A failure prints the seed that reproduces it.
+
+use distlab_core::models::pbft::{check_all, Mode, Node, Pbft};
+use distlab_core::world::{Sink, World};
+use distlab_core::{Action, LinkConfig, Rng, Time, TimedAction, TraceEntry, Value, Violation, MS};
+
+struct Violations(Vec<Violation>);
+
+impl Sink for Violations {
+    fn trace(&mut self, e: TraceEntry) {
+        if let Some(from) = std::env::var("PBFT_TRACE").ok().and_then(|s| s.parse::<u64>().ok()) {
+            if e.time >= from * MS {
+                eprintln!("{:>9.3} ms {:?} {}", e.time as f64 / MS as f64, e.kind, e.text);
+            }
+        }
+    }
+    fn sample(&mut self, _: Time, _: &[f64]) {}
+    fn violation(&mut self, v: Violation) {
+        self.0.push(v);
+    }
+}
+
+fn random_config(rng: &mut Rng) -> Pbft {
+    let f = [1, 1, 1, 2, 2, 3][rng.below(6) as usize];
+    let replicas = if rng.chance(0.2) { 3 * f + 2 } else { 0 };
+    Pbft {
+        f,
+        replicas,
+        clients: 1 + rng.below(3),
+        checkpoint: 2 + rng.below(5) as u64,
+        think_ms: [50, 100, 200][rng.below(3) as usize],
+        vc_ms: [150, 300][rng.below(2) as usize],
+        retry_ms: [60, 120][rng.below(2) as usize],
+    }
+}
+
+fn random_action(world: &World<Pbft>, cfg: &Pbft, traitors: &[u32], rng: &mut Rng) -> Action {
+    let total = world.node_count();
+    let n = cfg.n();
+    let node = rng.below(total);
+    let replica = rng.below(n);
+    match rng.below(22) {
+        0..=2 => Action::Crash(replica),
+        3..=5 => Action::Restart(replica),
+        6 => {
+            let mut groups = vec![vec![], vec![]];
+            for id in 0..total {
+                groups[rng.below(2) as usize].push(id);
+            }
+            Action::Partition(groups)
+        }
+        7 => Action::Isolate(node),
+        8 | 9 => Action::Heal,
+        10 => Action::Cut(node, rng.below(total)),
+        11 => Action::Net(LinkConfig {
+            latency_min: rng.range(1, 5) * MS,
+            latency_max: rng.range(5, 40) * MS,
+            loss: rng.unit() * 0.2,
+            duplicate: rng.unit() * 0.1,
+            reorder: rng.unit() * 0.3,
+            reorder_delay: rng.range(0, 100) * MS,
+        }),
+        12 => Action::Pause(node),
+        13 => Action::Resume(node),
+        14 => Action::Command { node: replica, name: "view_change".into(), arg: String::new() },
+        15 => match world.view().messages.get(rng.below(8) as usize) {
+            Some(m) => Action::Drop(m.id),
+            None => Action::Heal,
+        },
+        16..=18 if !traitors.is_empty() => {
+            let t = traitors[rng.below(traitors.len() as u32) as usize];
+            let (_, name) = Mode::BYZANTINE[rng.below(Mode::BYZANTINE.len() as u32) as usize];
+            Action::Command { node: t, name: "byzantine".into(), arg: name.into() }
+        }
+        19 if !traitors.is_empty() => Action::Byzantine(traitors[0], rng.chance(0.5)),
+        _ => Action::Command { node: n + rng.below(cfg.clients), name: "request".into(), arg: format!("x={}", rng.below(100)) },
+    }
+}
+
+fn first_violation(cfg: &Pbft, sink: &Violations) -> Result<(), String> {
+    match sink.0.first() {
+        Some(v) => Err(format!("{cfg:?}: {} violated at {} µs: {}", v.invariant, v.time, v.detail)),
+        None => Ok(()),
+    }
+}
+
+fn run_checked(world: &mut World<Pbft>, cfg: &Pbft, t: Time, actions: &[TimedAction], sink: &mut Violations) -> Result<(), String> {
+    let mut budget = 3_000_000u64;
+    loop {
+        let k = world.run_until(t, actions, 256, sink);
+        first_violation(cfg, sink)?;
+        let bad = check_all(cfg, &world.nodes(), world.ghost());
+        if let Some(b) = bad.first() {
+            return Err(format!("{cfg:?}: full re-check at {} µs disagrees: {b}", world.now()));
+        }
+        budget = budget.saturating_sub(k);
+        if budget == 0 {
+            return Err(format!("{cfg:?}: more than 3M events"));
+        }
+        if k < 256 {
+            return Ok(());
+        }
+    }
+}
+
+fn schedule(seed: u64) -> Result<u64, String> {
+    let mut rng = Rng::stream(seed, 1010);
+    let cfg = random_config(&mut rng);
+    let n = cfg.n();
+    // Up to f traitors, chosen now; they turn Byzantine at random times.
+    let k = rng.below(cfg.f + 1);
+    let mut traitors = Vec::new();
+    while (traitors.len() as u32) < k {
+        let t = rng.below(n);
+        if !traitors.contains(&t) {
+            traitors.push(t);
+        }
+    }
+    let mut world = World::new(cfg.clone(), seed);
+    world.tracing = std::env::var("PBFT_TRACE").is_ok();
+    let mut sink = Violations(Vec::new());
+    let mut actions: Vec<TimedAction> = Vec::new();
+    let mut t = 0;
+    for &tr in &traitors {
+        let (_, name) = Mode::BYZANTINE[rng.below(Mode::BYZANTINE.len() as u32) as usize];
+        actions.push(TimedAction { at: rng.range(0, 300) * MS, action: Action::Command { node: tr, name: "byzantine".into(), arg: name.into() } });
+    }
+    actions.sort_by_key(|a| a.at);
+    let fault_end = 1_500 * MS;
+    while t < fault_end {
+        t += rng.range(20, 200) * MS;
+        let action = random_action(&world, &cfg, &traitors, &mut rng);
+        actions.push(TimedAction { at: t, action });
+        actions.sort_by_key(|a| a.at);
+        run_checked(&mut world, &cfg, t, &actions, &mut sink)?;
+    }
+    // Liveness: faults stop; traitors stay Byzantine (at most f of them).
+    t += MS;
+    actions.push(TimedAction { at: t, action: Action::Heal });
+    actions.push(TimedAction { at: t, action: Action::Net(LinkConfig::default()) });
+    actions.push(TimedAction { at: t, action: Action::Set("think_ms".into(), Value::Num(0.0)) });
+    for id in 0..world.node_count() {
+        actions.push(TimedAction { at: t, action: Action::Resume(id) });
+        actions.push(TimedAction { at: t, action: Action::Restart(id) });
+        actions.push(TimedAction { at: t, action: Action::Slow(id, 1) });
+    }
+    run_checked(&mut world, &cfg, t + MS, &actions, &mut sink)?;
+    let done_before: Vec<u64> = (n..world.node_count())
+        .map(|id| match world.nodes().up(id) {
+            Some(Node::Client(c)) => c.done,
+            _ => 0,
+        })
+        .collect();
+    // Clients that are idle get a request to make sure each has one outstanding.
+    for c in 0..cfg.clients {
+        actions.push(TimedAction { at: t + 2 * MS, action: Action::Command { node: n + c, name: "request".into(), arg: "y=7".into() } });
+    }
+    let end = t + 10_000 * MS;
+    run_checked(&mut world, &cfg, end, &actions, &mut sink)?;
+    if std::env::var("PBFT_DEBUG").is_ok() {
+        for a in &actions {
+            eprintln!("{:>8} {}", a.at / MS, a.action.describe());
+        }
+        for (id, node) in world.nodes().live() {
+            match node {
+                Node::Replica(r) => eprintln!("R{id} {:?} view {} changing {} low {} exec {} next {} pending {:?} log {} vcs {:?} fetching {:?} timer {:?} top {:?}", r.effective(), r.view, r.changing, r.low, r.executed, r.next_seq, r.pending.values().map(|p| (p.client, p.ts)).collect::<Vec<_>>(), r.log.size(), r.vcs.iter().map(|(k, v)| (*k, v.view)).collect::<Vec<_>>(), r.fetching, r.timer, r.log.last()),
+                Node::Client(c) => eprintln!("C{id} done {} outstanding {:?} view {} retries {}", c.done, c.outstanding, c.view, c.retries),
+            }
+        }
+    }
+    for (i, id) in (n..world.node_count()).enumerate() {
+        let done = match world.nodes().up(id) {
+            Some(Node::Client(c)) => c.done,
+            _ => 0,
+        };
+        if done <= done_before[i] {
+            return Err(format!("{cfg:?} traitors {traitors:?}: client {id} completed only {} requests in 10 s after the faults stopped", done - done_before[i]));
+        }
+    }
+    Ok(world.events())
+}
+
+#[test]
+fn random_fault_schedules_keep_pbft_safe_and_live() {
+    let default = if cfg!(debug_assertions) { 300 } else { 10_000 };
+    let count: u64 = std::env::var("PBFT_SWEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
+    let seeds: Vec<u64> = match std::env::var("PBFT_SEED").ok().and_then(|s| s.parse().ok()) {
+        Some(one) => vec![one],
+        None => (0..count).collect(),
+    };
+    // Both cores: seeds split between threads, results gathered in seed order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let chunk = seeds.len().div_ceil(threads).max(1);
+    let results: Vec<(u64, Result<u64, String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = seeds
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    for &seed in part {
+                        let r = std::panic::catch_unwind(|| schedule(seed)).unwrap_or_else(|_| Err("panicked".into()));
+                        let failed = r.is_err();
+                        out.push((seed, r));
+                        if failed && out.iter().filter(|(_, r)| r.is_err()).count() >= 5 {
+                            break;
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let mut failures = Vec::new();
+    let mut events = 0;
+    for (seed, r) in results {
+        match r {
+            Ok(n) => events += n,
+            Err(why) => failures.push(format!("seed {seed}: {why}")),
+        }
+    }
+    println!("{} schedules, {events} events", seeds.len());
+    assert!(failures.is_empty(), "reproduce with PBFT_SEED=<seed>:\n{}", failures.join("\n"));
+}
