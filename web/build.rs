@@ -20,7 +20,7 @@ fn markdown(text: &str) -> String {
     out
 }
 
-fn list(dir: &Path, ext: &str) -> Vec<(String, String)> {
+fn list_all(dir: &Path, ext: &str) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok())
@@ -36,6 +36,23 @@ fn list(dir: &Path, ext: &str) -> Vec<(String, String)> {
     };
     // Sorted so the generated module (and so the binary) is the same on every machine.
     files.sort();
+    files
+}
+
+/// Whether a content file is built in: with the `all-labs` feature (the default) every file;
+/// otherwise only those whose model (the name up to the first `-` or `.`) has its feature on,
+/// so a build without a lab (scripts/size-labs.sh) leaves its content out too.
+fn wanted(file: &str) -> bool {
+    if std::env::var_os("CARGO_FEATURE_ALL_LABS").is_some() {
+        return true;
+    }
+    let model = file.split(['-', '.']).next().unwrap_or(file);
+    std::env::var_os(format!("CARGO_FEATURE_{}", model.to_uppercase().replace('-', "_"))).is_some()
+}
+
+fn list(dir: &Path, ext: &str) -> Vec<(String, String)> {
+    let mut files = list_all(dir, ext);
+    files.retain(|(name, _)| wanted(name));
     files
 }
 
