@@ -4,7 +4,8 @@
 # also leaves its content/ files out), and prints the gzip -9 difference (scripts/size.sh).
 # Also builds the page with no lab at all (the shared kernel + shell).
 #   scripts/size-labs.sh            every lab (the `all-labs` feature of web/Cargo.toml)
-#   scripts/size-labs.sh paxos pow  only these (plus the full build)
+#   scripts/size-labs.sh paxos pow  only these (plus the full build; no lab-less build)
+#   --reuse                         keep builds already in target/size-labs/ (after an interruption)
 # Prints a table, and `BENCH|lab size delta, gzip -9, <lab>|<KB>|KB|...` lines (scripts/bench.sh).
 # Builds go to target/size-labs/<variant>/ (kept, so the wasm can be inspected with twiggy).
 # About 3-4 min per build on 2 cores.
@@ -15,7 +16,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 all=$(sed -n 's/^all-labs *= *\[\(.*\)\]/\1/p' web/Cargo.toml | tr -d '" ' | tr ',' ' ')
 [ -n "$all" ] || { echo "no all-labs feature in web/Cargo.toml" >&2; exit 1; }
+reuse=false
+if [ "${1:-}" = --reuse ]; then reuse=true; shift; fi
 labs=("$@")
+subset=true
+[ ${#labs[@]} -gt 0 ] || subset=false
 [ ${#labs[@]} -gt 0 ] || read -r -a labs <<<"$all"
 for l in "${labs[@]}"; do
   [[ " $all " == *" $l "* ]] || { echo "unknown lab \"$l\" (known: $all)" >&2; exit 1; }
@@ -28,6 +33,7 @@ cargo fetch -q
 # build <variant> <features>: a release build of the page with exactly these labs; prints gzip bytes.
 build() {
   local dist="$out/$1"
+  if $reuse && [ -f "$dist/index.html" ]; then scripts/size.sh --total "$dist"; return; fi
   rm -rf "$dist"
   if ! trunk build --release --no-default-features --features "$2" --dist "$dist" >"$out/$1.log" 2>&1; then
     echo "trunk build ($1, features \"$2\") failed: see $out/$1.log" >&2
@@ -40,8 +46,11 @@ kb() { awk "BEGIN{printf \"%.1f\", $1/1024}"; }
 
 echo "building the page with every lab ($all) ..." >&2
 full=$(build all "$(tr ' ' ',' <<<"$all")")
-echo "building the page with no lab ..." >&2
-none=$(build none "")
+none=
+if ! $subset; then
+  echo "building the page with no lab ..." >&2
+  none=$(build none "")
+fi
 declare -A delta
 for l in "${labs[@]}"; do
   echo "building the page without $l ..." >&2
@@ -52,19 +61,19 @@ done
 
 printf '%-28s %12s %10s\n' "page" "gzip-9 B" "KB"
 printf '%-28s %12d %10s\n' "every lab" "$full" "$(kb "$full")"
-printf '%-28s %12d %10s\n' "no lab (kernel + shell)" "$none" "$(kb "$none")"
+[ -z "$none" ] || printf '%-28s %12d %10s\n' "no lab (kernel + shell)" "$none" "$(kb "$none")"
 sum=0
 for l in "${labs[@]}"; do
   printf '%-28s %12d %10s\n' "lab $l (delta)" "${delta[$l]}" "$(kb "${delta[$l]}")"
   sum=$((sum + delta[$l]))
 done
-if [ ${#labs[@]} -eq "$(wc -w <<<"$all")" ]; then
+if [ -n "$none" ]; then
   # What two or more labs share (e.g. one instance of a generic both use) is in no single delta.
   printf '%-28s %12d %10s\n' "shared by labs (rest)" "$((full - none - sum))" "$(kb $((full - none - sum)))"
 fi
 
 echo "BENCH|release size, every lab, gzip -9|$(kb "$full")|KB|index.html + js + wasm + css"
-echo "BENCH|release size, no lab, gzip -9|$(kb "$none")|KB|kernel + shell only"
+[ -z "$none" ] || echo "BENCH|release size, no lab, gzip -9|$(kb "$none")|KB|kernel + shell only"
 for l in "${labs[@]}"; do
   echo "BENCH|lab size delta, gzip -9, $l|$(kb "${delta[$l]}")|KB|page with every lab minus page without $l"
 done
