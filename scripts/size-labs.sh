@@ -7,8 +7,9 @@
 #   scripts/size-labs.sh paxos pow  only these (plus the full build; no lab-less build)
 #   --reuse                         keep builds already in target/size-labs/ (after an interruption)
 # Prints a table, and `BENCH|lab size delta, gzip -9, <lab>|<KB>|KB|...` lines (scripts/bench.sh).
-# Builds go to target/size-labs/<variant>/ (kept, so the wasm can be inspected with twiggy).
-# About 3-4 min per build on 2 cores.
+# Builds go to target/size-labs/<variant>/, with <variant>.names.wasm (the wasm with its function
+# names, before wasm-bindgen and wasm-opt) for scripts/wasm-sizes.py (or twiggy): `scripts/wasm-sizes.py all.names.wasm no-pow.names.wasm`.
+# About 3-4 min a build on an idle 2-core machine (10 min under heavy load).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -40,6 +41,9 @@ build() {
     tail -n 20 "$out/$1.log" >&2
     exit 1
   fi
+  # The wasm before wasm-bindgen and wasm-opt still has its function names: keep it for
+  # twiggy (`twiggy top`, `twiggy diff`) or `wasm-opt --metrics`.
+  cp "${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/web-release/distlab-web.wasm" "$out/$1.names.wasm" 2>/dev/null || true
   scripts/size.sh --total "$dist"
 }
 kb() { awk "BEGIN{printf \"%.1f\", $1/1024}"; }
@@ -67,6 +71,12 @@ for l in "${labs[@]}"; do
   printf '%-28s %12d %10s\n' "lab $l (delta)" "${delta[$l]}" "$(kb "${delta[$l]}")"
   sum=$((sum + delta[$l]))
 done
+wasm_of() { find "$out/$1" -name '*.wasm' | head -n 1; }
+if command -v python3 >/dev/null; then
+  for l in "${labs[@]}"; do
+    echo "  $l: $(scripts/wasm-sizes.py --sections "$(wasm_of all)" "$(wasm_of "no-$l")" | paste -sd';' -)"
+  done
+fi
 if [ -n "$none" ]; then
   # What two or more labs share (e.g. one instance of a generic both use) is in no single delta.
   printf '%-28s %12d %10s\n' "shared by labs (rest)" "$((full - none - sum))" "$(kb $((full - none - sum)))"
