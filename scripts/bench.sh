@@ -4,8 +4,10 @@
 #   2. the same workloads in wasm32 in headless Chromium (bench/, wasm-bindgen-test)
 #   3. release transfer size, gzip -9, of everything the page loads (dist/)
 #   4. p95 frame time while a lab animates at top speed in headless Chromium (tests/bench.mjs)
+#   5. each lab's share of the release transfer size (scripts/size-labs.sh: one build without
+#      each lab; slow, about 3-4 min a build)
 # Then one table of every figure next to the project's target.
-# Parts can be chosen: scripts/bench.sh native wasm size frames
+# Parts can be chosen: scripts/bench.sh native wasm size frames labs
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -13,7 +15,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(native wasm size frames)
+[ ${#parts[@]} -gt 0 ] || parts=(native wasm size frames labs)
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 out_dir="$root/target/bench"
@@ -60,6 +62,12 @@ if want frames; then
   collect <"$out_dir/frames.log"
 fi
 
+if want labs; then
+  echo "==== each lab's share of the release size (scripts/size-labs.sh) ===="
+  scripts/size-labs.sh 2>&1 | tee "$out_dir/labs.log" | sed '/BENCH|/d'
+  collect <"$out_dir/labs.log"
+fi
+
 # The summary: figure, value, unit, target, note. Frame intervals come from requestAnimationFrame
 # timestamps, which land on a 60 Hz display's vsync (16.67 ms apart, give or take about 0.1 ms of
 # jitter): a p95 of 16.7 or 16.8 ms is every frame on time; 33.3 ms is a missed frame.
@@ -68,6 +76,7 @@ target_for() {
     "native events/s"*) echo ">= 1000000" ;;
     "wasm events/s"*) echo ">= 40% of native" ;;
     "release transfer size"*) echo "<= 250 KB" ;;
+    "lab size delta"*) echo "<= 40 KB" ;;
     "p95 frame time"*) echo "one 60 Hz frame" ;;
     "seek in 1 h run"*", p95") echo "<= 16 ms" ;;
     "loaded raft virtual s per wall s (wasm)") echo ">= 1500 (10x RaftScope)" ;;

@@ -68,10 +68,11 @@ step_native() {
   cargo test -p "$WEB" --profile fast --lib --test native
 }
 
-# The kernel is no_std + alloc: build it without default features, natively and for wasm32.
+# The kernel is no_std + alloc: build it without default features (but with every model),
+# natively and for wasm32.
 step_nostd() {
-  cargo build -p distlab-core --no-default-features
-  cargo build -p distlab-core --no-default-features --target wasm32-unknown-unknown
+  cargo build -p distlab-core --no-default-features --features all-models
+  cargo build -p distlab-core --no-default-features --features all-models --target wasm32-unknown-unknown
 }
 
 step_clippy() {

@@ -6,7 +6,7 @@ use distlab_core::scenario::{Scenario, ScenarioError};
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/content.rs"));
 }
-pub use generated::{CHALLENGES, LESSONS, SCENARIOS};
+pub use generated::{CHALLENGES, SCENARIOS};
 
 /// A scenario file's text by file name (`election.json`, or `scenarios/election.json`).
 pub fn scenario_text(file: &str) -> Option<&'static str> {
@@ -22,10 +22,15 @@ pub fn scenario(file: &str) -> Result<Scenario, ScenarioError> {
 
 pub use crate::lesson_format::{parse_lesson, Lesson, LessonStep};
 
-/// The lesson for a model, if there is one.
+/// The lesson for a model, if there is one, with its intro and step bodies as HTML (rendered
+/// at build time).
 pub fn lesson(model: &str) -> Option<Lesson> {
     let file = format!("{model}.md");
-    LESSONS.iter().find(|(n, _)| *n == file).map(|(_, t)| parse_lesson(t))
+    generated::LESSONS.iter().find(|l| l.0 == file).map(|&(_, title, intro, steps)| Lesson {
+        title: title.into(),
+        intro: intro.into(),
+        steps: steps.iter().map(|&(title, scenario, body)| LessonStep { title: title.into(), scenario: scenario.map(Into::into), body: body.into() }).collect(),
+    })
 }
 
 /// The challenges for a model (empty if none); a broken file is an error naming it.
@@ -37,11 +42,12 @@ pub fn challenges(model: &str) -> Result<Vec<Challenge>, ScenarioError> {
     }
 }
 
-/// Markdown to HTML. Every Markdown text in `content/` (lesson intros and steps, challenge
-/// briefs) is rendered at build time by `build.rs`, so no Markdown parser ships in the app; any
-/// other text is shown as escaped paragraphs.
+/// Markdown to HTML. Challenge briefs are rendered at build time by `build.rs` (lessons come
+/// rendered from [`lesson`]), so no Markdown parser ships in the app; any other text is shown as
+/// escaped paragraphs.
 pub fn markdown(text: &str) -> String {
-    if let Some((_, html)) = generated::MARKDOWN.iter().find(|(md, _)| *md == text) {
+    let key = crate::lesson_format::text_key(text);
+    if let Some((_, html)) = generated::MARKDOWN.iter().find(|(k, _)| *k == key) {
         return html.to_string();
     }
     let mut out = String::new();

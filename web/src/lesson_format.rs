@@ -9,7 +9,7 @@ pub struct LessonStep {
     pub title: String,
     /// Scenario file behind the step.
     pub scenario: Option<String>,
-    /// Markdown prose.
+    /// Prose: Markdown in the file; HTML (rendered at build time) from `content::lesson`.
     pub body: String,
 }
 
@@ -18,7 +18,7 @@ pub struct LessonStep {
 pub struct Lesson {
     /// Title.
     pub title: String,
-    /// Markdown before the first step.
+    /// What comes before the first step: Markdown in the file; HTML from `content::lesson`.
     pub intro: String,
     /// Steps.
     pub steps: Vec<LessonStep>,
@@ -63,6 +63,12 @@ pub fn parse_lesson(text: &str) -> Lesson {
         }
     }
     lesson
+}
+
+/// A 64-bit FNV-1a hash of a text: how the app finds a Markdown fragment's pre-rendered HTML
+/// without shipping the Markdown twice.
+pub fn text_key(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
 /// Every Markdown fragment of a lesson (intro and step bodies), for pre-rendering.

@@ -17,20 +17,43 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+// Caching reuses balance's latency histogram (`balance::metrics`).
+#[cfg(any(feature = "balance", feature = "caching"))]
 pub mod balance;
+#[cfg(feature = "paxos")]
 pub mod paxos;
+#[cfg(feature = "pbft")]
 pub mod pbft;
+#[cfg(feature = "pow")]
 pub mod pow;
+#[cfg(feature = "caching")]
 pub mod caching;
+#[cfg(feature = "raft")]
 pub mod raft;
+#[cfg(feature = "sharding")]
 pub mod sharding;
 
-/// Every model, in the order the home page lists them.
+/// Every model, in the order the home page lists them (those built: one cargo feature each).
 pub fn catalog() -> Vec<&'static ModelInfo> {
     Vec::from(CATALOG)
 }
 
-const CATALOG: &[&ModelInfo] = &[&raft::INFO, &balance::INFO, &paxos::INFO, &sharding::INFO, &pow::INFO, &caching::INFO, &pbft::INFO];
+const CATALOG: &[&ModelInfo] = &[
+    #[cfg(feature = "raft")]
+    &raft::INFO,
+    #[cfg(feature = "balance")]
+    &balance::INFO,
+    #[cfg(feature = "paxos")]
+    &paxos::INFO,
+    #[cfg(feature = "sharding")]
+    &sharding::INFO,
+    #[cfg(feature = "pow")]
+    &pow::INFO,
+    #[cfg(feature = "caching")]
+    &caching::INFO,
+    #[cfg(feature = "pbft")]
+    &pbft::INFO,
+];
 
 /// Builds a run of `model` with settings, seed and action script.
 /// Errors name the bad setting, or the index of the first bad action.
@@ -44,12 +67,19 @@ pub fn build<M: crate::Model>(model: M, settings: &[(String, Value)], seed: u64,
 /// Builds a run of the model named `model`.
 pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Vec<TimedAction>) -> Result<Box<dyn Lab>, String> {
     match model {
+        #[cfg(feature = "raft")]
         "raft" => build(raft::Raft::default(), settings, seed, actions),
+        #[cfg(feature = "balance")]
         "balance" => build(balance::BalanceModel::default(), settings, seed, actions),
+        #[cfg(feature = "paxos")]
         "paxos" => build(paxos::Paxos::default(), settings, seed, actions),
+        #[cfg(feature = "sharding")]
         "sharding" => build(sharding::Sharding::default(), settings, seed, actions),
+        #[cfg(feature = "pow")]
         "pow" => build(pow::Pow::default(), settings, seed, actions),
+        #[cfg(feature = "caching")]
         "caching" => build(caching::CachingModel::default(), settings, seed, actions),
+        #[cfg(feature = "pbft")]
         "pbft" => build(pbft::Pbft::default(), settings, seed, actions),
         _ => Err(format!(
             "unknown model \"{model}\" (known: {})",
@@ -63,12 +93,20 @@ pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Ve
 pub fn new_checker(model: &str, settings: &[(String, Value)], config: crate::explore::Config) -> Result<Box<dyn crate::explore::Checker>, String> {
     use crate::explore::boxed;
     match model {
+        #[cfg(feature = "raft")]
         "raft" => boxed(raft::Raft::default(), settings, config),
+        #[cfg(feature = "balance")]
         "balance" => boxed(balance::BalanceModel::default(), settings, config),
+        #[cfg(feature = "paxos")]
         "paxos" => boxed(paxos::Paxos::default(), settings, config),
+        #[cfg(feature = "sharding")]
         "sharding" => boxed(sharding::Sharding::default(), settings, config),
+        #[cfg(feature = "pow")]
         "pow" => boxed(pow::Pow::default(), settings, config),
+        #[cfg(feature = "caching")]
         "caching" => boxed(caching::CachingModel::default(), settings, config),
+        #[cfg(feature = "pbft")]
+        "pbft" => boxed(pbft::Pbft::default(), settings, config),
         _ => Err(format!(
             "unknown model \"{model}\" (known: {})",
             CATALOG.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")

@@ -1,6 +1,6 @@
 //! The lesson side panel: one step's prose, with the scenario behind it loaded in the lab.
 
-use crate::content::{markdown, Lesson};
+use crate::content::Lesson;
 use crate::route::Route;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -23,8 +23,9 @@ pub struct LessonPanelProps {
 pub fn LessonPanel(p: &LessonPanelProps) -> Html {
     let total = p.lesson.steps.len();
     let step = p.step.clamp(1, total.max(1));
-    let body = p.lesson.steps.get(step - 1).map(|s| markdown(&s.body)).unwrap_or_default();
-    let intro = (step == 1).then(|| markdown(&p.lesson.intro));
+    // Intro and bodies are HTML already (content::lesson).
+    let body = p.lesson.steps.get(step - 1).map(|s| s.body.clone()).unwrap_or_default();
+    let intro = (step == 1).then(|| p.lesson.intro.clone());
     let href = |k: usize| Route::Lesson { model: p.model.to_string(), step: k }.to_hash();
     let replay = {
         let cb = p.on_replay.clone();
