@@ -119,7 +119,7 @@ pub fn sample(cfg: &Pow, nodes: &Nodes<Pow>, g: &mut Ghost, out: &mut Vec<f64>) 
     out.push(if total > 0.0 { 100.0 * selfish / total } else { 0.0 });
 }
 
-pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&Node>, _now: Time) -> NodeView {
+pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&Node>, now: Time) -> NodeView {
     let mut v = NodeView::new(id, format!("M{id}"), "miner");
     v.color = id;
     let Some(n) = node.or(durable) else { return v };
@@ -154,11 +154,17 @@ pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&No
         (String::from("chain work"), format!("{:.0}", tip.work.to_f64())),
         (String::from("hash rate"), format!("{:.0} H/s", n.rate(cfg))),
         (String::from("hashes computed"), format!("{}", n.hashes)),
+    ];
+    if cfg.mode == super::Mode::Real && now > 0 {
+        // Counted, not configured: real double SHA-256 header hashes per virtual second.
+        v.details.push((String::from("hash rate measured"), format!("{:.0} H/s", n.hashes as f64 * crate::SEC as f64 / now as f64)));
+    }
+    v.details.extend([
         (String::from("blocks found"), format!("{}", n.mined)),
         (String::from("reorgs (deepest)"), format!("{} ({})", n.reorgs, n.reorg_max)),
         (String::from("blocks rejected"), format!("{}", n.rejected)),
         (String::from("balance"), format!("{:.4} BTC", n.balance() as f64 / COIN as f64)),
-    ];
+    ]);
     if n.strategy == Strategy::Attacker {
         v.details.push((String::from("double spends won / given up"), format!("{} / {}", n.attack_wins, n.attack_losses)));
     }
