@@ -438,7 +438,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     }
     let menu = selected.and_then(|n| view.nodes.get(n as usize).cloned()).map(|node| {
         let commands = lab.node_commands(node.id);
-        let infos = lab.info().commands;
+        let infos = super::node_menu::Infos(lab.info().commands);
         html! { <NodeMenu {node} {commands} {infos} on_action={dispatch.clone()} on_close={close_menu.clone()} /> }
     });
 

@@ -24,7 +24,17 @@ pub struct NodeMenuProps {
     pub on_close: Callback<()>,
     /// The model's commands (what each argument looks like).
     #[prop_or_default]
-    pub infos: &'static [CommandInfo],
+    pub infos: Infos,
+}
+
+/// A model's static command list, compared by address.
+#[derive(Clone, Copy, Default)]
+pub struct Infos(pub &'static [CommandInfo]);
+
+impl PartialEq for Infos {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self.0, other.0)
+    }
 }
 
 /// Largest file the form reads (the model has its own, usually smaller, limit).
@@ -34,10 +44,20 @@ const FILE_BYTES_MAX: f64 = 4.0 * 1024.0 * 1024.0;
 #[derive(Properties, PartialEq)]
 struct CommandInputProps {
     node: distlab_core::NodeId,
-    info: &'static CommandInfo,
+    info: Info,
     label: String,
     on_action: Callback<LabAction>,
     on_close: Callback<()>,
+}
+
+/// One command's static description, compared by address.
+#[derive(Clone, Copy)]
+struct Info(&'static CommandInfo);
+
+impl PartialEq for Info {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self.0, other.0)
+    }
 }
 
 /// The form for a command that takes a free-text argument.
@@ -55,7 +75,7 @@ fn CommandInput(p: &CommandInputProps) -> Html {
     let send = {
         let cb = p.on_action.clone();
         let close = p.on_close.clone();
-        let (node, name) = (p.node, p.info.name);
+        let (node, name) = (p.node, p.info.0.name);
         Callback::from(move |arg: String| {
             cb.emit(LabAction::Act(Action::Command { node, name: name.to_string(), arg }));
             close.emit(());
@@ -97,12 +117,13 @@ fn CommandInput(p: &CommandInputProps) -> Html {
         let close = p.on_close.clone();
         Callback::from(move |_: MouseEvent| close.emit(()))
     };
-    let id = format!("command-text-{}", p.info.name);
+    let info = p.info.0;
+    let id = format!("command-text-{}", info.name);
     html! {
-        <form class="command-input" data-testid="command-input" data-command={p.info.name} {onsubmit}>
-            <p class="command-help">{ p.info.summary }</p>
-            <label for={id.clone()}>{ format!("{}: {}", p.label, p.info.arg) }</label>
-            <textarea id={id} ref={text_ref} rows="6" spellcheck="false" data-testid="command-text"></textarea>
+        <form class="command-input" data-testid="command-input" data-command={info.name} {onsubmit}>
+            <p class="command-help">{ info.summary }</p>
+            <label for={id.clone()}>{ format!("{}: {}", p.label, info.arg) }</label>
+            <textarea id={id} ref={text_ref} rows="6" spellcheck="false" data-testid="command-text" />
             <label class="command-file">{ "…or load a text file: " }
                 <input type="file" accept=".txt,.csv,.log,text/plain" data-testid="command-file" onchange={onfile} />
             </label>
@@ -142,7 +163,7 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
             }
         });
     }
-    let input = use_state(|| None::<&'static CommandInfo>);
+    let input = use_state(|| None::<Info>);
     let id = p.node.id;
     let item = |testid: &'static str, text: String, action: Action| {
         let cb = p.on_action.clone();
@@ -177,12 +198,12 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
     }
     for (name, arg, label) in &p.commands {
         let testid: &'static str = "command";
-        if let Some(info) = p.infos.iter().find(|i| i.name == *name && !i.arg.is_empty() && arg.is_empty()) {
+        if let Some(info) = p.infos.0.iter().find(|i| i.name == *name && !i.arg.is_empty() && arg.is_empty()) {
             // A free-text argument: open the form.
             let input = input.clone();
             items.push(html! {
                 <button role="menuitem" data-testid={testid} data-command={*name} aria-haspopup="dialog"
-                    onclick={Callback::from(move |_: MouseEvent| input.set(Some(info)))}>{ format!("{label}…") }</button>
+                    onclick={Callback::from(move |_: MouseEvent| input.set(Some(Info(info))))}>{ format!("{label}…") }</button>
             });
             continue;
         }

@@ -27,16 +27,22 @@ pub const SLICE_HASHES_MAX: u32 = 2_048;
 pub const SLICE: u64 = 100 * MS;
 
 /// Real hashing at `rate` hashes per virtual second: how many nonces each slice tries and the
-/// virtual time between slices. Slow miners hash a few nonces every [`SLICE`]; fast ones hash
+/// virtual time between slices. Very slow miners hash one nonce at a time (at most 1,000 s
+/// apart); slow ones a few nonces every [`SLICE`]; fast ones hash
 /// [`SLICE_HASHES_MAX`] nonces at shorter intervals (at least 1 µs apart), so the rate holds
 /// up to 2,048 × 10⁹ hashes per virtual second.
 pub fn slice_plan(rate: f64) -> (u32, Time) {
     let per_slice = rate * SLICE as f64 / SEC as f64;
-    if per_slice <= SLICE_HASHES_MAX as f64 {
+    if per_slice < 1.0 {
+        // Slower than one hash per slice: one nonce at a time, further apart.
+        (1, (libm::round(SEC as f64 / rate.max(1e-6)) as Time).min(1_000 * SEC))
+    } else if per_slice <= SLICE_HASHES_MAX as f64 {
         ((libm::round(per_slice) as u32).max(1), SLICE)
     } else {
-        let every = libm::round(SLICE_HASHES_MAX as f64 * SEC as f64 / rate) as Time;
-        (SLICE_HASHES_MAX, every.max(1))
+        // Whole microseconds apart; the nonce count absorbs the rounding so the rate holds.
+        let every = (libm::floor(SLICE_HASHES_MAX as f64 * SEC as f64 / rate) as Time).max(1);
+        let n = libm::round(rate * every as f64 / SEC as f64).clamp(1.0, SLICE_HASHES_MAX as f64) as u32;
+        (n, every)
     }
 }
 /// Fee of each payment.
