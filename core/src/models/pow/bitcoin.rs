@@ -122,10 +122,10 @@ const K: [u32; 64] = [
 /// or four lanes of them ([`lanes::Lanes`]): the macros only call the [`Word`] operations.
 macro_rules! sha_round {
     ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $k:expr, $w:expr) => {
-        let t1 = $h.add($e.rotr(6).xor($e.rotr(11)).xor($e.rotr(25))).add($e.and($f).xor($g.andnot($e))).add($w).addk($k);
-        let t2 = $a.rotr(2).xor($a.rotr(13)).xor($a.rotr(22)).add($a.and($b).xor($a.and($c)).xor($b.and($c)));
-        $d = $d.add(t1);
-        $h = t1.add(t2);
+        let t1 = $h.wadd($e.rotr(6).xor($e.rotr(11)).xor($e.rotr(25))).wadd($e.and($f).xor($g.andnot($e))).wadd($w).addk($k);
+        let t2 = $a.rotr(2).xor($a.rotr(13)).xor($a.rotr(22)).wadd($a.and($b).xor($a.and($c)).xor($b.and($c)));
+        $d = $d.wadd(t1);
+        $h = t1.wadd(t2);
     };
 }
 
@@ -134,9 +134,9 @@ macro_rules! sha_schedule {
     ($w:ident, $i:expr) => {{
         let w15 = $w[($i + 1) & 15];
         let w2 = $w[($i + 14) & 15];
-        let s0 = w15.rotr(7).xor(w15.rotr(18)).xor(w15.shr(3));
-        let s1 = w2.rotr(17).xor(w2.rotr(19)).xor(w2.shr(10));
-        $w[$i & 15] = $w[$i & 15].add(s0).add($w[($i + 9) & 15]).add(s1);
+        let s0 = w15.rotr(7).xor(w15.rotr(18)).xor(w15.shift(3));
+        let s1 = w2.rotr(17).xor(w2.rotr(19)).xor(w2.shift(10));
+        $w[$i & 15] = $w[$i & 15].wadd(s0).wadd($w[($i + 9) & 15]).wadd(s1);
         $w[$i & 15]
     }};
 }
@@ -186,7 +186,7 @@ macro_rules! sha_compress {
             sha_16_rounds!(v, w, base, true);
         }
         for i in 0..8 {
-            $state[i] = $state[i].add(v[i]);
+            $state[i] = $state[i].wadd(v[i]);
         }
     }};
 }
@@ -194,8 +194,8 @@ macro_rules! sha_compress {
 /// What SHA-256's rounds do to a word: on `u32`, and on four lanes at once ([`lanes::Lanes`]).
 trait Word: Copy {
     fn rotr(self, n: u32) -> Self;
-    fn shr(self, n: u32) -> Self;
-    fn add(self, o: Self) -> Self;
+    fn shift(self, n: u32) -> Self;
+    fn wadd(self, o: Self) -> Self;
     fn addk(self, k: u32) -> Self;
     fn xor(self, o: Self) -> Self;
     fn and(self, o: Self) -> Self;
@@ -209,11 +209,11 @@ impl Word for u32 {
         self.rotate_right(n)
     }
     #[inline(always)]
-    fn shr(self, n: u32) -> u32 {
+    fn shift(self, n: u32) -> u32 {
         self >> n
     }
     #[inline(always)]
-    fn add(self, o: u32) -> u32 {
+    fn wadd(self, o: u32) -> u32 {
         self.wrapping_add(o)
     }
     #[inline(always)]
@@ -280,18 +280,18 @@ pub mod lanes {
         }
         #[inline]
         #[target_feature(enable = "simd128")]
-        pub fn shr(self, n: u32) -> Lanes {
+        pub fn shift(self, n: u32) -> Lanes {
             Lanes(core::arch::wasm32::u32x4_shr(self.0, n))
         }
         #[inline]
         #[target_feature(enable = "simd128")]
-        pub fn add(self, o: Lanes) -> Lanes {
+        pub fn wadd(self, o: Lanes) -> Lanes {
             Lanes(core::arch::wasm32::u32x4_add(self.0, o.0))
         }
         #[inline]
         #[target_feature(enable = "simd128")]
         pub fn addk(self, k: u32) -> Lanes {
-            self.add(Lanes::splat(k))
+            self.wadd(Lanes::splat(k))
         }
         #[inline]
         #[target_feature(enable = "simd128")]
@@ -340,11 +340,11 @@ pub mod lanes {
             self.map(|x| x.rotate_right(n))
         }
         #[inline(always)]
-        pub fn shr(self, n: u32) -> Lanes {
+        pub fn shift(self, n: u32) -> Lanes {
             self.map(|x| x >> n)
         }
         #[inline(always)]
-        pub fn add(self, o: Lanes) -> Lanes {
+        pub fn wadd(self, o: Lanes) -> Lanes {
             self.zip(o, u32::wrapping_add)
         }
         #[inline(always)]
