@@ -40,17 +40,29 @@ const CHUNK_MS: f64 = 1.0;
 /// Runs `lab` towards `until` in chunks sized to [`CHUNK_MS`] until `over` says the frame's
 /// budget is spent; returns whether it stopped for the budget.
 fn run_chunks(lab: &mut dyn Lab, until: Time, over: impl Fn() -> bool) -> bool {
-    let mut chunk: u64 = 16;
+    thread_local! {
+        /// The chunk size that last fitted [`CHUNK_MS`], kept across frames so a frame does
+        /// not start with a chunk far too big for the run's events.
+        static CHUNK: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    }
+    let mut chunk = CHUNK.with(|c| c.get());
+    let done = run_chunks_from(lab, until, over, &mut chunk);
+    CHUNK.with(|c| c.set(chunk));
+    done
+}
+
+fn run_chunks_from(lab: &mut dyn Lab, until: Time, over: impl Fn() -> bool, chunk: &mut u64) -> bool {
     while lab.now() < until {
         let t0 = crate::util::perf_now();
-        if lab.run_until(until, chunk) == 0 {
+        let ran = lab.run_until(until, *chunk);
+        let ms = crate::util::perf_now() - t0;
+        *chunk = if ms > CHUNK_MS { (*chunk / 2).max(1) } else if ms < CHUNK_MS / 4.0 { (*chunk * 2).min(CHUNK_EVENTS) } else { *chunk };
+        if ran == 0 {
             break;
         }
         if over() {
             return true;
         }
-        let ms = crate::util::perf_now() - t0;
-        chunk = if ms > CHUNK_MS { (chunk / 2).max(1) } else if ms < CHUNK_MS / 4.0 { (chunk * 2).min(CHUNK_EVENTS) } else { chunk };
     }
     false
 }

@@ -272,7 +272,9 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
                 </div>
             }
             if !p.node.details.is_empty() {
-                <dl class="details">
+                // Focusable, so that keyboard users can scroll a long list (axe:
+                // scrollable-region-focusable).
+                <dl class="details" tabindex="0">
                     { for p.node.details.iter().map(|(k, v)| html! { <><dt>{k.clone()}</dt><dd>{v.clone()}</dd></> }) }
                 </dl>
             }
