@@ -66,17 +66,29 @@ fn wasm_header_hashes() {
     console_log!("BENCH|wasm header hashes/s (plain Digest)|{:.0}|H/s|sha2 Digest of all 80 bytes, twice", plain);
 }
 
+// The caching figures, one test each: a test runs without yielding to the browser, and the
+// test runner gives up on a page that stays busy for 30 s (which a loaded machine reaches).
 #[wasm_bindgen_test]
-fn wasm_caching_figures() {
-    use distlab_bench::workloads::{caching_requests, curves, policy_accesses};
-    use distlab_core::models::caching::KINDS;
+fn wasm_caching_requests() {
+    use distlab_bench::workloads::caching_requests;
     match caching_requests(now_ms) {
         Ok((n, ms)) => console_log!("BENCH|wasm caching requests/s (service, 1 cache)|{:.0}|req/s|every message, timer and check", n / (ms / 1000.0)),
         Err(e) => console_log!("BENCH|wasm caching requests/s (service, 1 cache)|n/a||{}", e),
     }
+}
+
+#[wasm_bindgen_test]
+fn wasm_caching_policies() {
+    use distlab_bench::workloads::policy_accesses;
+    use distlab_core::models::caching::KINDS;
     for k in KINDS {
         console_log!("BENCH|wasm policy accesses/s {}|{:.0}|req/s|capacity 1000, zipf 10k keys", k.label(), policy_accesses(k, now_ms));
     }
+}
+
+#[wasm_bindgen_test]
+fn wasm_caching_curves() {
+    use distlab_bench::workloads::curves;
     let (total, worst, slices) = curves(1_000_000, now_ms);
     console_log!("BENCH|wasm curves 8x9 over 1000000 requests, total|{:.0}|ms|{} slices", total, slices);
     console_log!("BENCH|wasm curves slice, longest|{:.2}|ms|one slice per 100 ms metric sample", worst);
