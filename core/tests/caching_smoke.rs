@@ -179,6 +179,34 @@ fn a_failed_node_sends_its_keys_to_the_database_then_they_warm_up() {
 }
 
 #[test]
+fn the_ring_figure_shows_every_cache_arc_and_the_keys_a_failed_node_hands_over() {
+    use distlab_core::figure::FigureKind;
+    let s = [("keys", n(300.0)), ("capacity", n(150.0)), ("rate", n(1_000.0)), ("write_share", n(0.0)), ("down_ms", n(60_000.0)), ("timeout_ms", n(200.0))];
+    let mut l = lab_with(&s, 6, vec![at(4_000, Action::Crash(4))]);
+    let ring = |l: &dyn Lab| match l.view().figures.into_iter().find(|f| f.key == "ring").expect("a ring figure").kind {
+        FigureKind::Ring(r) => r,
+        other => panic!("not a ring: {other:?}"),
+    };
+    l.run_until(4 * SEC - 1, u64::MAX);
+    let before = ring(l.as_ref());
+    // Three caches, 32 virtual nodes each; the arcs tile the circle.
+    assert_eq!(before.arcs.len(), 96);
+    let covered: f64 = before.arcs.iter().map(|a| if a.end > a.start { a.end - a.start } else { a.end + 1.0 - a.start }).sum();
+    assert!((covered - 1.0).abs() < 1e-9, "{covered}");
+    assert!(before.arcs.iter().all(|a| a.color != 7), "no cache is down yet");
+    assert!(!before.marks.is_empty() && before.marks.iter().all(|m| !m.moving), "keys at home");
+    l.run_until(6 * SEC, u64::MAX);
+    let after = ring(l.as_ref());
+    // K2 (node 4) is down: its 32 arcs are grey, and survivors hold keys whose home was K2.
+    assert_eq!(after.arcs.iter().filter(|a| a.node == Some(4) && a.color == 7).count(), 32);
+    let moved: Vec<_> = after.marks.iter().filter(|m| m.moving).collect();
+    assert!(!moved.is_empty(), "keys taken over are marked");
+    assert!(moved.iter().all(|m| m.label.contains("its home K2 is down")), "{:?}", moved.first());
+    let caption = l.view().figures.into_iter().find(|f| f.key == "ring").unwrap().caption;
+    assert!(caption.starts_with("K2 down"), "{caption}");
+}
+
+#[test]
 fn switching_the_policy_moves_the_hit_ratio() {
     // One-off scans flush LRU; ARC keeps its frequent keys in T2.
     let s = [("workload", t("scan")), ("scan_share", n(0.5)), ("keys", n(200.0)), ("alpha", n(1.0)), ("capacity", n(30.0)), ("write_share", n(0.0))];

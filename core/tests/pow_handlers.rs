@@ -248,3 +248,44 @@ fn property_most_work_wins_in_any_delivery_order() {
         }
     }
 }
+
+#[test]
+fn hashing_slices_keep_the_configured_rate_and_stay_bounded() {
+    use distlab_core::models::pow::node::{slice_plan, SLICE, SLICE_HASHES_MAX};
+    use distlab_core::MS;
+    // Slow miners: a few nonces every 100 ms.
+    assert_eq!(slice_plan(2_000.0), (200, SLICE));
+    assert_eq!(slice_plan(1.0), (1, SEC));
+    // Fast miners: 2,048 nonces, more often; the rate holds.
+    assert_eq!(slice_plan(1e6), (SLICE_HASHES_MAX, 2_048));
+    assert_eq!(slice_plan(5e4), (SLICE_HASHES_MAX, 40_960));
+    assert_eq!(slice_plan(1e13), (SLICE_HASHES_MAX, 1));
+    for rate in [3.0, 700.0, 20_480.0, 20_481.0, 3e5, 7.7e7] {
+        let (n, every) = slice_plan(rate);
+        assert!(n <= SLICE_HASHES_MAX && every >= 1 && (every <= 100 * MS || n == 1));
+        let got = n as f64 * SEC as f64 / every as f64;
+        assert!((got - rate).abs() / rate < 0.01, "{rate} H/s configured, {got} H/s hashed");
+    }
+}
+
+#[test]
+fn a_fast_real_miner_hashes_its_rate_and_the_page_shows_it_measured() {
+    use distlab_core::figure::FigureKind;
+    use distlab_core::models::new_lab;
+    use distlab_core::Value;
+    let settings = vec![("miner_hs".to_string(), Value::Num(5e4)), ("tx_per_min".to_string(), Value::Num(0.0))];
+    let mut lab = new_lab("pow", &settings, 3, vec![]).unwrap();
+    lab.run_until(SEC / 2, u64::MAX);
+    // 4 miners × 50,000 H/s × 0.5 s, in slices of 2,048 nonces every 40.96 ms.
+    let hashes = lab.query("hashes").unwrap();
+    assert!((hashes - 1e5).abs() <= 4.0 * 2_048.0, "{hashes}");
+    let v = lab.view();
+    let measured = &v.nodes[0].details.iter().find(|(k, _)| k == "hash rate measured").expect("measured rate shown").1;
+    assert!(measured.ends_with("kH/s"), "{measured}");
+    let bar = v.figures.iter().find(|f| f.key == "power-bar").expect("hash-power bar");
+    let FigureKind::RangeBar(b) = &bar.kind else { panic!("a bar") };
+    assert_eq!(b.segments.len(), 4);
+    assert!((b.segments.last().unwrap().end - 1.0).abs() < 1e-9);
+    assert!(b.segments.iter().all(|s| (s.end - s.start - 0.25).abs() < 1e-9), "equal power, equal shares");
+    assert!(lab.violations().is_empty());
+}

@@ -1,7 +1,8 @@
 // The caching lab: switch the eviction policy on a loop and watch the hit ratio move; crash a
 // write-behind cache and see the acknowledged writes it lost counted; trigger a stampede and
-// cure it in the graded challenge.
-import { open, nodes, play, pause, speed, fault, until, assert, sleep } from '../lib/app.mjs';
+// cure it in the graded challenge; upload a trace (a bad one is refused line by line, a good
+// one replayed); the ring of cache nodes, and a failed node's arcs on it.
+import { open, nodes, nodeMenu, notice, play, pause, speed, fault, until, assert, sleep } from '../lib/app.mjs';
 
 async function caption(page) {
   return (await page.textContent('[data-testid=figure-contents] .hint')) || '';
@@ -109,6 +110,71 @@ export const tests = [
       await pause(page);
       await shot('caching-stampede-cured');
       assert(worst <= 1, `with single flight at most one read of a key is in the database at once (saw ${worst})`);
+    },
+  },
+  {
+    name: 'upload a trace: bad lines named, a good file replayed, the curves follow it',
+    fn: async ({ page, base, shot }) => {
+      await open(page, base, '#/lab/caching');
+      await pause(page);
+      await setParam(page, 'workload', 'trace');
+      await setParam(page, 'curve_requests', 2000);
+      const client = (await nodes(page)).find((n) => n.role === 'client');
+      // The client's menu offers the trace command, which opens a form rather than running.
+      let menu = await nodeMenu(page, client.id);
+      await menu.locator('[data-testid=command][data-command=trace]').click();
+      const form = page.locator('[data-testid=command-input]');
+      await form.waitFor({ state: 'visible' });
+      await shot('caching-trace-form');
+      // Typed text with two bad lines: refused, and the notice names both lines.
+      await form.locator('[data-testid=command-text]').fill('1\n2\nuser 7\n3\nkey$\n4\n');
+      await form.locator('[data-testid=command-submit]').click();
+      const bad = await until(async () => { const n = await notice(page); return /line 3/.test(n) && n; }, 'the bad trace is refused');
+      assert(/line 3: "user 7": one key per line/.test(bad) && /line 5: "key\$"/.test(bad), `the notice names the bad lines: ${bad}`);
+      await shot('caching-trace-refused');
+      // A file of 3,000 keys (a loop over 300 named keys) through the file picker.
+      const keys = Array.from({ length: 3000 }, (_, i) => `user:${i % 300}`).join('\n');
+      menu = await nodeMenu(page, client.id);
+      await menu.locator('[data-testid=command][data-command=trace]').click();
+      await form.locator('[data-testid=command-file]').setInputFiles({ name: 'trace.txt', mimeType: 'text/plain', buffer: Buffer.from(keys) });
+      await menu.waitFor({ state: 'detached', timeout: 5_000 });
+      await play(page);
+      await until(async () => (await nodes(page)).find((n) => n.id === client.id).label.includes('trace of 3000'), 'the client replays the 3,000 keys');
+      // The curves replay the uploaded trace: a loop over 300 keys, longer than any of the
+      // eight sizes but the largest, so LRU hits nothing at the smallest size.
+      await speed(page, 'max');
+      const grid = page.locator('[data-testid=figure-curves]');
+      await until(async () => /complete/.test(await grid.textContent()), 'the curves finish', { timeoutMs: 30_000 });
+      await pause(page);
+      const lru = await grid.locator('tr', { hasText: 'LRU' }).first().locator('td').first().textContent();
+      assert(/^0%/.test(lru.trim()), `LRU never hits a 300-key loop in a small cache (${lru})`);
+      await shot('caching-trace-curves');
+      // Too large a file: refused before it is read, with its size.
+      menu = await nodeMenu(page, client.id);
+      await menu.locator('[data-testid=command][data-command=trace]').click();
+      await form.locator('[data-testid=command-file]').setInputFiles({ name: 'huge.txt', mimeType: 'text/plain', buffer: Buffer.alloc(5 * 1024 * 1024, 49) });
+      await until(async () => /huge\.txt is 5\.0 MB/.test(await notice(page)), 'an oversized file is refused');
+    },
+  },
+  {
+    name: 'the cache nodes on the hash ring, and a failed node\'s arcs',
+    fn: async ({ page, base, shot }) => {
+      await open(page, base, '#/lab/caching');
+      await speed(page, '1×');
+      await play(page);
+      await sleep(1500);
+      const ring = page.locator('[data-testid=figure-ring]');
+      const label = await ring.locator('svg[role=img]').getAttribute('aria-label');
+      assert(/96 arcs owned by 3 nodes/.test(label), `three caches, 32 arcs each: ${label}`);
+      assert(await ring.locator('path.arc').count() === 96, 'every arc is drawn');
+      assert(await ring.locator('.fig-key').count() > 10, 'cached keys are drawn on the ring');
+      await shot('caching-ring');
+      const cache = (await nodes(page)).find((n) => n.role === 'cache');
+      await fault(page, cache.id, 'crash');
+      await until(async () => /down: its arcs are grey/.test(await ring.textContent()), 'the caption explains the failed node');
+      await until(async () => (await ring.locator('.fig-key.moving').count()) > 0, 'keys taken over by the next cache are ringed', { timeoutMs: 15_000 });
+      await pause(page);
+      await shot('caching-ring-failed');
     },
   },
 ];

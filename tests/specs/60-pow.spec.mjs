@@ -1,7 +1,8 @@
 // The proof-of-work lab: miners hash real headers; a partition forks the chain, healing
 // reorganises the weaker side onto the chain with more work; tampering with a block breaks its
 // proof of work and the next link, and re-mining repairs the block (but not the chain).
-import { open, nodes, play, pause, speed, command, until, assert, sleep } from '../lib/app.mjs';
+import { open, nodes, nodeMenu, play, pause, speed, command, clock, until, assert, sleep } from '../lib/app.mjs';
+import { labUrl } from '../lib/share.mjs';
 
 const height = (n) => Number((n.headline.match(/#(\d+)/) || [])[1]);
 const tipOf = (page, id) => page.$eval(`[data-testid=cells-${id}]`, (el) => [...el.querySelectorAll('.cell')].map((c) => c.textContent).pop() || '');
@@ -69,6 +70,36 @@ export const tests = [
       await until(async () => (await fig.locator('svg .tn.marked').count()) < broken, 'the re-mined block is valid again', { timeoutMs: 60_000 });
       await pause(page);
       await shot('pow-remined');
+    },
+  },
+  {
+    name: 'mining at full rate: the page keeps going and shows the measured hash rate',
+    fn: async ({ page, base, shot }) => {
+      // Four miners asking for a million hashes per virtual second each: more than the page can
+      // do, so at top speed hashing takes the whole frame budget and virtual time slows down.
+      await page.goto(labUrl(base, { model: 'pow', seed: 1, config: { miners: 4, miner_hs: 1e6 } }));
+      await page.waitForSelector('[data-testid=lab]', { timeout: 30_000 });
+      await speed(page, 'max');
+      await play(page);
+      const before = (await clock(page)).events;
+      await sleep(2500);
+      // Frames keep coming while mining (the clock text is redrawn every frame).
+      const stamps = await page.evaluate(() => new Promise((done) => {
+        const ts = [];
+        const tick = (t) => { ts.push(t); if (ts.length < 30) requestAnimationFrame(tick); else done(ts); };
+        requestAnimationFrame(tick);
+      }));
+      assert(stamps.length === 30, 'animation frames keep coming while mining');
+      await pause(page);
+      const after = (await clock(page)).events;
+      assert(after > before, `hashing slices ran (${before} -> ${after} events)`);
+      const menu = await nodeMenu(page, 0);
+      const details = await menu.textContent();
+      assert(/hash rate1\.0 MH\/s/.test(details), `the configured rate: ${details}`);
+      const m = details.match(/hash rate measured([0-9.]+) (k|M)?H\/s/);
+      assert(m, `the measured rate is shown: ${details}`);
+      assert(/hashes computed[1-9][0-9]{3,}/.test(details), 'thousands of real hashes computed');
+      await shot('pow-full-rate-menu');
     },
   },
 ];

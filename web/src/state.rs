@@ -30,8 +30,42 @@ pub fn speed_label(s: f64) -> String {
 /// previews, tests that drive a run frame by frame). The lab and compare pages ask their
 /// [`crate::pacing::Pacer`] instead.
 pub const LAB_BUDGET_MS: f64 = 6.0;
-/// Events run between clock checks.
+/// Events run between clock checks, at most.
 const CHUNK_EVENTS: u64 = 256;
+/// Real time one chunk of events should take: chunks shrink when events are expensive (a
+/// miner's slice of real hashing costs about a millisecond) and grow back when they are cheap,
+/// so the clock is read often enough for the frame budget to hold.
+const CHUNK_MS: f64 = 1.0;
+
+/// Runs `lab` towards `until` in chunks sized to [`CHUNK_MS`] until `over` says the frame's
+/// budget is spent; returns whether it stopped for the budget.
+fn run_chunks(lab: &mut dyn Lab, until: Time, over: impl Fn() -> bool) -> bool {
+    thread_local! {
+        /// The chunk size that last fitted [`CHUNK_MS`], kept across frames so a frame does
+        /// not start with a chunk far too big for the run's events.
+        static CHUNK: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    }
+    let mut chunk = CHUNK.with(|c| c.get());
+    let done = run_chunks_from(lab, until, over, &mut chunk);
+    CHUNK.with(|c| c.set(chunk));
+    done
+}
+
+fn run_chunks_from(lab: &mut dyn Lab, until: Time, over: impl Fn() -> bool, chunk: &mut u64) -> bool {
+    while lab.now() < until {
+        let t0 = crate::util::perf_now();
+        let ran = lab.run_until(until, *chunk);
+        let ms = crate::util::perf_now() - t0;
+        *chunk = if ms > CHUNK_MS { (*chunk / 2).max(1) } else if ms < CHUNK_MS / 4.0 { (*chunk * 2).min(CHUNK_EVENTS) } else { *chunk };
+        if ran == 0 {
+            break;
+        }
+        if over() {
+            return true;
+        }
+    }
+    false
+}
 
 /// A shared handle to the run. Equality is "same run, same version", so components re-render
 /// exactly when the run changed.
@@ -258,8 +292,7 @@ fn advance(lab: &mut dyn Lab, speed: f64, frame: Frame, carry: &mut f64) {
             if now >= RUN_FOR_MAX {
                 break;
             }
-            lab.run_until((now + SEC).min(RUN_FOR_MAX), CHUNK_EVENTS);
-            if over() {
+            if run_chunks(lab, (now + SEC).min(RUN_FOR_MAX), over) || lab.now() == now {
                 break;
             }
         }
@@ -270,12 +303,8 @@ fn advance(lab: &mut dyn Lab, speed: f64, frame: Frame, carry: &mut f64) {
     *carry = want - whole;
     // A run stops at the longest a scenario may cover, so its share link always opens.
     let target = lab.now().saturating_add(whole as Time).min(RUN_FOR_MAX);
-    while lab.now() < target {
-        lab.run_until(target, CHUNK_EVENTS);
-        if over() {
-            *carry = 0.0;
-            break;
-        }
+    if run_chunks(lab, target, over) {
+        *carry = 0.0;
     }
 }
 

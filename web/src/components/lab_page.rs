@@ -443,7 +443,8 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     let menu = selected.and_then(|n| view.nodes.get(n as usize).cloned()).map(|node| {
         let commands = lab.node_commands(node.id);
         let byzantine = lab.byzantine_modes(node.id);
-        html! { <NodeMenu {node} {commands} {byzantine} on_action={dispatch.clone()} on_close={close_menu.clone()} /> }
+        let infos = super::node_menu::Infos(lab.info().commands);
+        html! { <NodeMenu {node} {commands} {byzantine} {infos} on_action={dispatch.clone()} on_close={close_menu.clone()} /> }
     });
 
     let (fast, panels) = {

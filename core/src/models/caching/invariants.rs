@@ -81,8 +81,11 @@ pub struct Ghost {
     pub last: [f64; METRICS.len()],
     /// The curve job (shared by snapshots, see the module docs).
     pub curves: Option<Rc<RefCell<CurveJob>>>,
-    /// The trace the curves use (client 1's, once loaded).
+    /// The trace the curves use: the one a client was given last.
     pub trace: Option<Rc<[Key]>>,
+    /// A fingerprint of that trace's keys (computed once per trace), so a new trace of the
+    /// same length restarts the curves too.
+    pub trace_fp: u64,
     /// The run's seed for the curves (from the first client's stream, fixed per run).
     seed: u64,
 }
@@ -183,8 +186,12 @@ pub fn observe(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &mut Ghost,
                 for d in &c.recent {
                     on_done(model, g, id, d, out);
                 }
-                if id == 0 && g.trace.is_none() {
-                    if let Some(t) = c.gen.trace() {
+                // The curves follow the trace a client was given last (a command), or the
+                // first client's trace if it had one from before.
+                let fresh = matches!(what, Happened::Command(_)) || (id == 0 && g.trace.is_none());
+                if let Some(t) = c.gen.trace().filter(|_| fresh) {
+                    if !g.trace.as_ref().is_some_and(|old| Rc::ptr_eq(old, &t)) {
+                        g.trace_fp = t.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, k| (h ^ *k as u64).wrapping_mul(0x0100_0000_01b3)) ^ t.len() as u64;
                         g.trace = Some(t);
                     }
                 }
@@ -260,7 +267,7 @@ fn auc(job: &CurveJob, c: usize) -> f64 {
 /// Advances the curve job (restarting it when the workload changed) by a bounded slice.
 pub fn advance_curves(model: &CachingModel, g: &mut Ghost, seed: u64) {
     let trace = if model.shape == Shape::Trace { g.trace.clone() } else { None };
-    let fp = model.curve_fingerprint(seed, trace.as_ref().map_or(0, |t| t.len()));
+    let fp = model.curve_fingerprint(seed, if trace.is_some() { g.trace_fp } else { 0 });
     let stale = g.curves.as_ref().is_none_or(|j| j.borrow().fingerprint != fp);
     if stale {
         let job = CurveJob::new(fp, Gen::new(model.spec(), trace), Rng::stream(seed, 0xC0_FFEE), model.curve_requests);

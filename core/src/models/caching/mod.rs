@@ -365,9 +365,9 @@ impl CachingModel {
         0.1
     }
     /// A fingerprint of what the hit-ratio curves depend on.
-    pub fn curve_fingerprint(&self, seed: u64, trace_len: usize) -> u64 {
+    pub fn curve_fingerprint(&self, seed: u64, trace_fp: u64) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for x in [self.shape as u64, self.keys as u64, self.alpha.to_bits(), self.scan_share.to_bits(), self.curve_requests as u64, seed, trace_len as u64] {
+        for x in [self.shape as u64, self.keys as u64, self.alpha.to_bits(), self.scan_share.to_bits(), self.curve_requests as u64, seed, trace_fp] {
             h = (h ^ x).wrapping_mul(0x0100_0000_01b3);
         }
         h

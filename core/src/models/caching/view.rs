@@ -5,8 +5,8 @@
 use super::curves::{CurveJob, CURVES, SIZES};
 use super::msg::Msg;
 use super::policy::{Policy, KINDS};
-use super::{CachingModel, Durable, Ghost, Mode, Node};
-use crate::figure::{Figure, FigureKind, Grid, GridCell, GridRow, Lists, NamedList};
+use super::{CachingModel, Durable, Ghost, Key, Mode, Node};
+use crate::figure::{Figure, FigureKind, Grid, GridCell, GridRow, Lists, NamedList, Ring, RingArc, RingMark};
 use crate::model::Nodes;
 use crate::time::Time;
 use crate::view::{Cell, MsgInfo, NodeView};
@@ -17,6 +17,11 @@ use alloc::vec::Vec;
 
 /// Most items drawn per list.
 pub const ITEMS_MAX: usize = 24;
+/// Most cached keys drawn on the ring, per cache.
+pub const RING_KEYS_MAX: usize = 40;
+/// Palette colours of the caches on the ring (grey, 7, is for a cache that is down).
+const CACHE_COLORS: [u32; 7] = [4, 1, 2, 3, 0, 5, 6];
+const DOWN_COLOR: u32 = 7;
 
 const GREEN: u32 = 2;
 const ORANGE: u32 = 1;
@@ -146,7 +151,12 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
 /// Commands offered in a node's menu.
 pub fn node_commands(model: &CachingModel, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
     match node {
-        Some(Node::Client(_)) => alloc::vec![("read", "0".into(), "Read key 0 (the hottest)".into()), ("write", "0".into(), "Write key 0".into())],
+        Some(Node::Client(_)) => alloc::vec![
+            ("read", "0".into(), "Read key 0 (the hottest)".into()),
+            ("write", "0".into(), "Write key 0".into()),
+            // No argument here: the shell asks for the trace (a text box or a file).
+            ("trace", String::new(), "Replay a trace of keys".into()),
+        ],
         Some(Node::Cache(c)) if model.mode == Mode::WriteBehind || !c.dirty.is_empty() => {
             alloc::vec![("flush", String::new(), format!("Flush {} dirty keys now", c.dirty.len()))]
         }
@@ -222,5 +232,70 @@ pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> 
             kind: FigureKind::Grid(Grid { columns: sizes.iter().map(|s| s.to_string()).collect(), rows, lines: Vec::new() }),
         });
     }
+    out.push(ring_figure(model, nodes));
     out
+}
+
+/// Where a ring point or key hash sits, as a fraction of the circle.
+fn unit(h: u32) -> f64 {
+    h as f64 / 4_294_967_296.0
+}
+
+/// The consistent-hash ring of cache nodes: each cache's arcs (32 virtual nodes each), a
+/// sample of the keys each one holds at their hash, and, when a cache is down, its arcs in
+/// grey and the keys its neighbours took over ringed.
+pub fn ring_figure(model: &CachingModel, nodes: &Nodes<CachingModel>) -> Figure {
+    let color = |c: u32| if nodes.up(model.cache_id(c)).is_some() { CACHE_COLORS[c as usize % CACHE_COLORS.len()] } else { DOWN_COLOR };
+    let ring = &model.ring;
+    let mut fig = Ring::default();
+    for (i, &(point, c)) in ring.iter().enumerate() {
+        let prev = ring[(i + ring.len() - 1) % ring.len()].0;
+        let up = nodes.up(model.cache_id(c)).is_some();
+        let detail = format!(
+            "{} {}: keys hashing into {:.1}–{:.1} % of the ring",
+            model.label(model.cache_id(c)),
+            if up { "owns" } else { "is down; the next cache clockwise serves" },
+            unit(prev) * 100.0,
+            unit(point) * 100.0
+        );
+        fig.arcs.push(RingArc { start: unit(prev), end: unit(point), node: Some(model.cache_id(c)), color: color(c), detail });
+    }
+    // The owner of a key with every cache up: the first point clockwise from its hash.
+    let home = |k: Key| -> u32 {
+        let h = super::key_hash(k);
+        let i = ring.partition_point(|p| p.0 < h);
+        ring.get(i).or(ring.first()).map_or(0, |p| p.1)
+    };
+    let mut down = Vec::new();
+    for c in 0..model.caches {
+        let Some(Node::Cache(cache)) = nodes.up(model.cache_id(c)) else {
+            down.push(model.label(model.cache_id(c)));
+            continue;
+        };
+        let n = cache.entries.len();
+        let step = n.div_ceil(RING_KEYS_MAX).max(1);
+        for &k in cache.entries.keys().step_by(step) {
+            let h = home(k);
+            // A key held away from its home cache was taken over when the home went down.
+            let moved = h != c;
+            let label = if moved {
+                format!("key {k} in {} (its home {} is down)", model.label(model.cache_id(c)), model.label(model.cache_id(h)))
+            } else {
+                format!("key {k} in {}", model.label(model.cache_id(c)))
+            };
+            fig.marks.push(RingMark { at: unit(super::key_hash(k)), label, color: color(c), major: false, moving: moved });
+        }
+    }
+    let caption = if down.is_empty() {
+        format!(
+            "Each key belongs to the first cache clockwise from its hash; {} virtual nodes per cache spread each cache's share around the ring. Dots are a sample of the keys each cache holds.",
+            super::VNODES
+        )
+    } else {
+        format!(
+            "{} down: its arcs are grey and the next cache clockwise serves its keys, starting cold, so the database takes their load until that cache warms up (ringed dots: keys taken over).",
+            down.join(" and ")
+        )
+    };
+    Figure { key: "ring", title: "Cache nodes on the hash ring".into(), caption, kind: FigureKind::Ring(fig) }
 }

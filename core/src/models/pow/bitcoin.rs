@@ -23,7 +23,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
-use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256};
 
 /// A 32-byte hash in internal byte order.
@@ -110,12 +109,285 @@ impl Header {
 
 const IV: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
+/// SHA-256's round constants (FIPS 180-4 §4.2.2).
+const K: [u32; 64] = [
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+];
+
+/// One SHA-256 round on the eight working variables, renamed rather than moved: the caller
+/// rotates the names, so no variable is copied between rounds. The words may be plain `u32`s
+/// or four lanes of them ([`lanes::Lanes`]): the macros only call the [`Word`] operations.
+macro_rules! sha_round {
+    ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $k:expr, $w:expr) => {
+        let t1 = $h.wadd($e.rotr(6).xor($e.rotr(11)).xor($e.rotr(25))).wadd($e.and($f).xor($g.andnot($e))).wadd($w).addk($k);
+        let t2 = $a.rotr(2).xor($a.rotr(13)).xor($a.rotr(22)).wadd($a.and($b).xor($a.and($c)).xor($b.and($c)));
+        $d = $d.wadd(t1);
+        $h = t1.wadd(t2);
+    };
+}
+
+/// Message schedule word `i` (≥ 16) in a 16-word circular buffer (FIPS 180-4 §6.2.2 step 1).
+macro_rules! sha_schedule {
+    ($w:ident, $i:expr) => {{
+        let w15 = $w[($i + 1) & 15];
+        let w2 = $w[($i + 14) & 15];
+        let s0 = w15.rotr(7).xor(w15.rotr(18)).xor(w15.shift(3));
+        let s1 = w2.rotr(17).xor(w2.rotr(19)).xor(w2.shift(10));
+        $w[$i & 15] = $w[$i & 15].wadd(s0).wadd($w[($i + 9) & 15]).wadd(s1);
+        $w[$i & 15]
+    }};
+}
+
+/// Sixteen rounds from `base` (a multiple of 16); `$sched` says whether the words come from
+/// the schedule (rounds 16..64) or straight from the block (rounds 0..16).
+macro_rules! sha_16_rounds {
+    ($v:ident, $w:ident, $base:expr, $sched:expr) => {{
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = $v;
+        macro_rules! word {
+            ($r:expr) => {
+                if $sched {
+                    sha_schedule!($w, $r)
+                } else {
+                    $w[$r]
+                }
+            };
+        }
+        sha_round!(a, b, c, d, e, f, g, h, K[$base], word!(0));
+        sha_round!(h, a, b, c, d, e, f, g, K[$base + 1], word!(1));
+        sha_round!(g, h, a, b, c, d, e, f, K[$base + 2], word!(2));
+        sha_round!(f, g, h, a, b, c, d, e, K[$base + 3], word!(3));
+        sha_round!(e, f, g, h, a, b, c, d, K[$base + 4], word!(4));
+        sha_round!(d, e, f, g, h, a, b, c, K[$base + 5], word!(5));
+        sha_round!(c, d, e, f, g, h, a, b, K[$base + 6], word!(6));
+        sha_round!(b, c, d, e, f, g, h, a, K[$base + 7], word!(7));
+        sha_round!(a, b, c, d, e, f, g, h, K[$base + 8], word!(8));
+        sha_round!(h, a, b, c, d, e, f, g, K[$base + 9], word!(9));
+        sha_round!(g, h, a, b, c, d, e, f, K[$base + 10], word!(10));
+        sha_round!(f, g, h, a, b, c, d, e, K[$base + 11], word!(11));
+        sha_round!(e, f, g, h, a, b, c, d, K[$base + 12], word!(12));
+        sha_round!(d, e, f, g, h, a, b, c, K[$base + 13], word!(13));
+        sha_round!(c, d, e, f, g, h, a, b, K[$base + 14], word!(14));
+        sha_round!(b, c, d, e, f, g, h, a, K[$base + 15], word!(15));
+        $v = [a, b, c, d, e, f, g, h];
+    }};
+}
+
+/// The whole compression of `$block` into `$state` (arrays of eight and sixteen words).
+macro_rules! sha_compress {
+    ($state:ident, $block:expr) => {{
+        let mut w = $block;
+        let mut v = $state;
+        sha_16_rounds!(v, w, 0, false);
+        for pass in 1..4 {
+            let base = pass * 16;
+            sha_16_rounds!(v, w, base, true);
+        }
+        for i in 0..8 {
+            $state[i] = $state[i].wadd(v[i]);
+        }
+    }};
+}
+
+/// What SHA-256's rounds do to a word: on `u32`, and on four lanes at once ([`lanes::Lanes`]).
+trait Word: Copy {
+    fn rotr(self, n: u32) -> Self;
+    fn shift(self, n: u32) -> Self;
+    fn wadd(self, o: Self) -> Self;
+    fn addk(self, k: u32) -> Self;
+    fn xor(self, o: Self) -> Self;
+    fn and(self, o: Self) -> Self;
+    /// `self & !o`.
+    fn andnot(self, o: Self) -> Self;
+}
+
+impl Word for u32 {
+    #[inline(always)]
+    fn rotr(self, n: u32) -> u32 {
+        self.rotate_right(n)
+    }
+    #[inline(always)]
+    fn shift(self, n: u32) -> u32 {
+        self >> n
+    }
+    #[inline(always)]
+    fn wadd(self, o: u32) -> u32 {
+        self.wrapping_add(o)
+    }
+    #[inline(always)]
+    fn addk(self, k: u32) -> u32 {
+        self.wrapping_add(k)
+    }
+    #[inline(always)]
+    fn xor(self, o: u32) -> u32 {
+        self ^ o
+    }
+    #[inline(always)]
+    fn and(self, o: u32) -> u32 {
+        self & o
+    }
+    #[inline(always)]
+    fn andnot(self, o: u32) -> u32 {
+        self & !o
+    }
+}
+
+/// The SHA-256 compression function (FIPS 180-4 §6.2.2) on one block of sixteen big-endian
+/// words: what [`sha2::compress256`] does, written out so that it stays fast in a build
+/// optimised for size (the page's): sixteen rounds unrolled per loop pass, the working
+/// variables renamed instead of shifted, the schedule kept in the block itself.
+pub fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
+    let mut st = *state;
+    sha_compress!(st, *block);
+    *state = st;
+}
+
+/// Four SHA-256 computations side by side, one per lane: in wasm32 one SIMD register
+/// (`v128`, enabled for the mining loop only), elsewhere four plain words. The hashes are the
+/// same either way; only the speed differs.
+pub mod lanes {
+    /// Four 32-bit words.
+    #[cfg(target_arch = "wasm32")]
+    #[derive(Clone, Copy, Debug)]
+    pub struct Lanes(core::arch::wasm32::v128);
+
+    #[cfg(target_arch = "wasm32")]
+    #[allow(missing_docs)]
+    impl Lanes {
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn new(a: u32, b: u32, c: u32, d: u32) -> Lanes {
+            Lanes(core::arch::wasm32::u32x4(a, b, c, d))
+        }
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn splat(x: u32) -> Lanes {
+            Lanes(core::arch::wasm32::u32x4_splat(x))
+        }
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn lanes(self) -> [u32; 4] {
+            use core::arch::wasm32::u32x4_extract_lane as x;
+            [x::<0>(self.0), x::<1>(self.0), x::<2>(self.0), x::<3>(self.0)]
+        }
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn rotr(self, n: u32) -> Lanes {
+            use core::arch::wasm32::*;
+            Lanes(v128_or(u32x4_shr(self.0, n), u32x4_shl(self.0, 32 - n)))
+        }
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn shift(self, n: u32) -> Lanes {
+            Lanes(core::arch::wasm32::u32x4_shr(self.0, n))
+        }
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn wadd(self, o: Lanes) -> Lanes {
+            Lanes(core::arch::wasm32::u32x4_add(self.0, o.0))
+        }
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn addk(self, k: u32) -> Lanes {
+            self.wadd(Lanes::splat(k))
+        }
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn xor(self, o: Lanes) -> Lanes {
+            Lanes(core::arch::wasm32::v128_xor(self.0, o.0))
+        }
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn and(self, o: Lanes) -> Lanes {
+            Lanes(core::arch::wasm32::v128_and(self.0, o.0))
+        }
+        #[inline]
+        #[target_feature(enable = "simd128")]
+        pub fn andnot(self, o: Lanes) -> Lanes {
+            Lanes(core::arch::wasm32::v128_andnot(self.0, o.0))
+        }
+    }
+
+    /// Four 32-bit words.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[derive(Clone, Copy, Debug)]
+    pub struct Lanes([u32; 4]);
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[allow(missing_docs)]
+    impl Lanes {
+        #[inline(always)]
+        fn map(self, f: impl Fn(u32) -> u32) -> Lanes {
+            Lanes(self.0.map(f))
+        }
+        #[inline(always)]
+        fn zip(self, o: Lanes, f: impl Fn(u32, u32) -> u32) -> Lanes {
+            Lanes([f(self.0[0], o.0[0]), f(self.0[1], o.0[1]), f(self.0[2], o.0[2]), f(self.0[3], o.0[3])])
+        }
+        pub fn new(a: u32, b: u32, c: u32, d: u32) -> Lanes {
+            Lanes([a, b, c, d])
+        }
+        pub fn splat(x: u32) -> Lanes {
+            Lanes([x; 4])
+        }
+        pub fn lanes(self) -> [u32; 4] {
+            self.0
+        }
+        #[inline(always)]
+        pub fn rotr(self, n: u32) -> Lanes {
+            self.map(|x| x.rotate_right(n))
+        }
+        #[inline(always)]
+        pub fn shift(self, n: u32) -> Lanes {
+            self.map(|x| x >> n)
+        }
+        #[inline(always)]
+        pub fn wadd(self, o: Lanes) -> Lanes {
+            self.zip(o, u32::wrapping_add)
+        }
+        #[inline(always)]
+        pub fn addk(self, k: u32) -> Lanes {
+            self.map(|x| x.wrapping_add(k))
+        }
+        #[inline(always)]
+        pub fn xor(self, o: Lanes) -> Lanes {
+            self.zip(o, |a, b| a ^ b)
+        }
+        #[inline(always)]
+        pub fn and(self, o: Lanes) -> Lanes {
+            self.zip(o, |a, b| a & b)
+        }
+        #[inline(always)]
+        pub fn andnot(self, o: Lanes) -> Lanes {
+            self.zip(o, |a, b| a & !b)
+        }
+    }
+}
+
+use lanes::Lanes;
+
+fn be_words(bytes: &[u8]) -> [u32; 16] {
+    let mut w = [0u32; 16];
+    for (i, c) in bytes.chunks_exact(4).take(16).enumerate() {
+        w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+    }
+    w
+}
+
 /// Hashes one header with many nonces, reusing the SHA-256 state of its first 64 bytes.
+///
+/// Each nonce costs two compressions: the header's second block (its last 16 bytes and the
+/// padding) from the midstate, and the second SHA-256 of the 32-byte digest. Nothing is
+/// allocated or formatted per nonce; [`HeaderHasher::search`] reads only the word of the hash
+/// that decides most comparisons with the target.
 #[derive(Clone, Debug)]
 pub struct HeaderHasher {
     mid: [u32; 8],
-    /// The second 64-byte block of the first hash: header bytes 64..80, then padding.
-    tail: [u8; 64],
+    /// The second 64-byte block of the first hash as big-endian words: header bytes 64..80
+    /// (word 3 is the nonce), then padding.
+    tail: [u32; 16],
 }
 
 impl HeaderHasher {
@@ -123,28 +395,27 @@ impl HeaderHasher {
     pub fn new(header: &Header) -> HeaderHasher {
         let bytes = header.to_bytes();
         let mut mid = IV;
-        sha2::compress256(&mut mid, &[*GenericArray::from_slice(&bytes[0..64])]);
-        let mut tail = [0u8; 64];
-        tail[0..16].copy_from_slice(&bytes[64..80]);
-        tail[16] = 0x80;
-        tail[56..64].copy_from_slice(&(80u64 * 8).to_be_bytes());
+        compress(&mut mid, &be_words(&bytes[0..64]));
+        let mut tail = [0u32; 16];
+        tail[..4].copy_from_slice(&be_words(&bytes[64..80])[..4]);
+        tail[4] = 0x8000_0000;
+        tail[15] = 80 * 8;
         HeaderHasher { mid, tail }
     }
 
     /// The second hash's state words for `nonce` (big-endian words of the block hash).
     #[inline]
     fn words(&mut self, nonce: u32) -> [u32; 8] {
-        self.tail[12..16].copy_from_slice(&nonce.to_le_bytes());
+        // The nonce is stored little-endian; the block's words are big-endian.
+        self.tail[3] = nonce.swap_bytes();
         let mut s1 = self.mid;
-        sha2::compress256(&mut s1, &[*GenericArray::from_slice(&self.tail)]);
-        let mut block = [0u8; 64];
-        for (i, w) in s1.iter().enumerate() {
-            block[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
-        }
-        block[32] = 0x80;
-        block[56..64].copy_from_slice(&(32u64 * 8).to_be_bytes());
+        compress(&mut s1, &self.tail);
+        let mut block = [0u32; 16];
+        block[..8].copy_from_slice(&s1);
+        block[8] = 0x8000_0000;
+        block[15] = 32 * 8;
         let mut s2 = IV;
-        sha2::compress256(&mut s2, &[*GenericArray::from_slice(&block)]);
+        compress(&mut s2, &block);
         s2
     }
 
@@ -158,24 +429,48 @@ impl HeaderHasher {
         out
     }
 
+    /// The last state word of the block hash (its top 32 bits, byte-swapped) for four nonces
+    /// at once, one per lane.
+    #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+    fn top_words4(&self, nonce: u32) -> [u32; 4] {
+        let s = |x: u32| Lanes::splat(x);
+        let t = &self.tail;
+        let first = [s(t[0]), s(t[1]), s(t[2]), Lanes::new(nonce.swap_bytes(), (nonce + 1).swap_bytes(), (nonce + 2).swap_bytes(), (nonce + 3).swap_bytes()), s(t[4]), s(0), s(0), s(0), s(0), s(0), s(0), s(0), s(0), s(0), s(0), s(t[15])];
+        let m = &self.mid;
+        let mut s1 = [s(m[0]), s(m[1]), s(m[2]), s(m[3]), s(m[4]), s(m[5]), s(m[6]), s(m[7])];
+        sha_compress!(s1, first);
+        let second = [s1[0], s1[1], s1[2], s1[3], s1[4], s1[5], s1[6], s1[7], s(0x8000_0000), s(0), s(0), s(0), s(0), s(0), s(0), s(32 * 8)];
+        let mut s2 = [s(IV[0]), s(IV[1]), s(IV[2]), s(IV[3]), s(IV[4]), s(IV[5]), s(IV[6]), s(IV[7])];
+        sha_compress!(s2, second);
+        s2[7].lanes()
+    }
+
     /// Tries nonces `start, start + 1, ...` (at most `count`, stopping before wrapping past
     /// `u32::MAX`) and returns the first whose hash meets `target`, and how many were tried.
+    ///
+    /// Four nonces are hashed at once (SIMD lanes in wasm32), and only the last word of each
+    /// hash is compared first: read as a little-endian number, the hash's top 32 bits are that
+    /// word byte-swapped, and most nonces fail on it alone. A nonce that passes is hashed in
+    /// full and compared exactly.
     pub fn search(&mut self, start: u32, count: u32, target: &U256) -> (Option<u32>, u32) {
-        // The hash read as a little-endian number: its top 32 bits are the last state word,
-        // byte-swapped. Most nonces fail on that word alone.
         let top = target.0[3] >> 32;
         let count = count.min(u32::MAX - start);
-        for i in 0..count {
+        let mut i = 0;
+        while i < count {
             let nonce = start + i;
-            let s = self.words(nonce);
-            let hi = s[7].swap_bytes() as u64;
-            if hi > top {
-                continue;
+            let tops = if count - i >= 4 { self.top_words4(nonce) } else { [self.words(nonce)[7], 0, 0, 0] };
+            let n = (count - i).min(4);
+            for (j, w) in tops.iter().take(n as usize).enumerate() {
+                if w.swap_bytes() as u64 > top {
+                    continue;
+                }
+                let nonce = nonce + j as u32;
+                let h = self.hash(nonce);
+                if U256::from_le_bytes(&h) <= *target {
+                    return (Some(nonce), i + j as u32 + 1);
+                }
             }
-            let h = self.hash(nonce);
-            if U256::from_le_bytes(&h) <= *target {
-                return (Some(nonce), i + 1);
-            }
+            i += if count - i >= 4 { 4 } else { 1 };
         }
         (None, count)
     }

@@ -6,7 +6,7 @@ use super::chain::{connect, genesis, pow_ok, Amount, Block, Checks, Entry, OutPo
 use super::{Mode, Pow, GENESIS_TIME};
 use crate::model::Ctx;
 use crate::persist::{PMap, PSet, PVec};
-use crate::{NodeId, MS, SEC};
+use crate::{NodeId, Time, MS, SEC};
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::rc::Rc;
@@ -19,11 +19,32 @@ pub const MEMPOOL_MAX: usize = 48;
 pub const BLOCK_TXS_MAX: usize = 7;
 /// Most blocks kept while their parent is being fetched.
 pub const ORPHANS_MAX: usize = 32;
-/// Most nonces tried in one event (real hashing): keeps every event short so the page's frame
-/// budget holds.
-pub const SLICE_HASHES_MAX: u32 = 256;
-/// Virtual time between hashing slices.
+/// Most nonces tried in one event (real hashing): about a millisecond of hashing in a browser,
+/// so that an event stays short next to the page's frame budget while its fixed costs (timer,
+/// trace line, invariant check) are shared by thousands of hashes.
+pub const SLICE_HASHES_MAX: u32 = 2_048;
+/// Longest virtual time between hashing slices.
 pub const SLICE: u64 = 100 * MS;
+
+/// Real hashing at `rate` hashes per virtual second: how many nonces each slice tries and the
+/// virtual time between slices. Very slow miners hash one nonce at a time (at most 1,000 s
+/// apart); slow ones a few nonces every [`SLICE`]; fast ones hash
+/// [`SLICE_HASHES_MAX`] nonces at shorter intervals (at least 1 µs apart), so the rate holds
+/// up to 2,048 × 10⁹ hashes per virtual second.
+pub fn slice_plan(rate: f64) -> (u32, Time) {
+    let per_slice = rate * SLICE as f64 / SEC as f64;
+    if per_slice < 1.0 {
+        // Slower than one hash per slice: one nonce at a time, further apart.
+        (1, (libm::round(SEC as f64 / rate.max(1e-6)) as Time).min(1_000 * SEC))
+    } else if per_slice <= SLICE_HASHES_MAX as f64 {
+        ((libm::round(per_slice) as u32).max(1), SLICE)
+    } else {
+        // Whole microseconds apart; the nonce count absorbs the rounding so the rate holds.
+        let every = (libm::floor(SLICE_HASHES_MAX as f64 * SEC as f64 / rate) as Time).max(1);
+        let n = libm::round(rate * every as f64 / SEC as f64).clamp(1.0, SLICE_HASHES_MAX as f64) as u32;
+        (n, every)
+    }
+}
 /// Fee of each payment.
 pub const FEE: Amount = 10_000;
 /// Blocks an attacker may fall behind before giving a round up.
@@ -559,7 +580,7 @@ impl Node {
         let target = bits_to_target(block.header.bits).unwrap_or(U256::MAX);
         let hasher = HeaderHasher::new(&block.header);
         match cfg.mode {
-            Mode::Real => ctx.set_timer(Timer::Hash, SLICE),
+            Mode::Real => ctx.set_timer(Timer::Hash, slice_plan(self.rate(cfg)).1),
             Mode::Statistical => {
                 let mean_s = block_work(&target).to_f64() / self.rate(cfg).max(1e-9);
                 let secs = ctx.rng().exp(mean_s).min(1e9);
@@ -571,7 +592,7 @@ impl Node {
 
     /// Real hashing: one slice of nonces.
     fn hash_slice(&mut self, cfg: &Pow, ctx: &mut Ctx<Pow>) {
-        let slice = ((self.rate(cfg) * SLICE as f64 / SEC as f64) as u32).clamp(1, SLICE_HASHES_MAX);
+        let (slice, every) = slice_plan(self.rate(cfg));
         let Some(job) = self.job.as_mut() else { return };
         let (found, tried) = job.hasher.search(job.next, slice, &job.target);
         self.hashes += tried as u64;
@@ -590,7 +611,7 @@ impl Node {
                     job.hasher = HeaderHasher::new(&job.block.header);
                     job.next = 0;
                 }
-                ctx.set_timer(Timer::Hash, SLICE);
+                ctx.set_timer(Timer::Hash, every);
             }
         }
     }

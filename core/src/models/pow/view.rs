@@ -119,7 +119,7 @@ pub fn sample(cfg: &Pow, nodes: &Nodes<Pow>, g: &mut Ghost, out: &mut Vec<f64>) 
     out.push(if total > 0.0 { 100.0 * selfish / total } else { 0.0 });
 }
 
-pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&Node>, _now: Time) -> NodeView {
+pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&Node>, now: Time) -> NodeView {
     let mut v = NodeView::new(id, format!("M{id}"), "miner");
     v.color = id;
     let Some(n) = node.or(durable) else { return v };
@@ -152,13 +152,19 @@ pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&No
         (String::from("bits"), format!("{bits:08x}")),
         (String::from("difficulty"), format!("{:.6}", difficulty(bits))),
         (String::from("chain work"), format!("{:.0}", tip.work.to_f64())),
-        (String::from("hash rate"), format!("{:.0} H/s", n.rate(cfg))),
+        (String::from("hash rate"), rate_text(n.rate(cfg))),
         (String::from("hashes computed"), format!("{}", n.hashes)),
+    ];
+    if cfg.mode == super::Mode::Real && now > 0 {
+        // Counted, not configured: real double SHA-256 header hashes per virtual second.
+        v.details.push((String::from("hash rate measured"), rate_text(n.hashes as f64 * crate::SEC as f64 / now as f64)));
+    }
+    v.details.extend([
         (String::from("blocks found"), format!("{}", n.mined)),
         (String::from("reorgs (deepest)"), format!("{} ({})", n.reorgs, n.reorg_max)),
         (String::from("blocks rejected"), format!("{}", n.rejected)),
         (String::from("balance"), format!("{:.4} BTC", n.balance() as f64 / COIN as f64)),
-    ];
+    ]);
     if n.strategy == Strategy::Attacker {
         v.details.push((String::from("double spends won / given up"), format!("{} / {}", n.attack_wins, n.attack_losses)));
     }
@@ -205,6 +211,7 @@ pub fn figures(cfg: &Pow, nodes: &Nodes<Pow>, _g: &Ghost) -> Vec<Figure> {
     let mut figs = Vec::new();
     let Some(r) = reference(nodes) else { return figs };
     figs.push(block_tree(cfg, nodes, r));
+    figs.push(power_bar(nodes));
     figs.push(power_grid(cfg, nodes, r));
     if let Some(f) = merkle_figure(r) {
         figs.push(f);
@@ -287,6 +294,41 @@ fn block_tree(_cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
     }
 }
 
+/// A hash rate for people: "2.0 MH/s", "850 kH/s", "40 H/s".
+pub fn rate_text(hs: f64) -> String {
+    if hs >= 1e6 {
+        format!("{:.1} MH/s", hs / 1e6)
+    } else if hs >= 1e4 {
+        format!("{:.0} kH/s", hs / 1e3)
+    } else {
+        format!("{hs:.0} H/s")
+    }
+}
+
+/// The hash-power bar: one bar split between the miners by their share of all hash power.
+fn power_bar(nodes: &Nodes<Pow>) -> Figure {
+    use crate::figure::{RangeBar, Segment};
+    let total = sum(nodes, |n| n.power as u64).max(1) as f64;
+    let mut bar = RangeBar::default();
+    let mut at = 0.0;
+    for id in 0..nodes.len() {
+        let Some(n) = any(nodes, id) else { continue };
+        let share = n.power as f64 / total;
+        if share <= 0.0 {
+            continue;
+        }
+        let down = if nodes.up(id).is_some() { "" } else { " (crashed)" };
+        bar.segments.push(Segment { start: at, end: (at + share).min(1.0), label: format!("{:.0} % of the hash power{down}: M{id}", share * 100.0), node: Some(id), color: id, load: None });
+        at += share;
+    }
+    Figure {
+        key: "power-bar",
+        title: String::from("Hash power share"),
+        caption: String::from("Each miner's share of all hash power. A miner finds the next block with about this probability; a share above half can outrun everyone else."),
+        kind: FigureKind::RangeBar(bar),
+    }
+}
+
 /// Hash power per miner, its share, and its share of the best chain's blocks.
 fn power_grid(cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
     use crate::figure::{Grid, GridCell, GridRow};
@@ -304,7 +346,7 @@ fn power_grid(cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
                 label: format!("M{id}"),
                 node: Some(id),
                 cells: alloc::vec![
-                    cell(format!("{:.0} H/s", n.rate(cfg)), format!("M{id} hashes {:.0} times per second at {} % power{}", n.rate(cfg), n.power, if up { "" } else { " (crashed: not mining)" })),
+                    cell(rate_text(n.rate(cfg)), format!("M{id} hashes {:.0} times per second at {} % power{}", n.rate(cfg), n.power, if up { "" } else { " (crashed: not mining)" })),
                     cell(format!("{share:.0} %"), format!("M{id} has {share:.1} % of the hash power")),
                     cell(format!("{blocks:.0} %"), format!("M{id} mined {blocks:.1} % of the best chain's blocks")),
                 ],

@@ -109,7 +109,7 @@ pub fn render_ring(r: &Ring) -> Html {
     let label = if r.arcs.is_empty() {
         format!("Hash ring with {keys} keys placed by hash, coloured by owner; {moving} moving.")
     } else {
-        format!("Hash ring: {} arcs owned by {} shards, {tokens} tokens, {keys} keys; {moving} moving.", r.arcs.len(), share.len())
+        format!("Hash ring: {} arcs owned by {} nodes, {tokens} tokens, {keys} keys; {moving} moving.", r.arcs.len(), share.len())
     };
     let mut by_owner: BTreeMap<u32, usize> = BTreeMap::new();
     for m in r.marks.iter().filter(|m| !m.major) {
