@@ -35,40 +35,35 @@ impl Word {
         // Built only from `&str` cut at a character boundary.
         core::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()
     }
-}
 
-impl Word {
     /// Formats into a word, keeping what fits (no allocation): `Word::format(format_args!(..))`.
     pub fn format(args: fmt::Arguments<'_>) -> Word {
-        struct Fill(Word);
-        impl fmt::Write for Fill {
-            fn write_str(&mut self, s: &str) -> fmt::Result {
-                let at = self.0.len as usize;
-                let mut end = s.len().min(Word::MAX - at);
-                while !s.is_char_boundary(end) {
-                    end -= 1;
-                }
-                self.0.bytes[at..at + end].copy_from_slice(&s.as_bytes()[..end]);
-                self.0.len += end as u8;
-                Ok(())
-            }
+        let mut word = Word::default();
+        let _ = fmt::write(&mut word, args);
+        word
+    }
+}
+
+/// Appends what fits, cut at a character boundary.
+impl fmt::Write for Word {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let at = self.len as usize;
+        let mut end = s.len().min(Word::MAX - at);
+        while !s.is_char_boundary(end) {
+            end -= 1;
         }
-        let mut fill = Fill(Word::default());
-        let _ = fmt::write(&mut fill, args);
-        fill.0
+        self.bytes[at..at + end].copy_from_slice(&s.as_bytes()[..end]);
+        self.len += end as u8;
+        Ok(())
     }
 }
 
 impl From<&str> for Word {
     /// Keeps the longest prefix of at most [`Word::MAX`] bytes that ends on a character.
     fn from(s: &str) -> Word {
-        let mut end = s.len().min(Word::MAX);
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        let mut bytes = [0; Word::MAX];
-        bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
-        Word { len: end as u8, bytes }
+        let mut word = Word::default();
+        let _ = fmt::Write::write_str(&mut word, s);
+        word
     }
 }
 
@@ -266,4 +261,20 @@ pub enum Msg {
     },
     /// A spare server announcing itself so the leader may add it.
     Join,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Word;
+
+    #[test]
+    fn words_keep_what_fits_on_a_character_boundary() {
+        assert_eq!(Word::from("k12").as_str(), "k12");
+        assert_eq!(Word::from("abcdefghijklmnopqrst").as_str(), "abcdefghijklmnop");
+        // 15 ASCII bytes then a two-byte character: the character does not fit whole.
+        assert_eq!(Word::from("abcdefghijklmnoé").as_str(), "abcdefghijklmno");
+        assert_eq!(Word::format(format_args!("k{}", 7)), Word::from("k7"));
+        assert_eq!(Word::format(format_args!("{}{}", "abcdefghij", 1234567890)).as_str(), "abcdefghij123456");
+        assert!(Word::from("a") < Word::from("ab") && Word::from("ab") < Word::from("b"));
+    }
 }

@@ -226,8 +226,9 @@ impl Node {
             + self.log.len() * Self::LOG_ENTRY_BYTES
     }
 
-    /// What one log entry costs a snapshot: its pointer, and a share of the entry itself (the
-    /// servers of a five-server cluster share one copy). A snapshot keeps the log as it was;
+    /// What one log entry costs a snapshot: its pointer, and a quarter of the entry itself
+    /// (the servers holding an entry share one copy; a quarter is a five-server cluster's share
+    /// rounded up). A snapshot keeps the log as it was;
     /// once the live log has been compacted past it, that log is the snapshot's alone, so the
     /// history counts every snapshot's whole log. That is exact when snapshots lie more than
     /// a compaction apart (the default compacts every 100 entries) and safe when closer.
