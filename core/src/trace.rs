@@ -81,9 +81,10 @@ impl TraceHash {
     pub fn add(&mut self, e: &TraceEntry) {
         self.word(e.event);
         self.word(e.time);
+        let node = e.node.map_or(u64::from(u32::MAX), u64::from);
+        let peer = e.peer.map_or(u64::from(u32::MAX), u64::from);
+        self.word(node | peer << 32);
         self.word((e.kind as u64) | (e.important as u64) << 8);
-        self.word(e.node.map_or(u64::MAX, |n| n as u64));
-        self.word(e.peer.map_or(u64::MAX, |n| n as u64));
         self.word(e.sent_at);
         self.word(e.msg.unwrap_or(u64::MAX));
         self.bytes(e.label.as_bytes());
@@ -94,7 +95,9 @@ impl TraceHash {
                     self.word(a);
                 }
             }
-            text => self.bytes(text.as_str().unwrap_or_default().as_bytes()),
+            Text::Static(s) => self.bytes(s.as_bytes()),
+            Text::Owned(s) => self.bytes(s.as_bytes()),
+            Text::Inline(i) => self.bytes(&i.bytes[..i.len as usize]),
         }
     }
 }

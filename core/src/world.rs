@@ -397,13 +397,14 @@ impl<M: Model> World<M> {
     fn handle(&mut self, entry: Entry<M>, sink: &mut dyn Sink) -> bool {
         match entry.ev {
             Ev::Deliver(id) => {
-                let to = self.in_flight[&id].to;
+                let env = self.in_flight.remove(&id).expect("checked by drop_stale");
+                let to = env.to;
                 let status = self.slots[to as usize].status;
                 if status == NodeStatus::Paused {
+                    self.in_flight.insert(id, env);
                     self.backlog.push((to, Ev::Deliver(id)));
                     return false;
                 }
-                let env = self.in_flight.remove(&id).expect("checked by drop_stale");
                 if status == NodeStatus::Crashed {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
                     if self.tracing {
