@@ -15,6 +15,9 @@
 //! `PBFT_SEED` runs one seed, `PBFT_DEBUG` prints its script and final state.
 //! A failure prints the seed that reproduces it.
 
+#[path = "support/sweep.rs"]
+mod sweep;
+
 use distlab_core::models::pbft::{check_all, Mode, Node, Pbft};
 use distlab_core::world::{Sink, World};
 use distlab_core::{Action, LinkConfig, Rng, Time, TimedAction, TraceEntry, Value, Violation, MS};
@@ -197,43 +200,5 @@ fn schedule(seed: u64) -> Result<u64, String> {
 
 #[test]
 fn random_fault_schedules_keep_pbft_safe_and_live() {
-    let default = if cfg!(debug_assertions) { 300 } else { 10_000 };
-    let count: u64 = std::env::var("PBFT_SWEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
-    let seeds: Vec<u64> = match std::env::var("PBFT_SEED").ok().and_then(|s| s.parse().ok()) {
-        Some(one) => vec![one],
-        None => (0..count).collect(),
-    };
-    // Both cores: seeds split between threads, results gathered in seed order.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    let chunk = seeds.len().div_ceil(threads).max(1);
-    let results: Vec<(u64, Result<u64, String>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = seeds
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    for &seed in part {
-                        let r = std::panic::catch_unwind(|| schedule(seed)).unwrap_or_else(|_| Err("panicked".into()));
-                        let failed = r.is_err();
-                        out.push((seed, r));
-                        if failed && out.iter().filter(|(_, r)| r.is_err()).count() >= 5 {
-                            break;
-                        }
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
-    });
-    let mut failures = Vec::new();
-    let mut events = 0;
-    for (seed, r) in results {
-        match r {
-            Ok(n) => events += n,
-            Err(why) => failures.push(format!("seed {seed}: {why}")),
-        }
-    }
-    println!("{} schedules, {events} events", seeds.len());
-    assert!(failures.is_empty(), "reproduce with PBFT_SEED=<seed>:\n{}", failures.join("\n"));
+    sweep::sweep("PBFT", 10_000, 300, schedule);
 }

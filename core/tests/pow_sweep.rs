@@ -11,6 +11,9 @@
 //! `POW_SWEEP` sets the number of schedules (default 300 optimised, 40 in debug); `POW_SEED`
 //! runs one seed. A failure prints the seed that reproduces it.
 
+#[path = "support/sweep.rs"]
+mod sweep;
+
 use distlab_core::models::pow::{invariants, Mode, Pow};
 use distlab_core::world::{Sink, World};
 use distlab_core::{Action, LinkConfig, Rng, Time, TimedAction, TraceEntry, Violation, MS, SEC};
@@ -150,24 +153,5 @@ fn schedule(seed: u64) -> Result<u64, String> {
 
 #[test]
 fn random_fault_schedules_keep_pow_safe_and_live() {
-    let default = if cfg!(debug_assertions) { 40 } else { 300 };
-    let count: u64 = std::env::var("POW_SWEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
-    let seeds: Vec<u64> = match std::env::var("POW_SEED").ok().and_then(|s| s.parse().ok()) {
-        Some(one) => vec![one],
-        None => (0..count).collect(),
-    };
-    let mut failures = Vec::new();
-    let mut events = 0;
-    for &seed in &seeds {
-        match std::panic::catch_unwind(|| schedule(seed)) {
-            Ok(Ok(n)) => events += n,
-            Ok(Err(why)) => failures.push(format!("seed {seed}: {why}")),
-            Err(_) => failures.push(format!("seed {seed}: panicked")),
-        }
-        if failures.len() >= 10 {
-            break;
-        }
-    }
-    println!("{} schedules, {events} events", seeds.len());
-    assert!(failures.is_empty(), "reproduce with POW_SEED=<seed>:\n{}", failures.join("\n"));
+    sweep::sweep("POW", 300, 40, schedule);
 }

@@ -13,6 +13,9 @@
 //! `RAFT_SEED` runs one seed.
 //! A failure prints the seed that reproduces it.
 
+#[path = "support/sweep.rs"]
+mod sweep;
+
 use distlab_core::models::raft::{invariants, Node, Raft, Role};
 use distlab_core::world::{Sink, World};
 use distlab_core::{Action, LinkConfig, Rng, Time, TimedAction, TraceEntry, Violation, MS};
@@ -152,25 +155,5 @@ fn schedule(seed: u64) -> Result<u64, String> {
 
 #[test]
 fn random_fault_schedules_keep_raft_safe_and_live() {
-    // 10,000 in an optimised build (`--profile fast`); a tenth of that in a debug build.
-    let default = if cfg!(debug_assertions) { 1_000 } else { 10_000 };
-    let count: u64 = std::env::var("RAFT_SWEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
-    let seeds: Vec<u64> = match std::env::var("RAFT_SEED").ok().and_then(|s| s.parse().ok()) {
-        Some(one) => vec![one],
-        None => (0..count).collect(),
-    };
-    let mut failures = Vec::new();
-    let mut events = 0;
-    for &seed in &seeds {
-        match std::panic::catch_unwind(|| schedule(seed)) {
-            Ok(Ok(n)) => events += n,
-            Ok(Err(why)) => failures.push(format!("seed {seed}: {why}")),
-            Err(_) => failures.push(format!("seed {seed}: panicked")),
-        }
-        if failures.len() >= 10 {
-            break;
-        }
-    }
-    println!("{} schedules, {events} events", seeds.len());
-    assert!(failures.is_empty(), "reproduce with RAFT_SEED=<seed>:\n{}", failures.join("\n"));
+    sweep::sweep("RAFT", 10_000, 1_000, schedule);
 }
