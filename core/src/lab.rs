@@ -289,19 +289,14 @@ impl<M: Model> Sim<M> {
     pub fn run_until(&mut self, t: Time, max_events: u64) -> u64 {
         let mut n = 0;
         while n < max_events {
-            match self.world.next_time(&self.actions) {
-                Some(next) if next <= t => {
-                    if self.step_within(t) {
-                        n += 1;
-                    }
-                }
-                _ => {
-                    // Nothing left at or before t: advance the clock (and take samples) to t.
-                    self.world.run_until(t, &self.actions, u64::MAX, &mut self.history);
-                    self.history.forget_regenerated(self.world.events(), self.world.next_sample());
-                    self.note_horizon();
-                    break;
-                }
+            if self.step_within(t) {
+                n += 1;
+            } else {
+                // Nothing left at or before t: advance the clock (and take samples) to t.
+                self.world.run_until(t, &self.actions, u64::MAX, &mut self.history);
+                self.history.forget_regenerated(self.world.events(), self.world.next_sample());
+                self.note_horizon();
+                break;
             }
         }
         n
