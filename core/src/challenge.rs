@@ -91,6 +91,20 @@ pub struct CheckerSpec {
 }
 
 impl CheckerSpec {
+    /// As JSON (what the page sends its worker).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// From JSON; the error names the field.
+    pub fn from_json(text: &str) -> Result<CheckerSpec, ScenarioError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = alloc::string::ToString::to_string(e.path());
+            ScenarioError(format!("`checker.{path}`: {}", e.into_inner()))
+        })
+    }
+
     /// The scenario the checker searches: the challenge's start with the prefix as its timeline
     /// (with the mutation turned off when `control`).
     pub fn scenario(&self, start: &Scenario, control: bool) -> Scenario {
