@@ -26,6 +26,15 @@
 //! explorer gave it. Running that scenario with the CLI or opening it in the lab replays the
 //! same events to the same violation.
 //!
+//! Two ways to reach deep bugs with a small search. A *scenario prefix* ([`Config::prefix`]):
+//! a scripted run with the clock sets the stage (Raft's Figure 8 needs two leader changes
+//! before the interesting part), and the explorer takes over from the state it reaches; the
+//! counterexample's scenario keeps the prefix in front of its `manual` entry. *Rounds*
+//! ([`Config::rounds`]): after each choice the network delivers every message in flight, so
+//! the explorer picks only timers, faults and commands — a coarser search that does not try
+//! message orders, but whose depth counts elections and crashes rather than deliveries (the
+//! deliveries still appear, one by one, in the counterexample).
+//!
 //! Each model names a few reachability goals ([`goals`]) so a search that finds no bug shows
 //! what it reached.
 
