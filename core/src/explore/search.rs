@@ -86,6 +86,10 @@ pub fn replay<M: Model>(root: &World<M>, path: &[Choice]) -> (Vec<Choice>, Vec<T
     (kept, actions, None)
 }
 
+/// A random walk under way: its world, budget limit and use, path so far and depth (choices
+/// made; the path also holds the deliveries of rounds).
+type Walk<M> = (World<M>, Budget, Budget, Vec<Choice>, u32);
+
 /// A search over one model's states.
 pub struct Explorer<M: Model> {
     config: Config,
@@ -104,7 +108,7 @@ pub struct Explorer<M: Model> {
     status: Status,
     found: Option<Counterexample>,
     rng: Rng,
-    walk: Option<(World<M>, Budget, Budget, Vec<Choice>, u32)>,
+    walk: Option<Walk<M>>,
     /// The walk's chance (in 1/16) of firing a timer when a message could be delivered instead;
     /// 0 picks uniformly among all choices.
     timer_bias: u32,
