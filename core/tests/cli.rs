@@ -72,3 +72,32 @@ fn a_trace_cut_short_by_its_reader_keeps_the_verdict() {
     assert!(out.status.success(), "the scenario passes, so exit 0 although the output was cut; {:?}, stderr: {err}", out.status);
     assert!(err.is_empty(), "nothing on stderr, got: {err}");
 }
+
+#[test]
+fn explore_from_the_figure_8_prefix_finds_commit_old_terms_and_the_file_replays() {
+    // The example: Raft's Figure 8 bug. The scenario's first 800 ms (two leaders, the
+    // logs of Figure 8 (b)) run with the clock; breadth-first search in rounds, six choices
+    // deep, finds the rest. Exit code 1 on the violation; the written file replays to it.
+    let fig8 = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content/scenarios/raft-figure8.json");
+    let out_file = std::env::temp_dir().join(format!("distlab-cli-fig8-{}.json", std::process::id()));
+    let args = ["explore", "raft", "--from", fig8.to_str().unwrap(), "--until", "800ms", "--rounds", "--strategy", "bfs", "--depth", "6", "--commands", "0", "--states", "30000"];
+    let out = distlab().args(args).args(["--set", "commit_old_terms=true", "--out", out_file.to_str().unwrap()]).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "a violation: {stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("VIOLATION of Leader Completeness"), "{stdout}");
+    let replay = distlab().arg("run").arg(&out_file).output().unwrap();
+    assert_eq!(replay.status.code(), Some(0), "the counterexample replays: {}", text(&replay.stdout));
+    let _ = std::fs::remove_file(&out_file);
+    // The control: the same search without the mutation explores every state within depth 6.
+    let out = distlab().args(args).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("every state within the bounds explored"), "{stdout}");
+    // Bad combinations are refused with a reason.
+    let out = distlab().args(["explore", "raft", "--until", "800ms"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--from"), "{}", text(&out.stderr));
+    let out = distlab().args(["explore", "paxos", "--from", fig8.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not paxos"), "{}", text(&out.stderr));
+}

@@ -142,7 +142,7 @@ fn faults_within_budget_break_nothing_in_the_unmutated_models() {
         let config = Config { strategy: Strategy::Random, depth_max: 40, limit, seed: 5, states_max: steps, ..Config::default() };
         let mut c = models::new_checker(model, &settings, config).unwrap();
         let status = run_to_end(c.as_mut());
-        assert_eq!(status, Status::Bounded, "{model}: {:?}", c.counterexample().map(|c| (&c.detail, c.script())));
+        assert_eq!(status, Status::Bounded, "{model}: {:?}", c.counterexample().map(|x| (&x.detail, x.script(c.config()))));
     }
 }
 

@@ -117,4 +117,52 @@ export const tests = [
       await other.close();
     },
   },
+  {
+    name: 'find-the-bug exercise: control clean at 60 fps, the mutation found, the counterexample highlighted',
+    fn: async ({ page, base, shot }) => {
+      await open(page, base, '#/challenge/raft/raft-vote-blind');
+      await page.waitForSelector('[data-testid=exercise-compare]');
+      assert(await page.locator('[data-testid=exercise-hand-open]').count() === 1, 'the hand half is still open');
+      assert(await page.locator('[data-testid=checker-details]').count() === 0, 'the exercise replaces the free-form checker');
+
+      // The control first: the protocol as published, the same search, nothing found. The
+      // page's frame time is measured while it searches.
+      await page.check('[data-testid=checker-control]');
+      await page.click('[data-testid=checker-start]');
+      await until(async () => (await status(page)) === 'running', 'the control search runs', { timeoutMs: 30_000 });
+      const dt = (await frames(page, 1500)).sort((a, b) => a - b);
+      const median = dt[Math.floor(dt.length / 2)];
+      const p95 = dt[Math.floor(dt.length * 0.95)];
+      console.log(`BENCH|checker|exercise_frame_ms_median=${median.toFixed(1)}|exercise_frame_ms_p95=${p95.toFixed(1)}|frames=${dt.length}`);
+      assert(median < 20, `60 fps while the checker searches (median frame ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms)`);
+      await until(async () => ['bounded', 'exhausted'].includes(await status(page)), 'the control ends within its bound', { timeoutMs: 90_000 });
+      await page.waitForSelector('[data-testid=exercise-control-clean]');
+      await shot('exercise-control');
+
+      // The mutation: found, shrunk, shown next to the (still open) hand half.
+      await page.uncheck('[data-testid=checker-control]');
+      await page.click('[data-testid=checker-start]');
+      await until(async () => (await status(page)) === 'violation', 'the checker finds the bug', { timeoutMs: 60_000 });
+      await page.waitForSelector('[data-testid=exercise-checker-done]');
+      // The sidebar scrolls on its own (its height is the window's): a tall window shows it all.
+      const size = page.viewportSize();
+      await page.setViewportSize({ width: size.width, height: 2400 });
+      await shot('exercise-found');
+      await page.setViewportSize(size);
+
+      // Opened in the lab at the violation: the violation bar, the offending nodes in the
+      // cluster, and in the space-time diagram the schedule's messages and the violation mark.
+      await page.click('[data-testid=checker-open]');
+      await page.waitForSelector('.violation-bar', { timeout: 20_000 });
+      await page.waitForSelector('[data-testid=st-violation]', { timeout: 10_000 });
+      const nodes = await page.getAttribute('[data-testid=st-violation]', 'data-nodes');
+      assert(nodes && nodes.length > 0, `the violation names nodes in the diagram (${nodes})`);
+      assert(await page.locator('[data-testid=spacetime] .arrow.schedule').count() >= 1, 'the schedule\'s messages are marked');
+      assert(await page.locator('[data-testid=cluster] .violated').count() >= 1, 'the offending node is highlighted');
+      assert(await page.locator('[data-testid=exercise-checker-done]').count() === 1, 'the checker half stays shown');
+      await page.setViewportSize({ width: size.width, height: 2400 });
+      await shot('exercise-opened');
+      await page.setViewportSize(size);
+    },
+  },
 ];

@@ -427,7 +427,10 @@ impl Reducible for LabState {
                 }
             }
             LabAction::Load(lab, why) => {
-                let mut next = LabState::new(lab, self.attempt.as_ref().map(|a| a.challenge.clone()));
+                // A checker counterexample (its timeline hands events to the explorer) is not a
+                // hand attempt: it is shown ungraded, so it cannot solve the challenge.
+                let checker = lab.actions().iter().any(|a| matches!(a.action, distlab_core::Action::Manual));
+                let mut next = LabState::new(lab, if checker { None } else { self.attempt.as_ref().map(|a| a.challenge.clone()) });
                 next.speed = self.speed;
                 next.handle.version = self.handle.version + 1;
                 next.notice = Some((false, why));

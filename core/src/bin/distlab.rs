@@ -7,9 +7,14 @@
 //! distlab explore MODEL [--set key=value]... [--strategy bfs|dfs|random] [--depth N]
 //!         [--crashes N] [--drops N] [--duplicates N] [--partitions N] [--commands N]
 //!         [--command NAME]... [--states N] [--seed N] [--no-ghost] [--no-shrink] [--out FILE]
+//!         [--from SCENARIO.json --until TIME] [--rounds]
 //! ```
 //! `explore` runs the model checker: it prints progress, and on a violation shrinks the
 //! schedule and writes it as a scenario file (default `counterexample.json`), exit code 1.
+//! `--from` starts the search from a scripted state: the scenario's seed and settings (before
+//! any `--set`), and its timeline entries up to `--until` (default: its last entry) run with the
+//! clock; the explorer picks every event after that. `--rounds`: after each choice the network
+//! delivers every message in flight, so the explorer picks only timers, faults and commands.
 //! Exit code: 0 when every scenario passes, 1 when an expectation fails or an invariant is
 //! violated (with no expectation naming it), 2 for unreadable or invalid files.
 //!
@@ -204,6 +209,8 @@ fn explore(out: &mut Out, args: &[String]) -> u8 {
     let mut commands = Vec::new();
     let mut file = String::from("counterexample.json");
     let mut shrink = true;
+    let mut from: Option<String> = None;
+    let mut until: Option<u64> = None;
     let mut i = 1;
     while i < args.len() {
         let flag = args[i].as_str();
@@ -211,6 +218,7 @@ fn explore(out: &mut Out, args: &[String]) -> u8 {
             "--no-ghost" => config.with_ghost = false,
             "--no-shrink" => shrink = false,
             "--no-swarm" => config.swarm = false,
+            "--rounds" => config.rounds = true,
             _ => {
                 let Some(value) = args.get(i + 1) else {
                     eprintln!("error: {flag} needs a value");
@@ -244,6 +252,17 @@ fn explore(out: &mut Out, args: &[String]) -> u8 {
                         file = value.clone();
                         Ok(())
                     }
+                    "--from" => {
+                        from = Some(value.clone());
+                        Ok(())
+                    }
+                    "--until" => match distlab_core::time::parse_duration(value) {
+                        Some(t) => {
+                            until = Some(t);
+                            Ok(())
+                        }
+                        None => Err(format!("--until needs a time such as 800ms, got \"{value}\"")),
+                    },
                     _ => Err(format!("unknown option {flag}")),
                 };
                 if let Err(e) = done {
@@ -256,6 +275,30 @@ fn explore(out: &mut Out, args: &[String]) -> u8 {
     }
     if !commands.is_empty() {
         config.commands = commands;
+    }
+    if let Some(path) = &from {
+        let start = match load(path) {
+            Ok(s) if s.model != *model => Err(format!("{path} is a {} scenario, not {model}", s.model)),
+            Ok(s) => s.settings().and_then(|set| s.actions().map(|a| (s.seed, set, a))).map_err(|e| format!("{path}: {e}")),
+            Err(e) => Err(e),
+        };
+        match start {
+            Ok((seed, mut base, actions)) => {
+                let until = until.unwrap_or_else(|| actions.iter().map(|a| a.at).max().unwrap_or(0));
+                base.append(&mut settings);
+                settings = base;
+                config.seed = seed;
+                config.prefix = actions.into_iter().filter(|a| a.at <= until).collect();
+                config.start = until;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    } else if until.is_some() {
+        eprintln!("error: --until needs --from SCENARIO.json");
+        return 2;
     }
     let mut checker = match distlab_core::models::new_checker(model, &settings, config.clone()) {
         Ok(c) => c,

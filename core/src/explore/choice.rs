@@ -96,13 +96,14 @@ impl Choice {
 
 /// Every choice open in `world` given the budget left, in a fixed order, each with the kernel
 /// action that makes it happen there (what [`resolve`] would give, without searching again).
-pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, commands: &[String], out: &mut Vec<(Choice, TimedAction)>) {
+/// With `rounds`, messages give no choices (the network delivers them all after each choice).
+pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, commands: &[String], rounds: bool, out: &mut Vec<(Choice, TimedAction)>) {
     out.clear();
     let now = world.now();
     let at_now = |action: Action| TimedAction { at: now, action };
     let nodes = world.nodes();
     let mut seen = BTreeSet::new();
-    for (id, env) in nodes.in_flight() {
+    for (id, env) in nodes.in_flight().filter(|_| !rounds) {
         let h = of_message(env.from, env.to, &env.msg);
         if !seen.insert((env.from, env.to, h)) {
             continue;
@@ -150,6 +151,14 @@ pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, comman
             }
         }
     }
+}
+
+/// The message the network delivers next in a round: the earliest to arrive (then the oldest),
+/// as a choice and its kernel action; `None` when nothing is in flight.
+pub fn next_in_round<M: Model>(world: &World<M>) -> Option<(Choice, TimedAction)> {
+    let (id, env) = world.nodes().in_flight().min_by_key(|(id, e)| (e.arrives_at, *id))?;
+    let choice = Choice::Deliver { from: env.from, to: env.to, msg: of_message(env.from, env.to, &env.msg) };
+    Some((choice, TimedAction { at: world.now(), action: Action::Deliver(id) }))
 }
 
 /// The kernel action that makes `choice` happen in `world`, at the time it happens; `None` if

@@ -1,7 +1,8 @@
 //! Reachability goals: things that should be possible in a model, so that a search that finds
 //! no bug shows it explored something ("a leader is elected", "a value is chosen").
 //!
-//! A goal is a model query compared with a bound, checked after every explored step. They are
+//! A goal is a model query compared with a bound (counted from the search's start state, which
+//! a scenario prefix may have moved on), checked after every explored step. They are
 //! named here, by model name, from each model's documented queries, so that no model's code
 //! changes for the checker; a model without an entry gets none.
 

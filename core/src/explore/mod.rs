@@ -26,6 +26,15 @@
 //! explorer gave it. Running that scenario with the CLI or opening it in the lab replays the
 //! same events to the same violation.
 //!
+//! Two ways to reach deep bugs with a small search. A *scenario prefix* ([`Config::prefix`]):
+//! a scripted run with the clock sets the stage (Raft's Figure 8 needs two leader changes
+//! before the interesting part), and the explorer takes over from the state it reaches; the
+//! counterexample's scenario keeps the prefix in front of its `manual` entry. *Rounds*
+//! ([`Config::rounds`]): after each choice the network delivers every message in flight, so
+//! the explorer picks only timers, faults and commands — a coarser search that does not try
+//! message orders, but whose depth counts elections and crashes rather than deliveries (the
+//! deliveries still appear, one by one, in the counterexample).
+//!
 //! Each model names a few reachability goals ([`goals`]) so a search that finds no bug shows
 //! what it reached.
 
@@ -110,6 +119,17 @@ pub struct Config {
     pub with_ghost: bool,
     /// Random walks draw their own budget below `limit` (swarm testing).
     pub swarm: bool,
+    /// A scripted start (a scenario prefix): these timeline actions run with the clock, as in
+    /// an ordinary run, until `start`; the explorer takes over from the state they reach.
+    /// Empty: the explorer picks every event from time 0.
+    pub prefix: Vec<TimedAction>,
+    /// When the explorer takes over (the time of the `Manual` action); 0 without a prefix.
+    pub start: crate::time::Time,
+    /// Rounds: after each choice the network delivers every message in flight (in the order
+    /// the clock would, again and again until none is left), so the explorer picks only timers,
+    /// faults and commands. A coarser search — message interleavings are not explored — that
+    /// reaches deep scenarios (elections after crashes and partitions) in few choices.
+    pub rounds: bool,
 }
 
 impl Default for Config {
@@ -123,6 +143,9 @@ impl Default for Config {
             states_max: 200_000,
             with_ghost: true,
             swarm: true,
+            prefix: Vec::new(),
+            start: 0,
+            rounds: false,
         }
     }
 }
@@ -146,6 +169,12 @@ impl Config {
         }
         if self.states_max == 0 {
             return Err("the state bound must be at least 1".into());
+        }
+        if let Some(late) = self.prefix.iter().find(|a| a.at > self.start) {
+            return Err(format!("prefix action at {} comes after the explorer's start at {}", crate::time::fmt_time(late.at), crate::time::fmt_time(self.start)));
+        }
+        if self.prefix.iter().any(|a| matches!(a.action, Action::Manual)) {
+            return Err("the prefix must run with the clock: it cannot contain a manual action".into());
         }
         Ok(())
     }
@@ -201,12 +230,21 @@ pub struct Counterexample {
 }
 
 impl Counterexample {
-    /// The whole action script that replays it: `Manual` at 0, then the steps.
-    pub fn script(&self) -> Vec<TimedAction> {
-        let mut out = alloc::vec![TimedAction { at: 0, action: Action::Manual }];
+    /// The whole action script that replays it from a search configured with `config`: the
+    /// prefix, `Manual` when the explorer took over, then the steps.
+    pub fn script(&self, config: &Config) -> Vec<TimedAction> {
+        let mut out = start_script(config);
         out.extend(self.actions.iter().cloned());
         out
     }
+}
+
+/// The actions that bring a search to its root state: the prefix, then `Manual` at `start`.
+pub fn start_script(config: &Config) -> Vec<TimedAction> {
+    let mut out = config.prefix.clone();
+    out.sort_by_key(|a| a.at);
+    out.push(TimedAction { at: config.start, action: Action::Manual });
+    out
 }
 
 /// Shrinks a counterexample by delta debugging: drop chunks of steps (halves, then quarters,
@@ -260,6 +298,8 @@ pub fn shrink<M: Model>(root: &crate::world::World<M>, cex: &Counterexample, tes
 pub trait Checker {
     /// The model's name.
     fn model(&self) -> &'static str;
+    /// The search's configuration.
+    fn config(&self) -> &Config;
     /// Explores up to `budget` more steps; call again to resume.
     fn run(&mut self, budget: u64) -> Status;
     /// Where the search stands.
@@ -282,6 +322,9 @@ pub trait Checker {
 impl<M: Model> Checker for Explorer<M> {
     fn model(&self) -> &'static str {
         self.root().model.info().name
+    }
+    fn config(&self) -> &Config {
+        Explorer::config(self)
     }
     fn run(&mut self, budget: u64) -> Status {
         Explorer::run(self, budget)
@@ -319,7 +362,7 @@ impl<M: Model> Checker for Explorer<M> {
     #[cfg(feature = "serde")]
     fn scenario(&self) -> Option<crate::scenario::Scenario> {
         let c = self.counterexample()?;
-        let sim = crate::lab::Sim::new(self.root().model.clone(), self.config().seed, c.script());
+        let sim = crate::lab::Sim::new(self.root().model.clone(), self.config().seed, c.script(self.config()));
         let mut s = crate::scenario::Scenario::of_lab(&sim);
         let end = c.actions.last().map_or(0, |a| a.at);
         s.title = Some(format!("Counterexample: {}", c.invariant));

@@ -1,7 +1,7 @@
 //! The search: breadth-first, depth-first with a depth bound, and random walks (swarm
 //! testing), all resumable in step budgets.
 
-use super::choice::{choices, resolve, Choice};
+use super::choice::{choices, next_in_round, resolve, Choice};
 use crate::action::TimedAction as Timed;
 use super::fingerprint::of_world;
 use super::goals::{goals_of, GoalSpec};
@@ -41,18 +41,27 @@ struct Item<M: Model> {
     trail: u32,
 }
 
+/// Most deliveries in one round (a model whose messages never stop gets its round cut here).
+const ROUND_MAX: usize = 10_000;
+
 /// Stream of the explorer's own random choices (random walks), apart from the world's.
 const EXPLORER_STREAM: u64 = 0x6578_706c_6f72_6572;
 
 /// The world a search starts from: the model's initial nodes, switched to manual mode by an
 /// [`Action::Manual`] at time 0 exactly as a scenario's first timeline entry switches it.
 pub fn root_world<M: Model>(model: M, seed: u64) -> World<M> {
+    root_world_after(model, seed, &[TimedAction { at: 0, action: Action::Manual }]).0
+}
+
+/// The world a search starts from after a scripted start (see [`super::start_script`]): the
+/// script runs with the clock up to its last action, `Manual`. Also gives the first violation
+/// the script itself caused, if any.
+pub fn root_world_after<M: Model>(model: M, seed: u64, script: &[TimedAction]) -> (World<M>, Option<Violation>) {
     let mut world = World::new(model, seed);
-    let script = [TimedAction { at: 0, action: Action::Manual }];
     let mut sink = Catch::default();
-    while world.action_cursor() < 1 && world.step(&script, &mut sink) {}
+    while world.action_cursor() < script.len() && world.step(script, &mut sink) {}
     world.tracing = false;
-    world
+    (world, sink.violation)
 }
 
 /// Applies a schedule to a world, step by step, skipping steps that are impossible there.
@@ -77,6 +86,10 @@ pub fn replay<M: Model>(root: &World<M>, path: &[Choice]) -> (Vec<Choice>, Vec<T
     (kept, actions, None)
 }
 
+/// A random walk under way: its world, budget limit and use, path so far and depth (choices
+/// made; the path also holds the deliveries of rounds).
+type Walk<M> = (World<M>, Budget, Budget, Vec<Choice>, u32);
+
 /// A search over one model's states.
 pub struct Explorer<M: Model> {
     config: Config,
@@ -84,14 +97,18 @@ pub struct Explorer<M: Model> {
     frontier: VecDeque<Item<M>>,
     /// (parent, choice) of every distinct state reached, index 0 being the root.
     trail: Vec<(u32, Choice)>,
+    /// With rounds: the deliveries that followed the choice of a trail entry.
+    round_of: BTreeMap<u32, Vec<Choice>>,
     visited: BTreeMap<u64, u32>,
     goals: &'static [GoalSpec],
     reached: Vec<Option<u64>>,
+    /// Each goal's query at the root: a goal counts what the search adds to a scripted start.
+    base: Vec<f64>,
     stats: Stats,
     status: Status,
     found: Option<Counterexample>,
     rng: Rng,
-    walk: Option<(World<M>, Budget, Budget, Vec<Choice>)>,
+    walk: Option<Walk<M>>,
     /// The walk's chance (in 1/16) of firing a timer when a message could be delivered instead;
     /// 0 picks uniformly among all choices.
     timer_bias: u32,
@@ -101,14 +118,16 @@ pub struct Explorer<M: Model> {
 impl<M: Model> Explorer<M> {
     /// A search of `model` (already configured) with `config`.
     pub fn new(model: M, config: Config) -> Self {
-        let root = root_world(model, config.seed);
+        let (root, early) = root_world_after(model, config.seed, &super::start_script(&config));
         let goals = goals_of(root.model.info().name);
         let mut e = Explorer {
             rng: Rng::stream(config.seed, EXPLORER_STREAM),
             frontier: VecDeque::new(),
             trail: alloc::vec![(u32::MAX, Choice::Heal)],
+            round_of: BTreeMap::new(),
             visited: BTreeMap::new(),
             reached: alloc::vec![None; goals.len()],
+            base: goals.iter().map(|g| root.query(g.query).unwrap_or(0.0)).collect(),
             goals,
             stats: Stats::default(),
             status: Status::Running,
@@ -123,6 +142,12 @@ impl<M: Model> Explorer<M> {
         e.visited.insert(fp, 0);
         e.stats.distinct = 1;
         e.stats.state_bytes = e.root.snapshot_bytes() as u64;
+        if let Some(v) = early {
+            // The scripted start breaks an invariant by itself: an empty schedule shows it.
+            e.found = Some(Counterexample { invariant: v.invariant, detail: v.detail, nodes: v.nodes, cells: v.cells, path: Vec::new(), actions: Vec::new(), shrunk: true });
+            e.status = Status::Violation;
+            return e;
+        }
         if !matches!(e.config.strategy, Strategy::Random) {
             e.frontier.push_back(Item { world: e.root.clone(), used: Budget::default(), depth: 0, trail: 0 });
         }
@@ -170,6 +195,9 @@ impl<M: Model> Explorer<M> {
         let mut path = Vec::new();
         while index != 0 {
             let (parent, choice) = &self.trail[index as usize];
+            if let Some(round) = self.round_of.get(&index) {
+                path.extend(round.iter().rev().cloned());
+            }
             path.push(choice.clone());
             index = *parent;
         }
@@ -199,17 +227,28 @@ impl<M: Model> Explorer<M> {
 
     fn note_goals(&mut self, world: &World<M>) {
         for (i, g) in self.goals.iter().enumerate() {
-            if self.reached[i].is_none() && world.query(g.query).is_some_and(|x| x >= g.at_least) {
+            if self.reached[i].is_none() && world.query(g.query).is_some_and(|x| x - self.base[i] >= g.at_least) {
                 self.reached[i] = Some(self.stats.explored);
             }
         }
     }
 
-    /// Applies a choice (as its kernel action) to a copy of `world`; None if it is refused.
-    fn apply(&mut self, world: &World<M>, timed: &Timed) -> Option<(World<M>, Option<Violation>)> {
+    /// Applies a choice (as its kernel action) to a copy of `world`, then (with rounds) the
+    /// network's deliveries, pushed onto `round`; None if it is refused.
+    fn apply(&mut self, world: &World<M>, timed: &Timed, round: &mut Vec<Choice>) -> Option<(World<M>, Option<Violation>)> {
         let mut next = world.clone();
         let mut sink = Catch::default();
         next.act_at(timed.at, &timed.action, &mut sink).ok()?;
+        round.clear();
+        if self.config.rounds {
+            while sink.violation.is_none() && round.len() < ROUND_MAX {
+                let Some((choice, timed)) = next_in_round(&next) else { break };
+                if next.act_at(timed.at, &timed.action, &mut sink).is_err() {
+                    break;
+                }
+                round.push(choice);
+            }
+        }
         self.stats.explored += 1;
         self.note_goals(&next);
         Some((next, sink.violation))
@@ -231,15 +270,17 @@ impl<M: Model> Explorer<M> {
             return;
         };
         let mut buf = core::mem::take(&mut self.buf);
-        choices(&item.world, &self.config.limit, &item.used, &self.config.commands, &mut buf);
+        choices(&item.world, &self.config.limit, &item.used, &self.config.commands, self.config.rounds, &mut buf);
         let mut children = Vec::new();
+        let mut round = Vec::new();
         for (choice, timed) in &buf {
-            let Some((world, violation)) = self.apply(&item.world, timed) else { continue };
+            let Some((world, violation)) = self.apply(&item.world, timed, &mut round) else { continue };
             let depth = item.depth + 1;
             self.stats.depth = self.stats.depth.max(depth);
             if let Some(v) = violation {
                 let mut path = self.path_to(item.trail);
                 path.push(choice.clone());
+                path.append(&mut round);
                 self.found(v, path);
                 break;
             }
@@ -253,6 +294,9 @@ impl<M: Model> Explorer<M> {
             }
             self.visited.insert(fp, depth);
             self.trail.push((item.trail, choice.clone()));
+            if !round.is_empty() {
+                self.round_of.insert((self.trail.len() - 1) as u32, core::mem::take(&mut round));
+            }
             if depth < self.config.depth_max {
                 children.push(Item { world, used, depth, trail: (self.trail.len() - 1) as u32 });
             }
@@ -283,13 +327,13 @@ impl<M: Model> Explorer<M> {
             // Swarm testing over pace too: some walks let timers fire often (elections,
             // retries), some rarely (long exchanges of messages between two timeouts).
             self.timer_bias = if self.config.swarm { [0, 0, 1, 4, 12][self.rng.below(5) as usize] } else { 0 };
-            self.walk = Some((self.root.clone(), limit, Budget::default(), Vec::new()));
+            self.walk = Some((self.root.clone(), limit, Budget::default(), Vec::new(), 0));
             self.stats.walks += 1;
         }
-        let Some((world, limit, used, path)) = self.walk.take() else { return };
+        let Some((world, limit, used, path, depth)) = self.walk.take() else { return };
         let mut buf = core::mem::take(&mut self.buf);
-        choices(&world, &limit, &used, &self.config.commands, &mut buf);
-        if buf.is_empty() || path.len() as u32 >= self.config.depth_max {
+        choices(&world, &limit, &used, &self.config.commands, self.config.rounds, &mut buf);
+        if buf.is_empty() || depth >= self.config.depth_max {
             self.buf = buf;
             if path.is_empty() {
                 // Nothing can happen at all from the start.
@@ -311,7 +355,8 @@ impl<M: Model> Explorer<M> {
         };
         let (choice, timed) = buf[pick as usize].clone();
         self.buf = buf;
-        let Some((next, violation)) = self.apply(&world, &timed) else {
+        let mut round = Vec::new();
+        let Some((next, violation)) = self.apply(&world, &timed, &mut round) else {
             // Choices come from this very state, so this does not happen; end the walk anyway.
             if path.is_empty() {
                 self.status = Status::Exhausted;
@@ -320,7 +365,8 @@ impl<M: Model> Explorer<M> {
         };
         let mut path = path;
         path.push(choice.clone());
-        self.stats.depth = self.stats.depth.max(path.len() as u32);
+        path.append(&mut round);
+        self.stats.depth = self.stats.depth.max(depth + 1);
         if let Some(v) = violation {
             self.found(v, path);
             return;
@@ -328,9 +374,9 @@ impl<M: Model> Explorer<M> {
         let mut used = used;
         choice.spend(&mut used);
         let fp = of_world(&next, self.config.with_ghost, used.key());
-        if self.visited.insert(fp, path.len() as u32).is_none() {
+        if self.visited.insert(fp, depth + 1).is_none() {
             self.stats.distinct += 1;
         }
-        self.walk = Some((next, limit, used, path));
+        self.walk = Some((next, limit, used, path, depth + 1));
     }
 }

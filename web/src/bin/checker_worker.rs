@@ -8,6 +8,9 @@
 //! answers `{kind: "ready"}` once loaded, then `{kind: "progress", ...}` after every slice
 //! (about 40 ms of search) and, on a violation, the shrunk counterexample as scenario JSON and
 //! a share payload. Between slices it yields to its event loop, which is how a pause arrives.
+//! A find-the-bug exercise sends `{cmd: "start", scenario, spec, control}` instead: `scenario`
+//! is the challenge's start, `spec` its checker part (JSON), and the search is the one the
+//! exercise states (with the mutation off when `control` is true).
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
@@ -174,13 +177,23 @@ mod worker {
         Ok((scenario.model, settings, config))
     }
 
+    fn start(msg: &JsValue) -> Result<Box<dyn Checker>, String> {
+        if let Some(spec) = text(msg, "spec") {
+            let spec = distlab_core::challenge::CheckerSpec::from_json(&spec).map_err(|e| e.0)?;
+            let start = Scenario::parse(&text(msg, "scenario").unwrap_or_default()).map_err(|e| e.0)?;
+            let control = Reflect::get(msg, &JsValue::from_str("control")).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+            return spec.checker(&start, control).map_err(|e| e.0);
+        }
+        config(msg).and_then(|(model, settings, config)| models::new_checker(&model, &settings, config))
+    }
+
     fn on_message(e: MessageEvent) {
         let msg = e.data();
         let cmd = text(&msg, "cmd").unwrap_or_default();
         STATE.with(|s| {
             let mut st = s.borrow_mut();
             match cmd.as_str() {
-                "start" => match config(&msg).and_then(|(model, settings, config)| models::new_checker(&model, &settings, config)) {
+                "start" => match start(&msg) {
                     Ok(c) => {
                         *st = State { checker: Some(c), slice: 200, ..State::default() };
                         progress(&mut st);

@@ -17,6 +17,19 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, MessageEvent, Worker};
 use yew::prelude::*;
 
+/// A find-the-bug exercise: the search is the one it states, not the form's.
+#[derive(Clone, PartialEq)]
+pub struct Exercise {
+    /// The challenge's start (the mutated protocol).
+    pub start: Scenario,
+    /// The checker part: search, bound, control setting.
+    pub spec: distlab_core::challenge::CheckerSpec,
+    /// The learner's own schedule that broke it, once they have (for the side-by-side view).
+    pub hand: Option<Vec<String>>,
+    /// Link back to the hand attempt.
+    pub back: String,
+}
+
 /// Properties of [`CheckerPanel`].
 #[derive(Properties, PartialEq)]
 pub struct CheckerProps {
@@ -24,6 +37,9 @@ pub struct CheckerProps {
     pub scenario: Callback<(), Scenario>,
     /// Reports actions (loading the counterexample, notices).
     pub on_action: Callback<LabAction>,
+    /// Set on a find-the-bug exercise.
+    #[prop_or_default]
+    pub exercise: Option<Exercise>,
 }
 
 /// A counterexample as the worker reports it.
@@ -138,6 +154,83 @@ fn fmt_count(x: f64) -> String {
     }
 }
 
+/// The exercise's fixed search, in words, and the control switch.
+fn exercise_form(ex: &Exercise, control: &UseStateHandle<bool>, busy: bool) -> Html {
+    let spec = &ex.spec;
+    let strategy = match spec.strategy.as_str() {
+        "bfs" => "breadth-first",
+        "dfs" => "depth-first",
+        _ => "random walks",
+    };
+    let mut how = format!("{strategy} search, schedules of at most {} choices, stated bound {} steps", spec.depth, fmt_count(spec.states as f64));
+    let faults: Vec<String> = [("crash", spec.crashes), ("drop", spec.drops), ("duplicate", spec.duplicates), ("isolation", spec.partitions), ("client command", spec.commands)]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(w, n)| format!("{n} {w}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if !faults.is_empty() {
+        how += &format!("; budget: {}", faults.join(", "));
+    }
+    if !spec.prefix.is_empty() {
+        let until = spec.until.map_or_else(|| "its last step".to_string(), |d| distlab_core::time::fmt_time(d.0));
+        how += &format!("; it starts from a scripted run of {} timeline steps up to {until}", spec.prefix.len());
+    }
+    if spec.rounds {
+        how += "; after each choice the network delivers every message in flight";
+    }
+    if !spec.set.is_empty() {
+        let set: Vec<String> = spec.set.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        how += &format!("; smaller configuration: {}", set.join(", "));
+    }
+    let on_control = {
+        let control = control.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+                control.set(input.checked());
+            }
+        })
+    };
+    html! {
+        <>
+            <p class="hint">{ format!("The checker searches this exercise's start ({} on) for a violation of {}: {how}.", spec.mutation, spec.invariant) }</p>
+            <label class="checker-control">
+                <input type="checkbox" data-testid="checker-control" checked={**control} onchange={on_control} disabled={busy} />
+                { format!(" Control: the protocol as published ({} = {}); the same search must find nothing", spec.mutation, spec.control) }
+            </label>
+        </>
+    }
+}
+
+/// The exercise's two halves side by side: the learner's schedule and the checker's.
+fn side_by_side(ex: &Exercise, pr: &Progress, control: bool) -> Html {
+    let hand = match &ex.hand {
+        Some(steps) => html! {
+            <>
+                <p class="ok" data-testid="exercise-hand-done">{ format!("You broke it with {} actions:", steps.len()) }</p>
+                <ol class="checker-steps">{ for steps.iter().map(|s| html! { <li>{ s.clone() }</li> }) }</ol>
+            </>
+        },
+        None => html! { <p class="hint" data-testid="exercise-hand-open">{"Not yet: break the protocol with the lab's controls (the challenge above)."}<a href={ex.back.clone()}>{" Back to the hand attempt"}</a></p> },
+    };
+    let checker = match (&pr.found, pr.status.as_str()) {
+        (Some(f), _) => html! {
+            <>
+                <p class="bad" data-testid="exercise-checker-done">{ format!("{} broken in {} steps:", f.invariant, f.steps.len()) }</p>
+                <ol class="checker-steps">{ for f.steps.iter().map(|s| html! { <li>{ s.clone() }</li> }) }</ol>
+            </>
+        },
+        (None, "exhausted" | "bounded") if control => html! { <p class="ok" data-testid="exercise-control-clean">{ format!("Control: no violation within the bound ({} steps). The mutation is the bug.", fmt_count(pr.explored)) }</p> },
+        (None, "exhausted" | "bounded") => html! { <p class="hint">{"Nothing found within the bound."}</p> },
+        _ => html! { <p class="hint">{"Start the search."}</p> },
+    };
+    html! {
+        <div class="exercise-compare" data-testid="exercise-compare">
+            <div><h3>{"By hand"}</h3>{ hand }</div>
+            <div><h3>{ if control { "Checker (control)" } else { "Checker" } }</h3>{ checker }</div>
+        </div>
+    }
+}
+
 /// The model checker panel.
 #[component]
 pub fn CheckerPanel(p: &CheckerProps) -> Html {
@@ -150,6 +243,9 @@ pub fn CheckerPanel(p: &CheckerProps) -> Html {
     let commands = use_state(|| 1u32);
     let states = use_state(|| 1_000_000u32);
     let link = use_state(|| None::<String>);
+    let control = use_state(|| false);
+    // What the last search was: the exercise's mutated protocol or its control.
+    let searched_control = use_state(|| false);
 
     let post = {
         let handle = handle.clone();
@@ -202,11 +298,23 @@ pub fn CheckerPanel(p: &CheckerProps) -> Html {
         let progress = progress.clone();
         let (strategy, depth, crashes, drops, commands, states) = (strategy.clone(), depth.clone(), crashes.clone(), drops.clone(), commands.clone(), states.clone());
         let link = link.clone();
+        let exercise = p.exercise.clone();
+        let (control, searched_control) = (control.clone(), searched_control.clone());
         Callback::from(move |_: MouseEvent| {
-            let mut s = scenario.emit(());
-            s.timeline.clear();
             let m = Object::new();
             set(&m, "cmd", "start");
+            link.set(None);
+            progress.set(Progress { status: "loading".into(), ..Progress::default() });
+            if let Some(ex) = &exercise {
+                set(&m, "scenario", ex.start.to_json());
+                set(&m, "spec", ex.spec.to_json());
+                set(&m, "control", *control);
+                searched_control.set(*control);
+                post(m.into());
+                return;
+            }
+            let mut s = scenario.emit(());
+            s.timeline.clear();
             set(&m, "scenario", s.to_json());
             set(&m, "strategy", strategy.as_str());
             set(&m, "depth", *depth);
@@ -214,8 +322,6 @@ pub fn CheckerPanel(p: &CheckerProps) -> Html {
             set(&m, "drops", *drops);
             set(&m, "commands", *commands);
             set(&m, "states", *states);
-            link.set(None);
-            progress.set(Progress { status: "loading".into(), ..Progress::default() });
             post(m.into());
         })
     };
@@ -315,6 +421,9 @@ pub fn CheckerPanel(p: &CheckerProps) -> Html {
 
     html! {
         <div class="checker" data-testid="checker-panel">
+            if let Some(ex) = &p.exercise {
+                { exercise_form(ex, &control, busy) }
+            } else {
             <p class="hint">{"Let the explorer pick every event — any delivery order, faults within a budget — and search this lab's settings for an invariant violation."}</p>
             <div class="checker-form">
                 <label>{"Strategy"}
@@ -330,6 +439,7 @@ pub fn CheckerPanel(p: &CheckerProps) -> Html {
                 <label>{"Commands"}<input type="number" min="0" max="20" data-testid="checker-commands" value={commands.to_string()} onchange={number(&commands, 20)} disabled={busy} /></label>
                 <label>{"State bound"}<input type="number" min="1" data-testid="checker-states" value={states.to_string()} onchange={number(&states, 100_000_000)} disabled={busy} /></label>
             </div>
+            }
             <div class="checker-buttons">
                 <button class="primary" data-testid="checker-start" onclick={on_start} disabled={busy}>{ if pr.status.is_empty() { "Start search" } else { "Start over" } }</button>
                 if pr.status == "running" {
@@ -359,6 +469,9 @@ pub fn CheckerPanel(p: &CheckerProps) -> Html {
                 </ul>
             }
             { found.unwrap_or_default() }
+            if let Some(ex) = &p.exercise {
+                { side_by_side(ex, pr, *searched_control) }
+            }
         </div>
     }
 }

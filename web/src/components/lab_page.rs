@@ -24,7 +24,8 @@ use crate::state::{scenario_of, Frame, LabAction, LabHandle, LabState, ViewRef, 
 use crate::util::perf_now;
 use distlab_core::challenge::Challenge;
 use distlab_core::lab::is_announcement;
-use distlab_core::scenario::Scenario;
+use distlab_core::scenario::{Scenario, Step};
+use distlab_core::time::fmt_time;
 use distlab_core::{models, share, Action, MsgId, NodeId, Time};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -260,6 +261,9 @@ pub fn LabPage(p: &LabPageProps) -> Html {
         use_callback(id, move |_: (), _| scenario_of(lab.borrow().as_ref()))
     };
     let throttle = use_mut_ref(Throttle::default);
+    // A find-the-bug exercise: the learner's own schedule that broke the protocol, kept for the
+    // side-by-side view after the checker's counterexample is opened.
+    let hand = use_state(|| None::<Vec<String>>);
 
     // The animation loop: advance virtual time by elapsed × speed each frame, within what the
     // pacer says rendering leaves of the frame.
@@ -460,8 +464,25 @@ pub fn LabPage(p: &LabPageProps) -> Html {
         }
         Extra::Challenge(c, others) => {
             let goals = state.attempt.as_ref().and_then(|a| a.grader.borrow().as_ref().map(|g| g.status())).unwrap_or_default();
-            html! { <ChallengePanel model={info.name} title={c.title.clone()} brief={c.brief.clone()} hint={c.hint.clone()}
-                {goals} others={others.clone()} id={c.id.clone()} on_retry={on_reset.clone()} /> }
+            let solved = !goals.is_empty() && goals.iter().all(|g| g.1 == Some(true));
+            if solved && hand.is_none() {
+                hand.set(Some(lab.actions().iter().map(|a| format!("{} {}", fmt_time(a.at), describe_action(&a.action))).collect()));
+            }
+            let panel = html! { <ChallengePanel model={info.name} title={c.title.clone()} brief={c.brief.clone()} hint={c.hint.clone()}
+                {goals} others={others.clone()} id={c.id.clone()} on_retry={on_reset.clone()} /> };
+            match &c.checker {
+                Some(spec) => html! {
+                    <>
+                        { panel }
+                        <section class="panel exercise-checker" aria-labelledby="h-exercise-checker">
+                            <h2 id="h-exercise-checker">{"Then let the checker find it"}</h2>
+                            <super::checker::CheckerPanel scenario={scenario_cb.clone()} on_action={dispatch.clone()}
+                                exercise={Some(super::checker::Exercise { start: c.start.clone(), spec: spec.clone(), hand: (*hand).clone(), back: Route::Challenge { model: info.name.into(), id: c.id.clone() }.to_hash() })} />
+                        </section>
+                    </>
+                },
+                None => panel,
+            }
         }
         Extra::None => html! {},
     };
@@ -531,10 +552,12 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                         </h2></summary>
                         <Invariants handle={state.handle.clone()} stamp={super::invariants::stamp(lab.violations())} on_action={dispatch.clone()} />
                     </details>
-                    <details class="panel" data-testid="checker-details">
-                        <summary><h2>{"Model checker"}</h2></summary>
-                        <super::checker::CheckerPanel scenario={scenario_cb.clone()} on_action={dispatch.clone()} />
-                    </details>
+                    if !matches!(&extra, Extra::Challenge(c, _) if c.checker.is_some()) {
+                        <details class="panel" data-testid="checker-details">
+                            <summary><h2>{"Model checker"}</h2></summary>
+                            <super::checker::CheckerPanel scenario={scenario_cb.clone()} on_action={dispatch.clone()} />
+                        </details>
+                    }
                     <details class="panel" open=true>
                         <summary><h2>{"Faults"}</h2></summary>
                         <Faults view={view.clone()} flight={flight_p.1} hover={*hover} on_hover={on_hover.clone()} on_action={dispatch.clone()} />
@@ -549,6 +572,22 @@ pub fn LabPage(p: &LabPageProps) -> Html {
             if *help { <Shortcuts on_close={close_help} /> }
         </div>
     }
+}
+
+/// One timeline action in words, for the exercise's side-by-side view.
+fn describe_action(a: &distlab_core::Action) -> String {
+    let step = Step::from_action(&distlab_core::TimedAction { at: 0, action: a.clone() });
+    let mut out = step.what.clone();
+    if let Some(n) = step.node {
+        out += &format!(" S{n}");
+    }
+    if let Some(arg) = &step.arg {
+        out += &format!(" {arg}");
+    }
+    if let Some(g) = &step.groups {
+        out += &format!(" {g:?}");
+    }
+    out
 }
 
 /// A red bar above the stage while any invariant is violated, so a violation is seen even when

@@ -293,6 +293,27 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
             (x(e.time), lane(e.node.unwrap_or(0)), mark, e)
         })
         .collect();
+    // A checker counterexample delivers messages by id from its timeline: those arrows are its
+    // schedule. The first violation is marked where it happened, on the lanes it names.
+    let schedule: std::collections::BTreeSet<MsgId> = lab
+        .actions()
+        .iter()
+        .filter_map(|a| match a.action {
+            distlab_core::Action::Deliver(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    let violation = lab.violations().first().filter(|v| v.time >= start && v.time <= now).map(|v| {
+        let xv = x(v.time);
+        let nodes: Vec<String> = v.nodes.iter().map(|n| n.to_string()).collect();
+        html! {
+            <g class="st-violation" data-testid="st-violation" data-nodes={nodes.join(",")}>
+                <title>{ format!("{} violated at {}: {}", v.invariant, fmt_time(v.time), v.detail) }</title>
+                <line class="violation-at" x1={xv.to_string()} y1={(TOP - 4.0).to_string()} x2={xv.to_string()} y2={(h - BOTTOM).to_string()} />
+                { for v.nodes.iter().map(|&n| html! { <circle class="violation-node" cx={xv.to_string()} cy={lane(n).to_string()} r="7" /> }) }
+            </g>
+        }
+    });
     let drawing = if p.fast {
         batched(&shapes, &marks)
     } else {
@@ -318,7 +339,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
             };
             html! {
                 <>
-                    <g class={classes!("arrow", a.style.class(), hovered.then_some("hover"))}
+                    <g class={classes!("arrow", a.style.class(), hovered.then_some("hover"), id.is_some_and(|m| schedule.contains(&m)).then_some("schedule"))}
                         onmouseenter={Callback::from(move |_: MouseEvent| if id.is_some() { h1.emit(id) })}
                         onmouseleave={Callback::from(move |_: MouseEvent| if id.is_some() { h2.emit(None) })}>
                         <title>{ tip(a) }</title>
@@ -356,6 +377,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 { for ticks }
                 <Lanes {lanes} {lane_h} />
                 { drawing }
+                { violation.clone().unwrap_or_default() }
                 <line class="now" x1={x(now).to_string()} y1={(TOP - 4.0).to_string()} x2={x(now).to_string()} y2={(h - BOTTOM).to_string()} />
             </svg>
             <div class="st-legend">
@@ -363,6 +385,8 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 <span><b class="fail-x">{"✗"}</b>{"refused"}</span>
                 <span><b class="loss-x">{"✕"}</b>{"lost"}</span>
                 <span><b class="d-imp">{"◆"}</b>{"event"}</span>
+                if !schedule.is_empty() { <span><i class="schedule-key"></i>{"checker's schedule"}</span> }
+                if violation.is_some() { <span><b class="violation-key">{"◯"}</b>{"violation"}</span> }
                 <span class="muted">{ format!("last {} · now at the right edge", fmt_time(now - start)) }</span>
             </div>
         </div>
