@@ -34,6 +34,15 @@ impl<K: Ord + Copy, V> core::ops::Index<&K> for SmallMap<K, V> {
     }
 }
 
+impl<K, V> IntoIterator for SmallMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = alloc::vec::IntoIter<(K, V)>;
+    /// (key, value) pairs in key order.
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 impl<K, V> Default for SmallMap<K, V> {
     fn default() -> Self {
         SmallMap(Vec::new())
@@ -97,6 +106,16 @@ impl<K: Ord + Copy, V> SmallMap<K, V> {
             }
         };
         &mut self.0[i].1
+    }
+
+    /// The entry with the smallest key.
+    pub fn first_key_value(&self) -> Option<(&K, &V)> {
+        self.0.first().map(|(k, v)| (k, v))
+    }
+
+    /// The entry with the largest key.
+    pub fn last_key_value(&self) -> Option<(&K, &V)> {
+        self.0.last().map(|(k, v)| (k, v))
     }
 
     /// Removes and returns the value at `k`.
