@@ -26,7 +26,7 @@ impl<K: core::fmt::Debug, V: core::fmt::Debug> core::fmt::Debug for SmallMap<K, 
     }
 }
 
-impl<K: Ord + Copy, V> core::ops::Index<&K> for SmallMap<K, V> {
+impl<K: Ord, V> core::ops::Index<&K> for SmallMap<K, V> {
     type Output = V;
     /// The value at `k`; panics if there is none (as a `BTreeMap` does; for tests).
     fn index(&self, k: &K) -> &V {
@@ -49,7 +49,7 @@ impl<K, V> Default for SmallMap<K, V> {
     }
 }
 
-impl<K: Ord + Copy, V> SmallMap<K, V> {
+impl<K: Ord, V> SmallMap<K, V> {
     /// An empty map.
     pub fn new() -> Self {
         SmallMap(Vec::new())
@@ -180,7 +180,7 @@ impl<K: core::fmt::Debug> core::fmt::Debug for SmallSet<K> {
     }
 }
 
-impl<K: Ord + Copy> SmallSet<K> {
+impl<K: Ord> SmallSet<K> {
     /// An empty set.
     pub fn new() -> Self {
         SmallSet(SmallMap::new())

@@ -11,6 +11,7 @@ use crate::action::{Action, TimedAction};
 use crate::model::{Ctx, Effect, Envelope, Happened, Model, Nodes, Slot};
 use crate::net::{Fate, Loss, Network};
 use crate::rng::{Rng, NETWORK_STREAM};
+use crate::small::SmallMap;
 use crate::time::Time;
 use crate::trace::{TraceEntry, TraceHash, TraceKind};
 use crate::view::{MessageView, NodeStatus, View, Violation};
@@ -98,8 +99,9 @@ pub struct World<M: Model> {
     queue: BinaryHeap<Entry<M>>,
     in_flight: BTreeMap<MsgId, Envelope<M::Msg>>,
     /// Each armed timer. A popped timer entry that is not the one standing for its timer is
-    /// stale.
-    timers: BTreeMap<(NodeId, M::Timer), Armed>,
+    /// stale. A sorted vector, not a `BTreeMap`: a world holds a few timers per node, and each
+    /// model's `BTreeMap` of its timer type was a copy of the B-tree code in the page.
+    timers: SmallMap<(NodeId, M::Timer), Armed>,
     slots: Vec<Slot<M>>,
     rngs: Vec<Rng>,
     /// Events that arrived while a node was paused, in arrival order.
@@ -133,7 +135,7 @@ impl<M: Model> World<M> {
             events: 0,
             queue: BinaryHeap::new(),
             in_flight: BTreeMap::new(),
-            timers: BTreeMap::new(),
+            timers: SmallMap::new(),
             slots: Vec::new(),
             rngs: Vec::new(),
             backlog: Vec::new(),
