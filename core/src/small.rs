@@ -227,6 +227,142 @@ impl<K: Ord> SmallSet<K> {
     }
 }
 
+/// A map from `u64` keys handed out in increasing order (message ids), for the messages in
+/// flight: a queue of (key, value) slots sorted by key. Inserting a key above every other is a
+/// push; removing marks the slot empty, and empty slots leave from the front (messages mostly
+/// arrive in the order they were sent) or, if too many pile up behind an old one, in one sweep.
+/// Lookups are a binary search. Iteration is in key order, like the `BTreeMap` it replaces,
+/// whose code was copied into the page once per model's message type; this one is a few
+/// hundred bytes per type.
+#[derive(Clone)]
+pub struct SeqMap<V> {
+    slots: alloc::collections::VecDeque<(u64, Option<V>)>,
+    live: usize,
+}
+
+impl<V> Default for SeqMap<V> {
+    fn default() -> Self {
+        SeqMap { slots: alloc::collections::VecDeque::new(), live: 0 }
+    }
+}
+
+impl<V: core::fmt::Debug> core::fmt::Debug for SeqMap<V> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<V> core::ops::Index<&u64> for SeqMap<V> {
+    type Output = V;
+    /// The value at `k`; panics if there is none (as a `BTreeMap` does).
+    fn index(&self, k: &u64) -> &V {
+        self.get(k).expect("no entry for the key")
+    }
+}
+
+impl<V> SeqMap<V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        SeqMap::default()
+    }
+
+    fn find(&self, k: u64) -> Result<usize, usize> {
+        self.slots.binary_search_by(|(x, _)| x.cmp(&k))
+    }
+
+    /// Sets the value at `k` (a push when `k` is above every key); returns the value it
+    /// replaces, if any.
+    pub fn insert(&mut self, k: u64, v: V) -> Option<V> {
+        if self.slots.back().is_none_or(|b| b.0 < k) {
+            self.slots.push_back((k, Some(v)));
+            self.live += 1;
+            return None;
+        }
+        match self.find(k) {
+            Ok(i) => {
+                let old = self.slots[i].1.replace(v);
+                if old.is_none() {
+                    self.live += 1;
+                }
+                old
+            }
+            Err(i) => {
+                self.slots.insert(i, (k, Some(v)));
+                self.live += 1;
+                None
+            }
+        }
+    }
+
+    /// The value at `k`.
+    pub fn get(&self, k: &u64) -> Option<&V> {
+        self.find(*k).ok().and_then(|i| self.slots[i].1.as_ref())
+    }
+
+    /// Whether `k` has a value.
+    pub fn contains_key(&self, k: &u64) -> bool {
+        self.get(k).is_some()
+    }
+
+    /// Removes and returns the value at `k`.
+    pub fn remove(&mut self, k: &u64) -> Option<V> {
+        let i = self.find(*k).ok()?;
+        let v = self.slots[i].1.take()?;
+        self.live -= 1;
+        while self.slots.front().is_some_and(|s| s.1.is_none()) {
+            self.slots.pop_front();
+        }
+        if self.slots.len() > 2 * self.live + 64 {
+            self.slots.retain(|s| s.1.is_some());
+        }
+        Some(v)
+    }
+
+    /// Entries.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// (key, value) pairs in key order (an exact-size iterator).
+    pub fn iter(&self) -> SeqIter<'_, V> {
+        SeqIter { slots: self.slots.iter(), left: self.live }
+    }
+
+    /// Values in key order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.iter().map(|(_, v)| v)
+    }
+}
+
+/// The iterator of [`SeqMap::iter`].
+pub struct SeqIter<'a, V> {
+    slots: alloc::collections::vec_deque::Iter<'a, (u64, Option<V>)>,
+    left: usize,
+}
+
+impl<'a, V> Iterator for SeqIter<'a, V> {
+    type Item = (&'a u64, &'a V);
+    fn next(&mut self) -> Option<Self::Item> {
+        for (k, v) in self.slots.by_ref() {
+            if let Some(v) = v {
+                self.left -= 1;
+                return Some((k, v));
+            }
+        }
+        None
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<V> ExactSizeIterator for SeqIter<'_, V> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +394,44 @@ mod tests {
         m.retain(|k, _| k % 2 == 0);
         b.retain(|k, _| k % 2 == 0);
         assert!(m.iter().eq(b.iter()));
+    }
+
+    #[test]
+    fn seq_map_behaves_like_a_btree_map() {
+        let mut m = SeqMap::new();
+        let mut b = BTreeMap::new();
+        let mut x = 3u64;
+        let mut next = 0u64;
+        for i in 0..3000u32 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            if (x >> 60) < 7 {
+                // Mostly fresh keys, sometimes an old one again.
+                let k = if (x >> 33) % 10 == 0 { next / 2 } else { next };
+                next += 1;
+                assert_eq!(m.insert(k, i), b.insert(k, i));
+            } else {
+                // Remove mostly old keys, sometimes a recent one, sometimes a missing one.
+                let k = match (x >> 40) % 4 {
+                    0 => next.saturating_sub(1),
+                    1 => next + 5,
+                    _ => b.keys().next().copied().unwrap_or(0) + (x >> 20) % 3,
+                };
+                assert_eq!(m.remove(&k), b.remove(&k));
+            }
+            assert_eq!(m.len(), b.len());
+            assert_eq!(m.iter().size_hint(), (b.len(), Some(b.len())));
+        }
+        assert!(m.iter().eq(b.iter()));
+        assert_eq!(format!("{m:?}"), format!("{b:?}"));
+        // An old entry kept while many newer ones come and go does not keep them all.
+        let mut m = SeqMap::new();
+        m.insert(0, 0u32);
+        for k in 1..10_000u64 {
+            m.insert(k, 1);
+            m.remove(&k);
+        }
+        assert_eq!(m.len(), 1);
+        assert!(m.slots.len() < 200, "{} slots", m.slots.len());
     }
 
     #[test]

@@ -11,12 +11,12 @@ use crate::action::{Action, TimedAction};
 use crate::model::{Ctx, Effect, Envelope, Happened, Model, Nodes, Slot};
 use crate::net::{Fate, Loss, Network};
 use crate::rng::{Rng, NETWORK_STREAM};
-use crate::small::SmallMap;
+use crate::small::{SeqMap, SmallMap};
 use crate::time::Time;
 use crate::trace::{TraceEntry, TraceHash, TraceKind};
 use crate::view::{MessageView, NodeStatus, View, Violation};
 use crate::{MsgId, NodeId};
-use alloc::collections::{BTreeMap, BinaryHeap};
+use alloc::collections::BinaryHeap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -97,7 +97,8 @@ pub struct World<M: Model> {
     seq: u64,
     events: u64,
     queue: BinaryHeap<Entry<M>>,
-    in_flight: BTreeMap<MsgId, Envelope<M::Msg>>,
+    /// Messages in flight by id (ids only grow, so this is an append-mostly queue).
+    in_flight: SeqMap<Envelope<M::Msg>>,
     /// Each armed timer. A popped timer entry that is not the one standing for its timer is
     /// stale. A sorted vector, not a `BTreeMap`: a world holds a few timers per node, and each
     /// model's `BTreeMap` of its timer type was a copy of the B-tree code in the page.
@@ -134,7 +135,7 @@ impl<M: Model> World<M> {
             seq: 0,
             events: 0,
             queue: BinaryHeap::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: SeqMap::new(),
             timers: SmallMap::new(),
             slots: Vec::new(),
             rngs: Vec::new(),
