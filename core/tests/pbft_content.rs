@@ -3,66 +3,25 @@
 //! challenge is unsolved by its start and solved by its solution, and every lesson step names
 //! an existing PBFT scenario.
 
-use distlab_core::challenge;
-use distlab_core::scenario::{run, Scenario};
-use std::path::PathBuf;
+#[path = "support/content.rs"]
+mod content;
 
-fn content() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content")
-}
-
-fn load(name: &str) -> Scenario {
-    let path = content().join("scenarios").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Scenario::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
+use content::load;
+use distlab_core::scenario::run;
 
 #[test]
 fn every_pbft_scenario_passes() {
-    let mut names: Vec<String> = std::fs::read_dir(content().join("scenarios"))
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("pbft-") && n.ends_with(".json"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 7, "{names:?}");
-    let mut failed = Vec::new();
-    for name in &names {
-        let report = run(&load(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        if !report.passed() {
-            failed.push(format!("{name}: {:?} {:?}", report.outcomes.iter().filter(|o| !o.passed).collect::<Vec<_>>(), report.violations));
-        }
-    }
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    content::every_scenario_passes("pbft", 7);
 }
 
 #[test]
 fn every_pbft_challenge_is_unsolved_at_start_and_solved_by_its_solution() {
-    let text = std::fs::read_to_string(content().join("challenges/pbft.json")).unwrap();
-    let challenges = challenge::parse(&text).unwrap();
-    assert!(challenges.len() >= 4);
-    for c in &challenges {
-        assert_eq!(c.start.model, "pbft");
-        let (solved, outcomes) = challenge::attempt(c, false).unwrap();
-        assert!(!solved, "{} is solved by doing nothing: {outcomes:?}", c.id);
-        let (solved, outcomes) = challenge::attempt(c, true).unwrap();
-        assert!(solved, "{} is not solved by its solution: {outcomes:?}", c.id);
-    }
+    content::every_challenge_is_graded("pbft", 4);
 }
 
 #[test]
-fn the_lesson_names_existing_scenarios() {
-    let text = std::fs::read_to_string(content().join("lessons/pbft.md")).unwrap();
-    assert!(text.starts_with("# "));
-    let steps: Vec<&str> = text.lines().filter(|l| l.starts_with("scenario: ")).collect();
-    assert!(steps.len() >= 7, "{steps:?}");
-    for line in text.lines().collect::<Vec<_>>().windows(2) {
-        if line[0].starts_with("## ") {
-            let file = line[1].strip_prefix("scenario: ").unwrap_or_else(|| panic!("step {:?} lacks a scenario line", line[0]));
-            assert!(file.starts_with("pbft-"), "{file}");
-            assert!(content().join("scenarios").join(file).exists(), "{file} missing");
-        }
-    }
+fn the_pbft_lesson_names_existing_scenarios() {
+    content::lesson_names_existing_scenarios("pbft", 7);
 }
 
 #[test]
@@ -79,4 +38,3 @@ fn the_breaking_scenarios_are_safe_within_the_bound() {
     let report = run(&s).unwrap();
     assert!(report.violations.is_empty(), "{:?}", report.violations);
 }
-

@@ -1,51 +1,31 @@
 //! Every Raft scenario in content/scenarios passes, every teaching mutation is caught by the
 //! checker, and every challenge is unsolved by its start and solved by its solution.
 
-use distlab_core::challenge;
+#[path = "support/content.rs"]
+mod content;
+
+use content::{caught, load};
 use distlab_core::scenario::{run, Scenario};
-use std::path::PathBuf;
-
-fn content() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content")
-}
-
-fn load(name: &str) -> Scenario {
-    let path = content().join("scenarios").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Scenario::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
 
 #[test]
 fn every_raft_scenario_passes() {
-    let mut names: Vec<String> = std::fs::read_dir(content().join("scenarios"))
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("raft-") && n.ends_with(".json"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 9, "{names:?}");
-    let mut failed = Vec::new();
-    for name in &names {
-        let report = run(&load(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        if !report.passed() {
-            failed.push(format!("{name}: {:?} {:?}", report.outcomes.iter().filter(|o| !o.passed).collect::<Vec<_>>(), report.violations));
-        }
-    }
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    content::every_scenario_passes("raft", 9);
 }
 
-fn caught(mut s: Scenario, mutation: &str, invariants: &[&str]) {
-    s.config.insert(mutation.into(), serde_json::Value::Bool(true));
-    let report = run(&s).unwrap();
-    for inv in invariants {
-        assert!(report.violations.iter().any(|(name, _, _)| name == inv), "{mutation}: {inv} not caught; got {:?}", report.violations);
-    }
+#[test]
+fn every_raft_challenge_is_unsolved_at_start_and_solved_by_its_solution() {
+    content::every_challenge_is_graded("raft", 3);
+}
+
+#[test]
+fn the_raft_lesson_names_existing_scenarios() {
+    content::lesson_names_existing_scenarios("raft", 8);
 }
 
 #[test]
 fn commit_old_terms_is_caught_in_figure_8() {
     // The same timeline is safe without the mutation (every_raft_scenario_passes).
-    caught(load("raft-figure8.json"), "commit_old_terms", &["Leader Completeness", "State Machine Safety"]);
+    caught(load("raft-figure8.json"), "commit_old_terms", true.into(), &["Leader Completeness", "State Machine Safety"]);
 }
 
 #[test]
@@ -71,20 +51,7 @@ fn vote_without_log_check_is_caught() {
     let s = Scenario::parse(text).unwrap();
     let report = run(&s).unwrap();
     assert!(report.passed(), "without the mutation S4 cannot win: {:?}", report.outcomes);
-    caught(s, "vote_without_log_check", &["Leader Completeness", "State Machine Safety"]);
-}
-
-#[test]
-fn every_raft_challenge_is_unsolved_at_start_and_solved_by_its_solution() {
-    let text = std::fs::read_to_string(content().join("challenges/raft.json")).unwrap();
-    let challenges = challenge::parse(&text).unwrap();
-    assert!(challenges.len() >= 3);
-    for c in &challenges {
-        let (solved, outcomes) = challenge::attempt(c, false).unwrap();
-        assert!(!solved, "{} is solved by doing nothing: {outcomes:?}", c.id);
-        let (solved, outcomes) = challenge::attempt(c, true).unwrap();
-        assert!(solved, "{} is not solved by its solution: {outcomes:?}", c.id);
-    }
+    caught(s, "vote_without_log_check", true.into(), &["Leader Completeness", "State Machine Safety"]);
 }
 
 #[test]
