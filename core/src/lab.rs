@@ -499,21 +499,7 @@ impl<M: Model> Lab for Sim<M> {
     }
     fn view(&self) -> View {
         let mut view = self.world.view();
-        for v in &self.history.violations {
-            for &n in &v.nodes {
-                if let Some(node) = view.nodes.get_mut(n as usize) {
-                    node.violated = true;
-                }
-            }
-            for &(n, index) in &v.cells {
-                if let Some(node) = view.nodes.get_mut(n as usize) {
-                    let offset = node.cells_offset;
-                    if let Some(cell) = index.checked_sub(offset).and_then(|i| node.cells.get_mut(i as usize)) {
-                        cell.marked = true;
-                    }
-                }
-            }
-        }
+        mark_violations(&mut view, &self.history.violations);
         view
     }
     fn trace(&self) -> &VecDeque<TraceEntry> {
@@ -560,6 +546,25 @@ impl<M: Model> Lab for Sim<M> {
     }
     fn set_history_budget(&mut self, bytes: usize) {
         Sim::set_history_budget(self, bytes)
+    }
+}
+
+/// Marks the nodes and cells that violations name. Not generic: one copy serves every model.
+fn mark_violations(view: &mut View, violations: &[Violation]) {
+    for v in violations {
+        for &n in &v.nodes {
+            if let Some(node) = view.nodes.get_mut(n as usize) {
+                node.violated = true;
+            }
+        }
+        for &(n, index) in &v.cells {
+            if let Some(node) = view.nodes.get_mut(n as usize) {
+                let offset = node.cells_offset;
+                if let Some(cell) = index.checked_sub(offset).and_then(|i| node.cells.get_mut(i as usize)) {
+                    cell.marked = true;
+                }
+            }
+        }
     }
 }
 

@@ -33,6 +33,7 @@ pub mod model;
 pub mod net;
 pub mod persist;
 pub mod rng;
+pub mod small;
 pub mod time;
 pub mod trace;
 pub mod view;

@@ -133,7 +133,7 @@ pub struct Envelope<Msg> {
 /// Read access to every node and the messages in flight, for invariants, metrics and views.
 pub struct Nodes<'a, M: Model> {
     pub(crate) slots: &'a [Slot<M>],
-    pub(crate) in_flight: &'a alloc::collections::BTreeMap<MsgId, Envelope<M::Msg>>,
+    pub(crate) in_flight: &'a crate::small::SeqMap<Envelope<M::Msg>>,
     pub(crate) now: Time,
 }
 
@@ -141,7 +141,7 @@ impl<'a, M: Model> Nodes<'a, M> {
     /// Builds a read-only view over nodes, for tests of invariants.
     pub fn new(
         slots: &'a [Slot<M>],
-        in_flight: &'a alloc::collections::BTreeMap<MsgId, Envelope<M::Msg>>,
+        in_flight: &'a crate::small::SeqMap<Envelope<M::Msg>>,
         now: Time,
     ) -> Self {
         Nodes { slots, in_flight, now }

@@ -116,6 +116,33 @@ pub enum Fate {
 }
 
 impl Network {
+    /// Applies a network action (partition, isolate, heal, cut, uncut, link, net); any other
+    /// action leaves the network as it is. Not generic: one copy serves every model.
+    pub fn apply(&mut self, action: &crate::action::Action) {
+        use crate::action::Action;
+        match action {
+            Action::Partition(groups) => self.partition(groups),
+            Action::Isolate(id) => {
+                let mut groups: Vec<Vec<NodeId>> = self
+                    .groups()
+                    .iter()
+                    .map(|g| g.iter().copied().filter(|n| n != id).collect::<Vec<_>>())
+                    .filter(|g| !g.is_empty())
+                    .collect();
+                groups.push(alloc::vec![*id]);
+                self.partition(&groups);
+            }
+            Action::Heal => self.heal(),
+            Action::Cut(a, b) => self.set_cut(*a, *b, true),
+            Action::Uncut(a, b) => self.set_cut(*a, *b, false),
+            Action::Link(a, b, c) => {
+                self.links.insert((*a, *b), *c);
+            }
+            Action::Net(c) => self.default = *c,
+            _ => {}
+        }
+    }
+
     /// The configuration of the directed link `from -> to`.
     pub fn link(&self, from: NodeId, to: NodeId) -> &LinkConfig {
         self.links.get(&(from, to)).unwrap_or(&self.default)

@@ -345,14 +345,15 @@ impl Scenario {
 
     /// The scenario of a run as it stands: its model, settings, seed and action script.
     pub fn of_lab(lab: &dyn Lab) -> Scenario {
-        let config = lab.params().into_iter().map(|p| (p.key.to_string(), value_to_json(&p.value))).collect();
-        Scenario {
-            model: lab.info().name.into(),
-            seed: lab.seed(),
-            config,
-            timeline: lab.actions().iter().map(Step::from_action).collect(),
-            ..Scenario::default()
-        }
+        Scenario::of_run(lab.info().name, lab.seed(), lab.params(), lab.actions())
+    }
+
+    /// The scenario of a run given by its parts: the model's name, the seed, the settings it
+    /// started with and its action script (sorted by time). For code that has a model but no
+    /// [`Lab`] (the model checker's worker builds none, so no lab's drawing code ships in it).
+    pub fn of_run(model: &str, seed: u64, params: Vec<crate::view::Param>, actions: &[TimedAction]) -> Scenario {
+        let config = params.into_iter().map(|p| (p.key.to_string(), value_to_json(&p.value))).collect();
+        Scenario { model: model.into(), seed, config, timeline: actions.iter().map(Step::from_action).collect(), ..Scenario::default() }
     }
 
     /// How long the runner simulates.

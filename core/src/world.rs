@@ -11,12 +11,13 @@ use crate::action::{Action, TimedAction};
 use crate::model::{Ctx, Effect, Envelope, Happened, Model, Nodes, Slot};
 use crate::net::{Fate, Loss, Network};
 use crate::rng::{Rng, NETWORK_STREAM};
+use crate::small::{SeqMap, SmallMap};
 use crate::time::Time;
 use crate::text;
 use crate::trace::{Text, TraceEntry, TraceHash, TraceKind};
 use crate::view::{MessageView, NodeStatus, View, Violation};
 use crate::{MsgId, NodeId};
-use alloc::collections::{BTreeMap, BinaryHeap};
+use alloc::collections::BinaryHeap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -98,10 +99,12 @@ pub struct World<M: Model> {
     seq: u64,
     events: u64,
     queue: BinaryHeap<Entry<M>>,
-    in_flight: BTreeMap<MsgId, Envelope<M::Msg>>,
+    /// Messages in flight by id (ids only grow, so this is an append-mostly queue).
+    in_flight: SeqMap<Envelope<M::Msg>>,
     /// Each armed timer. A popped timer entry that is not the one standing for its timer is
-    /// stale.
-    timers: BTreeMap<(NodeId, M::Timer), Armed>,
+    /// stale. A sorted vector, not a `BTreeMap`: a world holds a few timers per node, and each
+    /// model's `BTreeMap` of its timer type was a copy of the B-tree code in the page.
+    timers: SmallMap<(NodeId, M::Timer), Armed>,
     slots: Vec<Slot<M>>,
     rngs: Vec<Rng>,
     /// Events that arrived while a node was paused, in arrival order.
@@ -134,8 +137,8 @@ impl<M: Model> World<M> {
             seq: 0,
             events: 0,
             queue: BinaryHeap::new(),
-            in_flight: BTreeMap::new(),
-            timers: BTreeMap::new(),
+            in_flight: SeqMap::new(),
+            timers: SmallMap::new(),
             slots: Vec::new(),
             rngs: Vec::new(),
             backlog: Vec::new(),
@@ -540,67 +543,15 @@ impl<M: Model> World<M> {
     /// Checks that an action makes sense in this world now; the error says why not.
     pub fn validate(&self, action: &Action) -> Result<(), ActionError> {
         let n = self.slots.len() as NodeId;
-        let node_ok = |id: NodeId| {
-            if id < n {
-                Ok(())
-            } else {
-                Err(format!("node {id} does not exist (nodes are 0 to {})", n.saturating_sub(1)))
-            }
-        };
+        // Only commands and settings need the model; the rest is checked by one non-generic
+        // function shared by every model (see `validate_action`).
         match action {
-            Action::Crash(id) | Action::Restart(id) | Action::Pause(id) | Action::Resume(id) | Action::Isolate(id) | Action::Byzantine(id, _) => node_ok(*id),
-            Action::Slow(id, k) => {
-                node_ok(*id)?;
-                if (1..=1000).contains(k) {
-                    Ok(())
-                } else {
-                    Err(format!("slow factor must be between 1 and 1000, got {k}"))
-                }
-            }
-            Action::Partition(groups) => {
-                let mut seen = alloc::collections::BTreeSet::new();
-                for g in groups {
-                    for &id in g {
-                        node_ok(id)?;
-                        if !seen.insert(id) {
-                            return Err(format!("node {id} is in two partition groups"));
-                        }
-                    }
-                }
-                Ok(())
-            }
-            // Message and timer ids are checked when the action is applied (a script names ids
-            // that do not exist yet when it is validated).
-            Action::Heal | Action::Drop(_) | Action::Manual | Action::Deliver(_) | Action::Duplicate(_) => Ok(()),
-            Action::Fire(id, _) => node_ok(*id),
-            Action::Cut(a, b) | Action::Uncut(a, b) => node_ok(*a).and(node_ok(*b)),
-            Action::Link(a, b, c) => {
-                node_ok(*a)?;
-                node_ok(*b)?;
-                c.validate().map_err(String::from)
-            }
-            Action::Net(c) => c.validate().map_err(String::from),
             Action::Command { node, name, arg } => {
-                node_ok(*node)?;
+                node_exists(*node, n)?;
                 self.model.parse_command(name, arg).map(|_| ())
             }
-            Action::Set(key, value) => {
-                let params = self.model.params();
-                let p = params.iter().find(|p| p.key == key).ok_or_else(|| {
-                    format!("unknown setting `{key}` (known: {})", params.iter().map(|p| p.key).collect::<Vec<_>>().join(", "))
-                })?;
-                if !p.live {
-                    return Err(format!("`{key}` can only be changed at reset"));
-                }
-                p.kind.check(key, value)
-            }
-            Action::AddNode => {
-                if n < self.model.max_nodes() {
-                    Ok(())
-                } else {
-                    Err(format!("this lab allows at most {} nodes", self.model.max_nodes()))
-                }
-            }
+            Action::Set(key, value) => check_live_setting(&self.model.params(), key, value),
+            _ => validate_action(action, n, self.model.max_nodes()),
         }
     }
 
@@ -680,25 +631,7 @@ impl<M: Model> World<M> {
                 }
             }
             Action::Byzantine(id, on) => self.slots[*id as usize].byzantine = *on,
-            Action::Partition(groups) => self.net.partition(groups),
-            Action::Isolate(id) => {
-                let mut groups: Vec<Vec<NodeId>> = self
-                    .net
-                    .groups()
-                    .iter()
-                    .map(|g| g.iter().copied().filter(|n| n != id).collect::<Vec<_>>())
-                    .filter(|g| !g.is_empty())
-                    .collect();
-                groups.push(alloc::vec![*id]);
-                self.net.partition(&groups);
-            }
-            Action::Heal => self.net.heal(),
-            Action::Cut(a, b) => self.net.set_cut(*a, *b, true),
-            Action::Uncut(a, b) => self.net.set_cut(*a, *b, false),
-            Action::Link(a, b, c) => {
-                self.net.links.insert((*a, *b), *c);
-            }
-            Action::Net(c) => self.net.default = *c,
+            Action::Partition(_) | Action::Isolate(_) | Action::Heal | Action::Cut(..) | Action::Uncut(..) | Action::Link(..) | Action::Net(_) => self.net.apply(action),
             Action::Drop(id) => {
                 if let Some(env) = self.in_flight.remove(id) {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::Dropped);
@@ -810,6 +743,77 @@ impl<M: Model> World<M> {
         match self.slots.get(id as usize) {
             Some(s) => self.model.node_commands(id, s.state.as_ref()),
             None => Vec::new(),
+        }
+    }
+}
+
+/// Whether node `id` exists among `n` nodes; the error says which ids do.
+fn node_exists(id: NodeId, n: NodeId) -> Result<(), ActionError> {
+    if id < n {
+        Ok(())
+    } else {
+        Err(format!("node {id} does not exist (nodes are 0 to {})", n.saturating_sub(1)))
+    }
+}
+
+/// Checks a live `Set` of `key` to `value` against the model's parameters.
+fn check_live_setting(params: &[crate::view::Param], key: &str, value: &crate::view::Value) -> Result<(), ActionError> {
+    let p = params
+        .iter()
+        .find(|p| p.key == key)
+        .ok_or_else(|| format!("unknown setting `{key}` (known: {})", params.iter().map(|p| p.key).collect::<Vec<_>>().join(", ")))?;
+    if !p.live {
+        return Err(format!("`{key}` can only be changed at reset"));
+    }
+    p.kind.check(key, value)
+}
+
+/// Checks an action that needs nothing of the model but its node limit, in a world of `n`
+/// nodes. Not generic, so every model shares one copy. (Commands and settings are checked
+/// by [`World::validate`], which asks the model.)
+fn validate_action(action: &Action, n: NodeId, max_nodes: u32) -> Result<(), ActionError> {
+    let node_ok = |id: NodeId| node_exists(id, n);
+    match action {
+        Action::Crash(id) | Action::Restart(id) | Action::Pause(id) | Action::Resume(id) | Action::Isolate(id) | Action::Byzantine(id, _) => node_ok(*id),
+        Action::Slow(id, k) => {
+            node_ok(*id)?;
+            if (1..=1000).contains(k) {
+                Ok(())
+            } else {
+                Err(format!("slow factor must be between 1 and 1000, got {k}"))
+            }
+        }
+        Action::Partition(groups) => {
+            let mut seen = alloc::collections::BTreeSet::new();
+            for g in groups {
+                for &id in g {
+                    node_ok(id)?;
+                    if !seen.insert(id) {
+                        return Err(format!("node {id} is in two partition groups"));
+                    }
+                }
+            }
+            Ok(())
+        }
+        // Message and timer ids are checked when the action is applied (a script names ids
+        // that do not exist yet when it is validated).
+        Action::Heal | Action::Drop(_) | Action::Manual | Action::Deliver(_) | Action::Duplicate(_) => Ok(()),
+        Action::Fire(id, _) => node_ok(*id),
+        Action::Cut(a, b) | Action::Uncut(a, b) => node_ok(*a).and(node_ok(*b)),
+        Action::Link(a, b, c) => {
+            node_ok(*a)?;
+            node_ok(*b)?;
+            c.validate().map_err(String::from)
+        }
+        Action::Net(c) => c.validate().map_err(String::from),
+        Action::Command { node, .. } => node_ok(*node),
+        Action::Set(..) => Ok(()),
+        Action::AddNode => {
+            if n < max_nodes {
+                Ok(())
+            } else {
+                Err(format!("this lab allows at most {max_nodes} nodes"))
+            }
         }
     }
 }

@@ -362,8 +362,12 @@ impl<M: Model> Checker for Explorer<M> {
     #[cfg(feature = "serde")]
     fn scenario(&self) -> Option<crate::scenario::Scenario> {
         let c = self.counterexample()?;
-        let sim = crate::lab::Sim::new(self.root().model.clone(), self.config().seed, c.script(self.config()));
-        let mut s = crate::scenario::Scenario::of_lab(&sim);
+        // The script as a run of it would hold it (`Sim::new` sorts by time), without building
+        // a `Sim`: a `dyn Lab` here would pull every model's drawing code into the worker.
+        let mut script = c.script(self.config());
+        script.sort_by_key(|a| a.at);
+        let model = &self.root().model;
+        let mut s = crate::scenario::Scenario::of_run(model.info().name, self.config().seed, model.params(), &script);
         let end = c.actions.last().map_or(0, |a| a.at);
         s.title = Some(format!("Counterexample: {}", c.invariant));
         s.description = Some(format!(

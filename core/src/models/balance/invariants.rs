@@ -427,7 +427,7 @@ mod tests {
     fn a_swallowed_request_breaks_conservation() {
         let model = BalanceModel { servers: 1, ..BalanceModel::default() };
         let mut slots: Vec<Slot<BalanceModel>> = Vec::new();
-        let mut wire = BTreeMap::new();
+        let mut wire = crate::small::SeqMap::new();
         for id in 0..model.initial_nodes() {
             let (mut rng, mut out) = (Rng::stream(1, id as u64 + 1), Vec::new());
             let state = model.init(id, &mut Ctx::new(0, id, &mut rng, &mut out));

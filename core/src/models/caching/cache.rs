@@ -8,7 +8,7 @@ use super::{CachingModel, Cure, Mode};
 use crate::model::Ctx;
 use crate::time::Time;
 use crate::NodeId;
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::small::{SmallMap, SmallSet};
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -57,19 +57,19 @@ pub struct Cache {
     /// The eviction policy (holds the keys in its own order).
     pub policy: AnyPolicy,
     /// The values.
-    pub entries: BTreeMap<Key, Entry>,
+    pub entries: SmallMap<Key, Entry>,
     /// Fetches in flight by ticket.
-    pub fills: BTreeMap<u64, Fill>,
+    pub fills: SmallMap<u64, Fill>,
     /// The fetch new misses of a key join (single flight, or leases in read-through modes).
-    pub flight: BTreeMap<Key, u64>,
+    pub flight: SmallMap<Key, u64>,
     /// Every fetch in flight per key.
-    pub by_key: BTreeSet<(Key, u64)>,
+    pub by_key: SmallSet<(Key, u64)>,
     /// Leases handed out (cache-aside): key → (token, expiry).
-    pub leases: BTreeMap<Key, (u64, Time)>,
+    pub leases: SmallMap<Key, (u64, Time)>,
     /// Write-through writes waiting for the database.
-    pub writes: BTreeMap<u64, PendingWrite>,
+    pub writes: SmallMap<u64, PendingWrite>,
     /// Dirty keys (write-behind).
-    pub dirty: BTreeSet<Key>,
+    pub dirty: SmallSet<Key>,
     /// Next ticket or token.
     pub next_ticket: u64,
     /// Counters.
@@ -96,13 +96,13 @@ impl Cache {
         ctx.set_timer(Timer::Flush, model.flush());
         Cache {
             policy: AnyPolicy::new(model.policy, model.capacity),
-            entries: BTreeMap::new(),
-            fills: BTreeMap::new(),
-            flight: BTreeMap::new(),
-            by_key: BTreeSet::new(),
-            leases: BTreeMap::new(),
-            writes: BTreeMap::new(),
-            dirty: BTreeSet::new(),
+            entries: SmallMap::new(),
+            fills: SmallMap::new(),
+            flight: SmallMap::new(),
+            by_key: SmallSet::new(),
+            leases: SmallMap::new(),
+            writes: SmallMap::new(),
+            dirty: SmallSet::new(),
             next_ticket: 1,
             hits: 0,
             misses: 0,

@@ -9,7 +9,7 @@ use super::{CachingModel, Cure, Mode};
 use crate::model::Ctx;
 use crate::time::{Time, MS};
 use crate::NodeId;
-use alloc::collections::BTreeMap;
+use crate::small::SmallMap;
 use alloc::vec::Vec;
 
 /// Most requests a client keeps open; arrivals beyond are shed (counted).
@@ -86,11 +86,11 @@ pub struct Client {
     /// Next request id.
     pub next_req: u64,
     /// Open requests.
-    pub ops: BTreeMap<u64, Op>,
+    pub ops: SmallMap<u64, Op>,
     /// Per cache (index): believed down until.
     pub down_until: Vec<Time>,
     /// Single flight at the client (cache-aside): key → requests waiting on one database read.
-    pub flight: BTreeMap<Key, Vec<u64>>,
+    pub flight: SmallMap<Key, Vec<u64>>,
     /// Last stamp written.
     pub last_stamp: Stamp,
     /// The model's workload when the stream was last rebuilt from it.
@@ -127,9 +127,9 @@ impl Client {
             index,
             gen: d.gen,
             next_req: d.next_req,
-            ops: BTreeMap::new(),
+            ops: SmallMap::new(),
             down_until: alloc::vec![0; model.caches as usize],
-            flight: BTreeMap::new(),
+            flight: SmallMap::new(),
             last_stamp: d.last_stamp,
             synced: model.spec(),
             recent: Vec::new(),

@@ -8,6 +8,7 @@ use crate::model::Ctx;
 use crate::persist::PMap;
 use crate::time::Time;
 use crate::NodeId;
+use crate::small::SmallMap;
 use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
@@ -33,7 +34,7 @@ pub struct Db {
     /// The data: key → newest stamp (durable).
     pub data: PMap<Key, Stamp>,
     /// Operations in progress.
-    pub ops: BTreeMap<u64, DbOp>,
+    pub ops: SmallMap<u64, DbOp>,
     /// When each worker is next free.
     pub free_at: Vec<Time>,
     /// Next operation number.
@@ -57,7 +58,7 @@ impl Db {
     pub fn start(model: &CachingModel, data: PMap<Key, Stamp>) -> Db {
         Db {
             data,
-            ops: BTreeMap::new(),
+            ops: SmallMap::new(),
             free_at: alloc::vec![0; model.db_workers as usize],
             next_op: 0,
             key_reads: BTreeMap::new(),

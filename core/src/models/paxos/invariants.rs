@@ -19,7 +19,7 @@ use crate::persist::{PMap, PSet, PVec};
 use crate::time::Time;
 use crate::view::Violation;
 use crate::NodeId;
-use alloc::collections::BTreeMap;
+use crate::small::SmallMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -61,11 +61,11 @@ pub struct Ghost {
     /// The chosen value of each slot.
     pub chosen: PMap<Slot, Chosen>,
     /// Slots chosen that no learner has learned yet, with the moment they were chosen.
-    pub unknown: BTreeMap<Slot, Time>,
+    pub unknown: SmallMap<Slot, Time>,
     /// Longest a chosen value went unknown to every learner, in µs (finished gaps).
     pub unknown_max: Time,
     /// The highest ballot each acceptor ever promised (or accepted).
-    pub promised: BTreeMap<NodeId, Ballot>,
+    pub promised: SmallMap<NodeId, Ballot>,
     /// The first executed value ident per slot (index = slot - 1) and who executed it.
     pub executed: PVec<(u64, NodeId)>,
     /// Phase-1 runs (ballots started).
@@ -139,7 +139,7 @@ pub fn observe(cfg: &Paxos, nodes: &Nodes<Paxos>, g: &mut Ghost, what: Happened,
     for ev in &r.acceptor {
         match *ev {
             AcceptorEvent::Promised(b) => {
-                let p = g.promised.entry(id).or_default();
+                let p = g.promised.get_or_insert(id, Ballot::default());
                 *p = (*p).max(b);
             }
             AcceptorEvent::Accepted(slot, b, ident) => {

@@ -11,7 +11,8 @@ use crate::model::Ctx;
 use crate::persist::PMap;
 use crate::time::Time;
 use crate::NodeId;
-use alloc::collections::{BTreeMap, VecDeque};
+use crate::small::SmallMap;
+use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -139,9 +140,9 @@ pub struct Node {
     /// Acceptors that promised `ballot` (a bit each).
     pub promises: u16,
     /// Phase 1: the highest-ballot value reported per slot.
-    pub reported: BTreeMap<Slot, (Ballot, Value)>,
+    pub reported: SmallMap<Slot, (Ballot, Value)>,
     /// Open proposals: slot -> (value, when its accepts were last sent).
-    pub proposals: BTreeMap<Slot, (Value, Time)>,
+    pub proposals: SmallMap<Slot, (Value, Time)>,
     /// Leader: next free slot.
     pub next_slot: Slot,
     /// Commands waiting for a slot.
@@ -156,7 +157,7 @@ pub struct Node {
     pub catchup_at: Time,
     // ----- learner and replica (volatile) -----
     /// Accepted messages per unlearned slot: (highest ballot, acceptors, value).
-    pub tallies: BTreeMap<Slot, (Ballot, u16, Value)>,
+    pub tallies: SmallMap<Slot, (Ballot, u16, Value)>,
     /// Learned (chosen) values.
     pub learned: PMap<Slot, Value>,
     /// Every slot up to this one is executed.
@@ -196,15 +197,15 @@ impl Node {
             ballot: Ballot::ZERO,
             own: None,
             promises: 0,
-            reported: BTreeMap::new(),
-            proposals: BTreeMap::new(),
+            reported: SmallMap::new(),
+            proposals: SmallMap::new(),
             next_slot: 1,
             queue: VecDeque::new(),
             attempts: 0,
             leader: None,
             timer: None,
             catchup_at: 0,
-            tallies: BTreeMap::new(),
+            tallies: SmallMap::new(),
             learned: PMap::new(),
             executed: 0,
             kv: PMap::new(),
@@ -548,7 +549,7 @@ impl Node {
         if from >= cfg.acceptors || self.learned.contains_key(&slot) || slot <= self.executed {
             return;
         }
-        let t = self.tallies.entry(slot).or_insert((ballot, 0, value.clone()));
+        let t = self.tallies.get_or_insert(slot, (ballot, 0, value.clone()));
         if ballot > t.0 {
             *t = (ballot, 0, value);
         } else if ballot < t.0 {

@@ -7,7 +7,7 @@ use super::{Mode, Pow, GENESIS_TIME};
 use crate::model::Ctx;
 use crate::persist::{PMap, PSet, PVec};
 use crate::{NodeId, Time, MS, SEC};
-use alloc::collections::BTreeMap;
+use crate::small::SmallMap;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -166,7 +166,7 @@ pub struct Node {
     /// Unconfirmed transactions.
     pub mempool: PMap<Hash, Rc<Tx>>,
     /// Blocks whose parent it is still fetching.
-    pub orphans: BTreeMap<Hash, Rc<Block>>,
+    pub orphans: SmallMap<Hash, Rc<Block>>,
     /// Hash power, in percent of the configured per-miner rate.
     pub power: u32,
     /// What it is mining.
@@ -222,7 +222,7 @@ impl Node {
             tip: gh,
             chain,
             mempool: PMap::new(),
-            orphans: BTreeMap::new(),
+            orphans: SmallMap::new(),
             power: 100,
             job: None,
             private: None,

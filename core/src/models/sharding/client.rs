@@ -17,7 +17,7 @@ use super::{Cmd, Msg, Mutation, Obs, Op, OpKind, Outcome, Sharding, Table, Timer
 use crate::model::Ctx;
 use crate::time::Time;
 use crate::NodeId;
-use alloc::collections::BTreeMap;
+use crate::small::SmallMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -52,7 +52,7 @@ pub struct Client {
     /// Next operation id.
     pub next_id: u64,
     /// Outstanding operations.
-    pub pending: BTreeMap<u64, Pending>,
+    pub pending: SmallMap<u64, Pending>,
     /// Next monotonic key counter.
     pub mono: u64,
     /// Completed operations.
@@ -85,7 +85,7 @@ pub fn zipf_rank(u: f64, n: u32, alpha: f64) -> u32 {
 impl Client {
     /// Starts a client.
     pub fn start(m: &Sharding, id: NodeId, next_id: u64, table: Rc<Table>, ctx: &mut Ctx<Sharding>) -> Client {
-        let c = Client { id, table, next_id, pending: BTreeMap::new(), mono: 0, completed: 0, redirects: 0, gave_up: 0, shed: 0, obs: Vec::new(), obs_seq: 0 };
+        let c = Client { id, table, next_id, pending: SmallMap::new(), mono: 0, completed: 0, redirects: 0, gave_up: 0, shed: 0, obs: Vec::new(), obs_seq: 0 };
         c.arm(m, ctx);
         ctx.set_timer(Timer::Tick, CLIENT_TICK);
         if next_id > 0 {

@@ -11,7 +11,8 @@ use super::range::{self, Ranges};
 use super::{Cmd, MemberChange, Msg, Mutation, Obs, Sharding, Strategy, Table, Timer, ROUTER_TICK};
 use crate::model::Ctx;
 use crate::NodeId;
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::small::SmallMap;
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
@@ -54,9 +55,9 @@ pub struct Router {
     /// Shards that have not confirmed the committed table.
     pub unconfirmed: BTreeSet<NodeId>,
     /// Last load report per shard: (ops, median key, largest key).
-    pub loads: BTreeMap<NodeId, (u32, u32, u32)>,
+    pub loads: SmallMap<NodeId, (u32, u32, u32)>,
     /// Last size report per shard: (data keys held, middle key).
-    pub sizes: BTreeMap<NodeId, (u32, u32)>,
+    pub sizes: SmallMap<NodeId, (u32, u32)>,
     /// Tables committed since this router started.
     pub reconfigs: u32,
     /// Observations of the last handler.
@@ -69,7 +70,7 @@ impl Router {
     /// Starts (or restarts) the router.
     pub fn start(_m: &Sharding, durable: RouterDurable, ctx: &mut Ctx<Sharding>) -> Router {
         ctx.set_timer(Timer::Tick, ROUTER_TICK);
-        Router { durable, next: None, ready: BTreeSet::new(), unconfirmed: BTreeSet::new(), loads: BTreeMap::new(), sizes: BTreeMap::new(), reconfigs: 0, obs: Vec::new(), obs_seq: 0 }
+        Router { durable, next: None, ready: BTreeSet::new(), unconfirmed: BTreeSet::new(), loads: SmallMap::new(), sizes: SmallMap::new(), reconfigs: 0, obs: Vec::new(), obs_seq: 0 }
     }
 
     /// The committed table.

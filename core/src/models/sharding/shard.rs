@@ -20,7 +20,8 @@ use crate::model::Ctx;
 use crate::persist::{PMap, PSet};
 use crate::time::Time;
 use crate::NodeId;
-use alloc::collections::{BTreeMap, VecDeque};
+use crate::small::SmallMap;
+use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
@@ -83,7 +84,7 @@ pub struct Shard {
     /// Keys this shard must (re)send.
     pub pending: PSet<u32>,
     /// Batches sent and not acknowledged: number → (destination, keys, sent at).
-    pub inflight: BTreeMap<u32, (NodeId, Vec<u32>, Time)>,
+    pub inflight: SmallMap<u32, (NodeId, Vec<u32>, Time)>,
     /// Next batch number.
     pub next_batch: u32,
     /// Ready for `next` (moving keys frozen).
@@ -100,7 +101,7 @@ pub struct Shard {
     /// Operation in service.
     pub busy: Option<Op>,
     /// Writes waiting for backups.
-    pub pending_writes: BTreeMap<u64, PendingWrite>,
+    pub pending_writes: SmallMap<u64, PendingWrite>,
     /// Next write id.
     pub next_wid: u64,
     /// Operations served since the last report.
@@ -155,7 +156,7 @@ impl Shard {
             failed_set: Rc::new(Vec::new()),
             moving: PSet::new(),
             pending: PSet::new(),
-            inflight: BTreeMap::new(),
+            inflight: SmallMap::new(),
             next_batch: 0,
             ready: false,
             claimed: false,
@@ -163,7 +164,7 @@ impl Shard {
             prepared_at: 0,
             queue: VecDeque::new(),
             busy: None,
-            pending_writes: BTreeMap::new(),
+            pending_writes: SmallMap::new(),
             next_wid: 0,
             served: 0,
             served_total: 0,
@@ -377,14 +378,14 @@ impl Shard {
         }
         if self.inflight.len() < INFLIGHT_MAX && !self.pending.is_empty() {
             let take: Vec<u32> = self.pending.iter().take(m.batch_keys()).copied().collect();
-            let mut by_dest: BTreeMap<NodeId, Vec<(u32, u64)>> = BTreeMap::new();
+            let mut by_dest: SmallMap<NodeId, Vec<(u32, u64)>> = SmallMap::new();
             for &k in &take {
                 self.pending.remove_mut(&k);
                 let Some(&v) = self.data.get(&k) else { continue };
                 let old = self.table.owners(k);
                 for &d in next.owners(k).as_slice() {
                     if !old.contains(d) && !self.failed_set.contains(&d) {
-                        by_dest.entry(d).or_default().push((k, v));
+                        by_dest.get_or_insert(d, Vec::new()).push((k, v));
                     }
                 }
             }
