@@ -144,6 +144,8 @@ pub struct Ghost {
     pub writes: (u64, u64),
     /// Keys counted by the last index query completed.
     pub last_found: u64,
+    /// The table before the last commit (the key grid shows what that commit moved).
+    pub prev_table: Option<alloc::rc::Rc<Table>>,
 }
 
 /// A shard's copy of `key`, live or on a crashed shard's disk; `None` if it has none or failed.
@@ -391,7 +393,10 @@ impl Sharding {
                     }
                     s.load[i] += n;
                 }
-                Obs::NewTable { old, new } => self.on_new_table(nodes, g, old, new, out),
+                Obs::NewTable { old, new } => {
+                    g.prev_table = Some(old.clone());
+                    self.on_new_table(nodes, g, old, new, out)
+                }
             }
         }
     }

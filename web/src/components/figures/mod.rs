@@ -22,6 +22,10 @@ use yew::prelude::*;
 pub struct FiguresProps {
     /// The picture whose figures to draw.
     pub view: ViewRef,
+    /// Prefix of the panels' element ids, so two runs' figures on one page (compare mode)
+    /// keep their ids unique.
+    #[prop_or_default]
+    pub id_prefix: &'static str,
 }
 
 /// Every figure of the view, one panel each.
@@ -30,7 +34,7 @@ pub fn Figures(p: &FiguresProps) -> Html {
     if p.view.figures.is_empty() {
         return html! {};
     }
-    html! { <>{ for p.view.figures.iter().enumerate().map(|(i, f)| html! { <FigurePanel key={f.key} view={p.view.clone()} index={i} /> }) }</> }
+    html! { <>{ for p.view.figures.iter().enumerate().map(|(i, f)| html! { <FigurePanel key={f.key} view={p.view.clone()} index={i} id_prefix={p.id_prefix} /> }) }</> }
 }
 
 /// Properties of [`FigurePanel`]: figure `index` of `view`.
@@ -38,11 +42,12 @@ pub fn Figures(p: &FiguresProps) -> Html {
 struct FigurePanelProps {
     view: ViewRef,
     index: usize,
+    id_prefix: &'static str,
 }
 
 impl PartialEq for FigurePanelProps {
     fn eq(&self, other: &Self) -> bool {
-        self.view == other.view || (self.index == other.index && self.view.figures.get(self.index) == other.view.figures.get(other.index))
+        self.id_prefix == other.id_prefix && (self.view == other.view || (self.index == other.index && self.view.figures.get(self.index) == other.view.figures.get(other.index)))
     }
 }
 
@@ -50,19 +55,20 @@ impl PartialEq for FigurePanelProps {
 #[component]
 fn FigurePanel(p: &FigurePanelProps) -> Html {
     match p.view.figures.get(p.index) {
-        Some(f) => figure(f),
+        Some(f) => figure(f, p.id_prefix),
         None => html! {},
     }
 }
 
-fn figure(f: &Figure) -> Html {
-    let id = format!("fig-{}", f.key);
+fn figure(f: &Figure, id_prefix: &str) -> Html {
+    let id = format!("fig-{id_prefix}{}", f.key);
     let body = match &f.kind {
         FigureKind::Grid(g) => grid::render(g, &f.title),
         FigureKind::Tree(t) => tree::render(t),
         FigureKind::Ring(r) => ring::render_ring(r),
         FigureKind::RangeBar(b) => ring::render_bar(b),
         FigureKind::Lists(l) => lists::render(l),
+        FigureKind::KeyGrid(k) => grid::render_keys(k, &f.title),
     };
     html! {
         <section class="panel figure" aria-labelledby={id.clone()} data-testid={format!("figure-{}", f.key)} key={f.key}>
