@@ -48,7 +48,7 @@ try {
   const d = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
   const frames = d.length;
   console.log(`${frames} frames, p50 ${d[Math.floor(frames / 2)].toFixed(1)} ms, p95 ${d[Math.floor(frames * 0.95)].toFixed(1)} ms, max ${d[frames - 1].toFixed(1)} ms`);
-  for (const k of ['TaskDuration', 'ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration']) {
+  for (const k of ['ThreadTime', 'TaskDuration', 'ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration']) {
     console.log(`  ${k.padEnd(20)} ${(1000 * (m1[k] - m0[k]) / frames).toFixed(2)} ms per frame`);
   }
   if (!profile) process.exit(0);

@@ -375,7 +375,7 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
         FigureKind::RangeBar(bar)
     };
     let mut out = alloc::vec![Figure { key: "keyspace", title: "Key space".into(), caption, kind }];
-    out.push(key_grid(m, &t, next.as_deref(), fresh.then_some(()).and(g.prev_table.as_deref()), span, g));
+    out.push(key_grid(m, &t, next.as_deref(), fresh.then_some(()).and(g.figure.prev_table.as_deref()), span, g));
     out.extend(index_figure(m, &t, next.as_deref()));
     out
 }
@@ -386,6 +386,61 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
 /// colour change is animated). Over it: the share of keys the last change moved, next to the
 /// ideal |Δn| / max(n) (1 / (n + 1) when one shard joins n).
 pub fn key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> Figure {
+    // A thousand owner look-ups (for rendezvous, 32 hashes each) per table, every frame, cost
+    // about a millisecond; the grid changes only with the tables, so it is kept until they do.
+    let mut h = Fnv::default();
+    for t in [Some(t), next, prev] {
+        match t {
+            Some(t) => placement(&mut h, t),
+            None => h.add(u64::MAX),
+        }
+    }
+    for x in [span as u64, g.reconfigs, g.moved_keys, g.moved_fraction.to_bits(), g.ideal_fraction.to_bits()] {
+        h.add(x);
+    }
+    if let Some((k, f)) = g.figure.grid.borrow().as_ref() {
+        if *k == h.0 {
+            return f.clone();
+        }
+    }
+    let f = build_key_grid(m, t, next, prev, span, g);
+    *g.figure.grid.borrow_mut() = Some((h.0, f.clone()));
+    f
+}
+
+/// FNV-1a over 64-bit words.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn add(&mut self, x: u64) {
+        for b in x.to_le_bytes() {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Everything about a table that decides where keys go (not its epoch).
+fn placement(h: &mut Fnv, t: &Table) {
+    h.add(t.strategy as u64);
+    h.add(t.r() as u64);
+    h.add(t.vnodes as u64);
+    h.add(t.reseed as u64);
+    for (&id, &w) in t.members.iter().zip(t.weights.iter()) {
+        h.add(((id as u64) << 32) | w as u64);
+    }
+    h.add(u64::MAX - 1);
+    for &(start, i) in &t.ranges {
+        h.add(((start as u64) << 32) | i as u64);
+    }
+}
+
+fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> Figure {
     let n = GRID_KEYS.min(span.max(1));
     // Owners: every shard of the committed and next tables, in id order.
     let mut ids: Vec<NodeId> = t.members.iter().chain(next.map_or(&[][..], |n| &n.members[..])).chain(prev.map_or(&[][..], |p| &p.members[..])).copied().collect();
