@@ -12,6 +12,7 @@
 pub use crate::net::Loss;
 use crate::rng::Rng;
 use crate::time::Time;
+use crate::trace::Text;
 use crate::view::{MsgInfo, NodeView, Param, Value, Violation};
 use crate::{MsgId, NodeId};
 use alloc::string::String;
@@ -29,7 +30,7 @@ pub enum Effect<M: Model> {
     /// Disarm a timer.
     CancelTimer(M::Timer),
     /// Note something in the trace; `true` marks it for screen-reader narration.
-    Note(String, bool),
+    Note(Text, bool),
 }
 
 /// A handler's window on the world.
@@ -89,14 +90,15 @@ impl<'a, M: Model> Ctx<'a, M> {
         self.out.push(Effect::CancelTimer(timer));
     }
 
-    /// Adds a line to the trace.
-    pub fn note(&mut self, text: String) {
-        self.out.push(Effect::Note(text, false));
+    /// Adds a line to the trace (a `String`, or a [`Text`] built with `text!` or
+    /// [`Text::lazy`], which cost no allocation).
+    pub fn note(&mut self, text: impl Into<Text>) {
+        self.out.push(Effect::Note(text.into(), false));
     }
 
     /// Adds a line to the trace that a screen reader should announce (elections, commits).
-    pub fn announce(&mut self, text: String) {
-        self.out.push(Effect::Note(text, true));
+    pub fn announce(&mut self, text: impl Into<Text>) {
+        self.out.push(Effect::Note(text.into(), true));
     }
 }
 
@@ -255,6 +257,12 @@ pub trait Model: Clone + 'static {
 
     /// Describes a message for the trace and the animation.
     fn describe(&self, msg: &Self::Msg) -> MsgInfo;
+    /// A message's kind and its line in the trace. By default `describe`'s kind and label; a
+    /// model with many messages can return a lazy [`Text`] that is formatted only if read.
+    fn trace_msg(&self, msg: &Self::Msg) -> (&'static str, Text) {
+        let info = self.describe(msg);
+        (info.kind, Text::Owned(info.label))
+    }
     /// Names a timer for the trace.
     fn timer_label(&self, timer: &Self::Timer) -> &'static str;
 

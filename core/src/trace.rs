@@ -4,6 +4,7 @@
 use crate::time::Time;
 use crate::{MsgId, NodeId};
 use alloc::string::String;
+use core::fmt;
 
 /// What kind of thing happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub struct TraceEntry {
     /// Short label, e.g. the message kind or "election timeout".
     pub label: &'static str,
     /// One-line human summary.
-    pub text: String,
+    pub text: Text,
     /// Worth announcing to a screen reader (elections, commits, crashes).
     pub important: bool,
 }
@@ -86,6 +87,161 @@ impl TraceHash {
         self.word(e.sent_at);
         self.word(e.msg.unwrap_or(u64::MAX));
         self.bytes(e.label.as_bytes());
-        self.bytes(e.text.as_bytes());
+        match &e.text {
+            Text::Lazy { word, args, .. } => {
+                self.bytes(word.as_bytes());
+                for &a in args {
+                    self.word(a);
+                }
+            }
+            text => self.bytes(text.as_str().unwrap_or_default().as_bytes()),
+        }
     }
+}
+
+/// Renders a lazy [`Text`] from its word and numbers.
+pub type Render = fn(&'static str, &[u64; 4], &mut fmt::Formatter<'_>) -> fmt::Result;
+
+/// The text of a trace line, built as cheaply as the line allows.
+///
+/// A loaded run writes thousands of trace lines per virtual second and the page shows a few
+/// dozen of them, so the common lines are kept as a renderer and its numbers ([`Text::lazy`])
+/// and formatted only when someone reads them. Other lines are formatted at once, into an
+/// inline buffer when they fit ([`Text::format`]) and on the heap when they do not. Read a text
+/// through `Display` (`to_string()`, `{}`), or [`Text::contains`].
+#[derive(Clone)]
+pub enum Text {
+    /// Fixed text.
+    Static(&'static str),
+    /// Text on the heap.
+    Owned(String),
+    /// Short text kept inline.
+    Inline(Inline),
+    /// Text to be rendered on demand: `render(word, args)`.
+    Lazy {
+        /// The renderer.
+        render: Render,
+        /// A word the renderer may use (a timer's name, a message kind).
+        word: &'static str,
+        /// Numbers the renderer may use.
+        args: [u64; 4],
+    },
+}
+
+impl Text {
+    /// A text rendered only when it is read.
+    pub const fn lazy(render: Render, word: &'static str, args: [u64; 4]) -> Text {
+        Text::Lazy { render, word, args }
+    }
+
+    /// Formats now: inline if the text fits in [`Inline::MAX`] bytes, else on the heap.
+    pub fn format(args: fmt::Arguments<'_>) -> Text {
+        let mut inline = Inline { len: 0, bytes: [0; Inline::MAX], overflow: false };
+        if fmt::write(&mut inline, args).is_ok() && !inline.overflow {
+            Text::Inline(inline)
+        } else {
+            Text::Owned(alloc::fmt::format(args))
+        }
+    }
+
+    /// The text, when it is already a string (not lazy).
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Text::Static(s) => Some(s),
+            Text::Owned(s) => Some(s),
+            Text::Inline(i) => Some(i.as_str()),
+            Text::Lazy { .. } => None,
+        }
+    }
+
+    /// Whether the rendered text contains `needle`.
+    pub fn contains(&self, needle: &str) -> bool {
+        match self.as_str() {
+            Some(s) => s.contains(needle),
+            None => alloc::string::ToString::to_string(self).contains(needle),
+        }
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Text::Lazy { render, word, args } => render(word, args, f),
+            text => f.write_str(text.as_str().unwrap_or_default()),
+        }
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&alloc::string::ToString::to_string(self), f)
+    }
+}
+
+/// Texts are equal when they read the same.
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        match (self.as_str(), other.as_str()) {
+            (Some(a), Some(b)) => a == b,
+            _ => alloc::string::ToString::to_string(self) == alloc::string::ToString::to_string(other),
+        }
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::Static("")
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::Owned(s)
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Text {
+        Text::Static(s)
+    }
+}
+
+/// A short string stored in place (see [`Text::format`]).
+#[derive(Clone, Copy)]
+pub struct Inline {
+    len: u8,
+    bytes: [u8; Inline::MAX],
+    overflow: bool,
+}
+
+impl Inline {
+    /// Longest inline text, in bytes.
+    pub const MAX: usize = 54;
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Filled only with whole `&str`s.
+        core::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for Inline {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let at = self.len as usize;
+        if at + s.len() > Inline::MAX {
+            self.overflow = true;
+            return Err(fmt::Error);
+        }
+        self.bytes[at..at + s.len()].copy_from_slice(s.as_bytes());
+        self.len += s.len() as u8;
+        Ok(())
+    }
+}
+
+/// Formats a [`Text`] like `format!`: inline when short, on the heap when not.
+#[macro_export]
+macro_rules! text {
+    ($($arg:tt)*) => {
+        $crate::trace::Text::format(::core::format_args!($($arg)*))
+    };
 }

@@ -12,7 +12,8 @@ use crate::model::{Ctx, Effect, Envelope, Happened, Model, Nodes, Slot};
 use crate::net::{Fate, Loss, Network};
 use crate::rng::{Rng, NETWORK_STREAM};
 use crate::time::Time;
-use crate::trace::{TraceEntry, TraceHash, TraceKind};
+use crate::text;
+use crate::trace::{Text, TraceEntry, TraceHash, TraceKind};
 use crate::view::{MessageView, NodeStatus, View, Violation};
 use crate::{MsgId, NodeId};
 use alloc::collections::{BTreeMap, BinaryHeap};
@@ -20,6 +21,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
+use core::fmt;
 
 /// Where a world reports what happens, so the world itself stays small to snapshot.
 pub trait Sink {
@@ -405,15 +407,15 @@ impl<M: Model> World<M> {
                 if status == NodeStatus::Crashed {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
                     if self.tracing {
-                        let info = self.model.describe(&env.msg);
-                        self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(id), info.kind, format!("{} lost: {} is down", info.label, to), false);
+                        let (kind, label) = self.model.trace_msg(&env.msg);
+                        self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(id), kind, text!("{label} lost: {to} is down"), false);
                     }
                     self.events += 1;
                     return true;
                 }
                 if self.tracing {
-                    let info = self.model.describe(&env.msg);
-                    self.record(sink, TraceKind::Deliver, Some(env.to), Some(env.from), env.sent_at, Some(id), info.kind, info.label, false);
+                    let (kind, label) = self.model.trace_msg(&env.msg);
+                    self.record(sink, TraceKind::Deliver, Some(env.to), Some(env.from), env.sent_at, Some(id), kind, label, false);
                 }
                 let mut out = core::mem::take(&mut self.scratch);
                 {
@@ -438,7 +440,7 @@ impl<M: Model> World<M> {
                 self.timers.remove(&(node, timer.clone()));
                 if self.tracing {
                     let label = self.model.timer_label(&timer);
-                    self.record(sink, TraceKind::Timer, Some(node), None, 0, None, label, format!("{label} at {node}"), false);
+                    self.record(sink, TraceKind::Timer, Some(node), None, 0, None, label, Text::lazy(at_node, label, [node as u64, 0, 0, 0]), false);
                 }
                 let mut out = core::mem::take(&mut self.scratch);
                 {
@@ -456,7 +458,7 @@ impl<M: Model> World<M> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn record(&mut self, sink: &mut dyn Sink, kind: TraceKind, node: Option<NodeId>, peer: Option<NodeId>, sent_at: Time, msg: Option<MsgId>, label: &'static str, text: String, important: bool) {
+    fn record(&mut self, sink: &mut dyn Sink, kind: TraceKind, node: Option<NodeId>, peer: Option<NodeId>, sent_at: Time, msg: Option<MsgId>, label: &'static str, text: Text, important: bool) {
         let entry = TraceEntry { event: self.events, time: self.now, kind, node, peer, sent_at, msg, label, text, important };
         self.hash.add(&entry);
         sink.trace(entry);
@@ -510,13 +512,13 @@ impl<M: Model> World<M> {
             Fate::Lost(why) => {
                 self.model.on_lost(&mut self.ghost, &msg, why);
                 if self.tracing {
-                    let info = self.model.describe(&msg);
+                    let (kind, label) = self.model.trace_msg(&msg);
                     let reason = match why {
                         Loss::Partitioned => "partitioned",
                         Loss::Cut => "link cut",
                         _ => "lost on the wire",
                     };
-                    self.record(sink, TraceKind::Lost, Some(to), Some(from), self.now, Some(id), info.kind, format!("{}: {reason}", info.label), false);
+                    self.record(sink, TraceKind::Lost, Some(to), Some(from), self.now, Some(id), kind, text!("{label}: {reason}"), false);
                 }
                 return;
             }
@@ -604,11 +606,11 @@ impl<M: Model> World<M> {
     fn apply_action(&mut self, action: &Action, sink: &mut dyn Sink) {
         let text = action.describe();
         let important = !matches!(action, Action::Command { .. } | Action::Drop(_) | Action::Set(..) | Action::Deliver(_) | Action::Duplicate(_) | Action::Fire(..));
-        self.record(sink, TraceKind::Action, action.node(), None, 0, None, "action", text, important);
+        self.record(sink, TraceKind::Action, action.node(), None, 0, None, "action", text.into(), important);
         if let Err(why) = self.validate(action) {
             // Scripts are validated when loaded; a script edited into inconsistency is reported,
             // never panicked on.
-            self.record(sink, TraceKind::Note, action.node(), None, 0, None, "note", format!("ignored: {why}"), false);
+            self.record(sink, TraceKind::Note, action.node(), None, 0, None, "note", text!("ignored: {why}"), false);
             self.events += 1;
             return;
         }
@@ -627,8 +629,8 @@ impl<M: Model> World<M> {
                         if let Ev::Deliver(msg) = ev {
                             if let Some(env) = self.in_flight.remove(&msg) {
                                 self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
-                                let info = self.model.describe(&env.msg);
-                                self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(msg), info.kind, format!("{} lost: {} crashed", info.label, env.to), false);
+                                let (kind, label) = self.model.trace_msg(&env.msg);
+                                self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(msg), kind, text!("{label} lost: {} crashed", env.to), false);
                             }
                         }
                     }
@@ -699,8 +701,8 @@ impl<M: Model> World<M> {
             Action::Drop(id) => {
                 if let Some(env) = self.in_flight.remove(id) {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::Dropped);
-                    let info = self.model.describe(&env.msg);
-                    self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(*id), info.kind, format!("{} dropped by you", info.label), false);
+                    let (kind, label) = self.model.trace_msg(&env.msg);
+                    self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(*id), kind, text!("{label} dropped by you"), false);
                 }
             }
             Action::Command { node, name, arg } => {
@@ -715,13 +717,13 @@ impl<M: Model> World<M> {
                         what = Happened::Command(*node);
                     }
                     _ => {
-                        self.record(sink, TraceKind::Note, Some(*node), None, 0, None, "note", format!("{name} not delivered: node {node} is not running"), false);
+                        self.record(sink, TraceKind::Note, Some(*node), None, 0, None, "note", text!("{name} not delivered: node {node} is not running"), false);
                     }
                 }
             }
             Action::Set(key, value) => {
                 if let Err(why) = self.model.set_param(key, value) {
-                    self.record(sink, TraceKind::Note, None, None, 0, None, "note", format!("ignored: {why}"), false);
+                    self.record(sink, TraceKind::Note, None, None, 0, None, "note", text!("ignored: {why}"), false);
                 }
             }
             Action::AddNode => {
@@ -741,7 +743,7 @@ impl<M: Model> World<M> {
                 if self.in_flight.contains_key(id) && self.handle(Entry { at: self.now, seq: *id, ev: Ev::Deliver(*id) }, sink) {
                     return;
                 }
-                self.record(sink, TraceKind::Note, None, None, 0, None, "note", format!("message #{id} is not in flight"), false);
+                self.record(sink, TraceKind::Note, None, None, 0, None, "note", text!("message #{id} is not in flight"), false);
             }
             Action::Fire(node, id) => {
                 let key = self.timers.iter().find(|(k, armed)| k.0 == *node && armed.seq == *id).map(|(k, _)| k.1.clone());
@@ -750,7 +752,7 @@ impl<M: Model> World<M> {
                         return;
                     }
                 }
-                self.record(sink, TraceKind::Note, Some(*node), None, 0, None, "note", format!("timer #{id} is not armed at node {node}"), false);
+                self.record(sink, TraceKind::Note, Some(*node), None, 0, None, "note", text!("timer #{id} is not armed at node {node}"), false);
             }
         }
         self.after_event(what, sink);
@@ -809,4 +811,9 @@ impl<M: Model> World<M> {
             None => Vec::new(),
         }
     }
+}
+
+/// Renders a timer's trace line: "election timeout at 3".
+fn at_node(label: &'static str, args: &[u64; 4], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{label} at {}", args[0])
 }

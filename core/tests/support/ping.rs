@@ -108,7 +108,7 @@ impl Model for Ping {
     fn restart(&self, _id: NodeId, pongs: u64, ctx: &mut Ctx<Self>) -> PingNode {
         let after = self.tick_after(ctx);
         ctx.set_timer(0, after);
-        ctx.announce("restarted".into());
+        ctx.announce("restarted");
         PingNode { pongs, pings_sent: 0, restarts: 1 }
     }
     fn on_message(&self, node: &mut PingNode, from: NodeId, msg: Msg, ctx: &mut Ctx<Self>) {

@@ -73,7 +73,7 @@ pub fn EventLog(p: &EventLogProps) -> Html {
                         onclick={Callback::from(move |_: MouseEvent| cb.emit(LabAction::SeekEvent(event + 1)))}>
                         <span class="t">{ fmt_time(e.time) }</span>
                         <span class="k">{ kind_word(e.kind) }</span>
-                        <span class="x">{ e.text.clone() }</span>
+                        <span class="x">{ e.text.to_string() }</span>
                     </button>
                 </li>
             }

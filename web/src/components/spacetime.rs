@@ -269,7 +269,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
             // A message lost on the way ends in a cross part way to its receiver.
             TraceKind::Lost => (Style::Lost, if e.time > e.sent_at { (x(e.time), y1 + (lane(to) - y1) * 0.6) } else { (x1 + 6.0, (y1 + lane(to)) / 2.0) }),
             // Replies say ✗ in their text when they refuse (vote denied, log mismatch).
-            _ => (if e.text.contains('✗') { Style::Refused } else { Style::Delivered }, (x(e.time), lane(to))),
+            _ => (if e.text.contains("✗") { Style::Refused } else { Style::Delivered }, (x(e.time), lane(to))),
         };
         shapes.push(Arrow { msg: e.msg, kind: e.label, style, from: (x1, y1), to: (x2, y2), trace: Some(e), flying: None });
     }

@@ -77,6 +77,7 @@ pub use node::{ClientReply, Durable, Node, Progress, Ready, Role, Timer};
 
 use crate::model::{Ctx, Happened, Model, Nodes};
 use crate::time::Time;
+use crate::trace::Text;
 use crate::view::{CommandInfo, InvariantInfo, Layout, MetricInfo, ModelInfo, MsgInfo, NodeView, Param, ParamKind, QueryInfo, Value, Violation};
 use crate::NodeId;
 use alloc::format;
@@ -325,6 +326,11 @@ impl Model for Raft {
 
     fn describe(&self, msg: &Msg) -> MsgInfo {
         view::describe(msg)
+    }
+
+    fn trace_msg(&self, msg: &Msg) -> (&'static str, Text) {
+        let (kind, text, _) = view::trace_msg(msg);
+        (kind, text)
     }
 
     fn timer_label(&self, timer: &Timer) -> &'static str {

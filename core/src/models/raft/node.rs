@@ -3,6 +3,7 @@
 //! (entries to persist, entries applied, client replies) is left in [`Ready`].
 
 use super::msg::{members_text, Entry, Index, Msg, Op, Request, Shared, Snapshot, Store, Term, Word};
+use crate::text;
 use crate::persist::PVec;
 use alloc::rc::Rc;
 use super::Raft;
@@ -445,7 +446,7 @@ impl Node {
         self.leader = None;
         self.votes.clear();
         self.votes.insert(self.id);
-        ctx.note(format!("S{} asks for pre-votes for term {}", self.id, self.term + 1));
+        ctx.note(text!("S{} asks for pre-votes for term {}", self.id, self.term + 1));
         self.reset_election_timer(cfg, ctx);
         if self.quorum(&self.votes.clone()) {
             return self.campaign(cfg, ctx);
@@ -465,7 +466,7 @@ impl Node {
         self.leader = None;
         self.votes.clear();
         self.votes.insert(self.id);
-        ctx.announce(format!("S{} starts an election for term {}", self.id, self.term));
+        ctx.announce(text!("S{} starts an election for term {}", self.id, self.term));
         self.reset_election_timer(cfg, ctx);
         if self.quorum(&self.votes.clone()) {
             return self.become_leader(cfg, ctx);
@@ -486,7 +487,7 @@ impl Node {
         self.election = None;
         self.ready.became_leader = true;
         ctx.cancel_timer(Timer::Election);
-        ctx.announce(format!("S{} is leader for term {}", self.id, self.term));
+        ctx.announce(text!("S{} is leader for term {}", self.id, self.term));
         self.progress.clear();
         if cfg.noop {
             self.append(Entry { term: self.term, op: Op::Noop });
@@ -510,7 +511,7 @@ impl Node {
             // only a leader's message or a granted vote restarts it (Figure 2), so a candidate
             // with a stale log cannot hold off everyone else's elections.
             ctx.cancel_timer(Timer::Heartbeat);
-            ctx.note(format!("S{} steps down in term {}", self.id, self.term));
+            ctx.note(text!("S{} steps down in term {}", self.id, self.term));
             self.reset_election_timer(cfg, ctx);
         }
         if self.role != Role::Follower {
@@ -751,7 +752,7 @@ impl Node {
             self.applied = index;
             self.refresh_config();
             self.ready.installed = Some((index, last_term));
-            ctx.note(format!("S{} installs a snapshot up to {index}", self.id));
+            ctx.note(text!("S{} installs a snapshot up to {index}", self.id));
         }
         ctx.send(from, Msg::SnapshotReply { term: self.term, last_index: index });
     }
@@ -827,7 +828,7 @@ impl Node {
             self.ready.applied.push((index, term, ident));
             if self.role == Role::Leader {
                 if let Some(req) = self.pending.remove(&index) {
-                    ctx.announce(format!("S{} commits {}={} at index {index}", self.id, req.key, req.value));
+                    ctx.announce(text!("S{} commits {}={} at index {index}", self.id, req.key, req.value));
                     self.ready.replies.push(ClientReply { id: req.id, index, term, latency: ctx.now() - req.submitted_at });
                 }
             }
@@ -836,7 +837,7 @@ impl Node {
             self.sync_progress();
             if !self.is_member() {
                 // A leader removed from the cluster steps down once the change commits (§4.2.2).
-                ctx.announce(format!("S{} leaves the cluster and steps down", self.id));
+                ctx.announce(text!("S{} leaves the cluster and steps down", self.id));
                 self.become_follower(cfg, self.term, ctx);
             }
         }
@@ -854,17 +855,17 @@ impl Node {
                 return;
             }
             let index = self.append(Entry { term: self.term, op: Op::Put(request.clone()) });
-            ctx.note(format!("S{} appends {}={} at index {index}", self.id, request.key, request.value));
+            ctx.note(text!("S{} appends {}={} at index {index}", self.id, request.key, request.value));
             self.pending.insert(index, request);
             self.broadcast_append(ctx);
             return;
         }
         match self.leader {
             Some(l) if l != self.id && hops < HOPS_MAX => {
-                ctx.note(format!("S{} forwards {}={} to leader S{l}", self.id, request.key, request.value));
+                ctx.note(text!("S{} forwards {}={} to leader S{l}", self.id, request.key, request.value));
                 ctx.send(l, Msg::Forward { request, hops: hops + 1 });
             }
-            _ => ctx.note(format!("S{} knows no leader: {}={} is refused (the client would retry)", self.id, request.key, request.value)),
+            _ => ctx.note(text!("S{} knows no leader: {}={} is refused (the client would retry)", self.id, request.key, request.value)),
         }
     }
 
@@ -879,7 +880,7 @@ impl Node {
             }
             super::Command::Timeout => {
                 if self.role == Role::Leader {
-                    ctx.note(format!("S{} is the leader; it has no election timer", self.id));
+                    ctx.note(text!("S{} is the leader; it has no election timer", self.id));
                 } else {
                     self.election_timeout(cfg, ctx);
                 }
@@ -887,7 +888,7 @@ impl Node {
             super::Command::AddServer(s) | super::Command::RemoveServer(s) => {
                 let add = matches!(cmd, super::Command::AddServer(_));
                 if let Err(why) = self.change_membership(cfg, s, add, ctx) {
-                    ctx.note(format!("S{}: {why}", self.id));
+                    ctx.note(text!("S{}: {why}", self.id));
                 }
             }
         }
@@ -932,7 +933,7 @@ impl Node {
         }
         let text = members_text(&members);
         let index = self.append(Entry { term: self.term, op: Op::Config(members) });
-        ctx.announce(format!("S{} proposes membership {text} at index {index}", self.id));
+        ctx.announce(text!("S{} proposes membership {text} at index {index}", self.id));
         self.sync_progress();
         self.broadcast_append(ctx);
         Ok(())
@@ -961,7 +962,7 @@ impl Node {
             }
             Msg::Join => {
                 if self.known.insert(from) {
-                    ctx.note(format!("S{} learns that spare S{from} wants to join", self.id));
+                    ctx.note(text!("S{} learns that spare S{from} wants to join", self.id));
                 }
             }
         }

@@ -7,48 +7,90 @@ use super::node::{Durable, Node, Role};
 use super::Raft;
 use crate::model::{Model, Nodes};
 use crate::time::Time;
+use crate::text;
+use crate::trace::Text;
 use crate::view::{Cell, MsgInfo, NodeView};
 use crate::NodeId;
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::fmt;
 
-fn range(prev_index: u64, n: usize) -> String {
-    match n {
-        0 => "[]".into(),
-        1 => format!("[{}]", prev_index + 1),
-        _ => format!("[{}..{}]", prev_index + 1, prev_index + n as u64),
+/// Kind, trace text and success flag of a message. The text is lazy: a loaded run delivers
+/// about a thousand messages per virtual second and the page reads a few of their labels.
+pub fn trace_msg(msg: &Msg) -> (&'static str, Text, Option<bool>) {
+    match msg {
+        Msg::RequestVote { term, last_index, last_term, pre } => {
+            let kind = if *pre { "PreVote" } else { "RequestVote" };
+            (kind, Text::lazy(request_vote, kind, [*term, *last_index, *last_term, 0]), None)
+        }
+        Msg::Vote { term, granted, pre } => {
+            let kind = if *pre { "PreVoteReply" } else { "Vote" };
+            (kind, Text::lazy(vote, kind, [*term, *granted as u64, 0, 0]), Some(*granted))
+        }
+        Msg::AppendEntries { term, prev_index, entries, commit, .. } => {
+            ("AppendEntries", Text::lazy(append, "AppendEntries", [*term, *prev_index, entries.len() as u64, *commit]), None)
+        }
+        Msg::AppendReply { term, success: true, match_index, .. } => {
+            ("AppendReply", Text::lazy(append_ok, "AppendReply", [*term, *match_index, 0, 0]), Some(true))
+        }
+        Msg::AppendReply { term, conflict_index, conflict_term, .. } => {
+            let args = [*term, *conflict_index, conflict_term.unwrap_or(0), conflict_term.is_some() as u64];
+            ("AppendReply", Text::lazy(append_refused, "AppendReply", args), Some(false))
+        }
+        Msg::InstallSnapshot { term, snapshot } => {
+            ("InstallSnapshot", Text::lazy(install, "InstallSnapshot", [*term, snapshot.last_index, snapshot.last_term, 0]), None)
+        }
+        Msg::SnapshotReply { term, last_index } => {
+            ("SnapshotReply", Text::lazy(snapshot_reply, "SnapshotReply", [*term, *last_index, 0, 0]), Some(*last_index > 0))
+        }
+        Msg::Forward { request, .. } => ("Forward", text!("Forward {}={}", request.key, request.value), None),
+        Msg::Join => ("Join", Text::Static("Join"), None),
     }
 }
 
 /// Kind and label of a message, e.g. "AppendEntries t3 [4..6] c5".
 pub fn describe(msg: &Msg) -> MsgInfo {
-    let (kind, label, ok) = match msg {
-        Msg::RequestVote { term, last_index, last_term, pre } => {
-            let kind = if *pre { "PreVote" } else { "RequestVote" };
-            (kind, format!("{kind} t{term} last {last_index}@{last_term}"), None)
-        }
-        Msg::Vote { term, granted, pre } => {
-            let kind = if *pre { "PreVoteReply" } else { "Vote" };
-            (kind, format!("{kind} t{term} {}", if *granted { "✓" } else { "✗" }), Some(*granted))
-        }
-        Msg::AppendEntries { term, prev_index, entries, commit, .. } => {
-            ("AppendEntries", format!("AppendEntries t{term} {} c{commit}", range(*prev_index, entries.len())), None)
-        }
-        Msg::AppendReply { term, success: true, match_index, .. } => ("AppendReply", format!("AppendReply t{term} ✓ {match_index}"), Some(true)),
-        Msg::AppendReply { term, conflict_index, conflict_term, .. } => {
-            let hint = match conflict_term {
-                Some(t) => format!("back to {conflict_index} (t{t})"),
-                None => format!("back to {conflict_index}"),
-            };
-            ("AppendReply", format!("AppendReply t{term} ✗ {hint}"), Some(false))
-        }
-        Msg::InstallSnapshot { term, snapshot } => ("InstallSnapshot", format!("InstallSnapshot t{term} ≤{}@{}", snapshot.last_index, snapshot.last_term), None),
-        Msg::SnapshotReply { term, last_index } => ("SnapshotReply", format!("SnapshotReply t{term} {last_index}"), Some(*last_index > 0)),
-        Msg::Forward { request, .. } => ("Forward", format!("Forward {}={}", request.key, request.value), None),
-        Msg::Join => ("Join", "Join".into(), None),
-    };
-    MsgInfo { kind, label, ok }
+    let (kind, text, ok) = trace_msg(msg);
+    MsgInfo { kind, label: text.to_string(), ok }
+}
+
+fn request_vote(kind: &str, [term, index, at, _]: &[u64; 4], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{kind} t{term} last {index}@{at}")
+}
+
+fn vote(kind: &str, [term, granted, ..]: &[u64; 4], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{kind} t{term} {}", if *granted == 1 { "✓" } else { "✗" })
+}
+
+fn append(kind: &str, [term, prev, n, commit]: &[u64; 4], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{kind} t{term} ")?;
+    match n {
+        0 => f.write_str("[]")?,
+        1 => write!(f, "[{}]", prev + 1)?,
+        _ => write!(f, "[{}..{}]", prev + 1, prev + n)?,
+    }
+    write!(f, " c{commit}")
+}
+
+fn append_ok(kind: &str, [term, index, ..]: &[u64; 4], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{kind} t{term} ✓ {index}")
+}
+
+fn append_refused(kind: &str, [term, index, at, has_term]: &[u64; 4], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{kind} t{term} ✗ back to {index}")?;
+    if *has_term == 1 {
+        write!(f, " (t{at})")?;
+    }
+    Ok(())
+}
+
+fn install(kind: &str, [term, index, at, _]: &[u64; 4], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{kind} t{term} ≤{index}@{at}")
+}
+
+fn snapshot_reply(kind: &str, [term, index, ..]: &[u64; 4], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{kind} t{term} {index}")
 }
 
 /// Most log cells a node's view carries: the newest ones. The panel shows fewer, and a loaded
