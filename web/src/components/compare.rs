@@ -377,7 +377,7 @@ pub fn advance_both(a: &mut dyn Lab, b: &mut dyn Lab, speed: f64, frame: Frame, 
             break;
         };
         let before = run.now();
-        if crate::state::run_chunks(run, to, &over) {
+        if crate::state::run_chunks(run, to, over) {
             *carry = 0.0;
             break;
         }
