@@ -825,7 +825,7 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
                 <p class="hint">{ format!("{} events · {} in flight · {} violations", lab.events(), lab.in_flight(), lab.violations().len()) }</p>
                 // Each run's own pictures (key spaces, grids, lists), redrawn only when they change.
                 <div class="compare-figures">
-                    <Figures view={view} id_prefix={if k == 0 { "a-" } else { "b-" }} />
+                    <Figures view={view} id_prefix={if k == 0 { "a-" } else { "b-" }} label_suffix={if k == 0 { " (run A)" } else { " (run B)" }} />
                 </div>
             </section>
         }

@@ -465,7 +465,7 @@ fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&T
     if !cells.iter().any(|c| c.owner as usize == ids.len()) {
         owners.pop();
     }
-    let sample = if n < span { format!("an even sample of {n} of {span} keys") } else { format!("all {span} keys") };
+    let sample = if n < span { format!("An even sample of {n} of {span} keys") } else { format!("All {span} keys") };
     let headline = if g.reconfigs == 0 {
         format!("No change yet: {} shards. Add or remove one to see which keys move.", t.len())
     } else {
