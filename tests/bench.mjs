@@ -5,13 +5,17 @@
 //
 // Reported per lab: p50 / p95 / max of the interval between frames (at 60 Hz a frame that
 // finishes its work in time gives ~16.7 ms; one that overruns gives 33 ms or more), the share of
-// frames over 20 ms, frames per second, and how far virtual time moved. Prints BENCH| lines for
-// scripts/bench.sh. Never fails on slowness: figures, not tests.
+// frames over 20 ms, frames per second, and how far virtual time moved; the machine's load
+// average (1 min) while it ran; and the main thread's busy time per frame (DevTools'
+// Performance domain: scripts, style, layout, paint, all tasks), which a loaded machine
+// disturbs less than the frame interval. Prints BENCH| lines for scripts/bench.sh. Never fails
+// on slowness: figures, not tests.
 //   node tests/bench.mjs [--dist dist] [--seconds 8] [--grep name]
 import { join } from 'node:path';
 import { launchBrowser, serveStatic, ARTIFACTS } from './lib/harness.mjs';
 import { labUrl } from './lib/share.mjs';
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
@@ -50,6 +54,7 @@ const CASES = [
     url: (base) => `${base}#/compare/balance?set=servers=100&set=rate=10000&a=algorithm=round_robin&b=algorithm=least_connections` },
 ];
 
+const cpus = (await import('node:os')).cpus().length;
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]; };
 
 const site = await serveStatic(dist);
@@ -71,6 +76,11 @@ try {
       await page.selectOption('[data-testid=speed]', { label: c.speed });
       if ((await page.getAttribute('[data-testid=play]', 'aria-pressed')) !== 'true') await page.click('[data-testid=play]');
       await page.waitForTimeout(2000);
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+      const m0 = await metrics();
+      const load0 = loadavg()[0];
       const clockBefore = (await page.textContent('[data-testid=clock]')).trim();
       const stamps = await page.evaluate((ms) => new Promise((done) => {
         const ts = [];
@@ -78,6 +88,8 @@ try {
         const tick = (t) => { ts.push(t); if (t - t0 < ms) requestAnimationFrame(tick); else done(ts); };
         requestAnimationFrame(tick);
       }), seconds * 1000);
+      const m1 = await metrics();
+      const load = (load0 + loadavg()[0]) / 2;
       const clockAfter = (await page.textContent('[data-testid=clock]')).trim();
       // What the page's frame pacer saw (web/src/pacing.rs): ms per frame spent simulating,
       // rendering (our JavaScript besides the simulation), and the budget it granted.
@@ -93,7 +105,13 @@ try {
       // Virtual seconds per real second over the window (at 1× it should be about 1).
       const vsec = (t) => { const m = t.match(/^([0-9.]+) (s|ms|µs)/); return m ? Number(m[1]) / { s: 1, ms: 1e3, 'µs': 1e6 }[m[2]] : NaN; };
       const pace = (vsec(clockAfter) - vsec(clockBefore)) / span;
-      console.log(`BENCH|p95 frame time, ${c.name}|${row.p95.toFixed(1)}|ms|p50 ${row.p50.toFixed(1)}, max ${row.max.toFixed(1)}, ${row.fps.toFixed(0)} fps, ${(100 * row.over).toFixed(0)}% of frames > 20 ms, virtual time at ${pace.toFixed(2)}× real time`);
+      console.log(`BENCH|p95 frame time, ${c.name}|${row.p95.toFixed(1)}|ms|p50 ${row.p50.toFixed(1)}, max ${row.max.toFixed(1)}, ${row.fps.toFixed(0)} fps, ${(100 * row.over).toFixed(0)}% of frames > 20 ms, virtual time at ${pace.toFixed(2)}× real time, load ${load.toFixed(1)} on ${cpus} cores`);
+      // Main-thread time per frame over the same window, from DevTools' Performance metrics:
+      // CPU time of the page's main thread (ThreadTime: our script and the browser's style,
+      // layout and paint), which a loaded machine disturbs far less than wall-clock figures;
+      // and the wall time its tasks took (TaskDuration), with the script / style / layout parts.
+      const per = (k) => (1000 * ((m1[k] || 0) - (m0[k] || 0))) / d.length;
+      console.log(`BENCH|main-thread busy per frame, ${c.name}|${per('ThreadTime').toFixed(1)}|ms|CPU time of the main thread per frame; tasks took ${per('TaskDuration').toFixed(1)} ms wall (script ${per('ScriptDuration').toFixed(1)}, style ${per('RecalcStyleDuration').toFixed(1)}, layout ${per('LayoutDuration').toFixed(1)}); load ${load.toFixed(1)} on ${cpus} cores`);
       if (c.hashesPerVirtualSecond) {
         console.log(`BENCH|page header hashes/s, ${c.name}|${(pace * c.hashesPerVirtualSecond).toFixed(0)}|H/s|double SHA-256 in the page's frame budget, real wall time, while every frame is measured`);
       }

@@ -33,6 +33,54 @@ pub fn encode(scenario: &Scenario) -> String {
     format!("{PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed))
 }
 
+/// Payload length past which [`encode_bounded`] leaves long command arguments out.
+pub const LINK_CHARS_TARGET: usize = 16_000;
+/// A command argument longer than this (an uploaded trace, say) may be left out of a link.
+pub const ARG_INLINE_MAX: usize = 256;
+
+/// A share link's payload, and what it leaves out to stay short.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    /// The payload for the URL fragment.
+    pub payload: String,
+    /// Each timeline entry left out, described (empty when the link holds the whole run).
+    pub omitted: Vec<String>,
+}
+
+/// Encodes a scenario for a URL fragment, keeping the link short: when the payload would be
+/// longer than [`LINK_CHARS_TARGET`] characters, timeline entries whose argument is longer
+/// than [`ARG_INLINE_MAX`] bytes (an uploaded trace of keys, say) are left out, the longest
+/// first, until it fits or none is left; [`Link::omitted`] names each one so the page can say
+/// that the link does not hold it (an exported scenario file still does).
+pub fn encode_bounded(scenario: &Scenario) -> Link {
+    let mut payload = encode(scenario);
+    let mut omitted = Vec::new();
+    if payload.len() <= LINK_CHARS_TARGET {
+        return Link { payload, omitted };
+    }
+    let mut long: Vec<(usize, usize)> = scenario.timeline.iter().enumerate().filter_map(|(i, st)| st.arg.as_ref().map(|a| (a.len(), i))).filter(|&(n, _)| n > ARG_INLINE_MAX).collect();
+    long.sort_unstable_by(|a, b| b.cmp(a));
+    let mut drop = Vec::new();
+    for (n, i) in long {
+        let st = &scenario.timeline[i];
+        omitted.push(format!(
+            "`{}`{} at {} ({} bytes)",
+            st.what,
+            st.node.map(|n| format!(" to node {n}")).unwrap_or_default(),
+            crate::time::fmt_time(st.at.0),
+            n
+        ));
+        drop.push(i);
+        let mut t = scenario.clone();
+        t.timeline = scenario.timeline.iter().enumerate().filter(|(j, _)| !drop.contains(j)).map(|(_, st)| st.clone()).collect();
+        payload = encode(&t);
+        if payload.len() <= LINK_CHARS_TARGET {
+            break;
+        }
+    }
+    Link { payload, omitted }
+}
+
 /// Decodes a share-link payload. The error says how the link is damaged.
 pub fn decode(payload: &str) -> Result<Scenario, ScenarioError> {
     let bad = |why: String| {

@@ -197,3 +197,42 @@ fn which_workload_favours_which_policy() {
     let scan = auc_of(Shape::Scan);
     assert!(scan(Kind::Arc) > scan(Kind::Lru) + 0.05);
 }
+
+/// What a figure shows moves in checkpoints (so it is not redrawn every slice), and ends equal
+/// to the full result.
+#[test]
+fn shown_curves_move_in_checkpoints() {
+    use distlab_core::models::caching::curves::CHECKPOINTS;
+    let spec = Spec { shape: Shape::Zipf, keys: 300, alpha: 0.9, scan_share: 0.0 };
+    let mut job = CurveJob::new(1, Gen::new(spec, None), Rng::stream(3, 3), 4_000);
+    let mut seen = std::collections::BTreeSet::new();
+    while !job.step(500) {
+        seen.insert(job.shown_requests());
+    }
+    seen.insert(job.shown_requests());
+    assert!(seen.len() as u32 <= CHECKPOINTS + 1, "{} distinct shown states", seen.len());
+    assert!(seen.iter().all(|n| n % (4_000 / CHECKPOINTS) == 0), "{seen:?}");
+    for c in 0..CURVES {
+        for s in 0..SIZES {
+            assert_eq!(job.shown_ratio(c, s), job.ratio(c, s));
+        }
+    }
+}
+
+/// In a run, the curves are paid for a slice per event, yet finish about when a whole grant per
+/// metric sample would have finished them.
+#[test]
+fn a_run_finishes_its_curves_on_schedule() {
+    use distlab_core::models::caching::invariants::CURVE_BUDGET;
+    use distlab_core::{Value, MS};
+    let requests = 20_000u64;
+    let settings = vec![("curve_requests".to_string(), Value::Num(requests as f64))];
+    let mut lab = distlab_core::models::new_lab("caching", &settings, 1, Vec::new()).unwrap();
+    // Draw, next-use and simulate phases: about 2 + 72 operations per request.
+    let ops = requests * (2 + (CURVES * SIZES) as u64);
+    let due = (ops / CURVE_BUDGET as u64 + 3) * 100 * MS;
+    while lab.query("curve_done") != Some(1.0) {
+        assert!(lab.now() <= due, "curves not done by {} ms", due / MS);
+        lab.run_until(lab.now() + 100 * MS, u64::MAX);
+    }
+}

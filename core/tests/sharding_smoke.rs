@@ -133,3 +133,41 @@ fn a_big_range_is_split_on_size_without_any_load() {
     let k = l.query("key_imbalance").unwrap();
     assert!(k < 1.3, "keys spread again after the split: max / mean {k}");
 }
+
+#[test]
+fn the_key_grid_colours_keys_by_owner_and_marks_those_that_move() {
+    use distlab_core::figure::{FigureKind, KeyGrid};
+    let grid = |l: &dyn Lab| -> KeyGrid {
+        match l.view().figures.into_iter().find(|f| f.key == "keygrid").expect("a key grid").kind {
+            FigureKind::KeyGrid(g) => g,
+            other => panic!("not a key grid: {other:?}"),
+        }
+    };
+    // Range partitioning over 4 shards: keys in order, so four solid blocks.
+    let mut l = lab(&[("strategy", t("range")), ("keys", n(4_000.0)), ("migrate_rate", n(300.0))], 11, vec![at(1.0, Action::AddNode)]);
+    l.run_until(SEC / 2, u64::MAX);
+    let g = grid(l.as_ref());
+    assert_eq!(g.cells.len(), 1024, "an even sample of the keys");
+    assert!(g.cells.windows(2).all(|w| w[0].key < w[1].key), "in key order");
+    let counts = g.counts();
+    assert_eq!(counts.iter().filter(|&&c| c > 0).count(), 4, "four owners: {counts:?}");
+    let changes = g.cells.windows(2).filter(|w| w[0].owner != w[1].owner).count();
+    assert_eq!(changes, 3, "contiguous blocks");
+    assert!(g.cells.iter().all(|c| c.next.is_none() && !c.moved));
+    assert!(g.headline.contains("No change yet"), "{}", g.headline);
+    // A fifth shard joins: while the change is prepared some keys show their next owner, after
+    // the commit they are marked as moved and the headline gives the share next to the ideal.
+    let (mut saw_moving, mut saw_moved) = (false, false);
+    while l.now() < 6 * SEC && !(saw_moving && saw_moved) {
+        l.run_until(l.now() + 20 * distlab_core::MS, u64::MAX);
+        let g = grid(l.as_ref());
+        saw_moving |= g.cells.iter().any(|c| c.next.is_some());
+        if g.cells.iter().any(|c| c.moved) {
+            saw_moved = true;
+            assert!(g.headline.contains("ideal 1/(n+1): 20.0 %"), "{}", g.headline);
+            assert_eq!(g.counts().iter().filter(|&&c| c > 0).count(), 5);
+        }
+    }
+    assert!(saw_moving && saw_moved, "moving {saw_moving}, moved {saw_moved}");
+    assert!(l.violations().is_empty(), "{:?}", l.violations());
+}

@@ -2,7 +2,7 @@
 // write-behind cache and see the acknowledged writes it lost counted; trigger a stampede and
 // cure it in the graded challenge; upload a trace (a bad one is refused line by line, a good
 // one replayed); the ring of cache nodes, and a failed node's arcs on it.
-import { open, nodes, nodeMenu, notice, play, pause, speed, fault, until, assert, sleep } from '../lib/app.mjs';
+import { open, nodes, nodeMenu, notice, play, pause, speed, fault, until, assert, sleep, isPlaying, clock } from '../lib/app.mjs';
 
 async function caption(page) {
   return (await page.textContent('[data-testid=figure-contents] .hint')) || '';
@@ -175,6 +175,42 @@ export const tests = [
       await until(async () => (await ring.locator('.fig-key.moving').count()) > 0, 'keys taken over by the next cache are ringed', { timeoutMs: 15_000 });
       await pause(page);
       await shot('caching-ring-failed');
+    },
+  },
+  {
+    name: 'a share link leaves a long uploaded trace out, says so, and opens paused at its moment',
+    fn: async ({ page, base, shot, context }) => {
+      await open(page, base, '#/lab/caching');
+      await pause(page);
+      const client = (await nodes(page)).find((n) => n.role === 'client');
+      // 30,000 keys that compress poorly: far too long for a link.
+      const keys = Array.from({ length: 30000 }, (_, i) => String((i * 2654435761) % 1000003)).join('\n');
+      const menu = await nodeMenu(page, client.id);
+      await menu.locator('[data-testid=command][data-command=trace]').click();
+      await page.locator('[data-testid=command-file]').setInputFiles({ name: 'long.txt', mimeType: 'text/plain', buffer: Buffer.from(keys) });
+      await menu.waitFor({ state: 'detached', timeout: 5_000 });
+      await speed(page, '1×');
+      await play(page);
+      await sleep(1200);
+      await pause(page);
+      const at = await clock(page);
+      await page.click('[data-testid=share]');
+      const said = await page.locator('[data-testid=share-omitted]').textContent();
+      assert(/without `trace` to node \d+ at .*\(\d+ bytes\)/.test(said) && /Export keeps everything/.test(said), `the link says what it leaves out: ${said}`);
+      const url = await page.locator('[data-testid=share-url]').inputValue();
+      assert(url.length < 17_000, `the link stays short (${url.length} characters)`);
+      await shot('caching-share-omitted');
+      // Opened, the link shows the moment it was taken, paused.
+      const other = await page.context().newPage();
+      await other.goto(url);
+      await other.waitForSelector('[data-testid=lab]', { timeout: 30_000 });
+      await sleep(800);
+      assert(!(await isPlaying(other)), 'a share link opens paused');
+      // The same moment in virtual time (not the same events: the trace is not in the link).
+      const opened = await clock(other);
+      const time = (c) => c.text.split('·')[0].trim();
+      assert(time(opened) === time(at), `at its moment: ${opened.text} (shared at ${at.text})`);
+      await other.close();
     },
   },
 ];

@@ -16,6 +16,10 @@ export const tests = [
       assert(await page.locator('[data-testid=figure-keyspace] .fig-ring').count() === 1, 'a hash ring is drawn');
       const arcs = await page.locator('[data-testid=figure-keyspace] path.arc').count();
       assert(arcs >= 4, `the ring has owned arcs (${arcs})`);
+      // The key grid: an even sample of the keys, one square each in its owner's colour.
+      const grid = page.locator('[data-testid=figure-keygrid]');
+      assert(await grid.locator('rect.kc').count() === 1024, 'the key grid draws 1,024 squares');
+      assert(/No change yet/.test(await grid.locator('[data-testid=keygrid-headline]').textContent()), 'no move yet');
       await shot('sharding-ring');
 
       // Join a spare shard from its menu, at a slow speed so the move can be watched.
@@ -25,12 +29,19 @@ export const tests = [
       await command(page, spare.id, 'join');
       await play(page);
       let sawMoving = false;
+      let sawGridMoving = false;
       await until(async () => {
         if (await page.locator('[data-testid=figure-keyspace] .fig-key.moving').count() > 0) sawMoving = true;
+        if (Number(await grid.locator('svg').getAttribute('data-moving')) > 0) sawGridMoving = true;
         return /Last change moved \d+ keys/.test(await caption(page));
       }, 'the join is committed', { timeoutMs: 40_000, intervalMs: 50 });
       assert(sawMoving, 'moving keys were marked on the ring');
+      assert(sawGridMoving, 'moving keys were marked on the key grid');
       await pause(page);
+      const head = await grid.locator('[data-testid=keygrid-headline]').textContent();
+      const hm = head.match(/Last change moved \d+ keys \(([\d.]+) %\) · ideal 1\/\(n\+1\): ([\d.]+) %/);
+      assert(hm && Number(hm[2]) === 20, `keys moved next to the ideal 1/(n+1) = 20 %: ${head}`);
+      if (Number(await grid.locator('svg').getAttribute('data-moved')) > 0) await shot('sharding-keygrid-moved');
       const text = await caption(page);
       const m = text.match(/moved \d+ keys \(([\d.]+) %\); the ideal is ([\d.]+) %/);
       assert(m, `the caption gives the moved share and the ideal (${text})`);
@@ -66,6 +77,14 @@ export const tests = [
       const b = Number(await page.getAttribute('[data-testid=compare-row-moved_fraction]', 'data-b'));
       assert(a < 0.4 && b > 0.6, `the ring moved a minority of keys (${a}), modulo most (${b})`);
       assert(await page.locator('[data-testid=compare-row-imbalance]').count() === 1, 'load balance (max / mean) is compared');
+      // Each side draws its own figures: the key space and the key grid, ids kept unique.
+      for (const side of ['a', 'b']) {
+        const run = page.locator(`[data-testid=compare-run-${side}]`);
+        assert(await run.locator('[data-testid=figure-keyspace] svg').count() >= 1, `run ${side} draws its key space`);
+        assert(await run.locator('[data-testid=figure-keygrid] rect.kc').count() === 1024, `run ${side} draws its key grid`);
+        assert(/Last change moved/.test(await run.locator('[data-testid=keygrid-headline]').textContent()), `run ${side} says what moved`);
+      }
+      assert(await page.locator('#fig-a-keygrid').count() === 1 && await page.locator('#fig-b-keygrid').count() === 1, 'figure ids are unique per side');
       await shot('sharding-compare');
     },
   },

@@ -39,7 +39,7 @@ const CHUNK_MS: f64 = 1.0;
 
 /// Runs `lab` towards `until` in chunks sized to [`CHUNK_MS`] until `over` says the frame's
 /// budget is spent; returns whether it stopped for the budget.
-fn run_chunks(lab: &mut dyn Lab, until: Time, over: impl Fn() -> bool) -> bool {
+pub(crate) fn run_chunks(lab: &mut dyn Lab, until: Time, over: impl Fn() -> bool) -> bool {
     thread_local! {
         /// The chunk size that last fitted [`CHUNK_MS`], kept across frames so a frame does
         /// not start with a chunk far too big for the run's events.

@@ -55,3 +55,58 @@ pub struct QuorumLine {
     /// The columns (by index) the line applies to; empty means every column.
     pub columns: Vec<u32>,
 }
+
+/// A dense grid of small squares in reading order, each one item (a key, a slot, a bucket)
+/// coloured by its owner: a key space by shard, a table by the node it points at. Unlike
+/// [`Grid`] it carries no text per cell, so a thousand squares cost little to build and
+/// compare every frame; the shell names each square from `prefix` and its `key`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct KeyGrid {
+    /// Squares per row.
+    pub columns: u32,
+    /// What a square's number names, e.g. "k" (square 17 reads "k17").
+    pub prefix: String,
+    /// The owners squares refer to (by index), in legend order.
+    pub owners: Vec<KeyOwner>,
+    /// The squares, in reading order.
+    pub cells: Vec<KeyCell>,
+    /// One line over the grid, e.g. "Keys moved 19.8 % · ideal 1/(n+1) = 20.0 %".
+    pub headline: String,
+}
+
+/// An owner of squares.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct KeyOwner {
+    /// Name, e.g. "S3".
+    pub name: String,
+    /// Palette index.
+    pub color: u32,
+    /// The node it is, if any.
+    pub node: Option<crate::NodeId>,
+}
+
+/// One square.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct KeyCell {
+    /// The item's number (shown as `prefix` + `key`).
+    pub key: u64,
+    /// Its owner now (index into [`KeyGrid::owners`]).
+    pub owner: u32,
+    /// The owner it is moving to, while it moves.
+    pub next: Option<u32>,
+    /// It changed owner a moment ago (drawn ringed; its colour change is animated).
+    pub moved: bool,
+}
+
+impl KeyGrid {
+    /// Squares per owner index (for legends and text alternatives).
+    pub fn counts(&self) -> Vec<u32> {
+        let mut n = alloc::vec![0u32; self.owners.len()];
+        for c in &self.cells {
+            if let Some(x) = n.get_mut(c.owner as usize) {
+                *x += 1;
+            }
+        }
+        n
+    }
+}

@@ -14,7 +14,7 @@ pub mod lists;
 pub mod ring;
 pub mod tree;
 
-pub use grid::{Grid, GridCell, GridRow, QuorumLine};
+pub use grid::{Grid, GridCell, GridRow, KeyCell, KeyGrid, KeyOwner, QuorumLine};
 pub use lists::{ListItem, Lists, NamedList};
 pub use ring::{Arc as RingArc, Mark as RingMark, RangeBar, Ring, Segment};
 pub use tree::{Tree, TreeNode};
@@ -48,4 +48,6 @@ pub enum FigureKind {
     RangeBar(RangeBar),
     /// Named ordered lists of items (a cache's LRU list, ARC's four lists, a CLOCK hand).
     Lists(Lists),
+    /// Many small squares coloured by owner (a key space by shard), moving ones marked.
+    KeyGrid(KeyGrid),
 }

@@ -15,6 +15,7 @@
 
 use super::chart::{css_width, hex, surface};
 use super::cluster::Cluster;
+use super::figures::Figures;
 use super::controls::Controls;
 use super::node_menu::NodeMenu;
 use crate::hooks::{use_paced_frames, PlanFn, Rendered};
@@ -349,22 +350,38 @@ impl CompareState {
 /// hidden node lists describe.
 const A11Y_MS: f64 = 500.0;
 
-/// Runs both labs forward for one frame, in slices of virtual time so they never drift apart.
+/// Runs both labs forward for one frame, in slices of virtual time so they never drift apart
+/// by more than a slice. Each run moves in chunks of events sized to the frame budget (as on
+/// the lab page), so a slice crowded with events cannot hold the frame: when the budget runs
+/// out mid-slice, the run behind catches up first in the next frame.
 pub fn advance_both(a: &mut dyn Lab, b: &mut dyn Lab, speed: f64, frame: Frame, carry: &mut f64) {
     let start = perf_now();
+    let over = || perf_now() - start > frame.budget_ms;
     let target = if speed.is_infinite() {
         Time::MAX
     } else {
         let want = frame.elapsed_ms.clamp(0.0, 100.0) * 1000.0 * speed + *carry;
         let whole = want.floor();
         *carry = want - whole;
-        a.now().saturating_add(whole as Time)
+        a.now().max(b.now()).saturating_add(whole as Time)
     };
-    while a.now() < target {
-        let t = a.now().saturating_add(SLICE).min(target);
-        a.run_until(t, u64::MAX);
-        b.run_until(t, u64::MAX);
-        if perf_now() - start > frame.budget_ms {
+    loop {
+        let (ta, tb) = (a.now(), b.now());
+        let (run, to): (&mut dyn Lab, Time) = if ta < tb {
+            (&mut *a, tb)
+        } else if tb < ta {
+            (&mut *b, ta)
+        } else if ta < target {
+            (&mut *a, ta.saturating_add(SLICE).min(target))
+        } else {
+            break;
+        };
+        let before = run.now();
+        if crate::state::run_chunks(run, to, over) {
+            *carry = 0.0;
+            break;
+        }
+        if run.now() == before || over() {
             break;
         }
     }
@@ -802,10 +819,14 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
                 data-hash={format!("{:016x}", lab.trace_hash())} data-seed={lab.seed().to_string()}
                 aria-label={format!("Run {}", which.to_uppercase())}>
                 <h2><span class="swatch" style={format!("background:{}", RUN_COLORS[k])}></span>{ names[k].clone() }</h2>
-                <Cluster view={view} layout={info.layout} compact={true} hover={*hover} on_hover={on_hover.clone()}
+                <Cluster view={view.clone()} layout={info.layout} compact={true} hover={*hover} on_hover={on_hover.clone()}
                     on_node={on_node} on_drop={on_drop} selected={sel} overlay={menu.unwrap_or_default()}
                     on_partition={Some(on_partition.clone())} a11y={Some(a11y.borrow().1[k].clone())} />
                 <p class="hint">{ format!("{} events · {} in flight · {} violations", lab.events(), lab.in_flight(), lab.violations().len()) }</p>
+                // Each run's own pictures (key spaces, grids, lists), redrawn only when they change.
+                <div class="compare-figures">
+                    <Figures view={view} id_prefix={if k == 0 { "a-" } else { "b-" }} label_suffix={if k == 0 { " (run A)" } else { " (run B)" }} />
+                </div>
             </section>
         }
     };

@@ -159,7 +159,8 @@ fn initial(route: &Route) -> (LabState, Extra, Option<Time>) {
     match route {
         Route::Lab { share: Some(payload), .. } => match share::decode(payload).map_err(|e| e.0).and_then(|s| {
             let st = scenario_state(&s, None)?;
-            Ok((st, s.run_for.map(|d| d.0)))
+            // A share link always opens paused at its moment (time 0 if it names none).
+            Ok((st, Some(s.run_for.map_or(0, |d| d.0))))
         }) {
             Ok((st, at)) => (st, Extra::None, at),
             Err(e) => (fallback(format!("{e} You are looking at a fresh {model} lab instead.")), Extra::None, None),

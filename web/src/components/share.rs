@@ -23,18 +23,20 @@ pub struct ShareBarProps {
 /// Share / export / import buttons.
 #[component]
 pub fn ShareBar(p: &ShareBarProps) -> Html {
-    let link = use_state(|| None::<String>);
+    // The link, and what it leaves out (long uploads that would make it unwieldy).
+    let link = use_state(|| None::<(String, Vec<String>)>);
     let on_share = {
         let scenario = p.scenario.clone();
         let link = link.clone();
         Callback::from(move |_: MouseEvent| {
             let s = scenario.emit(());
-            let hash = Route::Lab { model: s.model.clone(), share: Some(share::encode(&s)) }.to_hash();
+            let bounded = share::encode_bounded(&s);
+            let hash = Route::Lab { model: s.model.clone(), share: Some(bounded.payload) }.to_hash();
             // Replace, not push: the page stays as it is, but the address bar now reproduces it.
             replace_hash(&hash);
             let url = format!("{}{hash}", base_url());
             copy_text(&url);
-            link.set(Some(url));
+            link.set(Some((url, bounded.omitted)));
         })
     };
     let on_export = {
@@ -86,9 +88,16 @@ pub fn ShareBar(p: &ShareBarProps) -> Html {
             <label class="button" title="Open a scenario JSON file">{"⬆ Import"}
                 <input type="file" accept=".json,application/json" class="sr-only" data-testid="import" onchange={on_import} />
             </label>
-            if let Some(url) = &*link {
+            if let Some((url, omitted)) = &*link {
                 <div class="share-link" role="status">
-                    <span>{"Link copied. It reproduces this run up to now:"}</span>
+                    if omitted.is_empty() {
+                        <span>{"Link copied. It reproduces this run up to now:"}</span>
+                    } else {
+                        <span data-testid="share-omitted">{ format!(
+                            "Link copied, without {} (too long for a link): opened, it runs without {}. Export keeps everything.",
+                            omitted.join(", "), if omitted.len() == 1 { "it" } else { "them" }
+                        ) }</span>
+                    }
                     <input type="text" readonly=true value={url.clone()} data-testid="share-url"
                         onfocus={Callback::from(|e: FocusEvent| {
                             if let Some(i) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) { i.select() }

@@ -53,9 +53,16 @@ pub struct CurveJob {
     caches: Vec<AnyPolicy>,
     opts: Vec<Opt>,
     hits: [[u64; SIZES]; CURVES],
+    /// The hits as of the last checkpoint, and the requests they cover: what the figure
+    /// shows, so it changes [`CHECKPOINTS`] times while the curves fill in, not every slice.
+    shown: [[u64; SIZES]; CURVES],
+    shown_n: u32,
     phase: Phase,
     pos: u32,
 }
+
+/// Times the shown curves are brought up to date while the job runs.
+pub const CHECKPOINTS: u32 = 20;
 
 impl CurveJob {
     /// A job over `requests` keys from `gen`, drawn with `rng`.
@@ -75,6 +82,8 @@ impl CurveJob {
             caches,
             opts,
             hits: [[0; SIZES]; CURVES],
+            shown: [[0; SIZES]; CURVES],
+            shown_n: 0,
             phase: Phase::Draw,
             pos: 0,
         }
@@ -133,6 +142,11 @@ impl CurveJob {
                     }
                     self.pos += 1;
                     left -= (CURVES * SIZES) as i64;
+                    let every = (self.trace.len() as u32 / CHECKPOINTS).max(1);
+                    if self.pos % every == 0 || self.pos as usize == self.trace.len() {
+                        self.shown = self.hits;
+                        self.shown_n = self.pos;
+                    }
                 }
                 Phase::Done => return true,
             }
@@ -151,6 +165,21 @@ impl CurveJob {
             self.pos
         } else {
             0
+        }
+    }
+
+    /// Requests the shown curves cover (see [`CurveJob::shown_ratio`]).
+    pub fn shown_requests(&self) -> u32 {
+        self.shown_n
+    }
+
+    /// Hit ratio of curve `c` at size index `s` as of the last checkpoint (what a figure
+    /// shows: it moves in [`CHECKPOINTS`] steps, not every slice).
+    pub fn shown_ratio(&self, c: usize, s: usize) -> f64 {
+        if self.shown_n == 0 {
+            0.0
+        } else {
+            self.shown[c][s] as f64 / self.shown_n as f64
         }
     }
 

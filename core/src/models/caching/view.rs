@@ -210,7 +210,7 @@ pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> 
                     node: None,
                     cells: (0..SIZES)
                         .map(|s| {
-                            let r = job.ratio(c, s);
+                            let r = job.shown_ratio(c, s);
                             GridCell {
                                 text: pct(r),
                                 color: if chosen { 4 } else { 7 },
@@ -224,7 +224,7 @@ pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> 
                 }
             })
             .collect();
-        let progress = if job.done() { String::from("complete") } else { format!("{} of {} requests replayed", job.simulated(), job.requests()) };
+        let progress = if job.done() { String::from("complete") } else { format!("{} of {} requests replayed", job.shown_requests(), job.requests()) };
         out.push(Figure {
             key: "curves",
             title: "Hit ratio by cache size, every policy".into(),

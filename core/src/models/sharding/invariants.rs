@@ -144,6 +144,26 @@ pub struct Ghost {
     pub writes: (u64, u64),
     /// Keys counted by the last index query completed.
     pub last_found: u64,
+    /// What the key grid figure needs besides the run's state.
+    pub figure: FigureState,
+}
+
+/// What the key grid figure keeps in the ghost: the table before the last commit (to show what
+/// that commit moved), and the grid last drawn with a key of everything it depends on (shared
+/// by snapshots: the key says it all). Its `Debug` text is short, so state fingerprints
+/// neither pay for a thousand squares nor depend on whether a figure was drawn.
+#[derive(Clone, Default)]
+pub struct FigureState {
+    /// The table before the last commit.
+    pub prev_table: Option<alloc::rc::Rc<Table>>,
+    /// The key grid last drawn, by key.
+    pub grid: alloc::rc::Rc<core::cell::RefCell<Option<(u64, crate::figure::Figure)>>>,
+}
+
+impl core::fmt::Debug for FigureState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "FigureState(prev e{:?})", self.prev_table.as_ref().map(|t| t.epoch))
+    }
 }
 
 /// A shard's copy of `key`, live or on a crashed shard's disk; `None` if it has none or failed.
@@ -391,7 +411,10 @@ impl Sharding {
                     }
                     s.load[i] += n;
                 }
-                Obs::NewTable { old, new } => self.on_new_table(nodes, g, old, new, out),
+                Obs::NewTable { old, new } => {
+                    g.figure.prev_table = Some(old.clone());
+                    self.on_new_table(nodes, g, old, new, out)
+                }
             }
         }
     }

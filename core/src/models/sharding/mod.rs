@@ -39,6 +39,9 @@
 //! router *commits*: shards adopt the new table and drop keys they no longer own; clients learn
 //! it from the router or from redirects. The freeze is what makes it safe: without it a write
 //! acknowledged by the old owner after its last batch would vanish at the commit.
+//! A shard whose disk failed and that rejoins counts as empty until the table that takes it
+//! back commits: its keys are sent to it like any new owner's, including those it owned before
+//! it failed (otherwise it would come back as their owner holding nothing, and serve version 0).
 //!
 //! ## Secondary indexes (see [`index`])
 //! Finding keys by an attribute (their *tag*) rather than by id: a *local* index (each shard

@@ -3,7 +3,9 @@
 //! The router keeps what the cluster *should* look like (members, weights, failed shards,
 //! range boundaries) and compares it on every tick with the committed table and the model's
 //! settings (strategy, R, virtual nodes). When they differ it builds the next table with a new
-//! epoch and sends *prepare* to every shard involved (old and new members, minus failed ones),
+//! epoch and sends *prepare* to every shard involved (old and new members, minus failed ones
+//! that have not rejoined; a rejoined one stays *failed* until a table with it commits, so its
+//! empty disk is refilled with every key it owns, even those it owned before it failed),
 //! resending until each reports ready, then *commits*. A change that arrives mid-migration
 //! supersedes the table being prepared with a newer epoch; shards restart their handoff from it.
 
@@ -148,7 +150,8 @@ impl Router {
 
     /// Shards that must take part in moving from the committed table to `next`.
     fn involved(&self, next: &Table) -> Vec<NodeId> {
-        let mut v: Vec<NodeId> = self.durable.committed.members.iter().chain(next.members.iter()).copied().filter(|id| !self.durable.failed.contains(id)).collect();
+        // A failed shard takes part only once it rejoined (it is in `next`): to be refilled.
+        let mut v: Vec<NodeId> = self.durable.committed.members.iter().chain(next.members.iter()).copied().filter(|id| !self.durable.failed.contains(id) || next.members.contains(id)).collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -179,6 +182,8 @@ impl Router {
         let involved = self.involved(&next);
         if involved.iter().all(|id| self.ready.contains(id)) {
             let old = core::mem::replace(&mut self.durable.committed, next.clone());
+            // Rejoined failed shards are refilled now: from here on their disks count.
+            self.durable.failed.retain(|f| !next.members.contains(f));
             self.next = None;
             self.ready.clear();
             self.reconfigs += 1;
@@ -301,7 +306,9 @@ impl Router {
                 let d = &mut self.durable;
                 match change {
                     MemberChange::Join(w) => {
-                        d.failed.retain(|&f| f != from);
+                        // A failed shard stays in `failed` until a table with it commits: its
+                        // disk is empty, so every key it will own must be sent to it, including
+                        // those it owned before it failed (which no table change would move).
                         if !d.want.iter().any(|x| x.0 == from) {
                             d.want.push((from, w));
                             ctx.announce(format!("router: {} joins", m.label(from)));

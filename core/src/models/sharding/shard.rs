@@ -51,6 +51,8 @@ pub struct ShardDurable {
     pub member_req: Option<MemberChange>,
     /// Epoch frozen for, if ready (a restarted shard must not unfreeze before the commit).
     pub frozen_for: Option<Rc<Table>>,
+    /// The failed shards that table's prepare named (which keys are frozen depends on them).
+    pub frozen_failed: Rc<Vec<NodeId>>,
 }
 
 /// A write waiting for its backups.
@@ -217,7 +219,8 @@ impl Shard {
     /// What survives a crash.
     pub fn durable(&self) -> ShardDurable {
         let frozen_for = if self.claimed { self.next.clone() } else { None };
-        ShardDurable { data: self.data.clone(), table: self.table.clone(), weight: self.weight, failed: self.failed, frozen_for, member_req: self.member_req }
+        let frozen_failed = if self.claimed { self.failed_set.clone() } else { Rc::new(Vec::new()) };
+        ShardDurable { data: self.data.clone(), table: self.table.clone(), weight: self.weight, failed: self.failed, frozen_for, frozen_failed, member_req: self.member_req }
     }
 
     /// Rebuilds after a crash: the disk survives, the handoff restarts when the router
@@ -231,6 +234,7 @@ impl Shard {
         }
         if let Some(next) = d.frozen_for {
             // Stay frozen: a write accepted now could be lost at the commit.
+            s.failed_set = d.frozen_failed;
             s.moving = s.moving_keys(&next);
             s.next = Some(next);
             s.ready = m.mutation != Mutation::NoFreeze;
@@ -259,11 +263,24 @@ impl Shard {
         }
     }
 
-    /// Whether `key` changes owners in the table being prepared (keys created after the
-    /// prepare count too, so this is computed, not looked up).
+    /// Whether `key` must be handed to someone in the table being prepared: its owners change,
+    /// or one of its next owners is a failed shard that rejoined with an empty disk (keys
+    /// created after the prepare count too, so this is computed, not looked up).
     #[inline]
     pub fn is_moving(&self, key: u32) -> bool {
-        self.next.as_ref().is_some_and(|n| n.owners(key) != self.table.owners(key))
+        self.next.as_ref().is_some_and(|n| Self::must_hand(&self.table.owners(key), &n.owners(key), &self.failed_set))
+    }
+
+    /// Whether a key owned by `old` in the committed table and by `new` in the next one must be
+    /// sent to someone: a new owner that did not hold it, or one whose disk failed since (the
+    /// router names failed shards; one that is a next owner has rejoined, empty).
+    fn must_hand(old: &Owners, new: &Owners, failed: &[NodeId]) -> bool {
+        old != new || new.as_slice().iter().any(|n| failed.contains(n))
+    }
+
+    /// Whether next owner `d` of a key owned by `old` must receive it.
+    fn takes(d: NodeId, old: &Owners, failed: &[NodeId]) -> bool {
+        !old.contains(d) || failed.contains(&d)
     }
 
     /// Whether `key` is frozen by the handoff.
@@ -275,7 +292,7 @@ impl Shard {
     fn moving_keys(&self, next: &Table) -> PSet<u32> {
         let mut moving = PSet::new();
         for (&k, _) in self.data.iter() {
-            if self.table.owners(k) != next.owners(k) {
+            if Self::must_hand(&self.table.owners(k), &next.owners(k), &self.failed_set) {
                 moving.insert_mut(k);
             }
         }
@@ -344,11 +361,11 @@ impl Shard {
         for (&k, _) in self.data.iter() {
             let old = self.table.owners(k);
             let new = next.owners(k);
-            if old == new || !old.contains(self.id) {
+            if !Self::must_hand(&old, &new, &failed) || !old.contains(self.id) {
                 continue;
             }
             self.moving.insert_mut(k);
-            let needs = new.as_slice().iter().any(|n| !old.contains(*n) && !failed.contains(n));
+            let needs = new.as_slice().iter().any(|&n| Self::takes(n, &old, &failed));
             if needs && Self::sender(&old, &failed) == Some(self.id) {
                 self.pending.insert_mut(k);
             }
@@ -384,7 +401,7 @@ impl Shard {
                 let Some(&v) = self.data.get(&k) else { continue };
                 let old = self.table.owners(k);
                 for &d in next.owners(k).as_slice() {
-                    if !old.contains(d) && !self.failed_set.contains(&d) {
+                    if Self::takes(d, &old, &self.failed_set) {
                         by_dest.get_or_insert(d, Vec::new()).push((k, v));
                     }
                 }

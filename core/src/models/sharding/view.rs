@@ -3,7 +3,7 @@
 //! (range partitioning), keys coloured by their primary, moving keys marked.
 
 use super::{invariants, Durable, MemberChange, Msg, Node, OpKind, Outcome, Sharding, Table, QUEUE_MAX};
-use crate::figure::{Figure, FigureKind, Grid, GridCell, GridRow, RangeBar, Ring, RingArc, RingMark, Segment};
+use crate::figure::{Figure, FigureKind, Grid, GridCell, GridRow, KeyCell, KeyGrid, KeyOwner, RangeBar, Ring, RingArc, RingMark, Segment};
 use crate::model::Nodes;
 use crate::time::Time;
 use crate::view::{MsgInfo, NodeView};
@@ -19,6 +19,10 @@ pub const FIGURE_MOVES: usize = 80;
 /// Most ring arcs drawn (one degree each when sampled: finer is invisible at the figure's size,
 /// and every arc is an SVG element to build and diff).
 pub const ARCS_MAX: usize = 360;
+/// Squares in the key grid (keys sampled evenly when there are more), and per row.
+pub const GRID_KEYS: u32 = 1024;
+/// Squares per row of the key grid.
+pub const GRID_COLUMNS: u32 = 32;
 /// How long keys moved by a commit stay marked, µs.
 pub const MOVED_MARK_US: Time = 3_000_000;
 
@@ -371,6 +375,115 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
         FigureKind::RangeBar(bar)
     };
     let mut out = alloc::vec![Figure { key: "keyspace", title: "Key space".into(), caption, kind }];
+    out.push(key_grid(m, &t, next.as_deref(), fresh.then_some(()).and(g.figure.prev_table.as_deref()), span, g));
     out.extend(index_figure(m, &t, next.as_deref()));
     out
+}
+
+/// The key grid: keys in order (an even sample of up to [`GRID_KEYS`]), one square each in its
+/// primary's colour; while a change is being prepared, the keys whose primary changes show
+/// their next owner; for a moment after a commit, the keys it moved are ringed (and their
+/// colour change is animated). Over it: the share of keys the last change moved, next to the
+/// ideal |Δn| / max(n) (1 / (n + 1) when one shard joins n).
+pub fn key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> Figure {
+    // A thousand owner look-ups (for rendezvous, 32 hashes each) per table, every frame, cost
+    // about a millisecond; the grid changes only with the tables, so it is kept until they do.
+    let mut h = Fnv::default();
+    for t in [Some(t), next, prev] {
+        match t {
+            Some(t) => placement(&mut h, t),
+            None => h.add(u64::MAX),
+        }
+    }
+    for x in [span as u64, g.reconfigs, g.moved_keys, g.moved_fraction.to_bits(), g.ideal_fraction.to_bits()] {
+        h.add(x);
+    }
+    if let Some((k, f)) = g.figure.grid.borrow().as_ref() {
+        if *k == h.0 {
+            return f.clone();
+        }
+    }
+    let f = build_key_grid(m, t, next, prev, span, g);
+    *g.figure.grid.borrow_mut() = Some((h.0, f.clone()));
+    f
+}
+
+/// FNV-1a over 64-bit words.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn add(&mut self, x: u64) {
+        for b in x.to_le_bytes() {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Everything about a table that decides where keys go (not its epoch).
+fn placement(h: &mut Fnv, t: &Table) {
+    h.add(t.strategy as u64);
+    h.add(t.r() as u64);
+    h.add(t.vnodes as u64);
+    h.add(t.reseed as u64);
+    for (&id, &w) in t.members.iter().zip(t.weights.iter()) {
+        h.add(((id as u64) << 32) | w as u64);
+    }
+    h.add(u64::MAX - 1);
+    for &(start, i) in &t.ranges {
+        h.add(((start as u64) << 32) | i as u64);
+    }
+}
+
+fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> Figure {
+    let n = GRID_KEYS.min(span.max(1));
+    // Owners: every shard of the committed and next tables, in id order.
+    let mut ids: Vec<NodeId> = t.members.iter().chain(next.map_or(&[][..], |n| &n.members[..])).chain(prev.map_or(&[][..], |p| &p.members[..])).copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let owner_of = |id: Option<NodeId>| id.and_then(|id| ids.binary_search(&id).ok()).map_or(ids.len() as u32, |i| i as u32);
+    let mut owners: Vec<KeyOwner> = ids.iter().map(|&id| KeyOwner { name: m.label(id), color: shard_color(m, id), node: Some(id) }).collect();
+    owners.push(KeyOwner { name: "no owner".into(), color: 7, node: None });
+    let mut moving = 0u32;
+    let mut moved = 0u32;
+    let cells: Vec<KeyCell> = (0..n)
+        .map(|i| {
+            let k = (span as u64 * i as u64 / n as u64) as u32;
+            let now = t.primary(k);
+            let to = next.map(|n| n.primary(k)).filter(|&p| p != now).map(owner_of);
+            let was = prev.is_some_and(|p| p.primary(k) != now);
+            moving += u32::from(to.is_some());
+            moved += u32::from(was);
+            KeyCell { key: k as u64, owner: owner_of(now), next: to, moved: was }
+        })
+        .collect();
+    if !cells.iter().any(|c| c.owner as usize == ids.len()) {
+        owners.pop();
+    }
+    let sample = if n < span { format!("An even sample of {n} of {span} keys") } else { format!("All {span} keys") };
+    let headline = if g.reconfigs == 0 {
+        format!("No change yet: {} shards. Add or remove one to see which keys move.", t.len())
+    } else {
+        let ideal = if g.ideal_fraction > 0.0 { format!("{:.1} %", g.ideal_fraction * 100.0) } else { "—".into() };
+        format!("Last change moved {} keys ({:.1} %) · ideal 1/(n+1): {ideal}", g.moved_keys, g.moved_fraction * 100.0)
+    };
+    let mut headline = headline;
+    if next.is_some() {
+        headline.push_str(&format!(" · moving now: {moving} of the {n} squares"));
+    } else if prev.is_some() && moved > 0 {
+        headline.push_str(&format!(" · ringed: {moved} squares just moved"));
+    }
+    Figure {
+        key: "keygrid",
+        title: "Keys by owner".into(),
+        caption: format!(
+            "{sample} in key order, left to right and top to bottom, each square in its primary shard's colour. A square showing a second colour inside is moving to that shard; a ringed one has just moved. Range partitioning shows as solid blocks, hashing as confetti."
+        ),
+        kind: FigureKind::KeyGrid(KeyGrid { columns: GRID_COLUMNS, prefix: "k".into(), owners, cells, headline }),
+    }
 }

@@ -6,8 +6,14 @@
 //! text (read by screen readers, shown to the sighted reader as a tooltip), and each gauge
 //! says "3 of 3 needed". A grid wider than the panel scrolls sideways; the scroller takes
 //! keyboard focus so it can be scrolled without a mouse.
+//!
+//! The key grid ([`render_keys`]) is the dense sibling: a thousand small squares in reading
+//! order, each an item (a key) in its owner's colour, drawn as one SVG. A square moving to a
+//! new owner shows that owner's colour as an inset; one that just moved is ringed, and its
+//! colour change is a CSS transition (painted only while it runs; nothing loops). Its text
+//! alternative is the headline, the owners with their counts, and the moving squares.
 
-use distlab_core::figure::{Grid, GridCell, QuorumLine};
+use distlab_core::figure::{Grid, GridCell, KeyGrid, QuorumLine};
 use yew::prelude::*;
 
 /// Filled cells per column (index into `columns`).
@@ -107,6 +113,75 @@ pub fn render(g: &Grid, title: &str) -> Html {
                     </tfoot>
                 }
             </table>
+        </div>
+    }
+}
+
+/// Side of a key-grid square and its pitch (SVG user units).
+const KEY_SIDE: f64 = 9.0;
+const KEY_PITCH: f64 = 10.0;
+/// Square classes by palette index, built once (a thousand squares re-rendered must not
+/// format a class string each).
+const KEY_CLASS: [&str; 8] = ["kc k0", "kc k1", "kc k2", "kc k3", "kc k4", "kc k5", "kc k6", "kc k7"];
+const KEY_CLASS_MOVED: [&str; 8] = ["kc moved k0", "kc moved k1", "kc moved k2", "kc moved k3", "kc moved k4", "kc moved k5", "kc moved k6", "kc moved k7"];
+const KEY_NEXT: [&str; 8] = ["kn k0", "kn k1", "kn k2", "kn k3", "kn k4", "kn k5", "kn k6", "kn k7"];
+
+/// Draws a key grid.
+pub fn render_keys(g: &KeyGrid, title: &str) -> Html {
+    let cols = g.columns.max(1) as usize;
+    let rows = g.cells.len().div_ceil(cols).max(1);
+    let (w, h) = (cols as f64 * KEY_PITCH, rows as f64 * KEY_PITCH);
+    let color = |o: u32| g.owners.get(o as usize).map_or(7, |x| x.color) as usize % 8;
+    let name = |o: u32| g.owners.get(o as usize).map_or("?", |x| x.name.as_str());
+    let counts = g.counts();
+    let moving: Vec<_> = g.cells.iter().filter(|c| c.next.is_some()).collect();
+    let moved = g.cells.iter().filter(|c| c.moved).count();
+    let label = format!(
+        "{title}: {} squares, {} owners; {} moving{}.",
+        g.cells.len(),
+        counts.iter().filter(|&&n| n > 0).count(),
+        moving.len(),
+        if moved > 0 { format!(", {moved} just moved") } else { String::new() }
+    );
+    let squares = g.cells.iter().enumerate().map(|(i, c)| {
+        let (x, y) = ((i % cols) as f64 * KEY_PITCH, (i / cols) as f64 * KEY_PITCH);
+        let class = if c.moved { KEY_CLASS_MOVED[color(c.owner)] } else { KEY_CLASS[color(c.owner)] };
+        html! {
+            <>
+                <rect class={class} x={x.to_string()} y={y.to_string()} width={KEY_SIDE.to_string()} height={KEY_SIDE.to_string()} />
+                if let Some(n) = c.next {
+                    <rect class={KEY_NEXT[color(n)]} x={(x + 2.5).to_string()} y={(y + 2.5).to_string()} width="4" height="4">
+                        <title>{ format!("{}{}: {} → {}", g.prefix, c.key, name(c.owner), name(n)) }</title>
+                    </rect>
+                }
+            </>
+        }
+    });
+    html! {
+        <div class="fig-keys">
+            if !g.headline.is_empty() { <p class="fig-keys-headline" data-testid="keygrid-headline">{ g.headline.clone() }</p> }
+            <svg viewBox={format!("0 0 {w} {h}")} role="img" tabindex="0" aria-label={label.clone()} focusable="true"
+                data-moving={moving.len().to_string()} data-moved={moved.to_string()}>
+                { for squares }
+            </svg>
+            <ul class="fig-legend" aria-hidden="true">
+                { for g.owners.iter().zip(&counts).filter(|(_, n)| **n > 0).map(|(o, n)| html! {
+                    <li class={crate::util::tint(o.color)}><i></i>{ format!("{} {n}", o.name) }</li>
+                }) }
+            </ul>
+            <details class="fig-text">
+                <summary>{ "As text" }</summary>
+                <p>{ label }</p>
+                if !g.headline.is_empty() { <p>{ g.headline.clone() }</p> }
+                <ul>{ for g.owners.iter().zip(&counts).filter(|(_, n)| **n > 0).map(|(o, n)| html! { <li>{ format!("{}: {n} squares", o.name) }</li> }) }</ul>
+                if moving.is_empty() {
+                    <p>{ "No square is moving." }</p>
+                } else {
+                    <p>{ format!("Moving ({}): ", moving.len()) }
+                        { moving.iter().take(40).map(|c| format!("{}{} {} → {}", g.prefix, c.key, name(c.owner), c.next.map_or("?", name))).collect::<Vec<_>>().join(", ") }
+                        { if moving.len() > 40 { " …" } else { "" } }</p>
+                }
+            </details>
         </div>
     }
 }

@@ -22,6 +22,14 @@ use yew::prelude::*;
 pub struct FiguresProps {
     /// The picture whose figures to draw.
     pub view: ViewRef,
+    /// Prefix of the panels' element ids, so two runs' figures on one page (compare mode)
+    /// keep their ids unique.
+    #[prop_or_default]
+    pub id_prefix: &'static str,
+    /// Added to each panel's accessible name (e.g. " (run A)"), so two runs' figures on one
+    /// page are distinct landmarks.
+    #[prop_or_default]
+    pub label_suffix: &'static str,
 }
 
 /// Every figure of the view, one panel each.
@@ -30,7 +38,7 @@ pub fn Figures(p: &FiguresProps) -> Html {
     if p.view.figures.is_empty() {
         return html! {};
     }
-    html! { <>{ for p.view.figures.iter().enumerate().map(|(i, f)| html! { <FigurePanel key={f.key} view={p.view.clone()} index={i} /> }) }</> }
+    html! { <>{ for p.view.figures.iter().enumerate().map(|(i, f)| html! { <FigurePanel key={f.key} view={p.view.clone()} index={i} id_prefix={p.id_prefix} label_suffix={p.label_suffix} /> }) }</> }
 }
 
 /// Properties of [`FigurePanel`]: figure `index` of `view`.
@@ -38,11 +46,13 @@ pub fn Figures(p: &FiguresProps) -> Html {
 struct FigurePanelProps {
     view: ViewRef,
     index: usize,
+    id_prefix: &'static str,
+    label_suffix: &'static str,
 }
 
 impl PartialEq for FigurePanelProps {
     fn eq(&self, other: &Self) -> bool {
-        self.view == other.view || (self.index == other.index && self.view.figures.get(self.index) == other.view.figures.get(other.index))
+        self.id_prefix == other.id_prefix && self.label_suffix == other.label_suffix && (self.view == other.view || (self.index == other.index && self.view.figures.get(self.index) == other.view.figures.get(other.index)))
     }
 }
 
@@ -50,22 +60,24 @@ impl PartialEq for FigurePanelProps {
 #[component]
 fn FigurePanel(p: &FigurePanelProps) -> Html {
     match p.view.figures.get(p.index) {
-        Some(f) => figure(f),
+        Some(f) => figure(f, p.id_prefix, p.label_suffix),
         None => html! {},
     }
 }
 
-fn figure(f: &Figure) -> Html {
-    let id = format!("fig-{}", f.key);
+fn figure(f: &Figure, id_prefix: &str, label_suffix: &str) -> Html {
+    let id = format!("fig-{id_prefix}{}", f.key);
     let body = match &f.kind {
         FigureKind::Grid(g) => grid::render(g, &f.title),
         FigureKind::Tree(t) => tree::render(t),
         FigureKind::Ring(r) => ring::render_ring(r),
         FigureKind::RangeBar(b) => ring::render_bar(b),
         FigureKind::Lists(l) => lists::render(l),
+        FigureKind::KeyGrid(k) => grid::render_keys(k, &f.title),
     };
     html! {
-        <section class="panel figure" aria-labelledby={id.clone()} data-testid={format!("figure-{}", f.key)} key={f.key}>
+        <section class="panel figure" aria-labelledby={label_suffix.is_empty().then(|| id.clone())} aria-label={(!label_suffix.is_empty()).then(|| format!("{}{label_suffix}", f.title))}
+            data-testid={format!("figure-{}", f.key)} key={f.key}>
             <h2 id={id}>{ f.title.clone() }</h2>
             if !f.caption.is_empty() { <p class="hint">{ f.caption.clone() }</p> }
             { body }
