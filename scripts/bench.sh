@@ -60,7 +60,8 @@ fi
 if want size; then
   echo "==== transfer size of dist/ ===="
   scripts/size.sh dist
-  echo "BENCH|release transfer size, gzip -9|$(awk "BEGIN{printf \"%.1f\", $(scripts/size.sh --total dist)/1024}")|KB|index.html + js + wasm + css" >>"$results"
+  echo "BENCH|release transfer size, gzip -9|$(awk "BEGIN{printf \"%.1f\", $(scripts/size.sh --total dist)/1024}")|KB|first load: index.html + js + wasm + css" >>"$results"
+  echo "BENCH|checker worker transfer size, gzip -9|$(awk "BEGIN{printf \"%.1f\", $(scripts/size.sh --total-worker dist)/1024}")|KB|fetched when the model checker is first used" >>"$results"
 fi
 
 if want frames; then

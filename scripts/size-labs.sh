@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Each lab's share of the release page: builds the site (trunk build --release) with every lab,
 # then once without each lab (cargo features of web/, forwarded to distlab-core; a lab left out
-# also leaves its content/ files out), and prints the gzip -9 difference (scripts/size.sh).
+# also leaves its content/ files out), and prints the gzip -9 difference of the first load
+# (scripts/size.sh; the model checker's worker, fetched on first use, is reported beside it).
 # Also builds the page with no lab at all (the shared kernel + shell).
 #   scripts/size-labs.sh            every lab (the `all-labs` feature of web/Cargo.toml)
 #   scripts/size-labs.sh paxos pow  only these (plus the full build; no lab-less build)
@@ -34,7 +35,7 @@ cargo fetch -q
 # build <variant> <features>: a release build of the page with exactly these labs; prints gzip bytes.
 build() {
   local dist="$out/$1"
-  if $reuse && [ -f "$dist/index.html" ]; then scripts/size.sh --total "$dist"; return; fi
+  if $reuse && [ -f "$dist/index.html" ]; then sizes "$dist"; return; fi
   rm -rf "$dist"
   if ! trunk build --release --no-default-features --features "$2" --dist "$dist" >"$out/$1.log" 2>&1; then
     echo "trunk build ($1, features \"$2\") failed: see $out/$1.log" >&2
@@ -44,23 +45,26 @@ build() {
   # The wasm before wasm-bindgen and wasm-opt still has its function names: keep it for
   # twiggy (`twiggy top`, `twiggy diff`) or `wasm-opt --metrics`.
   cp "${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/web-release/distlab-web.wasm" "$out/$1.names.wasm" 2>/dev/null || true
-  scripts/size.sh --total "$dist"
+  sizes "$dist"
 }
+# sizes <dist>: "<first-load gzip bytes> <checker worker gzip bytes>".
+sizes() { echo "$(scripts/size.sh --total "$1") $(scripts/size.sh --total-worker "$1")"; }
 kb() { awk "BEGIN{printf \"%.1f\", $1/1024}"; }
 
 echo "building the page with every lab ($all) ..." >&2
-full=$(build all "$(tr ' ' ',' <<<"$all")")
+read -r full full_worker <<<"$(build all "$(tr ' ' ',' <<<"$all")")"
 none=
 if ! $subset; then
   echo "building the page with no lab ..." >&2
-  none=$(build none "")
+  read -r none _ <<<"$(build none "")"
 fi
-declare -A delta
+declare -A delta worker_delta
 for l in "${labs[@]}"; do
   echo "building the page without $l ..." >&2
   rest=$(tr ' ' '\n' <<<"$all" | grep -vx "$l" | paste -sd, -)
-  without=$(build "no-$l" "$rest")
+  read -r without without_worker <<<"$(build "no-$l" "$rest")"
   delta[$l]=$((full - without))
+  worker_delta[$l]=$((full_worker - without_worker))
 done
 
 printf '%-28s %12s %10s\n' "page" "gzip-9 B" "KB"
@@ -68,7 +72,7 @@ printf '%-28s %12d %10s\n' "every lab" "$full" "$(kb "$full")"
 [ -z "$none" ] || printf '%-28s %12d %10s\n' "no lab (kernel + shell)" "$none" "$(kb "$none")"
 sum=0
 for l in "${labs[@]}"; do
-  printf '%-28s %12d %10s\n' "lab $l (delta)" "${delta[$l]}" "$(kb "${delta[$l]}")"
+  printf '%-28s %12d %10s   (checker worker, on first use: +%s KB)\n' "lab $l (delta)" "${delta[$l]}" "$(kb "${delta[$l]}")" "$(kb "${worker_delta[$l]}")"
   sum=$((sum + delta[$l]))
 done
 wasm_of() { find "$out/$1" -name '*.wasm' | head -n 1; }
@@ -82,8 +86,8 @@ if [ -n "$none" ]; then
   printf '%-28s %12d %10s\n' "shared by labs (rest)" "$((full - none - sum))" "$(kb $((full - none - sum)))"
 fi
 
-echo "BENCH|release size, every lab, gzip -9|$(kb "$full")|KB|index.html + js + wasm + css"
+echo "BENCH|release size, every lab, gzip -9|$(kb "$full")|KB|first load: index.html + js + wasm + css; checker worker $(kb "$full_worker") KB on first use"
 [ -z "$none" ] || echo "BENCH|release size, no lab, gzip -9|$(kb "$none")|KB|kernel + shell only"
 for l in "${labs[@]}"; do
-  echo "BENCH|lab size delta, gzip -9, $l|$(kb "${delta[$l]}")|KB|page with every lab minus page without $l"
+  echo "BENCH|lab size delta, gzip -9, $l|$(kb "${delta[$l]}")|KB|first load with every lab minus without $l; checker worker (on first use) +$(kb "${worker_delta[$l]}") KB"
 done
