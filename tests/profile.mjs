@@ -5,8 +5,10 @@
 // busy time by kind (Performance domain: scripts, style, layout, paint) per frame. A tool for
 // finding where a lab's frames go before changing anything; not part of any test.
 //   node tests/profile.mjs --dist dist --model caching --config '{"curve_requests":1000000}' [--speed max] [--seconds 5] [--top 25]
+//   node tests/profile.mjs --dist dist --scenario my-scenario.json   (a whole scenario, e.g. with a client timeline)
 import { launchBrowser, serveStatic } from './lib/harness.mjs';
 import { labUrl } from './lib/share.mjs';
+import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
@@ -17,6 +19,8 @@ const speed = opt('--speed', 'max');
 const seconds = Number(opt('--seconds', '5'));
 const top = Number(opt('--top', '25'));
 const url = opt('--url', null);
+// A whole scenario (JSON file), e.g. one with a client timeline, instead of --model/--config.
+const scenarioFile = opt('--scenario', null);
 // Panels to hide (a CSS selector), to see what each costs the browser.
 const hide = opt('--hide', null);
 const noProfile = args.includes('--no-profile');
@@ -25,7 +29,8 @@ const site = await serveStatic(dist);
 const browser = await launchBrowser();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(url ? site.url + url : labUrl(site.url, { model, seed: 1, config }));
+  const scenario = scenarioFile ? JSON.parse(readFileSync(scenarioFile, 'utf8')) : { model, seed: 1, config };
+  await page.goto(url ? site.url + url : labUrl(site.url, scenario));
   await page.waitForSelector('[data-testid=lab], [data-testid=compare]', { timeout: 30_000 });
   if (hide) await page.addStyleTag({ content: `${hide} { display: none !important; }` });
   await page.selectOption('[data-testid=speed]', { label: speed });
