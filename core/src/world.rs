@@ -42,6 +42,18 @@ impl Sink for NullSink {
     fn violation(&mut self, _: Violation) {}
 }
 
+/// A sink that keeps only the violations, in the order found (seeded sweeps and other drivers
+/// that need no trace).
+#[derive(Debug, Default)]
+pub struct Violations(pub Vec<Violation>);
+impl Sink for Violations {
+    fn trace(&mut self, _: TraceEntry) {}
+    fn sample(&mut self, _: Time, _: &[f64]) {}
+    fn violation(&mut self, v: Violation) {
+        self.0.push(v);
+    }
+}
+
 #[derive(Clone, Debug)]
 enum Ev<M: Model> {
     Deliver(MsgId),

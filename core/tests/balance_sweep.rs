@@ -8,19 +8,8 @@
 
 use distlab_core::models::balance::algorithms::ALGORITHM_NAMES;
 use distlab_core::models::balance::{BalanceModel, CostDist};
-use distlab_core::world::{Sink, World};
-use distlab_core::{Action, LinkConfig, Model, NodeId, Rng, TimedAction, TraceEntry, Value, Violation, MS, SEC};
-
-#[derive(Default)]
-struct Violations(Vec<Violation>);
-
-impl Sink for Violations {
-    fn trace(&mut self, _: TraceEntry) {}
-    fn sample(&mut self, _: u64, _: &[f64]) {}
-    fn violation(&mut self, v: Violation) {
-        self.0.push(v);
-    }
-}
+use distlab_core::world::{Violations, World};
+use distlab_core::{Action, LinkConfig, Model, NodeId, Rng, TimedAction, Value, MS, SEC};
 
 const COSTS: [CostDist; 5] = [CostDist::Constant, CostDist::Exponential, CostDist::Lognormal, CostDist::Bimodal, CostDist::Pareto];
 

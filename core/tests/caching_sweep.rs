@@ -10,19 +10,8 @@
 use distlab_core::models::caching::invariants::check_all;
 use distlab_core::models::caching::policy::KIND_NAMES;
 use distlab_core::models::caching::{CachingModel, Kind, MODE_NAMES};
-use distlab_core::world::{Sink, World};
-use distlab_core::{Action, LinkConfig, Model, NodeId, Rng, TimedAction, TraceEntry, Value, Violation, MS, SEC};
-
-#[derive(Default)]
-struct Violations(Vec<Violation>);
-
-impl Sink for Violations {
-    fn trace(&mut self, _: TraceEntry) {}
-    fn sample(&mut self, _: u64, _: &[f64]) {}
-    fn violation(&mut self, v: Violation) {
-        self.0.push(v);
-    }
-}
+use distlab_core::world::{Violations, World};
+use distlab_core::{Action, LinkConfig, Model, NodeId, Rng, TimedAction, Value, MS, SEC};
 
 fn schedule(seed: u64) -> (CachingModel, Vec<TimedAction>) {
     let mut r = Rng::stream(seed, 0xCAC4E);

@@ -9,19 +9,8 @@
 
 use distlab_core::models::sharding::invariants::full_check;
 use distlab_core::models::sharding::{Index, Sharding, Strategy, STRATEGY_NAMES};
-use distlab_core::world::{Sink, World};
-use distlab_core::{Action, LinkConfig, NodeId, Rng, TimedAction, TraceEntry, Violation, MS, SEC};
-
-#[derive(Default)]
-struct Violations(Vec<Violation>);
-
-impl Sink for Violations {
-    fn trace(&mut self, _: TraceEntry) {}
-    fn sample(&mut self, _: u64, _: &[f64]) {}
-    fn violation(&mut self, v: Violation) {
-        self.0.push(v);
-    }
-}
+use distlab_core::world::{Violations, World};
+use distlab_core::{Action, LinkConfig, NodeId, Rng, TimedAction, MS, SEC};
 
 fn cmd(node: NodeId, name: &str) -> Action {
     Action::Command { node, name: name.into(), arg: String::new() }

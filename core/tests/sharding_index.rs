@@ -9,8 +9,8 @@ use distlab_core::models::new_lab;
 use distlab_core::models::sharding::index::{self, Index};
 use distlab_core::models::sharding::invariants::full_check;
 use distlab_core::models::sharding::{Sharding, Workload};
-use distlab_core::world::{Sink, World};
-use distlab_core::{Action, Lab, TimedAction, TraceEntry, Value, Violation, SEC};
+use distlab_core::world::{Violations, World};
+use distlab_core::{Action, Lab, TimedAction, Value, SEC};
 
 fn lab(settings: &[(&str, Value)], seed: u64, actions: Vec<TimedAction>) -> Box<dyn Lab> {
     let settings: Vec<(String, Value)> = settings.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
@@ -27,17 +27,6 @@ fn n(x: f64) -> Value {
 
 fn at(secs: f64, action: Action) -> TimedAction {
     TimedAction { at: (secs * SEC as f64) as u64, action }
-}
-
-#[derive(Default)]
-struct Violations(Vec<Violation>);
-
-impl Sink for Violations {
-    fn trace(&mut self, _: TraceEntry) {}
-    fn sample(&mut self, _: u64, _: &[f64]) {}
-    fn violation(&mut self, v: Violation) {
-        self.0.push(v);
-    }
 }
 
 #[test]

@@ -10,19 +10,8 @@
 
 use distlab_core::models::sharding::invariants::full_check;
 use distlab_core::models::sharding::{Index, Sharding, Strategy, Workload, STRATEGY_NAMES};
-use distlab_core::world::{Sink, World};
-use distlab_core::{Action, LinkConfig, Model, NodeId, Rng, TimedAction, TraceEntry, Value, Violation, MS, SEC};
-
-#[derive(Default)]
-struct Violations(Vec<Violation>);
-
-impl Sink for Violations {
-    fn trace(&mut self, _: TraceEntry) {}
-    fn sample(&mut self, _: u64, _: &[f64]) {}
-    fn violation(&mut self, v: Violation) {
-        self.0.push(v);
-    }
-}
+use distlab_core::world::{Violations, World};
+use distlab_core::{Action, LinkConfig, Model, NodeId, Rng, TimedAction, Value, MS, SEC};
 
 const WORKLOADS: [Workload; 5] = [Workload::Uniform, Workload::Zipf, Workload::HotKey, Workload::Monotonic, Workload::Scan];
 const FAULT_END_MS: u64 = 3_000;
