@@ -58,20 +58,11 @@ fn search(m: &Mutation, seed: u64) -> Box<dyn Checker> {
     models::new_checker(m.model, &m.settings, config).expect("valid configuration")
 }
 
-fn run_to_end(c: &mut dyn Checker) -> Status {
-    loop {
-        let s = c.run(10_000);
-        if s != Status::Running {
-            return s;
-        }
-    }
-}
-
 #[test]
 fn every_mutation_is_found_shrunk_and_replayed() {
     for m in mutations() {
         let mut c = search(&m, 1);
-        let status = run_to_end(c.as_mut());
+        let status = c.finish();
         assert_eq!(status, Status::Violation, "{} {:?}: no violation within {} steps", m.model, m.settings, m.steps);
         let found = c.counterexample().expect("a counterexample").clone();
         assert_eq!(found.invariant, m.invariant, "{}", found.detail);
@@ -83,7 +74,7 @@ fn every_mutation_is_found_shrunk_and_replayed() {
 
         // Shrinking is deterministic: a second search and shrink give the same schedule.
         let mut again = search(&m, 1);
-        run_to_end(again.as_mut());
+        again.finish();
         again.shrink(5_000);
         assert_eq!(again.counterexample().map(|c| &c.actions), Some(&small.actions), "{}: shrinking is not deterministic", m.model);
 
@@ -123,7 +114,7 @@ fn unmutated_models_explore_without_violations_and_reach_their_goals() {
         for strategy in [Strategy::Bfs, Strategy::Dfs, Strategy::Random] {
             let config = Config { strategy, depth_max: 14, limit, seed: 3, states_max: steps, ..Config::default() };
             let mut c = models::new_checker(model, &settings, config).unwrap();
-            let status = run_to_end(c.as_mut());
+            let status = c.finish();
             let stats = c.stats();
             assert!(matches!(status, Status::Bounded | Status::Exhausted), "{model} {strategy:?}: {status:?} {:?}", c.counterexample().map(|c| &c.detail));
             assert!(stats.explored >= steps.min(1_000) && stats.distinct > 100, "{model} {strategy:?}: {stats:?}");
@@ -141,7 +132,7 @@ fn faults_within_budget_break_nothing_in_the_unmutated_models() {
     for (model, settings) in [("raft", set(&[("servers", Value::Num(3.0))])), ("paxos", set(&[("acceptors", Value::Num(3.0)), ("proposers", Value::Num(2.0))]))] {
         let config = Config { strategy: Strategy::Random, depth_max: 40, limit, seed: 5, states_max: steps, ..Config::default() };
         let mut c = models::new_checker(model, &settings, config).unwrap();
-        let status = run_to_end(c.as_mut());
+        let status = c.finish();
         assert_eq!(status, Status::Bounded, "{model}: {:?}", c.counterexample().map(|x| (&x.detail, x.script(c.config()))));
     }
 }

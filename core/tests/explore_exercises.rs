@@ -6,7 +6,7 @@
 //! apart from the gaps it names.
 
 use distlab_core::challenge::{self, Challenge};
-use distlab_core::explore::{Checker, Status};
+use distlab_core::explore::Status;
 use distlab_core::models;
 use distlab_core::scenario::Scenario;
 use distlab_core::Value;
@@ -29,15 +29,6 @@ fn exercises() -> Vec<Challenge> {
     out
 }
 
-fn run_to_end(c: &mut dyn Checker) -> Status {
-    loop {
-        let s = c.run(10_000);
-        if s != Status::Running {
-            return s;
-        }
-    }
-}
-
 #[test]
 fn every_exercise_is_found_within_its_bound_shrunk_and_replayed_by_the_cli() {
     let all = exercises();
@@ -49,7 +40,7 @@ fn every_exercise_is_found_within_its_bound_shrunk_and_replayed_by_the_cli() {
         assert!(solved, "{}: the solution does not break the protocol: {outcomes:?}", ex.id);
 
         let mut c = spec.checker(&ex.start, false).unwrap_or_else(|e| panic!("{}: {e}", ex.id));
-        let status = run_to_end(c.as_mut());
+        let status = c.finish();
         let found = c.counterexample().cloned();
         assert_eq!(status, Status::Violation, "{}: nothing found within {} steps ({:?})", ex.id, spec.states, c.stats());
         assert!(c.stats().explored <= spec.states);
@@ -62,7 +53,7 @@ fn every_exercise_is_found_within_its_bound_shrunk_and_replayed_by_the_cli() {
 
         // Deterministic: the same search and shrink again give the same schedule.
         let mut again = spec.checker(&ex.start, false).unwrap();
-        run_to_end(again.as_mut());
+        again.finish();
         again.shrink(5_000);
         assert_eq!(again.counterexample().map(|c| &c.actions), Some(&small.actions), "{}: shrinking is not deterministic", ex.id);
 
@@ -79,7 +70,7 @@ fn every_exercise_is_found_within_its_bound_shrunk_and_replayed_by_the_cli() {
 
         // The control: the protocol as published, the same search, nothing found.
         let mut control = spec.checker(&ex.start, true).unwrap();
-        let status = run_to_end(control.as_mut());
+        let status = control.finish();
         assert!(matches!(status, Status::Exhausted | Status::Bounded), "{}: the control breaks: {:?}", ex.id, control.counterexample().map(|c| &c.detail));
         let stats = control.stats();
         // It explored something: exhaustively, or a thousand steps at least; and it reached a goal.

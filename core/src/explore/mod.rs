@@ -302,6 +302,15 @@ pub trait Checker {
     fn config(&self) -> &Config;
     /// Explores up to `budget` more steps; call again to resume.
     fn run(&mut self, budget: u64) -> Status;
+    /// Runs until the search stops (a violation, the bound, or nothing left), in chunks.
+    fn finish(&mut self) -> Status {
+        loop {
+            let s = self.run(10_000);
+            if s != Status::Running {
+                return s;
+            }
+        }
+    }
     /// Where the search stands.
     fn status(&self) -> Status;
     /// Counters.
