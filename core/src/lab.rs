@@ -293,7 +293,7 @@ impl<M: Model> Sim<M> {
                 n += 1;
             } else {
                 // Nothing left at or before t: advance the clock (and take samples) to t.
-                self.world.run_until(t, &self.actions, u64::MAX, &mut self.history);
+                self.world.advance_to(t, &mut self.history);
                 self.history.forget_regenerated(self.world.events(), self.world.next_sample());
                 self.note_horizon();
                 break;

@@ -271,17 +271,6 @@ impl<M: Model> World<M> {
         Ok(())
     }
 
-    /// Time of the next thing to happen, given the action script.
-    pub fn next_time(&mut self, actions: &[TimedAction]) -> Option<Time> {
-        self.drop_stale();
-        let q = if self.manual { None } else { self.queue.peek().map(|e| e.at) };
-        let a = actions.get(self.action_cursor).map(|a| a.at.max(self.now));
-        match (q, a) {
-            (Some(q), Some(a)) => Some(q.min(a)),
-            (q, a) => q.or(a),
-        }
-    }
-
     /// Pops queue entries that no longer stand for anything (delivered or dropped messages,
     /// cancelled timers) and moves re-armed timers to their real time, so that the top of the
     /// queue is the next event.
@@ -367,22 +356,21 @@ impl<M: Model> World<M> {
     pub fn run_until(&mut self, t: Time, actions: &[TimedAction], max_events: u64, sink: &mut dyn Sink) -> u64 {
         let mut n = 0;
         while n < max_events {
-            match self.next_time(actions) {
-                Some(next) if next <= t => {
-                    if self.step_within(actions, t, sink) {
-                        n += 1;
-                    }
-                }
-                _ => {
-                    if t > self.now {
-                        self.emit_samples_through(t, sink);
-                        self.now = t;
-                    }
-                    break;
-                }
+            if !self.step_within(actions, t, sink) {
+                self.advance_to(t, sink);
+                break;
             }
+            n += 1;
         }
         n
+    }
+
+    /// Moves the clock to `t`, taking the samples due, when nothing is left to happen before it.
+    pub fn advance_to(&mut self, t: Time, sink: &mut dyn Sink) {
+        if t > self.now {
+            self.emit_samples_through(t, sink);
+            self.now = t;
+        }
     }
 
     fn emit_samples_before(&mut self, t: Time, sink: &mut dyn Sink) {
@@ -412,14 +400,13 @@ impl<M: Model> World<M> {
     fn handle(&mut self, entry: Entry<M>, sink: &mut dyn Sink) -> bool {
         match entry.ev {
             Ev::Deliver(id) => {
-                let env = self.in_flight.remove(&id).expect("checked by drop_stale");
-                let to = env.to;
+                let to = self.in_flight.get(&id).expect("checked by drop_stale").to;
                 let status = self.slots[to as usize].status;
                 if status == NodeStatus::Paused {
-                    self.in_flight.insert(id, env);
                     self.backlog.push((to, Ev::Deliver(id)));
                     return false;
                 }
+                let env = self.in_flight.remove(&id).expect("checked by drop_stale");
                 if status == NodeStatus::Crashed {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
                     if self.tracing {
