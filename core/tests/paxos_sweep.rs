@@ -19,25 +19,9 @@
 mod sweep;
 
 use distlab_core::models::paxos::{check_all, Paxos};
-use distlab_core::world::{Sink, World};
-use distlab_core::{Action, LinkConfig, Rng, Time, TimedAction, TraceEntry, Value, Violation, MS};
-
-struct Violations(Vec<Violation>);
-
-impl Sink for Violations {
-    fn trace(&mut self, e: TraceEntry) {
-        // PAXOS_TRACE=<ms>: print the trace from that time on (with PAXOS_SEED).
-        if let Some(from) = std::env::var("PAXOS_TRACE").ok().and_then(|s| s.parse::<u64>().ok()) {
-            if e.time >= from * MS {
-                eprintln!("{:>9.3} ms {:?} {}", e.time as f64 / MS as f64, e.kind, e.text);
-            }
-        }
-    }
-    fn sample(&mut self, _: Time, _: &[f64]) {}
-    fn violation(&mut self, v: Violation) {
-        self.0.push(v);
-    }
-}
+use distlab_core::world::World;
+use distlab_core::{Action, Rng, Time, TimedAction, Value, MS};
+use sweep::{Checked, Weather};
 
 fn random_config(rng: &mut Rng) -> Paxos {
     let acceptors = [1, 3, 3, 5, 5, 5, 7, 9][rng.below(8) as usize];
@@ -67,60 +51,16 @@ fn random_action(world: &World<Paxos>, cfg: &Paxos, rng: &mut Rng) -> Action {
     let proposer = rng.below(cfg.proposers);
     let key = ["x", "y", "z"][rng.below(3) as usize];
     match rng.below(20) {
-        0..=2 => Action::Crash(node),
-        3..=5 => Action::Restart(node),
-        6 => {
-            let mut groups = vec![vec![], vec![]];
-            for id in 0..n {
-                groups[rng.below(2) as usize].push(id);
-            }
-            Action::Partition(groups)
-        }
-        7 => Action::Isolate(node),
-        8 | 9 => Action::Heal,
-        10 => Action::Cut(node, rng.below(n)),
-        11 => Action::Net(LinkConfig {
-            latency_min: rng.range(1, 5) * MS,
-            latency_max: rng.range(5, 60) * MS,
-            loss: rng.unit() * 0.3,
-            duplicate: rng.unit() * 0.1,
-            reorder: rng.unit() * 0.3,
-            reorder_delay: rng.range(0, 200) * MS,
-        }),
-        12 => Action::Pause(node),
-        13 => Action::Resume(node),
-        14 => Action::Command { node: proposer, name: "timeout".into(), arg: String::new() },
-        15 => match world.view().messages.get(rng.below(8) as usize) {
-            Some(m) => Action::Drop(m.id),
-            None => Action::Heal,
-        },
+        0..=13 => sweep::network_fault(world, rng, n, &Weather::LAN),
+        14 | 15 => Action::Command { node: proposer, name: "timeout".into(), arg: String::new() },
         16 => Action::Command { node: proposer, name: "propose".into(), arg: format!("{key}={}", rng.below(100)) },
         _ => Action::Command { node, name: "request".into(), arg: format!("{key}={}", rng.below(100)) },
     }
 }
 
-fn first_violation(cfg: &Paxos, sink: &Violations) -> Result<(), String> {
-    match sink.0.first() {
-        Some(v) => Err(format!("{cfg:?}: {} violated at {} µs: {}", v.invariant, v.time, v.detail)),
-        None => Ok(()),
-    }
-}
-
-/// Runs to `t` in chunks, cross-checking the incremental checker with the full one.
-fn run_checked(world: &mut World<Paxos>, cfg: &Paxos, t: Time, actions: &[TimedAction], sink: &mut Violations) -> Result<(), String> {
-    let mut budget = 2_000_000u64;
-    loop {
-        let k = world.run_until(t, actions, 256, sink);
-        first_violation(cfg, sink)?;
-        let bad = check_all(cfg, &world.nodes(), world.ghost());
-        if let Some(b) = bad.first() {
-            return Err(format!("{cfg:?}: full re-check at {} µs disagrees: {b}", world.now()));
-        }
-        budget = budget.saturating_sub(k);
-        if k < 256 || budget == 0 {
-            return Ok(());
-        }
-    }
+/// Runs to `t`, cross-checking the incremental checker with the full one every 256 events.
+fn run_checked(world: &mut World<Paxos>, cfg: &Paxos, t: Time, actions: &[TimedAction], sink: &mut Checked) -> Result<(), String> {
+    sweep::run_checked(world, t, actions, sink, 256, 2_000_000, |w| check_all(cfg, &w.nodes(), w.ghost()).first().map(|b| b.to_string()))
 }
 
 /// Runs one schedule; `Err` describes what went wrong.
@@ -128,8 +68,8 @@ fn schedule(seed: u64) -> Result<u64, String> {
     let mut rng = Rng::stream(seed, 4243);
     let cfg = random_config(&mut rng);
     let mut world = World::new(cfg.clone(), seed);
-    world.tracing = std::env::var("PAXOS_TRACE").is_ok();
-    let mut sink = Violations(Vec::new());
+    let mut sink = Checked::new("PAXOS", &cfg);
+    world.tracing = sink.tracing();
     let mut actions: Vec<TimedAction> = Vec::new();
     let mut t = 0;
     let fault_end = 1_500 * MS;
@@ -141,14 +81,8 @@ fn schedule(seed: u64) -> Result<u64, String> {
     }
     // Liveness: faults stop, everything comes back, backoff ends any duel, one proposer acts.
     t += MS;
-    actions.push(TimedAction { at: t, action: Action::Heal });
-    actions.push(TimedAction { at: t, action: Action::Net(LinkConfig::default()) });
+    sweep::recover(&mut actions, t, world.node_count());
     actions.push(TimedAction { at: t, action: Action::Set("backoff".into(), Value::Bool(true)) });
-    for id in 0..world.node_count() {
-        actions.push(TimedAction { at: t, action: Action::Resume(id) });
-        actions.push(TimedAction { at: t, action: Action::Restart(id) });
-        actions.push(TimedAction { at: t, action: Action::Slow(id, 1) });
-    }
     if cfg.multi {
         // A client writes once a leader has had time to emerge.
         actions.push(TimedAction { at: t + 1_500 * MS, action: Action::Command { node: 0, name: "request".into(), arg: "end=1".into() } });

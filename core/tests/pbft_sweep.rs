@@ -19,24 +19,12 @@
 mod sweep;
 
 use distlab_core::models::pbft::{check_all, Mode, Node, Pbft};
-use distlab_core::world::{Sink, World};
-use distlab_core::{Action, LinkConfig, Rng, Time, TimedAction, TraceEntry, Value, Violation, MS};
+use distlab_core::world::World;
+use distlab_core::{Action, Rng, Time, TimedAction, Value, MS};
+use sweep::{Checked, Weather};
 
-struct Violations(Vec<Violation>);
-
-impl Sink for Violations {
-    fn trace(&mut self, e: TraceEntry) {
-        if let Some(from) = std::env::var("PBFT_TRACE").ok().and_then(|s| s.parse::<u64>().ok()) {
-            if e.time >= from * MS {
-                eprintln!("{:>9.3} ms {:?} {}", e.time as f64 / MS as f64, e.kind, e.text);
-            }
-        }
-    }
-    fn sample(&mut self, _: Time, _: &[f64]) {}
-    fn violation(&mut self, v: Violation) {
-        self.0.push(v);
-    }
-}
+/// Replicas' links: up to 40 ms, 20% loss.
+const WEATHER: Weather = Weather { latency_max: 40 * MS, loss: 0.2, reorder_delay: 100 * MS };
 
 fn random_config(rng: &mut Rng) -> Pbft {
     let f = [1, 1, 1, 2, 2, 3][rng.below(6) as usize];
@@ -53,38 +41,11 @@ fn random_config(rng: &mut Rng) -> Pbft {
 }
 
 fn random_action(world: &World<Pbft>, cfg: &Pbft, traitors: &[u32], rng: &mut Rng) -> Action {
-    let total = world.node_count();
     let n = cfg.n();
-    let node = rng.below(total);
     let replica = rng.below(n);
     match rng.below(22) {
-        0..=2 => Action::Crash(replica),
-        3..=5 => Action::Restart(replica),
-        6 => {
-            let mut groups = vec![vec![], vec![]];
-            for id in 0..total {
-                groups[rng.below(2) as usize].push(id);
-            }
-            Action::Partition(groups)
-        }
-        7 => Action::Isolate(node),
-        8 | 9 => Action::Heal,
-        10 => Action::Cut(node, rng.below(total)),
-        11 => Action::Net(LinkConfig {
-            latency_min: rng.range(1, 5) * MS,
-            latency_max: rng.range(5, 40) * MS,
-            loss: rng.unit() * 0.2,
-            duplicate: rng.unit() * 0.1,
-            reorder: rng.unit() * 0.3,
-            reorder_delay: rng.range(0, 100) * MS,
-        }),
-        12 => Action::Pause(node),
-        13 => Action::Resume(node),
-        14 => Action::Command { node: replica, name: "view_change".into(), arg: String::new() },
-        15 => match world.view().messages.get(rng.below(8) as usize) {
-            Some(m) => Action::Drop(m.id),
-            None => Action::Heal,
-        },
+        0..=13 => sweep::network_fault(world, rng, n, &WEATHER),
+        14 | 15 => Action::Command { node: replica, name: "view_change".into(), arg: String::new() },
         16..=18 if !traitors.is_empty() => {
             let t = traitors[rng.below(traitors.len() as u32) as usize];
             let (_, name) = Mode::BYZANTINE[rng.below(Mode::BYZANTINE.len() as u32) as usize];
@@ -95,30 +56,9 @@ fn random_action(world: &World<Pbft>, cfg: &Pbft, traitors: &[u32], rng: &mut Rn
     }
 }
 
-fn first_violation(cfg: &Pbft, sink: &Violations) -> Result<(), String> {
-    match sink.0.first() {
-        Some(v) => Err(format!("{cfg:?}: {} violated at {} µs: {}", v.invariant, v.time, v.detail)),
-        None => Ok(()),
-    }
-}
-
-fn run_checked(world: &mut World<Pbft>, cfg: &Pbft, t: Time, actions: &[TimedAction], sink: &mut Violations) -> Result<(), String> {
-    let mut budget = 3_000_000u64;
-    loop {
-        let k = world.run_until(t, actions, 256, sink);
-        first_violation(cfg, sink)?;
-        let bad = check_all(cfg, &world.nodes(), world.ghost());
-        if let Some(b) = bad.first() {
-            return Err(format!("{cfg:?}: full re-check at {} µs disagrees: {b}", world.now()));
-        }
-        budget = budget.saturating_sub(k);
-        if budget == 0 {
-            return Err(format!("{cfg:?}: more than 3M events"));
-        }
-        if k < 256 {
-            return Ok(());
-        }
-    }
+/// Runs to `t`, cross-checking the incremental checker with the full one every 256 events.
+fn run_checked(world: &mut World<Pbft>, cfg: &Pbft, t: Time, actions: &[TimedAction], sink: &mut Checked) -> Result<(), String> {
+    sweep::run_checked(world, t, actions, sink, 256, 3_000_000, |w| check_all(cfg, &w.nodes(), w.ghost()).first().map(|b| b.to_string()))
 }
 
 fn schedule(seed: u64) -> Result<u64, String> {
@@ -135,8 +75,8 @@ fn schedule(seed: u64) -> Result<u64, String> {
         }
     }
     let mut world = World::new(cfg.clone(), seed);
-    world.tracing = std::env::var("PBFT_TRACE").is_ok();
-    let mut sink = Violations(Vec::new());
+    let mut sink = Checked::new("PBFT", &cfg);
+    world.tracing = sink.tracing();
     let mut actions: Vec<TimedAction> = Vec::new();
     let mut t = 0;
     for &tr in &traitors {
@@ -154,14 +94,8 @@ fn schedule(seed: u64) -> Result<u64, String> {
     }
     // Liveness: faults stop; traitors stay Byzantine (at most f of them).
     t += MS;
-    actions.push(TimedAction { at: t, action: Action::Heal });
-    actions.push(TimedAction { at: t, action: Action::Net(LinkConfig::default()) });
+    sweep::recover(&mut actions, t, world.node_count());
     actions.push(TimedAction { at: t, action: Action::Set("think_ms".into(), Value::Num(0.0)) });
-    for id in 0..world.node_count() {
-        actions.push(TimedAction { at: t, action: Action::Resume(id) });
-        actions.push(TimedAction { at: t, action: Action::Restart(id) });
-        actions.push(TimedAction { at: t, action: Action::Slow(id, 1) });
-    }
     run_checked(&mut world, &cfg, t + MS, &actions, &mut sink)?;
     let done_before: Vec<u64> = (n..world.node_count())
         .map(|id| match world.nodes().up(id) {

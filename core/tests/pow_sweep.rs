@@ -15,18 +15,12 @@
 mod sweep;
 
 use distlab_core::models::pow::{invariants, Mode, Pow};
-use distlab_core::world::{Sink, World};
-use distlab_core::{Action, LinkConfig, Rng, Time, TimedAction, TraceEntry, Violation, MS, SEC};
+use distlab_core::world::World;
+use distlab_core::{Action, Rng, TimedAction, MS, SEC};
+use sweep::{Checked, Weather};
 
-struct Violations(Vec<Violation>);
-
-impl Sink for Violations {
-    fn trace(&mut self, _: TraceEntry) {}
-    fn sample(&mut self, _: Time, _: &[f64]) {}
-    fn violation(&mut self, v: Violation) {
-        self.0.push(v);
-    }
-}
+/// A wide-area network: up to 3 s, 30% loss, reordering by up to 500 ms.
+const WEATHER: Weather = Weather { latency_max: 3_000 * MS, loss: 0.3, reorder_delay: 500 * MS };
 
 fn random_config(rng: &mut Rng) -> Pow {
     let miners = rng.range(2, 7) as u32;
@@ -53,28 +47,7 @@ fn random_action(world: &World<Pow>, rng: &mut Rng) -> Action {
     let other = rng.below(n);
     let cmd = |name: &str, arg: String| Action::Command { node, name: name.into(), arg };
     match rng.below(22) {
-        0..=2 => Action::Crash(node),
-        3..=5 => Action::Restart(node),
-        6 | 7 => {
-            let mut groups = vec![vec![], vec![]];
-            for id in 0..n {
-                groups[rng.below(2) as usize].push(id);
-            }
-            Action::Partition(groups)
-        }
-        8 => Action::Isolate(node),
-        9 | 10 => Action::Heal,
-        11 => Action::Cut(node, other),
-        12 => Action::Net(LinkConfig {
-            latency_min: rng.range(1, 50) * MS,
-            latency_max: rng.range(50, 3_000) * MS,
-            loss: rng.unit() * 0.3,
-            duplicate: rng.unit() * 0.1,
-            reorder: rng.unit() * 0.3,
-            reorder_delay: rng.range(0, 500) * MS,
-        }),
-        13 => Action::Pause(node),
-        14 => Action::Resume(node),
+        0..=14 => sweep::network_fault(world, rng, n, &WEATHER),
         15 => cmd("power", format!("{}", [0, 50, 100, 200, 400][rng.below(5) as usize])),
         16 => cmd("pay", format!("{other}:{}", rng.range(1, 30))),
         17 => cmd("double_spend", format!("{other}")),
@@ -85,11 +58,8 @@ fn random_action(world: &World<Pow>, rng: &mut Rng) -> Action {
     }
 }
 
-fn first(sink: &Violations, cfg: &Pow) -> Result<(), String> {
-    match sink.0.first() {
-        Some(v) => Err(format!("{cfg:?}: {} violated at {} µs: {}", v.invariant, v.time, v.detail)),
-        None => Ok(()),
-    }
+fn full_check(cfg: &Pow, world: &World<Pow>) -> Option<String> {
+    invariants::full_check(cfg, &world.nodes()).first().map(|v| format!("{}: {}", v.invariant, v.detail))
 }
 
 /// Runs one schedule; `Err` describes what went wrong.
@@ -98,8 +68,8 @@ fn schedule(seed: u64) -> Result<u64, String> {
     let cfg = random_config(&mut rng);
     let spacing = cfg.spacing_s as u64 * SEC;
     let mut world = World::new(cfg.clone(), seed);
-    world.tracing = false;
-    let mut sink = Violations(Vec::new());
+    let mut sink = Checked::new("POW", &cfg);
+    world.tracing = sink.tracing();
     let mut actions: Vec<TimedAction> = Vec::new();
     let mut t = 0;
     let fault_end = 30 * spacing;
@@ -108,23 +78,15 @@ fn schedule(seed: u64) -> Result<u64, String> {
         t += rng.range(spacing / 4, 3 * spacing);
         let action = random_action(&world, &mut rng);
         actions.push(TimedAction { at: t, action });
-        world.run_until(t, &actions, 2_000_000, &mut sink);
-        first(&sink, &cfg)?;
         step += 1;
-        if step % 5 == 0 {
-            if let Some(v) = invariants::full_check(&cfg, &world.nodes()).first() {
-                return Err(format!("{cfg:?}: full re-check: {} at {t} µs: {}", v.invariant, v.detail));
-            }
-        }
+        // The full re-check every fifth action.
+        let check = |w: &World<Pow>| if step % 5 == 0 { full_check(&cfg, w) } else { None };
+        sweep::run_checked(&mut world, t, &actions, &mut sink, 2_000_000, 20_000_000, check)?;
     }
     // Liveness: faults stop, everything comes back, honest power is restored.
     t += MS;
-    actions.push(TimedAction { at: t, action: Action::Heal });
-    actions.push(TimedAction { at: t, action: Action::Net(LinkConfig::default()) });
+    sweep::recover(&mut actions, t, world.node_count());
     for id in 0..world.node_count() {
-        actions.push(TimedAction { at: t, action: Action::Resume(id) });
-        actions.push(TimedAction { at: t, action: Action::Restart(id) });
-        actions.push(TimedAction { at: t, action: Action::Slow(id, 1) });
         for (a, b) in [(id, (id + 1) % world.node_count()), ((id + 1) % world.node_count(), id)] {
             actions.push(TimedAction { at: t, action: Action::Uncut(a, b) });
         }
@@ -136,7 +98,7 @@ fn schedule(seed: u64) -> Result<u64, String> {
     for _ in 0..60 {
         t += spacing;
         world.run_until(t, &actions, 5_000_000, &mut sink);
-        first(&sink, &cfg)?;
+        sink.first()?;
         if world.query("tips_agree") == Some(1.0) && world.query("height").unwrap_or(0.0) > height_at_heal {
             agreed = true;
             break;
@@ -145,8 +107,8 @@ fn schedule(seed: u64) -> Result<u64, String> {
     if !agreed {
         return Err(format!("{cfg:?}: honest nodes did not converge after healing (height {:?})", world.query("height")));
     }
-    if let Some(v) = invariants::full_check(&cfg, &world.nodes()).first() {
-        return Err(format!("{cfg:?}: full re-check at the end: {}: {}", v.invariant, v.detail));
+    if let Some(bad) = full_check(&cfg, &world) {
+        return Err(format!("{cfg:?}: full re-check at the end: {bad}"));
     }
     Ok(world.events())
 }

@@ -17,18 +17,9 @@
 mod sweep;
 
 use distlab_core::models::raft::{invariants, Node, Raft, Role};
-use distlab_core::world::{Sink, World};
-use distlab_core::{Action, LinkConfig, Rng, Time, TimedAction, TraceEntry, Violation, MS};
-
-struct Violations(Vec<Violation>);
-
-impl Sink for Violations {
-    fn trace(&mut self, _: TraceEntry) {}
-    fn sample(&mut self, _: Time, _: &[f64]) {}
-    fn violation(&mut self, v: Violation) {
-        self.0.push(v);
-    }
-}
+use distlab_core::world::World;
+use distlab_core::{Action, Rng, TimedAction, MS};
+use sweep::{Checked, Weather};
 
 fn random_config(rng: &mut Rng) -> Raft {
     Raft {
@@ -45,33 +36,8 @@ fn random_action(world: &World<Raft>, rng: &mut Rng) -> Action {
     let node = rng.below(n);
     let leader = world.nodes().live().find(|(_, s)| s.role == Role::Leader).map(|(id, _)| id);
     match rng.below(20) {
-        0..=2 => Action::Crash(node),
-        3..=5 => Action::Restart(node),
-        6 => {
-            let mut groups = vec![vec![], vec![]];
-            for id in 0..n {
-                groups[rng.below(2) as usize].push(id);
-            }
-            Action::Partition(groups)
-        }
-        7 => Action::Isolate(node),
-        8 | 9 => Action::Heal,
-        10 => Action::Cut(node, rng.below(n)),
-        11 => Action::Net(LinkConfig {
-            latency_min: rng.range(1, 5) * MS,
-            latency_max: rng.range(5, 60) * MS,
-            loss: rng.unit() * 0.3,
-            duplicate: rng.unit() * 0.1,
-            reorder: rng.unit() * 0.3,
-            reorder_delay: rng.range(0, 200) * MS,
-        }),
-        12 => Action::Pause(node),
-        13 => Action::Resume(node),
-        14 => Action::Command { node, name: "timeout".into(), arg: String::new() },
-        15 => match world.view().messages.get(rng.below(8) as usize) {
-            Some(m) => Action::Drop(m.id),
-            None => Action::Heal,
-        },
+        0..=13 => sweep::network_fault(world, rng, n, &Weather::LAN),
+        14 | 15 => Action::Command { node, name: "timeout".into(), arg: String::new() },
         16 if n < 9 && rng.chance(0.3) => Action::AddNode,
         16 => match leader {
             Some(l) => {
@@ -87,13 +53,17 @@ fn random_action(world: &World<Raft>, rng: &mut Rng) -> Action {
     }
 }
 
+fn full_check(world: &World<Raft>) -> Option<String> {
+    invariants::check_all(&world.nodes(), world.ghost()).into_iter().next().map(|(inv, detail)| format!("{inv} violated ({detail})"))
+}
+
 /// Runs one schedule; `Err` describes what went wrong.
 fn schedule(seed: u64) -> Result<u64, String> {
     let mut rng = Rng::stream(seed, 4242);
     let cfg = random_config(&mut rng);
     let mut world = World::new(cfg.clone(), seed);
-    world.tracing = false;
-    let mut sink = Violations(Vec::new());
+    let mut sink = Checked::new("RAFT", &cfg);
+    world.tracing = sink.tracing();
     let mut actions: Vec<TimedAction> = Vec::new();
     let mut t = 0;
     let fault_end = 1_500 * MS;
@@ -101,30 +71,16 @@ fn schedule(seed: u64) -> Result<u64, String> {
         t += rng.range(10, 150) * MS;
         let action = random_action(&world, &mut rng);
         actions.push(TimedAction { at: t, action });
-        world.run_until(t, &actions, 1_000_000, &mut sink);
-        if let Some(v) = sink.0.first() {
-            return Err(format!("{cfg:?}: {} violated at {} µs: {}", v.invariant, v.time, v.detail));
-        }
         // Cross-check the incremental checks against the full one, every action (a few dozen
         // events): a check that drifted would show here first.
-        if let Some((inv, detail)) = invariants::check_all(&world.nodes(), world.ghost()).into_iter().next() {
-            return Err(format!("{cfg:?}: the full check finds {inv} violated ({detail}) but the incremental checks did not"));
-        }
+        sweep::run_checked(&mut world, t, &actions, &mut sink, 1_000_000, 1_000_000, full_check)?;
     }
     // Liveness: faults stop, everything comes back.
     t += MS;
-    actions.push(TimedAction { at: t, action: Action::Heal });
-    actions.push(TimedAction { at: t, action: Action::Net(LinkConfig::default()) });
-    for id in 0..world.node_count() {
-        actions.push(TimedAction { at: t, action: Action::Resume(id) });
-        actions.push(TimedAction { at: t, action: Action::Restart(id) });
-        actions.push(TimedAction { at: t, action: Action::Slow(id, 1) });
-    }
+    sweep::recover(&mut actions, t, world.node_count());
     let end = t + 3_000 * MS;
     world.run_until(end, &actions, 10_000_000, &mut sink);
-    if let Some(v) = sink.0.first() {
-        return Err(format!("{cfg:?}: {} violated at {} µs: {}", v.invariant, v.time, v.detail));
-    }
+    sink.first()?;
     if std::env::var("RAFT_DEBUG").is_ok() {
         for a in &actions {
             eprintln!("{:>8} {}", a.at / MS, a.action.describe());

@@ -8,7 +8,7 @@
 use super::msg::{Accepted, Ballot, Command, Msg, Slot, Value, PROMISE_MAX};
 use super::Paxos;
 use crate::model::Ctx;
-use crate::persist::PMap;
+use crate::persist::{PMap, PSet};
 use crate::time::Time;
 use crate::NodeId;
 use crate::small::SmallMap;
@@ -164,6 +164,10 @@ pub struct Node {
     pub executed: Slot,
     /// The replicated key-value store.
     pub kv: PMap<String, String>,
+    /// Ids of the commands executed. A command can be chosen in two slots (a deposed leader
+    /// hands it to the next, which may also recover it from the acceptors); like the replicas
+    /// of "Paxos Made Moderately Complex", a replica applies only the first.
+    pub applied: PSet<u64>,
     /// Messages to itself, handled within the step.
     inbox: VecDeque<Msg>,
     /// Output of the last step.
@@ -208,6 +212,7 @@ impl Node {
             tallies: SmallMap::new(),
             learned: PMap::new(),
             executed: 0,
+            applied: PSet::new(),
             kv: PMap::new(),
             inbox: VecDeque::new(),
             ready: Ready::default(),
@@ -341,6 +346,9 @@ impl Node {
     fn start_phase1(&mut self, cfg: &Paxos, ctx: &mut Ctx<Paxos>) {
         if self.is_leader() && !self.proposals.is_empty() {
             ctx.note(format!("N{} abandons {} open slot(s) of ballot {}", self.id, self.proposals.len(), self.ballot.text()));
+        }
+        if cfg.multi {
+            self.requeue_open();
         }
         let round = self.max_round.max(self.seen.round).max(self.promised.round).max(self.ballot.round) + 1;
         self.max_round = round;
@@ -493,6 +501,21 @@ impl Node {
         }
     }
 
+    /// Multi-Paxos: the commands of the open proposals go back to the head of the queue, in
+    /// slot order, to be proposed again or forwarded to the next leader. A value some acceptor
+    /// accepted may be recovered by the next leader's phase 1 as well; replicas apply a
+    /// command once.
+    fn requeue_open(&mut self) {
+        for (_, (v, _)) in self.proposals.iter().rev() {
+            if let Value::Cmd(c) = v {
+                if self.queue.len() < QUEUE_MAX && !self.queue.iter().any(|q| q.id == c.id) {
+                    self.queue.push_front(c.clone());
+                }
+            }
+        }
+        self.proposals.clear();
+    }
+
     fn on_reject(&mut self, cfg: &Paxos, ballot: Ballot, higher: Ballot, ctx: &mut Ctx<Paxos>) {
         self.seen = self.seen.max(higher);
         self.max_round = self.max_round.max(higher.round);
@@ -502,10 +525,10 @@ impl Node {
         ctx.announce(format!("N{}'s ballot {} is refused: an acceptor promised {}", self.id, ballot.text(), higher.text()));
         if cfg.multi {
             if self.is_leader() && !self.proposals.is_empty() {
-                ctx.note(format!("N{} steps down; {} open slot(s) are left to the next leader", self.id, self.proposals.len()));
+                ctx.note(format!("N{} steps down; its {} open command(s) wait for the next leader", self.id, self.proposals.len()));
             }
             self.phase = Phase::Idle;
-            self.proposals.clear();
+            self.requeue_open();
             self.leader = Some((higher.proposer, higher));
             ctx.cancel_timer(Timer::Heartbeat);
             self.arm_leader_timer(cfg, ctx);
@@ -606,7 +629,10 @@ impl Node {
         while let Some(v) = self.learned.get(&(self.executed + 1)).cloned() {
             self.executed += 1;
             if let Value::Cmd(c) = &v {
-                self.kv.insert_mut(c.key.clone(), c.value.clone());
+                if !self.applied.contains(&c.id) {
+                    self.applied.insert_mut(c.id);
+                    self.kv.insert_mut(c.key.clone(), c.value.clone());
+                }
             }
             self.ready.executed.push((self.executed, v.ident()));
         }
@@ -627,7 +653,7 @@ impl Node {
         if self.is_proposer && matches!(self.phase, Phase::Preparing | Phase::Leading) && self.ballot < ballot {
             ctx.note(format!("N{} hears leader N{from} with ballot {} and stops standing", self.id, ballot.text()));
             self.phase = Phase::Idle;
-            self.proposals.clear();
+            self.requeue_open();
             ctx.cancel_timer(Timer::Heartbeat);
         }
         if self.is_leader() {

@@ -283,7 +283,9 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
             let (ident, term) = (fold(e.ident()), e.term);
             match g.written(i, term) {
                 None => g.write(i, term, ident, prev),
-                Some((ident2, prev2)) if (ident2, prev2) != (ident, t32(prev)) => {
+                // A previous term of 0 is unknown (see the State Machine Safety check below), except
+                // at index 1, where it is the truth for every copy.
+                Some((ident2, prev2)) if ident2 != ident || (prev2 != 0 && prev2 != t32(prev)) => {
                     // Name a server that holds the other entry, if one still does.
                     let other = nodes
                         .live()
@@ -303,8 +305,11 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
         match g.applied(i) {
             None => {
                 if g.written(i, term).is_none() {
-                    // Applied from a log the checker never saw written (cannot happen: every
-                    // append is observed); record it so later copies are compared with it.
+                    // Applied from a log the checker never saw written: a server alone in its
+                    // configuration commits, applies and compacts an entry in the step that
+                    // appends it, so the Log Matching check above (which looks above the
+                    // snapshot) never saw it. Record it, with its previous term unknown (0), so
+                    // later copies are compared with it.
                     g.write(i, term, ident, 0);
                 }
                 if let Some(rec) = g.record_mut(i) {
@@ -388,7 +393,7 @@ pub fn check_all(nodes: &Nodes<Raft>, g: &Ghost) -> Vec<(&'static str, String)> 
         for i in n.snapshot.last_index + 1..=n.last_index() {
             let (Some(e), Some(prev)) = (n.entry(i), n.term_at(i - 1)) else { continue };
             match g.written(i, e.term) {
-                Some(w) if w != (fold(e.ident()), t32(prev)) => out.push((LOG_MATCHING, format!("S{id} index {i} term {} differs from the first copy written", e.term))),
+                Some((ident, p)) if ident != fold(e.ident()) || (p != 0 && p != t32(prev)) => out.push((LOG_MATCHING, format!("S{id} index {i} term {} differs from the first copy written", e.term))),
                 None => out.push((LOG_MATCHING, format!("S{id} holds index {i} term {} the checker never saw written", e.term))),
                 _ => {}
             }

@@ -422,7 +422,12 @@ impl Node {
         if self.role == Role::Leader {
             return;
         }
-        if !self.is_member() {
+        // A server that its latest configuration leaves out still stands while that
+        // configuration is uncommitted (dissertation §4.2.2): the removal may yet be undone,
+        // and a server whose log is the most up to date refuses its vote to everyone else, so
+        // if it stayed quiet the cluster could wait for ever (a leader that removed itself,
+        // then crashed).
+        if !self.is_member() && self.config_index <= self.commit {
             // Spares stay quiet, but a server added after the start says it exists.
             if self.id >= cfg.servers && self.config.is_empty() {
                 for peer in 0..cfg.servers {
@@ -529,9 +534,12 @@ impl Node {
 
     #[allow(clippy::too_many_arguments)]
     fn on_request_vote(&mut self, cfg: &Raft, from: NodeId, term: Term, last_index: Index, last_term: Term, pre: bool, ctx: &mut Ctx<Raft>) {
-        if !self.config.is_empty() && !self.config.contains(&from) {
+        if !self.config.is_empty() && !self.config.contains(&from) && self.config_index <= self.commit {
             // A server removed from the cluster that never learned it keeps campaigning; do
-            // not let its terms disturb us (as HashiCorp's raft does). Refusing is always safe.
+            // not let its terms disturb us (as HashiCorp's raft does). Refusing is always safe,
+            // and it costs nothing once the configuration without it is committed. Before
+            // that the removal may yet be undone and the server may be needed to elect a
+            // leader (dissertation §4.2.2), so its request is handled like any other.
             ctx.send(from, Msg::Vote { term: self.term, granted: false, pre });
             return;
         }
