@@ -51,6 +51,11 @@ const FAST_LOG_ROWS: usize = 40;
 /// SVG group per message took most of a frame (Multi-Paxos on 9 nodes: about 100 a frame).
 const FAST_SVG_MESSAGES: usize = 32;
 const FAST_ARROWS: usize = 40;
+/// While the run plays fast and faster than this (virtual seconds per real second), big grid
+/// figures are painted on a canvas rather than built as tables: too fast to read cell by cell,
+/// and rebuilding hundreds of cells cost more than a frame. At real time or slower (where the
+/// lessons and tests read them) they stay tables.
+const FAST_PAINT_SPEED: f64 = 1.0;
 
 /// The throttled panels, indices into [`Throttle`]; the last is the canvas view's hidden node
 /// list for screen readers.
@@ -529,7 +534,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                             <span class="solid-key"></span>{" done/committed "}<span class="hollow-key"></span>{" tentative"}</p>
                     </section>
                     <Cells view={cells_p.1.clone()} {fast} />
-                    <Figures view={cells_p.1} />
+                    <Figures view={cells_p.1} fast={fast && state.speed > FAST_PAINT_SPEED} />
                     <section class="panel" aria-labelledby="h-spacetime">
                         <h2 id="h-spacetime">{"Space-time"}<small class="h-note">{"hover an arrow to find the message in the cluster and the log"}</small></h2>
                         <SpaceTime handle={st_p.0} view={st_p.1} hover={*hover} on_hover={on_hover.clone()} arrows={if fast { FAST_ARROWS } else { usize::MAX }} fast={fast} />
