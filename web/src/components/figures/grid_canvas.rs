@@ -193,7 +193,8 @@ fn cell(ctx: &CanvasRenderingContext2d, c: &GridCell, x: f64, y: f64, w: f64, h:
     }
 }
 
-fn gauge(ctx: &CanvasRenderingContext2d, count: u32, need: u32, rows: u32, x: f64, y: f64, w: f64, ink: &Ink) {
+/// A quorum gauge: `count` of `rows` filled against `need`, in the column at `x` (`w` wide).
+fn gauge(ctx: &CanvasRenderingContext2d, (count, need, rows): (u32, u32, u32), x: f64, y: f64, w: f64, ink: &Ink) {
     let rows = rows.max(need).max(1) as f64;
     let (tw, left) = (36.0, x + (w - 40.0) / 2.0);
     let fill = (count as f64 / rows * tw).min(tw);
@@ -277,7 +278,7 @@ fn draw(canvas: &HtmlCanvasElement, g: &Grid, l: &Layout) {
         ctx.set_text_align("center");
         for (i, x) in xs.iter().enumerate() {
             if applies(q, i) {
-                gauge(&ctx, counts[i], q.count, n_rows, *x, y + 1.0, l.cols[i], &ink);
+                gauge(&ctx, (counts[i], q.count, n_rows), *x, y + 1.0, l.cols[i], &ink);
             }
         }
         y += GAUGE_H + SPACING;
