@@ -46,7 +46,6 @@ const HEAD_H: f64 = 16.0;
 const GAUGE_H: f64 = 23.0;
 /// Advance of one monospace character, in em (DejaVu Sans Mono and most others: 0.6).
 const CHAR_EM: f64 = 0.602;
-const MONO: &str = "ui-monospace, SFMono-Regular, Menlo, Consolas, \"DejaVu Sans Mono\", monospace";
 
 fn text_w(s: &str, px: f64) -> f64 {
     s.chars().count() as f64 * CHAR_EM * px
@@ -118,9 +117,21 @@ fn fit(s: &str, w: f64, px: f64) -> String {
     }
 }
 
-fn font(ctx: &CanvasRenderingContext2d, weight: u32, px: f64) {
-    ctx.set_font(&format!("{weight} {px}px {MONO}"));
+/// A monospace canvas font of `weight` and `px`, as one constant (a canvas parses the font
+/// string each time it is set, so the draw sets each only once per batch).
+macro_rules! mono {
+    ($w:literal, $px:literal) => {
+        concat!($w, " ", $px, "px ui-monospace, SFMono-Regular, Menlo, Consolas, \"DejaVu Sans Mono\", monospace")
+    };
 }
+const F_TEXT: &str = mono!("400", "11");
+const F_HEAD: &str = mono!("500", "11");
+const F_LABEL: &str = mono!("600", "11");
+const F_LINE: &str = mono!("500", "10");
+const F_GAUGE: &str = mono!("400", "10");
+const F_GAUGE_REACHED: &str = mono!("700", "10");
+const F_SUB: &str = mono!("400", "9");
+const F_CORNER: &str = mono!("700", "9");
 
 fn dash(ctx: &CanvasRenderingContext2d, segs: &[f64]) {
     let a = js_sys::Array::new();
@@ -130,66 +141,160 @@ fn dash(ctx: &CanvasRenderingContext2d, segs: &[f64]) {
     let _ = ctx.set_line_dash(&a);
 }
 
-fn cell(ctx: &CanvasRenderingContext2d, c: &GridCell, x: f64, y: f64, w: f64, h: f64, ink: &Ink) {
-    let k = PALETTE[c.color as usize % PALETTE.len()];
-    let empty = c.text.is_empty() && !c.filled;
-    if empty {
-        // 1 px dotted border in the line colour.
-        ctx.begin_path();
-        let _ = ctx.round_rect_with_f64(x + 0.5, y + 0.5, w - 1.0, h - 1.0, 4.0);
-        ctx.set_stroke_style_str(ink.line);
-        ctx.set_line_width(1.0);
-        dash(ctx, &[1.0, 2.0]);
-        ctx.stroke();
-        dash(ctx, &[]);
-    } else {
-        ctx.begin_path();
-        let _ = ctx.round_rect_with_f64(x + 1.0, y + 1.0, w - 2.0, h - 2.0, 3.5);
-        if c.filled {
-            ctx.set_fill_style_str(k);
-            if c.dashed {
-                ctx.set_global_alpha(0.3);
+/// Cell texts drawn once each and then copied: a grid's cells repeat a few texts (a column's
+/// value on every replica, one ballot everywhere), and painting text is most of a canvas's
+/// cost without a GPU (shaping and rasterising each string), while copying a small image is
+/// cheap. Keyed by font, colour, device pixel ratio and text; emptied when it grows past
+/// [`TEXT_CACHE_MAX`] (the texts of a run move on with its slots).
+struct TextCache {
+    map: std::collections::BTreeMap<TextKey, (HtmlCanvasElement, f64, f64)>,
+}
+
+/// Font, colour, device pixels per 100 CSS pixels, text.
+type TextKey = (&'static str, &'static str, u32, String);
+
+/// How a text is drawn: font (`px` high) and colour.
+#[derive(Clone, Copy)]
+struct Pen {
+    font: &'static str,
+    px: f64,
+    colour: &'static str,
+}
+
+const TEXT_CACHE_MAX: usize = 600;
+
+thread_local! {
+    static TEXTS: std::cell::RefCell<TextCache> = const { std::cell::RefCell::new(TextCache { map: std::collections::BTreeMap::new() }) };
+}
+
+/// Draws `text` centred on (`cx`, `cy`) with `pen`, from the cache.
+fn cached_text(ctx: &CanvasRenderingContext2d, text: &str, pen: Pen, dpr: f64, cx: f64, cy: f64) {
+    let Pen { font, px, colour } = pen;
+    TEXTS.with(|t| {
+        let mut t = t.borrow_mut();
+        let key = (font, colour, (dpr * 100.0) as u32, text.to_string());
+        if !t.map.contains_key(&key) {
+            if t.map.len() >= TEXT_CACHE_MAX {
+                t.map.clear();
             }
-            ctx.fill();
+            // Wide enough for the estimate and then some (a glyph from a fallback font).
+            let (w, h) = ((text_w(text, px) + px).ceil(), (px * 1.5).ceil());
+            let Some(c) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("canvas").ok()).and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok()) else { return };
+            c.set_width((w * dpr).ceil() as u32);
+            c.set_height((h * dpr).ceil() as u32);
+            let Some(g) = c.get_context("2d").ok().flatten().and_then(|g| g.dyn_into::<CanvasRenderingContext2d>().ok()) else { return };
+            let _ = g.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+            g.set_font(font);
+            g.set_fill_style_str(colour);
+            g.set_text_align("center");
+            g.set_text_baseline("middle");
+            let _ = g.fill_text(text, w / 2.0, h / 2.0);
+            t.map.insert(key.clone(), (c, w, h));
+        }
+        if let Some((c, w, h)) = t.map.get(&key) {
+            let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(c, cx - w / 2.0, cy - h / 2.0, *w, *h);
+        }
+    });
+}
+
+/// One cell's place.
+struct Placed<'a> {
+    c: &'a GridCell,
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+impl Placed<'_> {
+    fn empty(&self) -> bool {
+        self.c.text.is_empty() && !self.c.filled
+    }
+    fn k(&self) -> usize {
+        self.c.color as usize % PALETTE.len()
+    }
+    fn sub(&self) -> bool {
+        self.c.note.chars().count() > 1
+    }
+}
+
+/// Paints the cells in batches: one path per fill colour, per border colour and style, one
+/// font per pass of text, instead of changing the canvas state for every cell.
+fn cells(ctx: &CanvasRenderingContext2d, cells: &[Placed], ink: &Ink, dpr: f64) {
+    // Fills: solid, then the faint fill of filled placeholders (no-ops).
+    for faint in [false, true] {
+        ctx.set_global_alpha(if faint { 0.3 } else { 1.0 });
+        for (k, colour) in PALETTE.iter().enumerate() {
+            ctx.begin_path();
+            let mut any = false;
+            for p in cells.iter().filter(|p| p.c.filled && p.c.dashed == faint && p.k() == k) {
+                let _ = ctx.round_rect_with_f64(p.x + 1.0, p.y + 1.0, p.w - 2.0, p.h - 2.0, 3.5);
+                any = true;
+            }
+            if any {
+                ctx.set_fill_style_str(colour);
+                ctx.fill();
+            }
+        }
+    }
+    ctx.set_global_alpha(1.0);
+    // Borders: 2 px in the cell's colour, solid or dashed.
+    ctx.set_line_width(2.0);
+    for dashed in [false, true] {
+        dash(ctx, if dashed { &[6.0, 4.0] } else { &[] });
+        for (k, colour) in PALETTE.iter().enumerate() {
+            ctx.begin_path();
+            let mut any = false;
+            for p in cells.iter().filter(|p| !p.empty() && p.c.dashed == dashed && p.k() == k) {
+                let _ = ctx.round_rect_with_f64(p.x + 1.0, p.y + 1.0, p.w - 2.0, p.h - 2.0, 3.5);
+                any = true;
+            }
+            if any {
+                ctx.set_stroke_style_str(colour);
+                ctx.stroke();
+            }
+        }
+    }
+    // Empty cells: 1 px dotted, in the line colour.
+    ctx.set_line_width(1.0);
+    dash(ctx, &[1.0, 2.0]);
+    ctx.begin_path();
+    for p in cells.iter().filter(|p| p.empty()) {
+        let _ = ctx.round_rect_with_f64(p.x + 0.5, p.y + 0.5, p.w - 1.0, p.h - 1.0, 4.0);
+    }
+    ctx.set_stroke_style_str(ink.line);
+    ctx.stroke();
+    dash(ctx, &[]);
+    // Marked cells: a 3 px outline just outside.
+    if cells.iter().any(|p| p.c.marked) {
+        ctx.begin_path();
+        for p in cells.iter().filter(|p| p.c.marked) {
+            let _ = ctx.round_rect_with_f64(p.x - 2.5, p.y - 2.5, p.w + 5.0, p.h + 5.0, 6.0);
+        }
+        ctx.set_line_width(3.0);
+        ctx.set_stroke_style_str(ink.bad);
+        ctx.stroke();
+    }
+    // Text: dark on a solid fill, the theme's colour otherwise; a note with more than one
+    // character (a ballot) on a second line, a one-character note (a tick, a count) in the
+    // top right corner.
+    for p in cells {
+        let colour = if p.c.filled && !p.c.dashed { "#111" } else { ink.fg };
+        let cx = p.x + p.w / 2.0;
+        if !p.c.text.is_empty() {
+            let ty = if p.sub() { p.y + (p.h - LINE - NOTE_LINE) / 2.0 + LINE / 2.0 } else { p.y + p.h / 2.0 };
+            cached_text(ctx, &fit(&p.c.text, p.w - CELL_PAD, FONT_PX), Pen { font: F_TEXT, px: FONT_PX, colour }, dpr, cx, ty);
+        }
+        if p.sub() {
+            ctx.set_global_alpha(0.8);
+            cached_text(ctx, &fit(&p.c.note, p.w - CELL_PAD, 9.0), Pen { font: F_SUB, px: 9.0, colour }, dpr, cx, p.y + (p.h - LINE - NOTE_LINE) / 2.0 + LINE + NOTE_LINE / 2.0);
+            ctx.set_global_alpha(1.0);
+        } else if !p.c.note.is_empty() {
+            ctx.set_global_alpha(0.85);
+            let half = text_w(&p.c.note, 9.0) / 2.0;
+            cached_text(ctx, &p.c.note, Pen { font: F_CORNER, px: 9.0, colour }, dpr, p.x + p.w - 3.0 - half, p.y + 6.0);
             ctx.set_global_alpha(1.0);
         }
-        ctx.set_stroke_style_str(k);
-        ctx.set_line_width(2.0);
-        if c.dashed {
-            dash(ctx, &[6.0, 4.0]);
-        }
-        ctx.stroke();
-        dash(ctx, &[]);
-    }
-    if c.marked {
-        ctx.begin_path();
-        let _ = ctx.round_rect_with_f64(x - 2.5, y - 2.5, w + 5.0, h + 5.0, 6.0);
-        ctx.set_stroke_style_str(ink.bad);
-        ctx.set_line_width(3.0);
-        ctx.stroke();
-    }
-    let text_color = if c.filled && !c.dashed { "#111" } else { ink.fg };
-    let sub = c.note.chars().count() > 1;
-    let cx = x + w / 2.0;
-    ctx.set_fill_style_str(text_color);
-    if !c.text.is_empty() {
-        font(ctx, 400, FONT_PX);
-        let ty = if sub { y + (h - LINE - NOTE_LINE) / 2.0 + LINE / 2.0 } else { y + h / 2.0 };
-        let _ = ctx.fill_text(&fit(&c.text, w - CELL_PAD, FONT_PX), cx, ty);
-    }
-    if !c.note.is_empty() {
-        if sub {
-            ctx.set_global_alpha(0.8);
-            font(ctx, 400, 9.0);
-            let _ = ctx.fill_text(&fit(&c.note, w - CELL_PAD, 9.0), cx, y + (h - LINE - NOTE_LINE) / 2.0 + LINE + NOTE_LINE / 2.0);
-        } else {
-            ctx.set_global_alpha(0.85);
-            font(ctx, 700, 9.0);
-            ctx.set_text_align("right");
-            let _ = ctx.fill_text(&c.note, x + w - 3.0, y + 6.0);
-            ctx.set_text_align("center");
-        }
-        ctx.set_global_alpha(1.0);
     }
 }
 
@@ -216,7 +321,7 @@ fn gauge(ctx: &CanvasRenderingContext2d, (count, need, rows): (u32, u32, u32), x
     ctx.set_stroke_style_str(ink.fg);
     ctx.set_line_width(1.5);
     ctx.stroke();
-    font(ctx, if reached { 700 } else { 400 }, 10.0);
+    ctx.set_font(if reached { F_GAUGE_REACHED } else { F_GAUGE });
     ctx.set_fill_style_str(if reached { ink.ok } else { ink.muted });
     let _ = ctx.fill_text(&format!("{count}/{need}"), x + w / 2.0, y + 10.0 + 6.5);
 }
@@ -245,9 +350,9 @@ fn draw(canvas: &HtmlCanvasElement, g: &Grid, l: &Layout) {
     // Headings; a column that reaches a quorum line is underlined.
     let mut y = SPACING;
     ctx.set_text_align("center");
+    ctx.set_font(F_HEAD);
     for (i, c) in g.columns.iter().enumerate() {
         let reached = g.lines.iter().any(|q| applies(q, i) && counts[i] >= q.count);
-        font(&ctx, 500, FONT_PX);
         ctx.set_fill_style_str(if reached { ink.fg } else { ink.muted });
         let _ = ctx.fill_text(c, xs[i] + l.cols[i] / 2.0, y + LINE / 2.0 + 0.5);
         if reached {
@@ -256,23 +361,24 @@ fn draw(canvas: &HtmlCanvasElement, g: &Grid, l: &Layout) {
         }
     }
     y += HEAD_H + SPACING;
-    // Rows.
+    // Row headings, then every cell.
+    let blank = GridCell::default();
+    let mut placed = Vec::with_capacity(g.rows.len() * xs.len());
+    ctx.set_text_align("right");
+    ctx.set_font(F_LABEL);
+    ctx.set_fill_style_str(ink.fg);
     for (r, h) in g.rows.iter().zip(&l.rows) {
-        ctx.set_text_align("right");
-        font(&ctx, 600, FONT_PX);
-        ctx.set_fill_style_str(ink.fg);
         let _ = ctx.fill_text(&r.label, SPACING + l.label_w - TH_PAD / 2.0, y + h / 2.0);
-        ctx.set_text_align("center");
-        let blank = GridCell::default();
         for (i, x) in xs.iter().enumerate() {
-            cell(&ctx, r.cells.get(i).unwrap_or(&blank), *x, y, l.cols[i], *h, &ink);
+            placed.push(Placed { c: r.cells.get(i).unwrap_or(&blank), x: *x, y, w: l.cols[i], h: *h });
         }
         y += h + SPACING;
     }
+    cells(&ctx, &placed, &ink, dpr);
     // Quorum gauges.
     for q in &g.lines {
         ctx.set_text_align("right");
-        font(&ctx, 500, 10.0);
+        ctx.set_font(F_LINE);
         ctx.set_fill_style_str(ink.muted);
         let _ = ctx.fill_text(&q.label, SPACING + l.label_w - TH_PAD / 2.0, y + GAUGE_H / 2.0);
         ctx.set_text_align("center");
