@@ -423,6 +423,11 @@ pub trait Lab {
     fn act(&mut self, action: Action) -> Result<(), String>;
     /// The current picture, with violated nodes and cells marked.
     fn view(&self) -> View;
+    /// The same picture without the model's figures (`figures` left empty), which often cost
+    /// more to build than the rest: for a frame that does not redraw them.
+    fn view_without_figures(&self) -> View;
+    /// The model's figures now, as [`Lab::view`] includes them.
+    fn figures(&self) -> Vec<crate::figure::Figure>;
     /// Recent trace entries.
     fn trace(&self) -> &VecDeque<TraceEntry>;
     /// Distinct violations so far.
@@ -501,6 +506,14 @@ impl<M: Model> Lab for Sim<M> {
         let mut view = self.world.view();
         mark_violations(&mut view, &self.history.violations);
         view
+    }
+    fn view_without_figures(&self) -> View {
+        let mut view = self.world.view_without_figures();
+        mark_violations(&mut view, &self.history.violations);
+        view
+    }
+    fn figures(&self) -> Vec<crate::figure::Figure> {
+        self.world.figures()
     }
     fn trace(&self) -> &VecDeque<TraceEntry> {
         &self.history.trace

@@ -706,6 +706,14 @@ impl<M: Model> World<M> {
 
     /// The picture the shell draws.
     pub fn view(&self) -> View {
+        let mut v = self.view_without_figures();
+        v.figures = self.figures();
+        v
+    }
+
+    /// The picture without the model's figures (`figures` left empty), which often cost more
+    /// to build than the rest: for a frame that does not redraw them.
+    pub fn view_without_figures(&self) -> View {
         let nodes = self
             .slots
             .iter()
@@ -733,8 +741,13 @@ impl<M: Model> World<M> {
             cuts: self.net.cuts().collect(),
             default_link: self.net.default,
             links: self.net.links.iter().map(|(&(a, b), c)| (a, b, *c)).collect(),
-            figures: self.model.figures(&Nodes { slots: &self.slots, in_flight: &self.in_flight, now: self.now }, &self.ghost),
+            figures: Vec::new(),
         }
+    }
+
+    /// The model's figures now, as [`World::view`] includes them.
+    pub fn figures(&self) -> Vec<crate::figure::Figure> {
+        self.model.figures(&Nodes { slots: &self.slots, in_flight: &self.in_flight, now: self.now }, &self.ghost)
     }
 
     /// Commands offered for a node right now.

@@ -85,7 +85,7 @@ pub fn use_paced_frames(active: bool, names: &'static [&'static str], plan: Plan
                 p.frame_began(elapsed_ms);
                 p.budget(panel)
             };
-            on_frame.emit(crate::state::Frame { elapsed_ms, budget_ms });
+            on_frame.emit(crate::state::Frame { elapsed_ms, budget_ms, figures: true });
             // yew renders in a task the emit queued (through the page's dispatch); this task
             // runs after it.
             let (pacer, rendered) = (pacer.clone(), rendered.clone());

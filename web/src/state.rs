@@ -134,6 +134,9 @@ pub struct LabState {
     carry: f64,
     /// Real milliseconds the last frame spent simulating (for the pacer).
     pub sim_ms: f64,
+    /// `view` was built without the model's figures (a frame that did not need them: see
+    /// [`Frame::figures`]); [`LabState::view_with_figures`] fills them in.
+    pub figures_left_out: bool,
     /// A message for the user: (is error, text).
     pub notice: Option<(bool, String)>,
     /// The run as first loaded, for Reset.
@@ -155,12 +158,16 @@ pub struct Frame {
     pub elapsed_ms: f64,
     /// Most real milliseconds this frame may spend simulating.
     pub budget_ms: f64,
+    /// Whether the page redraws the model's figures after this frame. When it does not, the
+    /// run's picture is built without them: they often cost more to build than the rest, and
+    /// while a run plays fast the page redraws them only a few times a second.
+    pub figures: bool,
 }
 
 impl Frame {
     /// A frame with a fixed budget.
     pub fn fixed(elapsed_ms: f64, budget_ms: f64) -> Frame {
-        Frame { elapsed_ms, budget_ms }
+        Frame { elapsed_ms, budget_ms, figures: true }
     }
 }
 
@@ -209,7 +216,7 @@ impl LabState {
             let grader = Grader::new(&c, lab.borrow().as_ref()).ok();
             Attempt { challenge: c, grader: Rc::new(RefCell::new(grader)) }
         });
-        LabState { handle: LabHandle { lab, version: 0 }, view, playing: false, speed, carry: 0.0, sim_ms: 0.0, notice: None, origin, attempt }
+        LabState { handle: LabHandle { lab, version: 0 }, view, playing: false, speed, carry: 0.0, sim_ms: 0.0, figures_left_out: false, notice: None, origin, attempt }
     }
 
     /// Builds the state for a scenario (share link, lesson step, import).
@@ -227,14 +234,30 @@ impl LabState {
     /// Recomputes the picture after the run was changed directly.
     pub fn refresh(&mut self) {
         self.view = ViewRef::new(self.handle.lab.borrow().view());
+        self.figures_left_out = false;
         self.handle.version += 1;
     }
 
+    /// The picture now with the model's figures, built if they were left out of `view`.
+    pub fn view_with_figures(&self) -> ViewRef {
+        if !self.figures_left_out {
+            return self.view.clone();
+        }
+        let figures = self.handle.lab.borrow().figures();
+        ViewRef::new(distlab_core::View { figures, ..(*self.view).clone() })
+    }
+
     fn changed(&self, lab_changed: bool) -> Rc<LabState> {
+        self.changed_with(lab_changed, true)
+    }
+
+    /// [`LabState::changed`], with the model's figures in the new picture or not.
+    fn changed_with(&self, lab_changed: bool, figures: bool) -> Rc<LabState> {
         let mut next = self.clone();
         if lab_changed {
             let lab = self.handle.lab.borrow();
-            next.view = ViewRef::new(lab.view());
+            next.view = ViewRef::new(if figures { lab.view() } else { lab.view_without_figures() });
+            next.figures_left_out = !figures;
             next.handle.version += 1;
             if let Some(a) = &next.attempt {
                 if let Some(g) = a.grader.borrow_mut().as_mut() {
@@ -324,7 +347,7 @@ impl Reducible for LabState {
                     advance(lab.as_mut(), self.speed, frame, &mut carry);
                 }
                 let sim_ms = crate::util::perf_now() - t0;
-                let mut next = (*self.changed(true)).clone();
+                let mut next = (*self.changed_with(true, frame.figures)).clone();
                 next.carry = carry;
                 next.sim_ms = sim_ms;
                 if self.handle.lab.borrow().now() >= RUN_FOR_MAX {

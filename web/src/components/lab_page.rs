@@ -51,6 +51,11 @@ const FAST_LOG_ROWS: usize = 40;
 /// SVG group per message took most of a frame (Multi-Paxos on 9 nodes: about 100 a frame).
 const FAST_SVG_MESSAGES: usize = 32;
 const FAST_ARROWS: usize = 40;
+/// While the run plays fast and faster than this (virtual seconds per real second), big grid
+/// figures are painted on a canvas rather than built as tables: too fast to read cell by cell,
+/// and rebuilding hundreds of cells cost more than a frame. At real time or slower (where the
+/// lessons and tests read them) they stay tables.
+const FAST_PAINT_SPEED: f64 = 1.0;
 
 /// The throttled panels, indices into [`Throttle`]; the last is the canvas view's hidden node
 /// list for screen readers.
@@ -76,6 +81,8 @@ struct Throttle {
     /// The panel the coming frame refreshes.
     planned: Option<usize>,
     events: u64,
+    /// Whether the last render found the run playing fast.
+    fast: bool,
     /// What the last render did, for the pacer.
     rendered: Rc<Cell<Rendered>>,
 }
@@ -88,6 +95,13 @@ impl Throttle {
             self.last = now;
         }
         self.planned
+    }
+
+    /// Whether the coming frame's picture needs the model's figures: always, unless the run
+    /// plays fast and the frame refreshes another panel (the figures are drawn in the logs
+    /// panel's turn).
+    fn figures_due(&self) -> bool {
+        !self.fast || self.planned == Some(P_CELLS)
     }
 
     /// The run each heavy panel shows this render: the run now for every panel when not
@@ -108,9 +122,15 @@ impl Throttle {
                     rendered.panel = Some(i);
                     self.next = (i + 1) % PANELS;
                 }
-                self.snap[i] = Some((state.handle.clone(), state.view.clone()));
+                // The same run at the same version is the same picture: kept, so the panel
+                // sees the same props (and the figures are not built again).
+                if self.snap[i].as_ref().is_none_or(|(h, _)| *h != state.handle) {
+                    let view = if i == P_CELLS { state.view_with_figures() } else { state.view.clone() };
+                    self.snap[i] = Some((state.handle.clone(), view));
+                }
             }
         }
+        self.fast = fast;
         self.rendered.set(rendered);
         fast
     }
@@ -262,6 +282,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
         use_callback(id, move |_: (), _| scenario_of(lab.borrow().as_ref()))
     };
     let throttle = use_mut_ref(Throttle::default);
+    let canvas_latch = use_mut_ref(|| false);
     // A find-the-bug exercise: the learner's own schedule that broke the protocol, kept for the
     // side-by-side view after the checker's counterexample is opened.
     let hand = use_state(|| None::<Vec<String>>);
@@ -270,10 +291,16 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     // pacer says rendering leaves of the frame.
     {
         let d = state.dispatcher();
-        let (t1, t2) = (throttle.clone(), throttle.clone());
+        let (t1, t2, t3) = (throttle.clone(), throttle.clone(), throttle.clone());
         let plan: PlanFn = Rc::new(move |now| t1.borrow_mut().plan(now));
         let rendered = t2.borrow().rendered.clone();
-        use_paced_frames(state.playing, &PANEL_NAMES, plan, rendered, Callback::from(move |f: Frame| d.dispatch(LabAction::Tick(f))));
+        use_paced_frames(
+            state.playing,
+            &PANEL_NAMES,
+            plan,
+            rendered,
+            Callback::from(move |f: Frame| d.dispatch(LabAction::Tick(Frame { figures: t3.borrow().figures_due(), ..f }))),
+        );
     }
 
     // Narration: the newest important trace entries since last time, at a readable pace.
@@ -457,6 +484,11 @@ pub fn LabPage(p: &LabPageProps) -> Html {
         let fast = t.update(&state);
         (fast, [P_LOG, P_SPACETIME, P_CHART, P_CELLS, P_FLIGHT, P_NODES].map(|i| t.get(i, &state)))
     };
+    // The cluster goes to the canvas while the run plays fast with many messages in flight,
+    // and stays there until the run stops playing fast: a count hovering around the threshold
+    // must not switch renderers (rebuilding the whole drawing) every few frames.
+    let cluster_canvas = fast && (view.messages.len() > FAST_SVG_MESSAGES || *canvas_latch.borrow());
+    *canvas_latch.borrow_mut() = cluster_canvas;
     let [log_p, st_p, chart_p, cells_p, flight_p, nodes_p] = panels;
     let notice = state.notice.clone().map(|notice| super::notice::banner(notice, dispatch.reform(|_| LabAction::Dismiss)));
     let side = match &extra {
@@ -524,12 +556,12 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                         <Cluster view={view.clone()} layout={info.layout} hover={*hover} on_hover={on_hover.clone()}
                             on_node={on_node} on_drop={on_drop} selected={*selected} overlay={menu.unwrap_or_default()}
                             on_partition={Some(on_partition)} a11y={Some(nodes_p.1)}
-                            canvas={(fast && view.messages.len() > FAST_SVG_MESSAGES).then_some(true)} />
+                            canvas={cluster_canvas.then_some(true)} />
                         <p class="hint legend">{ format!("Click a {} (or Tab to it and press Enter) for its menu; click a message to drop it. ", info.node_noun) }
                             <span class="solid-key"></span>{" done/committed "}<span class="hollow-key"></span>{" tentative"}</p>
                     </section>
                     <Cells view={cells_p.1.clone()} {fast} />
-                    <Figures view={cells_p.1} />
+                    <Figures view={cells_p.1} fast={fast && state.speed > FAST_PAINT_SPEED} />
                     <section class="panel" aria-labelledby="h-spacetime">
                         <h2 id="h-spacetime">{"Space-time"}<small class="h-note">{"hover an arrow to find the message in the cluster and the log"}</small></h2>
                         <SpaceTime handle={st_p.0} view={st_p.1} hover={*hover} on_hover={on_hover.clone()} arrows={if fast { FAST_ARROWS } else { usize::MAX }} fast={fast} />

@@ -196,21 +196,24 @@ pub fn figures(cfg: &Pbft, nodes: &Nodes<Pbft>, g: &Ghost) -> Vec<Figure> {
         })
         .collect();
     let faulty = |id: NodeId| g.faulty & (1 << id) != 0 || reps[id as usize].1.is_some_and(|r| r.byzantine());
-    let name = |id: NodeId| if faulty(id) { format!("R{id} ⚠") } else { format!("R{id}") };
+    // Built once: the grid names every replica in 2n column headings and n row headings.
+    let names: Vec<String> = (0..n).map(|id| if faulty(id) { format!("R{id} ⚠") } else { format!("R{id}") }).collect();
+    let name = |id: NodeId| names[id as usize].clone();
     // The latest sequence number any replica holds a pre-prepare for.
     let focus: Seq = reps.iter().filter_map(|(_, r)| r.and_then(|r| r.log.iter().rev().find(|(_, e)| e.pp.is_some()).map(|(s, _)| *s))).max().unwrap_or(0);
     let (pq, cq) = (prepare_quorum(n, cfg.f), quorum(n, cfg.f));
-    let mut columns = Vec::new();
+    let mut columns = Vec::with_capacity(2 * n as usize);
     for (id, _) in &reps {
-        columns.push(format!("{} P", name(*id)));
-        columns.push(format!("{} C", name(*id)));
+        columns.push(format!("{} P", names[*id as usize]));
+        columns.push(format!("{} C", names[*id as usize]));
     }
-    let mut rows = Vec::new();
+    // Each replica's entry for the focus, looked up once rather than once per row.
+    let entries: Vec<_> = reps.iter().map(|(_, r)| r.and_then(|r| r.log.get(&focus).map(|e| (r, e)))).collect();
+    let mut rows = Vec::with_capacity(n as usize);
     for j in 0..n {
-        let mut cells = Vec::new();
-        for (i, r) in &reps {
-            let e = r.and_then(|r| r.log.get(&focus).map(|e| (r, e)));
-            let Some((r, e)) = e else {
+        let mut cells = Vec::with_capacity(2 * n as usize);
+        for ((i, _), e) in reps.iter().zip(&entries) {
+            let Some((r, e)) = *e else {
                 cells.push(GridCell { detail: format!("R{i} holds nothing for sequence {focus}"), ..GridCell::default() });
                 cells.push(GridCell::default());
                 continue;

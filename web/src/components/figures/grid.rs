@@ -17,7 +17,7 @@ use distlab_core::figure::{Grid, GridCell, KeyGrid, QuorumLine};
 use yew::prelude::*;
 
 /// Filled cells per column (index into `columns`).
-fn filled_counts(g: &Grid) -> Vec<u32> {
+pub(super) fn filled_counts(g: &Grid) -> Vec<u32> {
     let mut counts = vec![0u32; g.columns.len()];
     for r in &g.rows {
         for (i, c) in r.cells.iter().enumerate().take(counts.len()) {
@@ -29,7 +29,7 @@ fn filled_counts(g: &Grid) -> Vec<u32> {
     counts
 }
 
-fn applies(line: &QuorumLine, column: usize) -> bool {
+pub(super) fn applies(line: &QuorumLine, column: usize) -> bool {
     line.columns.is_empty() || line.columns.contains(&(column as u32))
 }
 

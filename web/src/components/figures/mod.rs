@@ -9,6 +9,7 @@
 //! that stayed the same costs nothing on a refresh.
 
 mod grid;
+mod grid_canvas;
 mod lists;
 mod ring;
 mod tree;
@@ -30,6 +31,10 @@ pub struct FiguresProps {
     /// page are distinct landmarks.
     #[prop_or_default]
     pub label_suffix: &'static str,
+    /// The run plays fast: big grids are painted on a canvas instead of built as tables (see
+    /// `grid_canvas`).
+    #[prop_or_default]
+    pub fast: bool,
 }
 
 /// Every figure of the view, one panel each.
@@ -38,7 +43,7 @@ pub fn Figures(p: &FiguresProps) -> Html {
     if p.view.figures.is_empty() {
         return html! {};
     }
-    html! { <>{ for p.view.figures.iter().enumerate().map(|(i, f)| html! { <FigurePanel key={f.key} view={p.view.clone()} index={i} id_prefix={p.id_prefix} label_suffix={p.label_suffix} /> }) }</> }
+    html! { <>{ for p.view.figures.iter().enumerate().map(|(i, f)| html! { <FigurePanel key={f.key} view={p.view.clone()} index={i} id_prefix={p.id_prefix} label_suffix={p.label_suffix} fast={p.fast} /> }) }</> }
 }
 
 /// Properties of [`FigurePanel`]: figure `index` of `view`.
@@ -48,11 +53,13 @@ struct FigurePanelProps {
     index: usize,
     id_prefix: &'static str,
     label_suffix: &'static str,
+    fast: bool,
 }
 
 impl PartialEq for FigurePanelProps {
     fn eq(&self, other: &Self) -> bool {
-        self.id_prefix == other.id_prefix && self.label_suffix == other.label_suffix && (self.view == other.view || (self.index == other.index && self.view.figures.get(self.index) == other.view.figures.get(other.index)))
+        self.fast == other.fast
+            && self.id_prefix == other.id_prefix && self.label_suffix == other.label_suffix && (self.view == other.view || (self.index == other.index && self.view.figures.get(self.index) == other.view.figures.get(other.index)))
     }
 }
 
@@ -60,15 +67,19 @@ impl PartialEq for FigurePanelProps {
 #[component]
 fn FigurePanel(p: &FigurePanelProps) -> Html {
     match p.view.figures.get(p.index) {
-        Some(f) => figure(f, p.id_prefix, p.label_suffix),
+        Some(f) => figure(f, p.id_prefix, p.label_suffix, p.fast.then_some((&p.view, p.index))),
         None => html! {},
     }
 }
 
-fn figure(f: &Figure, id_prefix: &str, label_suffix: &str) -> Html {
+/// Draws figure `f`; `fast` (the view holding it and its index) while the run plays fast.
+fn figure(f: &Figure, id_prefix: &str, label_suffix: &str, fast: Option<(&ViewRef, usize)>) -> Html {
     let id = format!("fig-{id_prefix}{}", f.key);
     let body = match &f.kind {
-        FigureKind::Grid(g) => grid::render(g, &f.title),
+        FigureKind::Grid(g) => match fast {
+            Some((view, index)) if grid_canvas::wants_canvas(g) => html! { <grid_canvas::GridCanvas view={view.clone()} {index} title={f.title.clone()} /> },
+            _ => grid::render(g, &f.title),
+        },
         FigureKind::Tree(t) => tree::render(t),
         FigureKind::Ring(r) => ring::render_ring(r),
         FigureKind::RangeBar(b) => ring::render_bar(b),
