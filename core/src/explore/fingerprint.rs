@@ -246,17 +246,78 @@ pub fn of_timer<M: Model>(model: &M, timer: &M::Timer) -> u64 {
 /// The fingerprint of a world (see the module documentation for what it covers). `extra` folds
 /// in the explorer's own state (its used fault budget).
 pub fn of_world<M: Model>(world: &World<M>, with_ghost: bool, extra: u64) -> u64 {
+    let mut nodes = NodeHashes::default();
+    nodes.fill(world, None);
+    of_world_with(world, with_ghost, extra, &nodes)
+}
+
+/// Most nodes whose hashes [`NodeHashes`] keeps inline.
+const NODES_INLINE: usize = 8;
+
+/// Each node's hash (status, Byzantine switch, state), which [`of_world_with`] combines. A
+/// transition changes at most one node (the kernel hands a handler one node), so the search
+/// keeps its parent's hashes and computes one again instead of all ([`NodeHashes::fill`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NodeHashes {
+    hashes: [u64; NODES_INLINE],
+    len: u8,
+}
+
+impl NodeHashes {
+    /// Hashes of `world`'s nodes: those of `parent` (the state it was reached from) except
+    /// node `changed`, which is hashed again; every node without a parent. A world with more
+    /// nodes than fit inline, or a different number than the parent, is hashed whole.
+    pub fn fill<M: Model>(&mut self, world: &World<M>, parent: Option<(&NodeHashes, Option<crate::NodeId>)>) {
+        let n = world.node_count() as usize;
+        if n > NODES_INLINE {
+            self.len = 0;
+            return;
+        }
+        match parent {
+            Some((p, changed)) if p.len as usize == n => {
+                *self = *p;
+                if let Some(id) = changed {
+                    self.hashes[id as usize] = node_hash(world, id);
+                }
+            }
+            _ => {
+                self.len = n as u8;
+                for id in 0..n {
+                    self.hashes[id] = node_hash(world, id as crate::NodeId);
+                }
+            }
+        }
+    }
+}
+
+/// One node's hash: status, Byzantine switch, live (or durable) state.
+pub fn node_hash<M: Model>(world: &World<M>, id: crate::NodeId) -> u64 {
+    let mut h = Hasher::default();
+    let slot = world.nodes().slot(id).expect("id below len");
+    h.u64(status_word(slot.status));
+    h.u64(slot.byzantine as u64);
+    match (&slot.state, &slot.durable) {
+        (Some(state), _) => world.model.fingerprint(Part::Node(state), &mut h),
+        (None, Some(durable)) => world.model.fingerprint(Part::Durable(durable), &mut h),
+        (None, None) => h.u64(0),
+    }
+    h.finish()
+}
+
+/// [`of_world`] given the nodes' hashes (from [`NodeHashes::fill`] on this very world).
+pub fn of_world_with<M: Model>(world: &World<M>, with_ghost: bool, extra: u64, node_hashes: &NodeHashes) -> u64 {
     let model = &world.model;
     let mut h = Hasher::default();
     let nodes = world.nodes();
-    for id in 0..nodes.len() {
-        let slot = nodes.slot(id).expect("id below len");
-        h.u64(status_word(slot.status));
-        h.u64(slot.byzantine as u64);
-        match (&slot.state, &slot.durable) {
-            (Some(state), _) => model.fingerprint(Part::Node(state), &mut h),
-            (None, Some(durable)) => model.fingerprint(Part::Durable(durable), &mut h),
-            (None, None) => h.u64(0),
+    let n = nodes.len() as usize;
+    h.u64(n as u64);
+    if node_hashes.len as usize == n {
+        for &x in &node_hashes.hashes[..n] {
+            h.u64(x);
+        }
+    } else {
+        for id in 0..n {
+            h.u64(node_hash(world, id as crate::NodeId));
         }
     }
     for (node, timer, _) in world.armed_timers() {
