@@ -4,7 +4,7 @@
 //! [`Model::fingerprint`]. By default that hashes the part's `Debug` text as it is written (no
 //! allocation), which works for any model: `Debug` output of integers, strings, `BTreeMap`s and
 //! the persistent collections is the same on every platform. A model whose types implement
-//! [`core::hash::Hash`] overrides it with [`Part::hash`], a structural hash many times faster
+//! [`core::hash::Hash`] overrides it with [`Part::hash_into`], a structural hash many times faster
 //! (no formatting). [`Hasher`] is a `core::hash::Hasher` that makes both stable: `usize` and
 //! `isize` are widened to 64 bits and every integer is folded in little-endian, so a
 //! fingerprint computed natively equals the one computed in wasm32. The hash folds eight bytes
@@ -194,7 +194,7 @@ impl<M: Model> Part<'_, M> {
     /// Folds the part in by its [`core::hash::Hash`] implementation: what a model whose types
     /// all implement `Hash` gives as its [`Model::fingerprint`]. The `Hash` implementations
     /// must tell apart what the states' `Debug` text does (derived ones do).
-    pub fn hash(&self, h: &mut Hasher)
+    pub fn hash_into(&self, h: &mut Hasher)
     where
         M::Node: core::hash::Hash,
         M::Durable: core::hash::Hash,

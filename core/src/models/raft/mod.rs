@@ -375,6 +375,6 @@ impl Model for Raft {
 
     fn fingerprint(&self, part: crate::explore::fingerprint::Part<'_, Self>, h: &mut crate::explore::fingerprint::Hasher) {
         // Every type derives `Hash` over the same fields its `Debug` prints.
-        part.hash(h);
+        part.hash_into(h);
     }
 }
