@@ -65,11 +65,21 @@ fn main() {
     }
 
     let steps = if quick { 20_000 } else { 200_000 };
-    let (rate, distinct, bytes, root) = workloads::explore_raft3(steps, now_ms);
+    let c = workloads::explore_raft3(steps, now_ms, heap_bytes);
     println!();
-    println!("model checker, raft-3 breadth-first: {rate:.0} states/s over {steps} steps ({distinct} distinct), {bytes} B per stored state, start fingerprint {root:016x}");
-    println!("BENCH|native checker states/s (raft-3 BFS)|{rate:.0}|states/s|target >= 1000000; start fingerprint {root:016x}");
-    println!("BENCH|checker bytes per stored state (raft-3)|{bytes}|B|World::snapshot_bytes of the start state");
+    println!(
+        "model checker, raft-3 breadth-first: {:.0} states generated/s ({} generated: successors computed and checked, new or not), {:.0} distinct states/s ({} distinct, {} left in the frontier); start fingerprint {:016x}",
+        c.rate, c.generated, c.distinct_rate, c.distinct, c.frontier, c.root
+    );
+    println!(
+        "  memory: {:.0} B of heap per distinct state (worlds in the frontier included), {:.1} B of bookkeeping per distinct state (visited table, trail, frontier slots), {} B World::snapshot_bytes of the start state",
+        c.heap_per_state, c.bookkeeping_per_state, c.state_bytes
+    );
+    println!("BENCH|native checker states/s (raft-3 BFS)|{:.0}|states/s|target >= 1000000; states generated (successors computed and checked) over {} steps; start fingerprint {:016x}", c.rate, c.generated, c.root);
+    println!("BENCH|native checker distinct states/s (raft-3 BFS)|{:.0}|states/s|{} distinct of {} generated", c.distinct_rate, c.distinct, c.generated);
+    println!("BENCH|checker heap bytes per distinct state (raft-3)|{:.0}|B|heap in use after the search / distinct states; worlds waiting in the frontier included", c.heap_per_state);
+    println!("BENCH|checker bookkeeping bytes per distinct state (raft-3)|{:.1}|B|visited table + trail + frontier slots, without the worlds", c.bookkeeping_per_state);
+    println!("BENCH|checker bytes per stored state (raft-3)|{}|B|World::snapshot_bytes of the start state", c.state_bytes);
 
     let n = if quick { 200_000 } else { 2_000_000 };
     let (mid, plain) = workloads::header_hashes(n, now_ms);

@@ -310,4 +310,13 @@ pub trait Model: Clone + 'static {
     fn ghost_bytes(&self, _ghost: &Self::Ghost) -> usize {
         core::mem::size_of::<Self::Ghost>()
     }
+
+    /// Folds one part of a state into a model checker fingerprint
+    /// ([`crate::explore::fingerprint`]): two states whose parts fold the same are one state.
+    /// The default hashes the part's `Debug` text; a model whose types implement `Hash` (with
+    /// the same equality as their `Debug` text) overrides it with `part.hash_into(h)`, which does
+    /// not format anything and is many times faster.
+    fn fingerprint(&self, part: crate::explore::fingerprint::Part<'_, Self>, h: &mut crate::explore::fingerprint::Hasher) {
+        part.debug(h);
+    }
 }

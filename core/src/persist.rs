@@ -411,6 +411,16 @@ impl<T: PartialEq> PartialEq for PVec<T> {
 
 impl<T: Eq> Eq for PVec<T> {}
 
+/// The length, then every element in order (as a slice hashes).
+impl<T: core::hash::Hash> core::hash::Hash for PVec<T> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.len());
+        for x in self.iter() {
+            x.hash(state);
+        }
+    }
+}
+
 impl<T: fmt::Debug> fmt::Debug for PVec<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()

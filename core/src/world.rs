@@ -555,9 +555,12 @@ impl<M: Model> World<M> {
     }
 
     fn apply_action(&mut self, action: &Action, sink: &mut dyn Sink) {
-        let text = action.describe();
         let important = !matches!(action, Action::Command { .. } | Action::Drop(_) | Action::Set(..) | Action::Deliver(_) | Action::Duplicate(_) | Action::Fire(..));
-        self.record(sink, TraceKind::Action, action.node(), None, 0, None, "action", text.into(), important);
+        // Without tracing, only important entries are recorded (as for notes): the model
+        // checker applies an action per step and has no use for its text.
+        if self.tracing || important {
+            self.record(sink, TraceKind::Action, action.node(), None, 0, None, "action", action.describe().into(), important);
+        }
         if let Err(why) = self.validate(action) {
             // Scripts are validated when loaded; a script edited into inconsistency is reported,
             // never panicked on.

@@ -158,19 +158,38 @@ fn a_search_resumed_in_slices_equals_one_run() {
 
 #[test]
 fn fingerprints_are_stable() {
-    // The same value natively and in wasm32 (bench/ checks it in the browser): fingerprints
-    // hash Debug text, never pointers, usize widths or hash-map order.
+    // The same values natively and in wasm32 (web/tests/browser.rs checks them in the browser,
+    // bench/ the start state too): fingerprints hash Debug text or `Hash` through a hasher
+    // that widens usize and isize to 64 bits and fixes the byte order, never pointers or
+    // hash-map order.
     let world = root_world(Raft { servers: 3, ..Raft::default() }, 1);
     let fp = fingerprint::of_world(&world, true, 0);
     assert_eq!(fp, fingerprint::of_world(&world.clone(), true, 0));
     assert_eq!(fp, RAFT3_SEED1_ROOT, "got {fp:#x}");
     assert_eq!(fingerprint::of_debug(&(1u32, "a", [2u64, 3])), DEBUG_TUPLE, "got {:#x}", fingerprint::of_debug(&(1u32, "a", [2u64, 3])));
+    let hashed = {
+        use std::hash::Hash;
+        let mut h = fingerprint::Hasher::default();
+        (1usize, -2isize, "a", [2u64, 3], Some(4u32), vec![5u8; 3], u128::MAX - 6, -7i8).hash(&mut h);
+        h.finish()
+    };
+    assert_eq!(hashed, HASH_TUPLE, "got {hashed:#x}");
+    // A short search meets the same states.
+    let mut e = distlab_core::explore::Explorer::new(Raft { servers: 3, ..Raft::default() }, Config { states_max: 3_000, ..Config::default() });
+    e.run(3_000);
+    let s = e.stats();
+    assert_eq!((s.explored, s.distinct), RAFT3_BFS_3000, "got {:?}", (s.explored, s.distinct));
 }
 
-/// Fingerprint of 3-server Raft's start state with seed 1 (pinned; bench/ asserts it in wasm).
-const RAFT3_SEED1_ROOT: u64 = 0x6cc7_afe6_a03e_0a9a;
-/// Fingerprint of `(1u32, "a", [2u64, 3])`.
+/// Fingerprint of 3-server Raft's start state with seed 1 (pinned; web/tests/browser.rs and
+/// bench/ assert it in wasm).
+const RAFT3_SEED1_ROOT: u64 = 0xa45f_ac31_fb4c_cd15;
+/// Fingerprint of `(1u32, "a", [2u64, 3])`'s Debug text.
 const DEBUG_TUPLE: u64 = 0xe512_b4e7_8b12_d0b7;
+/// `fingerprint::Hasher` over the tuple hashed above.
+const HASH_TUPLE: u64 = 0xa549_99b2_b1ac_0094;
+/// States generated and distinct states of a breadth-first search of 3-server Raft, 3000 steps.
+const RAFT3_BFS_3000: (u64, u64) = (3008, 1944);
 
 #[test]
 fn bad_configurations_are_refused_with_a_reason() {

@@ -17,6 +17,25 @@ fn determinism_same_hash_as_native() {
     assert_eq!(common::fixture_hash(), common::EXPECTED_HASH.trim(), "wasm trace hash differs from the native constant");
 }
 
+/// The model checker's fingerprints are the same in wasm32 as natively (the constants are
+/// those of core/tests/explore_checker.rs, `fingerprints_are_stable`).
+#[wasm_bindgen_test]
+fn checker_fingerprints_same_as_native() {
+    use distlab_core::explore::{fingerprint, root_world, Config, Explorer};
+    use distlab_core::models::raft::Raft;
+    use std::hash::Hash;
+    let world = root_world(Raft { servers: 3, ..Raft::default() }, 1);
+    assert_eq!(fingerprint::of_world(&world, true, 0), 0xa45f_ac31_fb4c_cd15, "raft-3 start state");
+    assert_eq!(fingerprint::of_debug(&(1u32, "a", [2u64, 3])), 0xe512_b4e7_8b12_d0b7, "Debug text");
+    let mut h = fingerprint::Hasher::default();
+    (1usize, -2isize, "a", [2u64, 3], Some(4u32), vec![5u8; 3], u128::MAX - 6, -7i8).hash(&mut h);
+    assert_eq!(h.finish(), 0xa549_99b2_b1ac_0094, "Hash through the stable hasher");
+    let mut e = Explorer::new(Raft { servers: 3, ..Raft::default() }, Config { states_max: 3_000, ..Config::default() });
+    e.run(3_000);
+    let s = e.stats();
+    assert_eq!((s.explored, s.distinct), (3008, 1944), "a short breadth-first search");
+}
+
 fn played_scenario() -> (Scenario, u64) {
     let mut lab = distlab_core::models::new_lab("raft", &[], 9, Vec::new()).unwrap();
     lab.run_until(SEC, u64::MAX);

@@ -490,18 +490,55 @@ pub fn long_run_lines(side: &str, r: &LongRun) -> Vec<String> {
     ]
 }
 
-/// The model checker on 3-server Raft, breadth-first (the issue's benchmark): steps (states
-/// explored) per second over `steps` steps, distinct states, bytes per stored state, and the
-/// start state's fingerprint (which must be the same natively and in wasm32).
-pub fn explore_raft3(steps: u64, now_ms: fn() -> f64) -> (f64, u64, u64, u64) {
+/// What [`explore_raft3`] measured.
+pub struct CheckRun {
+    /// States generated (successors computed and checked, new or not) per wall second.
+    pub rate: f64,
+    /// States generated.
+    pub generated: u64,
+    /// Distinct states (by fingerprint).
+    pub distinct: u64,
+    /// Distinct states per wall second.
+    pub distinct_rate: f64,
+    /// States waiting in the frontier at the end.
+    pub frontier: u64,
+    /// The start state's `World::snapshot_bytes`.
+    pub state_bytes: u64,
+    /// The search's bookkeeping (visited table, trail, frontier slots) per distinct state.
+    pub bookkeeping_per_state: f64,
+    /// Heap in use at the end minus at the start, per distinct state (0 if `heap` gives 0).
+    pub heap_per_state: f64,
+    /// The start state's fingerprint (the same natively and in wasm32).
+    pub root: u64,
+}
+
+/// The model checker on 3-server Raft, breadth-first (the issue's benchmark) over `steps`
+/// steps. A step is a state generated: a successor computed (the kernel runs the handler),
+/// checked (the model's invariants) and fingerprinted, new or not, as TLC counts "states
+/// generated"; distinct states are counted apart. `heap` gives the bytes in use (natively the
+/// bench's counting allocator), for the memory a stored state costs.
+pub fn explore_raft3(steps: u64, now_ms: fn() -> f64, heap: fn() -> usize) -> CheckRun {
     use distlab_core::explore::{fingerprint, root_world, Config, Explorer};
     use distlab_core::models::raft::Raft;
     let model = Raft { servers: 3, ..Raft::default() };
     let root = fingerprint::of_world(&root_world(model.clone(), 1), true, 0);
+    let heap0 = heap();
     let mut e = Explorer::new(model, Config { depth_max: 40, states_max: steps, ..Config::default() });
     let t0 = now_ms();
     e.run(steps);
     let ms = (now_ms() - t0).max(1e-6);
     let s = e.stats();
-    (s.explored as f64 / (ms / 1000.0), s.distinct, s.state_bytes, root)
+    let held = heap().saturating_sub(heap0);
+    let per = |x: f64| x / s.distinct.max(1) as f64;
+    CheckRun {
+        rate: s.explored as f64 / (ms / 1000.0),
+        generated: s.explored,
+        distinct: s.distinct,
+        distinct_rate: s.distinct as f64 / (ms / 1000.0),
+        frontier: s.frontier,
+        state_bytes: s.state_bytes,
+        bookkeeping_per_state: per(e.bookkeeping_bytes() as f64),
+        heap_per_state: per(held as f64),
+        root,
+    }
 }

@@ -11,7 +11,7 @@
 //! timer fires at its deadline, or now if that has passed (everything else may be as slow as
 //! it likes). So any order of pending events is a possible run, and the clock never goes back.
 
-use super::fingerprint::{of_debug, of_message};
+use super::fingerprint::{of_message, of_timer};
 use super::Budget;
 use crate::action::{Action, TimedAction};
 use crate::model::Model;
@@ -33,7 +33,7 @@ pub enum Choice {
         from: NodeId,
         /// Receiver.
         to: NodeId,
-        /// Hash of the payload's `Debug` text.
+        /// Hash of the payload ([`of_message`]).
         msg: u64,
     },
     /// Lose a message in flight (uses the drop budget).
@@ -58,7 +58,7 @@ pub enum Choice {
     Fire {
         /// The node.
         node: NodeId,
-        /// Hash of the timer key's `Debug` text.
+        /// Hash of the timer key ([`of_timer`]).
         timer: u64,
     },
     /// Crash a live node (uses the crash budget).
@@ -104,7 +104,7 @@ pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, comman
     let nodes = world.nodes();
     let mut seen = BTreeSet::new();
     for (id, env) in nodes.in_flight().filter(|_| !rounds) {
-        let h = of_message(env.from, env.to, &env.msg);
+        let h = of_message(&world.model, env.from, env.to, &env.msg);
         if !seen.insert((env.from, env.to, h)) {
             continue;
         }
@@ -118,7 +118,7 @@ pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, comman
     }
     for (node, timer, id) in world.armed_timers() {
         let at: Time = world.timer_deadline(id).unwrap_or(now).max(now);
-        out.push((Choice::Fire { node, timer: of_debug(timer) }, TimedAction { at, action: Action::Fire(node, id) }));
+        out.push((Choice::Fire { node, timer: of_timer(&world.model, timer) }, TimedAction { at, action: Action::Fire(node, id) }));
     }
     let n = nodes.len();
     for id in 0..n {
@@ -157,7 +157,7 @@ pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, comman
 /// as a choice and its kernel action; `None` when nothing is in flight.
 pub fn next_in_round<M: Model>(world: &World<M>) -> Option<(Choice, TimedAction)> {
     let (id, env) = world.nodes().in_flight().min_by_key(|(id, e)| (e.arrives_at, *id))?;
-    let choice = Choice::Deliver { from: env.from, to: env.to, msg: of_message(env.from, env.to, &env.msg) };
+    let choice = Choice::Deliver { from: env.from, to: env.to, msg: of_message(&world.model, env.from, env.to, &env.msg) };
     Some((choice, TimedAction { at: world.now(), action: Action::Deliver(id) }))
 }
 
@@ -166,7 +166,7 @@ pub fn next_in_round<M: Model>(world: &World<M>) -> Option<(Choice, TimedAction)
 pub fn resolve<M: Model>(world: &World<M>, choice: &Choice) -> Option<TimedAction> {
     let now = world.now();
     let find = |from: NodeId, to: NodeId, msg: u64| {
-        world.nodes().in_flight().find(|(_, e)| e.from == from && e.to == to && of_message(e.from, e.to, &e.msg) == msg).map(|(id, _)| id)
+        world.nodes().in_flight().find(|(_, e)| e.from == from && e.to == to && of_message(&world.model, e.from, e.to, &e.msg) == msg).map(|(id, _)| id)
     };
     let status = |n: NodeId| world.status(n);
     let action = match choice {
@@ -174,7 +174,7 @@ pub fn resolve<M: Model>(world: &World<M>, choice: &Choice) -> Option<TimedActio
         Choice::Drop { from, to, msg } => Action::Drop(find(*from, *to, *msg)?),
         Choice::Duplicate { from, to, msg } => Action::Duplicate(find(*from, *to, *msg)?),
         Choice::Fire { node, timer } => {
-            let (_, _, id) = world.armed_timers().find(|(n, t, _)| n == node && of_debug(*t) == *timer)?;
+            let (_, _, id) = world.armed_timers().find(|(n, t, _)| n == node && of_timer(&world.model, *t) == *timer)?;
             let at: Time = world.timer_deadline(id).unwrap_or(now).max(now);
             return Some(TimedAction { at, action: Action::Fire(*node, id) });
         }
@@ -210,7 +210,7 @@ pub fn describe<M: Model>(world: &World<M>, choice: &Choice) -> String {
             let label = world
                 .nodes()
                 .in_flight()
-                .find(|(_, e)| e.from == *from && e.to == *to && of_message(e.from, e.to, &e.msg) == *msg)
+                .find(|(_, e)| e.from == *from && e.to == *to && of_message(&world.model, e.from, e.to, &e.msg) == *msg)
                 .map_or_else(|| "message".into(), |(_, e)| world.model.describe(&e.msg).label);
             let verb = match choice {
                 Choice::Deliver { .. } => "deliver",
@@ -220,7 +220,7 @@ pub fn describe<M: Model>(world: &World<M>, choice: &Choice) -> String {
             format!("{verb} {label} {from}→{to}")
         }
         Choice::Fire { node, timer } => {
-            let label = world.armed_timers().find(|(n, t, _)| n == node && of_debug(*t) == *timer).map_or("timer", |(_, t, _)| world.model.timer_label(t));
+            let label = world.armed_timers().find(|(n, t, _)| n == node && of_timer(&world.model, *t) == *timer).map_or("timer", |(_, t, _)| world.model.timer_label(t));
             format!("{label} at {node}")
         }
         Choice::Crash(n) => format!("crash {n}"),

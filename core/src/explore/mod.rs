@@ -183,7 +183,8 @@ impl Config {
 /// Counters of a search.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Steps taken (transitions applied and checked).
+    /// Steps taken: successors computed and checked (transitions applied, invariants checked,
+    /// fingerprinted), new or not — what TLC calls "states generated".
     pub explored: u64,
     /// Distinct states seen (by fingerprint).
     pub distinct: u64,

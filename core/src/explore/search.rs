@@ -3,7 +3,7 @@
 
 use super::choice::{choices, next_in_round, resolve, Choice};
 use crate::action::TimedAction as Timed;
-use super::fingerprint::of_world;
+use super::fingerprint::{of_world, of_world_with, NodeHashes};
 use super::goals::{goals_of, GoalSpec};
 use super::{Budget, Config, Counterexample, Stats, Status, Strategy};
 use crate::action::{Action, TimedAction};
@@ -39,6 +39,102 @@ struct Item<M: Model> {
     depth: u32,
     /// Index in the trail (breadth- and depth-first) of the step that led here.
     trail: u32,
+    /// Its nodes' hashes, for its successors' fingerprints.
+    nodes: NodeHashes,
+}
+
+/// The node a choice may change (`Some(None)`: none), as far as the fingerprint cares; `None`
+/// when any may have (a round of deliveries followed it).
+fn touched(choice: &Choice, round: &[Choice]) -> Option<Option<crate::NodeId>> {
+    if !round.is_empty() {
+        return None;
+    }
+    Some(match choice {
+        Choice::Deliver { to, .. } => Some(*to),
+        Choice::Fire { node, .. } | Choice::Command { node, .. } => Some(*node),
+        Choice::Crash(n) | Choice::Restart(n) => Some(*n),
+        Choice::Drop { .. } | Choice::Duplicate { .. } | Choice::Isolate(_) | Choice::Heal => None,
+    })
+}
+
+/// The visited set: fingerprint → depth of the shallowest visit, in one open-addressing table
+/// (linear probing, at most half full). Fingerprints are already well mixed, so their top
+/// bits are the slot. 12 bytes a slot, so 24 to 48 bytes a state, against about 60 in a
+/// `BTreeMap<u64, u32>`, and a lookup is one or two cache lines instead of a tree walk.
+/// Fingerprint 0 marks an empty slot: a state whose fingerprint is 0 is stored as 1 (one
+/// more hash collision, at odds of 2^-64).
+struct Visited {
+    keys: Vec<u64>,
+    depths: Vec<u32>,
+    len: usize,
+    /// 64 minus log2 of the capacity.
+    shift: u32,
+}
+
+impl Visited {
+    fn new() -> Self {
+        Visited { keys: alloc::vec![0; 1024], depths: alloc::vec![0; 1024], len: 0, shift: 64 - 10 }
+    }
+
+    #[inline]
+    fn slot(&self, fp: u64) -> (usize, bool) {
+        let mask = self.keys.len() - 1;
+        let mut i = (fp >> self.shift) as usize;
+        loop {
+            let k = self.keys[i];
+            if k == fp {
+                return (i, true);
+            }
+            if k == 0 {
+                return (i, false);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The depth stored for `fp`.
+    #[inline]
+    fn get(&self, fp: u64) -> Option<u32> {
+        let (i, found) = self.slot(fp.max(1));
+        found.then(|| self.depths[i])
+    }
+
+    /// Stores `depth` for `fp`; gives the depth it replaces, if any.
+    #[inline]
+    fn insert(&mut self, fp: u64, depth: u32) -> Option<u32> {
+        let fp = fp.max(1);
+        let (i, found) = self.slot(fp);
+        if found {
+            return Some(core::mem::replace(&mut self.depths[i], depth));
+        }
+        self.keys[i] = fp;
+        self.depths[i] = depth;
+        self.len += 1;
+        if self.len * 2 > self.keys.len() {
+            self.grow();
+        }
+        None
+    }
+
+    fn grow(&mut self) {
+        let cap = self.keys.len() * 2;
+        let keys = core::mem::replace(&mut self.keys, alloc::vec![0; cap]);
+        let depths = core::mem::take(&mut self.depths);
+        self.depths = alloc::vec![0; cap];
+        self.shift -= 1;
+        for (k, d) in keys.into_iter().zip(depths) {
+            if k != 0 {
+                let (i, _) = self.slot(k);
+                self.keys[i] = k;
+                self.depths[i] = d;
+            }
+        }
+    }
+
+    /// Bytes it holds.
+    fn bytes(&self) -> usize {
+        self.keys.len() * (core::mem::size_of::<u64>() + core::mem::size_of::<u32>())
+    }
 }
 
 /// Most deliveries in one round (a model whose messages never stop gets its round cut here).
@@ -99,7 +195,7 @@ pub struct Explorer<M: Model> {
     trail: Vec<(u32, Choice)>,
     /// With rounds: the deliveries that followed the choice of a trail entry.
     round_of: BTreeMap<u32, Vec<Choice>>,
-    visited: BTreeMap<u64, u32>,
+    visited: Visited,
     goals: &'static [GoalSpec],
     reached: Vec<Option<u64>>,
     /// Each goal's query at the root: a goal counts what the search adds to a scripted start.
@@ -113,6 +209,11 @@ pub struct Explorer<M: Model> {
     /// 0 picks uniformly among all choices.
     timer_bias: u32,
     buf: Vec<(Choice, Timed)>,
+    /// The deliveries of the current round (kept for its storage).
+    round: Vec<Choice>,
+    /// Check every fingerprint made from the parent's node hashes against one made from
+    /// scratch (debug builds and the unit tests).
+    verify: bool,
 }
 
 impl<M: Model> Explorer<M> {
@@ -125,7 +226,7 @@ impl<M: Model> Explorer<M> {
             frontier: VecDeque::new(),
             trail: alloc::vec![(u32::MAX, Choice::Heal)],
             round_of: BTreeMap::new(),
-            visited: BTreeMap::new(),
+            visited: Visited::new(),
             reached: alloc::vec![None; goals.len()],
             base: goals.iter().map(|g| root.query(g.query).unwrap_or(0.0)).collect(),
             goals,
@@ -135,6 +236,8 @@ impl<M: Model> Explorer<M> {
             walk: None,
             timer_bias: 8,
             buf: Vec::new(),
+            round: Vec::new(),
+            verify: cfg!(debug_assertions),
             root,
             config,
         };
@@ -149,7 +252,9 @@ impl<M: Model> Explorer<M> {
             return e;
         }
         if !matches!(e.config.strategy, Strategy::Random) {
-            e.frontier.push_back(Item { world: e.root.clone(), used: Budget::default(), depth: 0, trail: 0 });
+            let mut nodes = NodeHashes::default();
+            nodes.fill(&e.root, None);
+            e.frontier.push_back(Item { world: e.root.clone(), used: Budget::default(), depth: 0, trail: 0, nodes });
         }
         e
     }
@@ -179,6 +284,15 @@ impl<M: Model> Explorer<M> {
     /// The goals and, for each reached one, the number of steps explored when it was.
     pub fn goals(&self) -> Vec<(&'static str, Option<u64>)> {
         self.goals.iter().zip(&self.reached).map(|(g, r)| (g.label, *r)).collect()
+    }
+
+    /// Bytes the search holds besides the worlds themselves: the visited table, the trail (one
+    /// entry per distinct state, to rebuild schedules), the rounds' deliveries and the frontier's
+    /// slots. Each world in the frontier costs about [`World::snapshot_bytes`] on top.
+    pub fn bookkeeping_bytes(&self) -> u64 {
+        use core::mem::size_of;
+        let rounds: usize = self.round_of.values().map(|r| r.capacity() * size_of::<Choice>() + 48).sum();
+        (self.visited.bytes() + self.trail.capacity() * size_of::<(u32, Choice)>() + rounds + self.frontier.capacity() * size_of::<Item<M>>()) as u64
     }
 
     /// The violation found, if any.
@@ -233,10 +347,10 @@ impl<M: Model> Explorer<M> {
         }
     }
 
-    /// Applies a choice (as its kernel action) to a copy of `world`, then (with rounds) the
-    /// network's deliveries, pushed onto `round`; None if it is refused.
-    fn apply(&mut self, world: &World<M>, timed: &Timed, round: &mut Vec<Choice>) -> Option<(World<M>, Option<Violation>)> {
-        let mut next = world.clone();
+    /// Applies a choice (as its kernel action) to `next` (a copy of the state it was listed
+    /// in), then (with rounds) the network's deliveries, pushed onto `round`; None if it is
+    /// refused.
+    fn apply(&mut self, mut next: World<M>, timed: &Timed, round: &mut Vec<Choice>) -> Option<(World<M>, Option<Violation>)> {
         let mut sink = Catch::default();
         next.act_at(timed.at, &timed.action, &mut sink).ok()?;
         round.clear();
@@ -271,10 +385,16 @@ impl<M: Model> Explorer<M> {
         };
         let mut buf = core::mem::take(&mut self.buf);
         choices(&item.world, &self.config.limit, &item.used, &self.config.commands, self.config.rounds, &mut buf);
-        let mut children = Vec::new();
-        let mut round = Vec::new();
-        for (choice, timed) in &buf {
-            let Some((world, violation)) = self.apply(&item.world, timed, &mut round) else { continue };
+        let dfs = self.config.strategy == Strategy::Dfs;
+        let first_child = self.frontier.len();
+        let mut round = core::mem::take(&mut self.round);
+        // The last choice takes the state itself instead of a copy.
+        let mut parent = Some(item.world);
+        let last = buf.len().saturating_sub(1);
+        for (i, (choice, timed)) in buf.iter().enumerate() {
+            let start = if i == last { parent.take() } else { parent.clone() };
+            let Some(start) = start else { break };
+            let Some((world, violation)) = self.apply(start, timed, &mut round) else { continue };
             let depth = item.depth + 1;
             self.stats.depth = self.stats.depth.max(depth);
             if let Some(v) = violation {
@@ -286,9 +406,14 @@ impl<M: Model> Explorer<M> {
             }
             let mut used = item.used;
             choice.spend(&mut used);
-            let fp = of_world(&world, self.config.with_ghost, used.key());
-            match self.visited.get(&fp) {
-                Some(&d) if d <= depth => continue,
+            let mut nodes = NodeHashes::default();
+            nodes.fill(&world, touched(choice, &round).map(|t| (&item.nodes, t)));
+            let fp = of_world_with(&world, self.config.with_ghost, used.key(), &nodes);
+            if self.verify {
+                assert_eq!(fp, of_world(&world, self.config.with_ghost, used.key()), "fingerprint from the parent's node hashes after {choice:?}");
+            }
+            match self.visited.get(fp) {
+                Some(d) if d <= depth => continue,
                 Some(_) => {}
                 None => self.stats.distinct += 1,
             }
@@ -298,15 +423,15 @@ impl<M: Model> Explorer<M> {
                 self.round_of.insert((self.trail.len() - 1) as u32, core::mem::take(&mut round));
             }
             if depth < self.config.depth_max {
-                children.push(Item { world, used, depth, trail: (self.trail.len() - 1) as u32 });
+                self.frontier.push_back(Item { world, used, depth, trail: (self.trail.len() - 1) as u32, nodes });
             }
         }
         self.buf = buf;
-        if self.config.strategy == Strategy::Dfs {
-            // Push in reverse so the first choice is explored first.
-            self.frontier.extend(children.into_iter().rev());
-        } else {
-            self.frontier.extend(children);
+        self.round = round;
+        if dfs {
+            // Reversed, so the first choice is popped (explored) first.
+            // (Depth-first only pushes and pops at the back, so the queue is one slice already.)
+            self.frontier.make_contiguous()[first_child..].reverse();
         }
     }
 
@@ -356,7 +481,7 @@ impl<M: Model> Explorer<M> {
         let (choice, timed) = buf[pick as usize].clone();
         self.buf = buf;
         let mut round = Vec::new();
-        let Some((next, violation)) = self.apply(&world, &timed, &mut round) else {
+        let Some((next, violation)) = self.apply(world, &timed, &mut round) else {
             // Choices come from this very state, so this does not happen; end the walk anyway.
             if path.is_empty() {
                 self.status = Status::Exhausted;
@@ -378,5 +503,43 @@ impl<M: Model> Explorer<M> {
             self.stats.distinct += 1;
         }
         self.walk = Some((next, limit, used, path, depth + 1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::{Budget, Config, Strategy};
+    use crate::models::raft::Raft;
+
+    /// Fingerprints made from the parent's node hashes equal fingerprints made from scratch,
+    /// under every kind of choice (the explorer asserts it at every step with `verify`).
+    #[test]
+    fn incremental_fingerprints_equal_whole_ones() {
+        let limit = Budget { crashes: 1, drops: 1, duplicates: 1, partitions: 1, commands: 1 };
+        for (strategy, rounds) in [(Strategy::Bfs, false), (Strategy::Dfs, false), (Strategy::Bfs, true)] {
+            let config = Config { strategy, limit, depth_max: 8, states_max: 4_000, rounds, ..Config::default() };
+            let mut e = Explorer::new(Raft { servers: 3, ..Raft::default() }, config);
+            e.verify = true;
+            e.run(u64::MAX);
+            assert!(e.stats().distinct > 100, "{strategy:?}: {:?}", e.stats());
+        }
+    }
+
+    #[test]
+    fn the_visited_table_keeps_every_key_through_growth() {
+        let mut v = Visited::new();
+        let key = |i: u64| (i.wrapping_mul(0x9e37_79b9_7f4a_7c15)) ^ (i << 7);
+        for i in 1..=10_000u64 {
+            assert_eq!(v.insert(key(i), i as u32), None);
+        }
+        assert_eq!(v.insert(0, 5), None, "0 is stored as 1");
+        for i in 1..=10_000u64 {
+            assert_eq!(v.get(key(i)), Some(i as u32));
+        }
+        assert_eq!(v.insert(key(3), 1), Some(3));
+        assert_eq!(v.get(key(3)), Some(1));
+        assert_eq!(v.get(12345), None);
+        assert_eq!(v.len, 10_001);
     }
 }

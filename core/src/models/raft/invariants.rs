@@ -33,7 +33,7 @@ pub const STATE_MACHINE_SAFETY: &str = "State Machine Safety";
 /// entry applied there. A loaded hour of Raft writes hundreds of thousands of indexes, so this
 /// is kept small (terms as `u32`, identities folded to 32 bits: only entries at the same index
 /// are ever compared) and stored in a [`PVec`] that snapshots share.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct IndexRecord {
     /// Identity of the first entry written here ([`fold`] of [`Entry::ident`](super::Entry::ident)).
     pub ident: u32,
@@ -65,7 +65,7 @@ pub fn fold(ident: u64) -> u32 {
 ///
 /// What grows with the run (a record per log index) lives in persistent collections, so a
 /// time-travel snapshot shares it; the rest is bounded by the number of terms and servers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct Ghost {
     /// The leader of each term.
     pub leaders: BTreeMap<Term, NodeId>,

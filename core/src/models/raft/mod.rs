@@ -372,4 +372,9 @@ impl Model for Raft {
     fn ghost_bytes(&self, ghost: &Ghost) -> usize {
         ghost.snapshot_bytes()
     }
+
+    fn fingerprint(&self, part: crate::explore::fingerprint::Part<'_, Self>, h: &mut crate::explore::fingerprint::Hasher) {
+        // Every type derives `Hash` over the same fields its `Debug` prints.
+        part.hash_into(h);
+    }
 }

@@ -110,7 +110,7 @@ impl fmt::Debug for Word {
 }
 
 /// A client request as it travels and as it sits in the log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Request {
     /// Unique id, drawn from the receiving server's random stream.
     pub id: u64,
@@ -125,7 +125,7 @@ pub struct Request {
 }
 
 /// What a log entry asks the state machine (or the cluster) to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
     /// Nothing: the entry a new leader appends to commit its predecessors' entries (§8).
     Noop,
@@ -138,7 +138,7 @@ pub enum Op {
 /// One log entry. Logs and messages hold it behind an `Rc` ([`Shared`]): the leader creates
 /// it once and every copy on every server, in every message and in every snapshot is the same
 /// allocation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Entry {
     /// The term of the leader that created it.
     pub term: Term,
@@ -176,7 +176,7 @@ pub fn members_text(members: &[NodeId]) -> String {
 }
 
 /// A snapshot of the state machine covering the log up to `last_index` (§7, Figure 12).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Snapshot {
     /// Index of the last entry it replaces.
     pub last_index: Index,
@@ -189,7 +189,7 @@ pub struct Snapshot {
 }
 
 /// A message between servers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Msg {
     /// Asks for a vote (§5.2). With `pre`, a pre-vote (dissertation §9.6): "would you vote for
     /// me in `term`?", which changes nobody's term or vote.

@@ -21,7 +21,7 @@ pub const BATCH_MAX: usize = 32;
 const HOPS_MAX: u8 = 2;
 
 /// A server's role (§5.1), plus the pre-candidate of the pre-vote round.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Answers leaders and candidates.
     Follower,
@@ -46,7 +46,7 @@ impl Role {
 }
 
 /// Timer keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Timer {
     /// A follower or candidate heard nothing for a while: start an election.
     Election,
@@ -57,7 +57,7 @@ pub enum Timer {
 }
 
 /// A leader's view of one follower (Figure 2, "volatile state on leaders").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Progress {
     /// Index of the next entry to send.
     pub next: Index,
@@ -68,7 +68,7 @@ pub struct Progress {
 }
 
 /// A reply to a client: its request is committed and applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ClientReply {
     /// The request.
     pub id: u64,
@@ -82,7 +82,7 @@ pub struct ClientReply {
 
 /// What one step produced besides messages: what a real server would persist, apply and
 /// answer before going on (etcd calls this `Ready`). Cleared at the start of every step.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Ready {
     /// First log index written or truncated in this step, if any.
     pub written_from: Option<Index>,
@@ -109,7 +109,7 @@ impl Ready {
 }
 
 /// What survives a crash (Figure 2, "persistent state on all servers", and §7's snapshot).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// `currentTerm`.
     pub term: Term,
@@ -122,7 +122,7 @@ pub struct Durable {
 }
 
 /// A Raft server's whole state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Node {
     /// This server.
     pub id: NodeId,
