@@ -184,6 +184,8 @@ export const tests = [
         if (r.right > document.documentElement.clientWidth + 1) return `panel ends at ${r.right.toFixed(0)} px`;
         if (start.right > r.right + 1 || start.width === 0) return 'the start button is cut off';
         if (panel.scrollWidth > panel.clientWidth + 1) return `panel content ${panel.scrollWidth} px in ${panel.clientWidth} px`;
+        const side = panel.closest('.sidebar');
+        if (side && side.scrollHeight > side.clientHeight + 1) return `the sidebar cuts it off (${side.scrollHeight} px of content in ${side.clientHeight} px)`;
         return null;
       });
       for (const [w, h] of [[1280, 800], [560, 900]]) {
