@@ -144,7 +144,6 @@ fn an_exercise_scenario_opens_with_its_prefix_and_settings() {
 /// Teaching mutations without an exercise yet: (model, setting=value).
 const GAPS: &[&str] = &[
     "sharding mutation=no_freeze",
-    "sharding mutation=index_async",
 ];
 
 #[test]
