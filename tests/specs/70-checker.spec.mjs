@@ -3,7 +3,7 @@
 // it finds a violation, shrinks it, opens it in the lab at the violation, exports it and
 // shares it as a link that reopens the violation.
 import { deflateSync } from 'node:zlib';
-import { open, until, assert, sleep } from '../lib/app.mjs';
+import { open, until, assert, sleep, isPlaying, play, nodeMenu } from '../lib/app.mjs';
 
 /** A share-link payload for a scenario (the format of core/src/share.rs: "2." + zlib, base64url). */
 function payload(scenario) {
@@ -163,6 +163,61 @@ export const tests = [
       await page.setViewportSize({ width: size.width, height: 2400 });
       await shot('exercise-opened');
       await page.setViewportSize(size);
+    },
+  },
+  {
+    name: 'find-the-bug exercise (caching, no eviction): opens paused, broken by hand, found by the checker, highlighted',
+    fn: async ({ page, base, shot }) => {
+      await open(page, base, '#/challenge/caching/caching-no-evict-bug');
+      await page.waitForSelector('[data-testid=exercise-compare]');
+      // An exercise opens paused, like a share link: the learner acts step by step.
+      await sleep(300);
+      assert(!(await isPlaying(page)), 'the exercise opens paused');
+      assert(await page.locator('[data-testid=exercise-hand-open]').count() === 1, 'the hand half is open');
+      // The checker panel fits the page at 1280×800 and in a narrow window: nothing clipped.
+      const clipped = () => page.evaluate(() => {
+        const panel = document.querySelector('.exercise-checker');
+        if (!panel) return 'no panel';
+        const r = panel.getBoundingClientRect();
+        const start = document.querySelector('[data-testid=checker-start]').getBoundingClientRect();
+        if (r.width < 200) return `panel ${r.width.toFixed(0)} px wide`;
+        if (r.right > document.documentElement.clientWidth + 1) return `panel ends at ${r.right.toFixed(0)} px`;
+        if (start.right > r.right + 1 || start.width === 0) return 'the start button is cut off';
+        if (panel.scrollWidth > panel.clientWidth + 1) return `panel content ${panel.scrollWidth} px in ${panel.clientWidth} px`;
+        const side = panel.closest('.sidebar');
+        if (side && side.scrollHeight > side.clientHeight + 1) return `the sidebar cuts it off (${side.scrollHeight} px of content in ${side.clientHeight} px)`;
+        return null;
+      });
+      for (const [w, h] of [[1280, 800], [560, 900]]) {
+        await page.setViewportSize({ width: w, height: h });
+        await sleep(200);
+        await shot(`exercise-caching-${w}`);
+        const why = await clipped();
+        assert(why === null, `the checker panel is not clipped at ${w}×${h}: ${why}`);
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
+
+      // By hand: the client reads three keys into a cache with room for two.
+      for (const label of ['Read key 0 (the hottest)', 'Read key 1', 'Read key 2']) {
+        const menu = await nodeMenu(page, 0);
+        await menu.locator('[data-testid=command]', { hasText: label }).click();
+      }
+      await play(page);
+      await page.waitForSelector('[data-testid=exercise-hand-done]', { timeout: 20_000 });
+
+      // The checker: the mutation found within its bound.
+      await page.click('[data-testid=checker-start]');
+      await until(async () => (await status(page)) === 'violation', 'the checker finds the bug', { timeoutMs: 40_000 });
+      await page.waitForSelector('[data-testid=exercise-checker-done]');
+      await shot('exercise-caching-found');
+
+      // Opened in the lab at the violation: the bar, the offending cache, the diagram's mark.
+      await page.click('[data-testid=checker-open]');
+      await page.waitForSelector('.violation-bar', { timeout: 20_000 });
+      await page.waitForSelector('[data-testid=st-violation]', { timeout: 10_000 });
+      assert(await page.locator('[data-testid=cluster] .violated').count() >= 1, 'the offending cache is highlighted');
+      assert(await page.locator('[data-testid=exercise-hand-done]').count() === 1, 'the hand half stays shown');
+      await shot('exercise-caching-opened');
     },
   },
 ];

@@ -244,11 +244,13 @@ pub fn LabPage(p: &LabPageProps) -> Html {
         let extra_init = extra_init.clone();
         use_reducer(move || {
             let (mut st, extra, at) = initial(&route);
+            // A find-the-bug exercise opens paused too: the learner acts on it step by step.
+            let exercise = matches!(&extra, Extra::Challenge(c, _) if c.checker.is_some());
             if let Some(t) = at {
                 // A share link opens at the moment it was taken, paused.
                 st.handle.lab.borrow_mut().seek_time(t);
                 st.refresh();
-            } else if !crate::util::reduced_motion() {
+            } else if !exercise && !crate::util::reduced_motion() {
                 st.playing = true;
             }
             *extra_init.borrow_mut() = Some((extra, at));

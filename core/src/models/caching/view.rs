@@ -148,11 +148,14 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
     }
 }
 
-/// Commands offered in a node's menu.
+/// Commands offered in a node's menu. A client offers reads of three keys and a write of one:
+/// enough to fill a small cache by hand, and the choices the model checker gives as requests.
 pub fn node_commands(model: &CachingModel, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
     match node {
         Some(Node::Client(_)) => alloc::vec![
             ("read", "0".into(), "Read key 0 (the hottest)".into()),
+            ("read", "1".into(), "Read key 1".into()),
+            ("read", "2".into(), "Read key 2".into()),
             ("write", "0".into(), "Write key 0".into()),
             // No argument here: the shell asks for the trace (a text box or a file).
             ("trace", String::new(), "Replay a trace of keys".into()),

@@ -192,7 +192,17 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
         Some(Node::Client(c)) => {
             let mut v = alloc::vec![("write", "0".into(), "Write key 0".into()), ("read", "0".into(), "Read key 0".into())];
             if m.index != super::Index::Off {
-                let t = (c.next_id % super::index::TAGS as u64).to_string();
+                // A key nobody has written yet (past the preloaded ones, one per operation id and
+                // client), and a query for the tag of the one offered before the last operation:
+                // "write a new key, then find it" from the menu, by hand or by the model checker.
+                let fresh = |id: u64| (m.keys as u64 + id * m.clients.max(1) as u64 + (c.id as u64).saturating_sub(1)).min(super::index::INDEXABLE as u64 - 1) as u32;
+                let k = fresh(c.next_id);
+                v.push(("write", k.to_string(), format!("Write new key {k} (tag {})", super::index::tag(k))));
+                let t = match c.next_id.checked_sub(1) {
+                    Some(prev) => super::index::tag(fresh(prev)),
+                    None => (c.next_id % super::index::TAGS as u64) as u32,
+                }
+                .to_string();
                 v.push(("find", t.clone(), format!("Find tag {t} (through the {} index)", m.index.name())));
             }
             v
