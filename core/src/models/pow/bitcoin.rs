@@ -8,8 +8,8 @@
 //!   nonce does, so their SHA-256 state (the *midstate*) is computed once and each nonce costs
 //!   two compression rounds instead of three.
 //!
-//! One SHA-256 compression function ([`compress`], four lanes at a time) serves the mining
-//! loop, the midstate and every other hash: the page ships one copy of SHA-256, not three.
+//! In wasm32 one SHA-256 compression function (four lanes at a time) serves the mining loop,
+//! the midstate and every other hash: the page ships one copy of SHA-256, not three.
 //! - [`U256`], [`bits_to_target`], [`target_to_bits`]: `arith_uint256` and its compact
 //!   encoding (`SetCompact` / `GetCompact`); [`block_work`] (`GetBlockProof`) and
 //!   [`difficulty`] (`GetDifficulty`).
@@ -166,7 +166,7 @@ const K: [u32; 64] = [
 
 /// One SHA-256 round on the eight working variables, renamed rather than moved: the caller
 /// rotates the names, so no variable is copied between rounds. The words are four lanes of
-/// `u32`s ([`lanes::Lanes`]).
+/// `u32`s ([`lanes::Lanes`]), or natively plain `u32`s.
 macro_rules! sha_round {
     ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $k:expr, $w:expr) => {
         let t1 = $h.wadd($e.rotr(6).xor($e.rotr(11)).xor($e.rotr(25))).wadd($e.and($f).xor($g.andnot($e))).wadd($w).addk($k);
@@ -239,13 +239,69 @@ macro_rules! sha_compress {
 }
 
 /// The SHA-256 compression function (FIPS 180-4 §6.2.2) on one block of sixteen big-endian
-/// words: what [`sha2::compress256`] does. It runs [`compress4`] with the same block in every
-/// lane, so the crate holds a single copy of the compression code.
+/// words: what [`sha2::compress256`] does. In wasm32 (the page) it runs [`compress4`] with the
+/// same block in every lane, so the page holds a single copy of the compression code.
+#[cfg(target_arch = "wasm32")]
 pub fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
     let mut s = state.map(|x| Lanes::splat(x));
     compress4(&mut s, &block.map(|x| Lanes::splat(x)));
     for (w, l) in state.iter_mut().zip(s) {
         *w = l.lanes()[0];
+    }
+}
+
+/// The SHA-256 compression function (FIPS 180-4 §6.2.2) on one block of sixteen big-endian
+/// words: what [`sha2::compress256`] does. Natively the four-lane fallback is much slower than
+/// plain words, and size does not matter, so the same rounds run on `u32`s.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
+    let mut st = *state;
+    sha_compress!(st, *block);
+    *state = st;
+}
+
+/// The word operations the round macros call, on plain `u32`s (native [`compress`]).
+#[cfg(not(target_arch = "wasm32"))]
+trait Word: Copy {
+    fn rotr(self, n: u32) -> Self;
+    fn shift(self, n: u32) -> Self;
+    fn wadd(self, o: Self) -> Self;
+    fn addk(self, k: u32) -> Self;
+    fn xor(self, o: Self) -> Self;
+    fn and(self, o: Self) -> Self;
+    /// `self & !o`.
+    fn andnot(self, o: Self) -> Self;
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Word for u32 {
+    #[inline(always)]
+    fn rotr(self, n: u32) -> u32 {
+        self.rotate_right(n)
+    }
+    #[inline(always)]
+    fn shift(self, n: u32) -> u32 {
+        self >> n
+    }
+    #[inline(always)]
+    fn wadd(self, o: u32) -> u32 {
+        self.wrapping_add(o)
+    }
+    #[inline(always)]
+    fn addk(self, k: u32) -> u32 {
+        self.wrapping_add(k)
+    }
+    #[inline(always)]
+    fn xor(self, o: u32) -> u32 {
+        self ^ o
+    }
+    #[inline(always)]
+    fn and(self, o: u32) -> u32 {
+        self & o
+    }
+    #[inline(always)]
+    fn andnot(self, o: u32) -> u32 {
+        self & !o
     }
 }
 
