@@ -70,7 +70,7 @@ fn wasm_header_hashes() {
     let _ = header_hashes(100_000, now_ms);
     let (mid, plain) = header_hashes(1_000_000, now_ms);
     console_log!("BENCH|wasm header hashes/s (midstate)|{:.0}|H/s|target >= 1900000 (10x the Blockchain Demo's CryptoJS); 4 nonces per SIMD pass", mid);
-    console_log!("BENCH|wasm header hashes/s (plain Digest)|{:.0}|H/s|sha2 Digest of all 80 bytes, twice", plain);
+    console_log!("BENCH|wasm header hashes/s (plain sha256d)|{:.0}|H/s|double SHA-256 of all 80 bytes, 3 compressions per nonce", plain);
 }
 
 // The caching figures, one test each: a test runs without yielding to the browser, and the

@@ -108,6 +108,24 @@ fn compression_function_matches_fips_180_and_the_sha2_crate() {
 }
 
 #[test]
+fn sha256_matches_fips_180_and_the_sha2_crate_at_every_padding_length() {
+    // FIPS 180-4's examples (one block, empty, two blocks).
+    let hex = |h: Hash| h.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!(hex(sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_eq!(hex(sha256(b"")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    assert_eq!(hex(sha256(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    // Every length across three blocks (padding in the same block, or spilling into the next).
+    use sha2::{Digest, Sha256};
+    let data: Vec<u8> = (0..200u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    for n in 0..=data.len() {
+        let theirs: Hash = Sha256::digest(&data[..n]).into();
+        assert_eq!(sha256(&data[..n]), theirs, "SHA-256 of {n} bytes");
+        let twice: Hash = Sha256::digest(Sha256::digest(&data[..n])).into();
+        assert_eq!(sha256d(&data[..n]), twice, "double SHA-256 of {n} bytes");
+    }
+}
+
+#[test]
 fn midstate_search_agrees_with_plain_hashing_over_many_nonces() {
     // Every nonce a search skips must really miss the target, and the one it returns must hit:
     // an easy target (about one nonce in 16) exercises both sides of the top-word shortcut.

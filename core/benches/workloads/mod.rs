@@ -144,7 +144,7 @@ pub fn pow4_real(seed: u64) -> Result<Box<dyn Lab>, String> {
 
 /// Header hashes per second: double SHA-256 of an 80-byte header reusing the midstate of its
 /// first 64 bytes, four nonces at a time (how the pow lab mines), and with a plain
-/// `sha2::Digest` of all 80 bytes for comparison. Hashes `n` nonces each way; returns (midstate H/s, plain H/s).
+/// `sha256d` of all 80 bytes for comparison. Hashes `n` nonces each way; returns (midstate H/s, plain H/s).
 pub fn header_hashes(n: u32, now_ms: fn() -> f64) -> (f64, f64) {
     use distlab_core::models::pow::bitcoin::{sha256d, Header, HeaderHasher, U256};
     let header = Header { version: 1, prev: [7; 32], merkle: [9; 32], time: 1_231_006_505, bits: 0x1d00ffff, nonce: 0 };

@@ -2,10 +2,14 @@
 //!
 //! - [`Header`]: the 80-byte block header (version, previous block hash, merkle root, time,
 //!   compact target `bits`, nonce), serialised little-endian as on the wire.
-//! - [`sha256d`]: double SHA-256, Bitcoin's hash for headers and transactions ([`sha2`] crate).
+//! - [`sha256d`]: double SHA-256, Bitcoin's hash for headers and transactions (tested against
+//!   the [`sha2`] crate and FIPS 180-4's examples).
 //! - [`HeaderHasher`]: the miner's loop. The first 64 header bytes do not change while the
 //!   nonce does, so their SHA-256 state (the *midstate*) is computed once and each nonce costs
 //!   two compression rounds instead of three.
+//!
+//! In wasm32 one SHA-256 compression function (four lanes at a time) serves the mining loop,
+//! the midstate and every other hash: the page ships one copy of SHA-256, not three.
 //! - [`U256`], [`bits_to_target`], [`target_to_bits`]: `arith_uint256` and its compact
 //!   encoding (`SetCompact` / `GetCompact`); [`block_work`] (`GetBlockProof`) and
 //!   [`difficulty`] (`GetDifficulty`).
@@ -23,7 +27,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
-use sha2::{Digest, Sha256};
 
 /// A 32-byte hash in internal byte order.
 pub type Hash = [u8; 32];
@@ -31,9 +34,53 @@ pub type Hash = [u8; 32];
 /// The all-zero hash (the genesis block's "previous block").
 pub const ZERO_HASH: Hash = [0; 32];
 
+/// SHA-256 of `data` (FIPS 180-4), as its eight state words.
+fn sha256_words(data: &[u8]) -> [u32; 8] {
+    let mut state = IV;
+    let mut blocks = data.chunks_exact(64);
+    for b in &mut blocks {
+        compress(&mut state, &be_words(b));
+    }
+    // Padding: a 1 bit, zeros, and the length in bits, in one block or two.
+    let rest = blocks.remainder();
+    let mut tail = [0u8; 128];
+    tail[..rest.len()].copy_from_slice(rest);
+    tail[rest.len()] = 0x80;
+    let n = if rest.len() < 56 { 64 } else { 128 };
+    tail[n - 8..n].copy_from_slice(&(data.len() as u64 * 8).to_be_bytes());
+    for b in tail[..n].chunks_exact(64) {
+        compress(&mut state, &be_words(b));
+    }
+    state
+}
+
+fn words_to_hash(words: &[u32; 8]) -> Hash {
+    let mut out = [0u8; 32];
+    for (i, w) in words.iter().enumerate() {
+        out[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
+    }
+    out
+}
+
+/// SHA-256 of a 32-byte digest, from its state words: one compression.
+fn sha256_of_digest(first: &[u32; 8]) -> [u32; 8] {
+    let mut block = [0u32; 16];
+    block[..8].copy_from_slice(first);
+    block[8] = 0x8000_0000;
+    block[15] = 32 * 8;
+    let mut state = IV;
+    compress(&mut state, &block);
+    state
+}
+
+/// SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> Hash {
+    words_to_hash(&sha256_words(data))
+}
+
 /// Double SHA-256 of `data`.
 pub fn sha256d(data: &[u8]) -> Hash {
-    Sha256::digest(Sha256::digest(data)).into()
+    words_to_hash(&sha256_of_digest(&sha256_words(data)))
 }
 
 /// A hash as Bitcoin prints it: bytes reversed, lowercase hex.
@@ -118,8 +165,8 @@ const K: [u32; 64] = [
 ];
 
 /// One SHA-256 round on the eight working variables, renamed rather than moved: the caller
-/// rotates the names, so no variable is copied between rounds. The words may be plain `u32`s
-/// or four lanes of them ([`lanes::Lanes`]): the macros only call the [`Word`] operations.
+/// rotates the names, so no variable is copied between rounds. The words are four lanes of
+/// `u32`s ([`lanes::Lanes`]), or natively plain `u32`s.
 macro_rules! sha_round {
     ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $k:expr, $w:expr) => {
         let t1 = $h.wadd($e.rotr(6).xor($e.rotr(11)).xor($e.rotr(25))).wadd($e.and($f).xor($g.andnot($e))).wadd($w).addk($k);
@@ -191,7 +238,30 @@ macro_rules! sha_compress {
     }};
 }
 
-/// What SHA-256's rounds do to a word: on `u32`, and on four lanes at once ([`lanes::Lanes`]).
+/// The SHA-256 compression function (FIPS 180-4 §6.2.2) on one block of sixteen big-endian
+/// words: what [`sha2::compress256`] does. In wasm32 (the page) it runs [`compress4`] with the
+/// same block in every lane, so the page holds a single copy of the compression code.
+#[cfg(target_arch = "wasm32")]
+pub fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
+    let mut s = state.map(|x| Lanes::splat(x));
+    compress4(&mut s, &block.map(|x| Lanes::splat(x)));
+    for (w, l) in state.iter_mut().zip(s) {
+        *w = l.lanes()[0];
+    }
+}
+
+/// The SHA-256 compression function (FIPS 180-4 §6.2.2) on one block of sixteen big-endian
+/// words: what [`sha2::compress256`] does. Natively the four-lane fallback is much slower than
+/// plain words, and size does not matter, so the same rounds run on `u32`s.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
+    let mut st = *state;
+    sha_compress!(st, *block);
+    *state = st;
+}
+
+/// The word operations the round macros call, on plain `u32`s (native [`compress`]).
+#[cfg(not(target_arch = "wasm32"))]
 trait Word: Copy {
     fn rotr(self, n: u32) -> Self;
     fn shift(self, n: u32) -> Self;
@@ -203,6 +273,7 @@ trait Word: Copy {
     fn andnot(self, o: Self) -> Self;
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Word for u32 {
     #[inline(always)]
     fn rotr(self, n: u32) -> u32 {
@@ -234,11 +305,13 @@ impl Word for u32 {
     }
 }
 
-/// The SHA-256 compression function (FIPS 180-4 §6.2.2) on one block of sixteen big-endian
-/// words: what [`sha2::compress256`] does, written out so that it stays fast in a build
-/// optimised for size (the page's): sixteen rounds unrolled per loop pass, the working
-/// variables renamed instead of shifted, the schedule kept in the block itself.
-pub fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
+/// Four SHA-256 compressions side by side, one per lane: written out so that it stays fast in
+/// a build optimised for size (the page's): sixteen rounds unrolled per loop pass, the working
+/// variables renamed instead of shifted, the schedule kept in the block itself. Never inlined:
+/// it is the crate's one copy of SHA-256 (the mining loop calls it twice per four nonces).
+#[inline(never)]
+#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+fn compress4(state: &mut [Lanes; 8], block: &[Lanes; 16]) {
     let mut st = *state;
     sha_compress!(st, *block);
     *state = st;
@@ -404,29 +477,17 @@ impl HeaderHasher {
     }
 
     /// The second hash's state words for `nonce` (big-endian words of the block hash).
-    #[inline]
     fn words(&mut self, nonce: u32) -> [u32; 8] {
         // The nonce is stored little-endian; the block's words are big-endian.
         self.tail[3] = nonce.swap_bytes();
         let mut s1 = self.mid;
         compress(&mut s1, &self.tail);
-        let mut block = [0u32; 16];
-        block[..8].copy_from_slice(&s1);
-        block[8] = 0x8000_0000;
-        block[15] = 32 * 8;
-        let mut s2 = IV;
-        compress(&mut s2, &block);
-        s2
+        sha256_of_digest(&s1)
     }
 
     /// The block hash with this nonce.
     pub fn hash(&mut self, nonce: u32) -> Hash {
-        let s = self.words(nonce);
-        let mut out = [0u8; 32];
-        for (i, w) in s.iter().enumerate() {
-            out[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
-        }
-        out
+        words_to_hash(&self.words(nonce))
     }
 
     /// The last state word of the block hash (its top 32 bits, byte-swapped) for four nonces
@@ -438,10 +499,10 @@ impl HeaderHasher {
         let first = [s(t[0]), s(t[1]), s(t[2]), Lanes::new(nonce.swap_bytes(), (nonce + 1).swap_bytes(), (nonce + 2).swap_bytes(), (nonce + 3).swap_bytes()), s(t[4]), s(0), s(0), s(0), s(0), s(0), s(0), s(0), s(0), s(0), s(0), s(t[15])];
         let m = &self.mid;
         let mut s1 = [s(m[0]), s(m[1]), s(m[2]), s(m[3]), s(m[4]), s(m[5]), s(m[6]), s(m[7])];
-        sha_compress!(s1, first);
+        compress4(&mut s1, &first);
         let second = [s1[0], s1[1], s1[2], s1[3], s1[4], s1[5], s1[6], s1[7], s(0x8000_0000), s(0), s(0), s(0), s(0), s(0), s(0), s(32 * 8)];
         let mut s2 = [s(IV[0]), s(IV[1]), s(IV[2]), s(IV[3]), s(IV[4]), s(IV[5]), s(IV[6]), s(IV[7])];
-        sha_compress!(s2, second);
+        compress4(&mut s2, &second);
         s2[7].lanes()
     }
 

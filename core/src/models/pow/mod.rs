@@ -238,6 +238,23 @@ pub static INFO: ModelInfo = ModelInfo {
 
 const MODES: &[&str] = &["real", "statistical"];
 
+/// The settings: key, label, help, type and range, whether it may change while running (their
+/// values are in [`Pow::params`], in this order). A table, not code: much smaller in the page.
+static PARAMS: [(&str, &str, &str, ParamKind, bool); 12] = [
+    ("miners", "Miners", "Nodes in the network; every one mines.", ParamKind::Int { min: 2, max: MINERS_MAX as i64 }, false),
+    ("mode", "Mining", "real: miners search nonces over real headers; statistical: blocks arrive as a Poisson process (fast, any difficulty).", ParamKind::Choice(MODES), false),
+    ("spacing_s", "Block interval (s)", "Intended seconds between blocks; sets the starting difficulty and the retarget goal (Bitcoin: 600).", ParamKind::Int { min: 1, max: 3600 }, false),
+    ("retarget", "Retarget every (blocks)", "Blocks between difficulty adjustments (Bitcoin: 2016); 0 never adjusts.", ParamKind::Int { min: 0, max: 2016 }, false),
+    ("miner_hs", "Hash rate per miner (H/s)", "Hashes per virtual second of one miner at 100 % power. Real hashing tries up to 2,048 nonces per event (about a millisecond in a browser), more often for faster miners; at top speed the page hashes as fast as its frame budget allows and virtual time slows to match.", ParamKind::Float { min: 1.0, max: 1e24 }, false),
+    ("tx_per_min", "Payments per minute", "Random payments each node makes per virtual minute.", ParamKind::Float { min: 0.0, max: 120.0 }, false),
+    ("halving", "Halving every (blocks)", "Blocks between subsidy halvings (Bitcoin: 210,000); 0 never halves.", ParamKind::Int { min: 0, max: 1_000_000 }, false),
+    ("attacker", "Double-spend attacker", "Node that runs double-spend rounds against the lowest other node (−1: none).", ParamKind::Int { min: -1, max: MINERS_MAX as i64 - 1 }, false),
+    ("attack_z", "Confirmations waited (z)", "Confirmations the merchant waits for before treating a payment as final.", ParamKind::Int { min: 1, max: 10 }, false),
+    ("selfish", "Selfish miner", "Node that mines selfishly, Eyal and Sirer's strategy (−1: none).", ParamKind::Int { min: -1, max: MINERS_MAX as i64 - 1 }, false),
+    ("skip_pow_check", "Mutation: skip proof-of-work check", "Unsafe: accept blocks without checking their hash, merkle root or bits.", ParamKind::Bool, false),
+    ("allow_double_spend", "Mutation: allow double spends", "Unsafe: accept transactions that spend coins already spent.", ParamKind::Bool, false),
+];
+
 impl Model for Pow {
     type Node = Node;
     type Durable = Node;
@@ -251,26 +268,27 @@ impl Model for Pow {
     }
 
     fn params(&self) -> Vec<Param> {
-        let int = |min: i64, max: i64| ParamKind::Int { min, max };
-        alloc::vec![
-            Param { key: "miners", label: "Miners", help: "Nodes in the network; every one mines.", kind: int(2, MINERS_MAX as i64), value: Value::Num(self.miners as f64), live: false },
-            Param { key: "mode", label: "Mining", help: "real: miners search nonces over real headers; statistical: blocks arrive as a Poisson process (fast, any difficulty).", kind: ParamKind::Choice(MODES), value: Value::Text(String::from(if self.mode == Mode::Real { "real" } else { "statistical" })), live: false },
-            Param { key: "spacing_s", label: "Block interval (s)", help: "Intended seconds between blocks; sets the starting difficulty and the retarget goal (Bitcoin: 600).", kind: int(1, 3600), value: Value::Num(self.spacing_s as f64), live: false },
-            Param { key: "retarget", label: "Retarget every (blocks)", help: "Blocks between difficulty adjustments (Bitcoin: 2016); 0 never adjusts.", kind: int(0, 2016), value: Value::Num(self.retarget as f64), live: false },
-            Param { key: "miner_hs", label: "Hash rate per miner (H/s)", help: "Hashes per virtual second of one miner at 100 % power. Real hashing tries up to 2,048 nonces per event (about a millisecond in a browser), more often for faster miners; at top speed the page hashes as fast as its frame budget allows and virtual time slows to match.", kind: ParamKind::Float { min: 1.0, max: 1e24 }, value: Value::Num(self.miner_hs), live: false },
-            Param { key: "tx_per_min", label: "Payments per minute", help: "Random payments each node makes per virtual minute.", kind: ParamKind::Float { min: 0.0, max: 120.0 }, value: Value::Num(self.tx_per_min), live: false },
-            Param { key: "halving", label: "Halving every (blocks)", help: "Blocks between subsidy halvings (Bitcoin: 210,000); 0 never halves.", kind: int(0, 1_000_000), value: Value::Num(self.halving as f64), live: false },
-            Param { key: "attacker", label: "Double-spend attacker", help: "Node that runs double-spend rounds against the lowest other node (−1: none).", kind: int(-1, MINERS_MAX as i64 - 1), value: Value::Num(self.attacker as f64), live: false },
-            Param { key: "attack_z", label: "Confirmations waited (z)", help: "Confirmations the merchant waits for before treating a payment as final.", kind: int(1, 10), value: Value::Num(self.attack_z as f64), live: false },
-            Param { key: "selfish", label: "Selfish miner", help: "Node that mines selfishly, Eyal and Sirer's strategy (−1: none).", kind: int(-1, MINERS_MAX as i64 - 1), value: Value::Num(self.selfish as f64), live: false },
-            Param { key: "skip_pow_check", label: "Mutation: skip proof-of-work check", help: "Unsafe: accept blocks without checking their hash, merkle root or bits.", kind: ParamKind::Bool, value: Value::Bool(self.skip_pow_check), live: false },
-            Param { key: "allow_double_spend", label: "Mutation: allow double spends", help: "Unsafe: accept transactions that spend coins already spent.", kind: ParamKind::Bool, value: Value::Bool(self.allow_double_spend), live: false },
-        ]
+        // The values, in the order of [`PARAMS`].
+        let values = [
+            Value::Num(self.miners as f64),
+            Value::Text(String::from(if self.mode == Mode::Real { "real" } else { "statistical" })),
+            Value::Num(self.spacing_s as f64),
+            Value::Num(self.retarget as f64),
+            Value::Num(self.miner_hs),
+            Value::Num(self.tx_per_min),
+            Value::Num(self.halving as f64),
+            Value::Num(self.attacker as f64),
+            Value::Num(self.attack_z as f64),
+            Value::Num(self.selfish as f64),
+            Value::Bool(self.skip_pow_check),
+            Value::Bool(self.allow_double_spend),
+        ];
+        PARAMS.iter().zip(values).map(|((key, label, help, kind, live), value)| Param { key, label, help, kind: kind.clone(), value, live: *live }).collect()
     }
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
-        let param = self.params().into_iter().find(|p| p.key == key).ok_or_else(|| format!("unknown setting `{key}`"))?;
-        param.kind.check(key, value)?;
+        let param = PARAMS.iter().find(|p| p.0 == key).ok_or_else(|| format!("unknown setting `{key}`"))?;
+        param.3.check(key, value)?;
         match (key, value) {
             ("miners", Value::Num(n)) => self.miners = *n as u32,
             ("mode", Value::Text(t)) => self.mode = if t == "real" { Mode::Real } else { Mode::Statistical },

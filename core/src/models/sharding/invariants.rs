@@ -156,8 +156,8 @@ pub struct Ghost {
 pub struct FigureState {
     /// The table before the last commit.
     pub prev_table: Option<alloc::rc::Rc<Table>>,
-    /// The key grid last drawn, by key.
-    pub grid: alloc::rc::Rc<core::cell::RefCell<Option<(u64, crate::figure::Figure)>>>,
+    /// The key grid last drawn (its picture and caption), by key.
+    pub grid: alloc::rc::Rc<core::cell::RefCell<Option<(u64, crate::figure::KeyGrid, alloc::string::String)>>>,
 }
 
 impl core::fmt::Debug for FigureState {

@@ -644,6 +644,33 @@ fn num(value: &Value) -> f64 {
     }
 }
 
+/// The settings: key, label, help, type and range, whether it may change while running (their
+/// values are in [`Sharding::params`], in this order). A table, not code: much smaller in the page.
+static PARAMS: [(&str, &str, &str, ParamKind, bool); 22] = [
+    ("strategy", "Strategy", "How keys map to shards; changing it moves the data to the new placement.", ParamKind::Choice(STRATEGY_NAMES), true),
+    ("shards", "Shards", "Shards at the start (add more while running).", ParamKind::Int { min: 1, max: SHARDS_MAX as i64 }, false),
+    ("keys", "Keys", "Keys preloaded at the start, 0 to keys − 1.", ParamKind::Int { min: 10, max: KEYS_MAX as i64 }, false),
+    ("replicas", "Replicas (R)", "Copies of every key; a write is acknowledged once all R have it.", ParamKind::Int { min: 1, max: 3 }, true),
+    ("vnodes", "Virtual nodes", "Tokens per shard (per unit of weight) on the ring.", ParamKind::Int { min: 1, max: 1_000 }, true),
+    ("workload", "Workload", "uniform, zipf (skew α), hot_key, monotonic (ever-increasing inserts), scan (range reads).", ParamKind::Choice(WORKLOAD_NAMES), true),
+    ("zipf_alpha", "Zipf α", "Skew of the Zipf workload (0 = uniform, 1 = classic).", ParamKind::Float { min: 0.0, max: 3.0 }, true),
+    ("hot_share", "Hot-key share", "Share of operations on the one hot key (hot_key workload).", ParamKind::Float { min: 0.0, max: 1.0 }, true),
+    ("rate", "Rate (op/s)", "Operations per second from all clients together.", ParamKind::Float { min: 0.0, max: 20_000.0 }, true),
+    ("read_share", "Read share", "Share of operations that read; the rest write.", ParamKind::Float { min: 0.0, max: 1.0 }, true),
+    ("scan_len", "Scan length", "Keys per range scan.", ParamKind::Int { min: 1, max: 1_000 }, true),
+    ("service_us", "Service time (µs)", "Mean time a shard spends per operation.", ParamKind::Float { min: 10.0, max: 100_000.0 }, true),
+    ("migrate_rate", "Handoff rate (keys/s)", "How fast a shard streams keys to their new owner (throttle).", ParamKind::Float { min: 100.0, max: 1_000_000.0 }, true),
+    ("read_replicas", "Read from replicas", "Spread reads over all R owners, not only the primary.", ParamKind::Bool, true),
+    ("salt", "Salt the hot key", "Spread the hot key's writes over this many salted keys (reads gather them all); 0 = off.", ParamKind::Int { min: 0, max: 16 }, true),
+    ("auto_split", "Split hot ranges", "The router splits a range that is hot (by load: at the median key of recent operations) or big (by size: at its middle key) (range strategy).", ParamKind::Bool, true),
+    ("split_factor", "Hot threshold", "A shard is hot when it serves this many times the mean.", ParamKind::Float { min: 1.1, max: 10.0 }, true),
+    ("spares", "Spare shards", "Shards that run but hold nothing until they join (open one's menu).", ParamKind::Int { min: 0, max: SPARES_MAX as i64 }, false),
+    ("clients", "Clients", "Client nodes sharing the rate.", ParamKind::Int { min: 1, max: CLIENTS_MAX as i64 }, false),
+    ("index", "Secondary index", "off; local (each shard indexes its own keys, a query asks every shard); global (a tag's entries on one shard, a write updates two shards).", ParamKind::Choice(INDEX_NAMES), false),
+    ("index_share", "Index-query share", "Share of reads that find keys by tag through the index (with an index on).", ParamKind::Float { min: 0.0, max: 1.0 }, true),
+    ("mutation", "Mutation", "Break one rule on purpose and watch an invariant catch it.", ParamKind::Choice(MUTATION_NAMES), false),
+];
+
 impl Model for Sharding {
     type Node = Node;
     type Durable = Durable;
@@ -657,42 +684,40 @@ impl Model for Sharding {
     }
 
     fn params(&self) -> Vec<Param> {
-        let int = |min, max| ParamKind::Int { min, max };
-        let float = |min, max| ParamKind::Float { min, max };
         let n = |x: f64| Value::Num(x);
         let t = |s: &str| Value::Text(s.into());
         let b = Value::Bool;
-        let p = |key, label, help, kind, value, live| Param { key, label, help, kind, value, live };
-        alloc::vec![
-            p("strategy", "Strategy", "How keys map to shards; changing it moves the data to the new placement.", ParamKind::Choice(STRATEGY_NAMES), t(self.strategy.name()), true),
-            p("shards", "Shards", "Shards at the start (add more while running).", int(1, SHARDS_MAX as i64), n(self.shards as f64), false),
-            p("keys", "Keys", "Keys preloaded at the start, 0 to keys − 1.", int(10, KEYS_MAX as i64), n(self.keys as f64), false),
-            p("replicas", "Replicas (R)", "Copies of every key; a write is acknowledged once all R have it.", int(1, 3), n(self.replicas as f64), true),
-            p("vnodes", "Virtual nodes", "Tokens per shard (per unit of weight) on the ring.", int(1, 1_000), n(self.vnodes as f64), true),
-            p("workload", "Workload", "uniform, zipf (skew α), hot_key, monotonic (ever-increasing inserts), scan (range reads).", ParamKind::Choice(WORKLOAD_NAMES), t(WORKLOAD_NAMES[WORKLOADS.iter().position(|w| *w == self.workload).unwrap_or(0)]), true),
-            p("zipf_alpha", "Zipf α", "Skew of the Zipf workload (0 = uniform, 1 = classic).", float(0.0, 3.0), n(self.zipf_alpha), true),
-            p("hot_share", "Hot-key share", "Share of operations on the one hot key (hot_key workload).", float(0.0, 1.0), n(self.hot_share), true),
-            p("rate", "Rate (op/s)", "Operations per second from all clients together.", float(0.0, 20_000.0), n(self.rate), true),
-            p("read_share", "Read share", "Share of operations that read; the rest write.", float(0.0, 1.0), n(self.read_share), true),
-            p("scan_len", "Scan length", "Keys per range scan.", int(1, 1_000), n(self.scan_len as f64), true),
-            p("service_us", "Service time (µs)", "Mean time a shard spends per operation.", float(10.0, 100_000.0), n(self.service_us), true),
-            p("migrate_rate", "Handoff rate (keys/s)", "How fast a shard streams keys to their new owner (throttle).", float(100.0, 1_000_000.0), n(self.migrate_rate), true),
-            p("read_replicas", "Read from replicas", "Spread reads over all R owners, not only the primary.", ParamKind::Bool, b(self.read_replicas), true),
-            p("salt", "Salt the hot key", "Spread the hot key's writes over this many salted keys (reads gather them all); 0 = off.", int(0, 16), n(self.salt as f64), true),
-            p("auto_split", "Split hot ranges", "The router splits a range that is hot (by load: at the median key of recent operations) or big (by size: at its middle key) (range strategy).", ParamKind::Bool, b(self.auto_split), true),
-            p("split_factor", "Hot threshold", "A shard is hot when it serves this many times the mean.", float(1.1, 10.0), n(self.split_factor), true),
-            p("spares", "Spare shards", "Shards that run but hold nothing until they join (open one's menu).", int(0, SPARES_MAX as i64), n(self.spares as f64), false),
-            p("clients", "Clients", "Client nodes sharing the rate.", int(1, CLIENTS_MAX as i64), n(self.clients as f64), false),
-            p("index", "Secondary index", "off; local (each shard indexes its own keys, a query asks every shard); global (a tag's entries on one shard, a write updates two shards).", ParamKind::Choice(INDEX_NAMES), t(self.index.name()), false),
-            p("index_share", "Index-query share", "Share of reads that find keys by tag through the index (with an index on).", float(0.0, 1.0), n(self.index_share), true),
-            p("mutation", "Mutation", "Break one rule on purpose and watch an invariant catch it.", ParamKind::Choice(MUTATION_NAMES), t(MUTATION_NAMES[MUTATIONS.iter().position(|m| *m == self.mutation).unwrap_or(0)]), false),
-        ]
+        // The values, in the order of [`PARAMS`].
+        let values = [
+            t(self.strategy.name()),
+            n(self.shards as f64),
+            n(self.keys as f64),
+            n(self.replicas as f64),
+            n(self.vnodes as f64),
+            t(WORKLOAD_NAMES[WORKLOADS.iter().position(|w| *w == self.workload).unwrap_or(0)]),
+            n(self.zipf_alpha),
+            n(self.hot_share),
+            n(self.rate),
+            n(self.read_share),
+            n(self.scan_len as f64),
+            n(self.service_us),
+            n(self.migrate_rate),
+            b(self.read_replicas),
+            n(self.salt as f64),
+            b(self.auto_split),
+            n(self.split_factor),
+            n(self.spares as f64),
+            n(self.clients as f64),
+            t(self.index.name()),
+            n(self.index_share),
+            t(MUTATION_NAMES[MUTATIONS.iter().position(|m| *m == self.mutation).unwrap_or(0)]),
+        ];
+        PARAMS.iter().zip(values).map(|((key, label, help, kind, live), value)| Param { key, label, help, kind: kind.clone(), value, live: *live }).collect()
     }
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
-        let params = self.params();
-        let p = params.iter().find(|p| p.key == key).ok_or_else(|| format!("unknown setting `{key}`"))?;
-        p.kind.check(key, value)?;
+        let p = PARAMS.iter().find(|p| p.0 == key).ok_or_else(|| format!("unknown setting `{key}`"))?;
+        p.3.check(key, value)?;
         let text = match value {
             Value::Text(t) => t.as_str(),
             _ => "",

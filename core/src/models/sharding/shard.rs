@@ -17,7 +17,7 @@ use super::index::{self, Index};
 use super::table::Owners;
 use super::{Cmd, MemberChange, Msg, Mutation, Obs, Op, OpKind, Outcome, Sharding, Table, Timer, HANDOFF_TICK, OP_TIMEOUT, QUEUE_MAX, REPORT_INTERVAL};
 use crate::model::Ctx;
-use crate::persist::{PMap, PSet};
+use crate::persist::PMap;
 use crate::time::Time;
 use crate::NodeId;
 use crate::small::SmallMap;
@@ -25,6 +25,42 @@ use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
+
+/// A persistent set of keys. Stored as a map from each key to 0, the same type as a shard's
+/// data, so that the page carries one copy of the red-black tree code for both, not two.
+#[derive(Clone, Debug, Default)]
+pub struct KeySet(PMap<u32, u64>);
+
+impl KeySet {
+    /// The empty set.
+    pub fn new() -> KeySet {
+        KeySet(PMap::new())
+    }
+    /// Adds a key.
+    pub fn insert_mut(&mut self, key: u32) {
+        self.0.insert_mut(key, 0);
+    }
+    /// Removes a key.
+    pub fn remove_mut(&mut self, key: &u32) {
+        self.0.remove_mut(key);
+    }
+    /// Whether the set holds `key`.
+    pub fn contains(&self, key: &u32) -> bool {
+        self.0.contains_key(key)
+    }
+    /// Number of keys.
+    pub fn size(&self) -> usize {
+        self.0.size()
+    }
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The keys in order.
+    pub fn iter(&self) -> impl Iterator<Item = &u32> {
+        self.0.keys()
+    }
+}
 
 /// Batches a shard keeps unacknowledged at once (with the tick, the throttle).
 pub const INFLIGHT_MAX: usize = 4;
@@ -82,9 +118,9 @@ pub struct Shard {
     /// Shards whose data is gone, for the table being prepared.
     pub failed_set: Rc<Vec<NodeId>>,
     /// Keys whose owners change in `next` (frozen once ready).
-    pub moving: PSet<u32>,
+    pub moving: KeySet,
     /// Keys this shard must (re)send.
-    pub pending: PSet<u32>,
+    pub pending: KeySet,
     /// Batches sent and not acknowledged: number → (destination, keys, sent at).
     pub inflight: SmallMap<u32, (NodeId, Vec<u32>, Time)>,
     /// Next batch number.
@@ -156,8 +192,8 @@ impl Shard {
             table,
             next: None,
             failed_set: Rc::new(Vec::new()),
-            moving: PSet::new(),
-            pending: PSet::new(),
+            moving: KeySet::new(),
+            pending: KeySet::new(),
             inflight: SmallMap::new(),
             next_batch: 0,
             ready: false,
@@ -289,8 +325,8 @@ impl Shard {
         (self.ready || self.draining) && self.is_moving(key)
     }
 
-    fn moving_keys(&self, next: &Table) -> PSet<u32> {
-        let mut moving = PSet::new();
+    fn moving_keys(&self, next: &Table) -> KeySet {
+        let mut moving = KeySet::new();
         for (&k, _) in self.data.iter() {
             if Self::must_hand(&self.table.owners(k), &next.owners(k), &self.failed_set) {
                 moving.insert_mut(k);
@@ -313,8 +349,8 @@ impl Shard {
         self.table = t.clone();
         if self.next.as_ref().is_some_and(|n| n.epoch <= t.epoch) {
             self.next = None;
-            self.moving = PSet::new();
-            self.pending = PSet::new();
+            self.moving = KeySet::new();
+            self.pending = KeySet::new();
             self.inflight.clear();
             self.ready = false;
             self.claimed = false;
@@ -351,8 +387,8 @@ impl Shard {
         self.adopt(base);
         self.next = Some(next.clone());
         self.failed_set = failed.clone();
-        self.moving = PSet::new();
-        self.pending = PSet::new();
+        self.moving = KeySet::new();
+        self.pending = KeySet::new();
         self.inflight.clear();
         self.ready = false;
         self.claimed = false;
@@ -711,8 +747,8 @@ impl Shard {
                 self.ready = false;
                 self.claimed = false;
                 self.draining = false;
-                self.moving = PSet::new();
-                self.pending = PSet::new();
+                self.moving = KeySet::new();
+                self.pending = KeySet::new();
                 self.inflight.clear();
                 ctx.announce(format!("{}: disk lost", m.label(self.id)));
                 self.request(MemberChange::Failed, ctx);

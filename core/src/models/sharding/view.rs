@@ -79,6 +79,12 @@ pub fn describe(m: &Sharding, msg: &Msg) -> MsgInfo {
     }
 }
 
+/// Detail rows of whole numbers (one formatting loop for them all).
+#[inline(never)]
+fn numbers(rows: &[(&str, u64)]) -> Vec<(String, String)> {
+    rows.iter().map(|&(name, n)| (name.to_string(), n.to_string())).collect()
+}
+
 /// Draws a node.
 pub fn node_view(m: &Sharding, id: NodeId, node: Option<&Node>, durable: Option<&Durable>, _now: Time) -> NodeView {
     let label = m.label(id);
@@ -110,14 +116,14 @@ pub fn node_view(m: &Sharding, id: NodeId, node: Option<&Node>, durable: Option<
             v.color = 4;
             v.headline = c.completed.to_string();
             v.badges.push(format!("table e{}", c.table.epoch));
-            v.details = alloc::vec![
-                ("table epoch".into(), c.table.epoch.to_string()),
-                ("completed".into(), c.completed.to_string()),
-                ("outstanding".into(), c.pending.len().to_string()),
-                ("redirects".into(), c.redirects.to_string()),
-                ("gave up".into(), c.gave_up.to_string()),
-                ("shed".into(), c.shed.to_string()),
-            ];
+            v.details = numbers(&[
+                ("table epoch", c.table.epoch),
+                ("completed", c.completed),
+                ("outstanding", c.pending.len() as u64),
+                ("redirects", c.redirects),
+                ("gave up", c.gave_up),
+                ("shed", c.shed),
+            ]);
             v
         }
         Some(Node::Shard(s)) => {
@@ -137,17 +143,16 @@ pub fn node_view(m: &Sharding, id: NodeId, node: Option<&Node>, durable: Option<
             if s.weight != 1 {
                 v.badges.push(format!("weight {}", s.weight));
             }
-            v.details = alloc::vec![
-                ("keys held".into(), s.data.size().to_string()),
-                ("table epoch".into(), s.table.epoch.to_string()),
-                ("queue".into(), format!("{} of {QUEUE_MAX}", s.queue.len())),
-                ("served".into(), s.served_total.to_string()),
-                ("moving keys".into(), s.moving.size().to_string()),
-                ("to send".into(), s.pending.size().to_string()),
-                ("batches in flight".into(), s.inflight.len().to_string()),
-                ("handed off".into(), s.handed.to_string()),
-                ("writes awaiting backups".into(), s.pending_writes.len().to_string()),
-            ];
+            v.details = numbers(&[("keys held", s.data.size() as u64), ("table epoch", s.table.epoch)]);
+            v.details.push(("queue".into(), format!("{} of {QUEUE_MAX}", s.queue.len())));
+            v.details.extend(numbers(&[
+                ("served", s.served_total),
+                ("moving keys", s.moving.size() as u64),
+                ("to send", s.pending.size() as u64),
+                ("batches in flight", s.inflight.len() as u64),
+                ("handed off", s.handed),
+                ("writes awaiting backups", s.pending_writes.len() as u64),
+            ]));
             v
         }
         None => {
@@ -408,14 +413,15 @@ pub fn key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Tab
     for x in [span as u64, g.reconfigs, g.moved_keys, g.moved_fraction.to_bits(), g.ideal_fraction.to_bits()] {
         h.add(x);
     }
-    if let Some((k, f)) = g.figure.grid.borrow().as_ref() {
-        if *k == h.0 {
-            return f.clone();
-        }
-    }
-    let f = build_key_grid(m, t, next, prev, span, g);
-    *g.figure.grid.borrow_mut() = Some((h.0, f.clone()));
-    f
+    // Only the grid and its caption are kept and cloned (cloning a whole `Figure` would bring
+    // in the clone code of every figure kind).
+    let cached = g.figure.grid.borrow().as_ref().filter(|c| c.0 == h.0).map(|c| (c.1.clone(), c.2.clone()));
+    let (grid, caption) = cached.unwrap_or_else(|| {
+        let built = build_key_grid(m, t, next, prev, span, g);
+        *g.figure.grid.borrow_mut() = Some((h.0, built.0.clone(), built.1.clone()));
+        built
+    });
+    Figure { key: "keygrid", title: "Keys by owner".into(), caption, kind: FigureKind::KeyGrid(grid) }
 }
 
 /// FNV-1a over 64-bit words.
@@ -450,7 +456,7 @@ fn placement(h: &mut Fnv, t: &Table) {
     }
 }
 
-fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> Figure {
+fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> (KeyGrid, String) {
     let n = GRID_KEYS.min(span.max(1));
     // Owners: every shard of the committed and next tables, in id order.
     let mut ids: Vec<NodeId> = t.members.iter().chain(next.map_or(&[][..], |n| &n.members[..])).chain(prev.map_or(&[][..], |p| &p.members[..])).copied().collect();
@@ -488,12 +494,8 @@ fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&T
     } else if prev.is_some() && moved > 0 {
         headline.push_str(&format!(" · ringed: {moved} squares just moved"));
     }
-    Figure {
-        key: "keygrid",
-        title: "Keys by owner".into(),
-        caption: format!(
-            "{sample} in key order, left to right and top to bottom, each square in its primary shard's colour. A square showing a second colour inside is moving to that shard; a ringed one has just moved. Range partitioning shows as solid blocks, hashing as confetti."
-        ),
-        kind: FigureKind::KeyGrid(KeyGrid { columns: GRID_COLUMNS, prefix: "k".into(), owners, cells, headline }),
-    }
+    let caption = format!(
+        "{sample} in key order, left to right and top to bottom, each square in its primary shard's colour. A square showing a second colour inside is moving to that shard; a ringed one has just moved. Range partitioning shows as solid blocks, hashing as confetti."
+    );
+    (KeyGrid { columns: GRID_COLUMNS, prefix: "k".into(), owners, cells, headline }, caption)
 }
