@@ -194,7 +194,8 @@ pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> 
             g.stale,
             g.lost,
             g.herd_peak,
-            g.last[3]
+            // A count kept as a metric value: printed as an integer (no float formatter).
+            g.last[3] as u64
         ),
         kind: FigureKind::Lists(Lists { lists }),
     });
