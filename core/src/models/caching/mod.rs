@@ -143,9 +143,11 @@ pub fn key_hash(k: Key) -> u32 {
 
 /// The ring: sorted (point, cache index).
 pub fn build_ring(caches: u32) -> Vec<(u32, u32)> {
-    let mut ring: Vec<(u32, u32)> = (0..caches).flat_map(|c| (0..VNODES).map(move |v| (key_hash(0x4000_0000 ^ (c << 16) ^ v), c))).collect();
+    // Sorted as (u64, u32) pairs, the same order: that sort is already in the page (the load
+    // balancer's ring), a sort of (u32, u32) pairs would be one more copy.
+    let mut ring: Vec<(u64, u32)> = (0..caches).flat_map(|c| (0..VNODES).map(move |v| (key_hash(0x4000_0000 ^ (c << 16) ^ v) as u64, c))).collect();
     ring.sort_unstable();
-    ring
+    ring.into_iter().map(|(h, c)| (h as u32, c)).collect()
 }
 
 /// The caching model's configuration.

@@ -30,26 +30,27 @@ const GREY: u32 = 0;
 
 /// Describes a message.
 pub fn describe(msg: &Msg) -> MsgInfo {
-    let m = |kind, label: String, ok| MsgInfo { kind, label, ok };
-    match msg {
-        Msg::Get { key, .. } => m("get", format!("get {key}"), None),
-        Msg::Value { key, hit: true, .. } => m("hit", format!("hit {key}"), Some(true)),
-        Msg::Value { key, hit: false, .. } => m("value", format!("{key} from db"), Some(true)),
-        Msg::Miss { key, wait: true, .. } => m("miss: wait", format!("miss {key}: lease held, wait"), Some(false)),
-        Msg::Miss { key, lease: Some(_), .. } => m("miss + lease", format!("miss {key} + lease"), Some(false)),
-        Msg::Miss { key, .. } => m("miss", format!("miss {key}"), Some(false)),
-        Msg::Fail { key, .. } => m("fail", format!("fail {key}"), Some(false)),
-        Msg::Set { key, lease, .. } => m("set", format!("set {key}{}", if lease.is_some() { " (lease)" } else { "" }), None),
-        Msg::Delete { key, .. } => m("delete", format!("delete {key}"), None),
-        Msg::Deleted { key, .. } => m("deleted", format!("deleted {key}"), Some(true)),
-        Msg::Put { key, .. } => m("put", format!("put {key}"), None),
-        Msg::PutAck { key, .. } => m("put ack", format!("ack {key}"), Some(true)),
-        Msg::DbRead { key, .. } => m("db read", format!("read {key}"), None),
-        Msg::DbValue { key, .. } => m("db value", format!("value {key}"), Some(true)),
-        Msg::DbWrite { key, .. } => m("db write", format!("write {key}"), None),
-        Msg::DbAck { key, .. } => m("db ack", format!("written {key}"), Some(true)),
-        Msg::Flush(b) => m("flush", format!("flush {} keys", b.len()), None),
-    }
+    // (kind, label before the key, after it, ok): one `format!` for every message, not one each.
+    let (kind, before, after, ok, key) = match msg {
+        Msg::Get { key, .. } => ("get", "get ", "", None, *key),
+        Msg::Value { key, hit: true, .. } => ("hit", "hit ", "", Some(true), *key),
+        Msg::Value { key, hit: false, .. } => ("value", "", " from db", Some(true), *key),
+        Msg::Miss { key, wait: true, .. } => ("miss: wait", "miss ", ": lease held, wait", Some(false), *key),
+        Msg::Miss { key, lease: Some(_), .. } => ("miss + lease", "miss ", " + lease", Some(false), *key),
+        Msg::Miss { key, .. } => ("miss", "miss ", "", Some(false), *key),
+        Msg::Fail { key, .. } => ("fail", "fail ", "", Some(false), *key),
+        Msg::Set { key, lease, .. } => ("set", "set ", if lease.is_some() { " (lease)" } else { "" }, None, *key),
+        Msg::Delete { key, .. } => ("delete", "delete ", "", None, *key),
+        Msg::Deleted { key, .. } => ("deleted", "deleted ", "", Some(true), *key),
+        Msg::Put { key, .. } => ("put", "put ", "", None, *key),
+        Msg::PutAck { key, .. } => ("put ack", "ack ", "", Some(true), *key),
+        Msg::DbRead { key, .. } => ("db read", "read ", "", None, *key),
+        Msg::DbValue { key, .. } => ("db value", "value ", "", Some(true), *key),
+        Msg::DbWrite { key, .. } => ("db write", "write ", "", None, *key),
+        Msg::DbAck { key, .. } => ("db ack", "written ", "", Some(true), *key),
+        Msg::Flush(b) => ("flush", "flush ", " keys", None, b.len() as Key),
+    };
+    MsgInfo { kind, label: format!("{before}{key}{after}"), ok }
 }
 
 fn pct(x: f64) -> String {
