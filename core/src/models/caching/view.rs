@@ -53,6 +53,12 @@ pub fn describe(msg: &Msg) -> MsgInfo {
     MsgInfo { kind, label: format!("{before}{key}{after}"), ok }
 }
 
+/// Detail rows of counts: one loop, not a `to_string` written out for each row.
+#[inline(never)]
+fn counts(rows: &[(&str, u64)]) -> Vec<(String, String)> {
+    rows.iter().map(|&(label, n)| (String::from(label), n.to_string())).collect()
+}
+
 fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
@@ -70,14 +76,8 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
             if c.gen.trace_len() > 0 {
                 v.badges.push(format!("trace of {}", c.gen.trace_len()));
             }
-            v.details = alloc::vec![
-                ("hit ratio".into(), pct(hr)),
-                ("reads".into(), c.reads.to_string()),
-                ("writes".into(), c.writes.to_string()),
-                ("failed".into(), c.failed.to_string()),
-                ("open requests".into(), c.ops.len().to_string()),
-                ("shed".into(), c.shed.to_string()),
-            ];
+            v.details = counts(&[("reads", c.reads), ("writes", c.writes), ("failed", c.failed), ("open requests", c.ops.len() as u64), ("shed", c.shed as u64)]);
+            v.details.insert(0, ("hit ratio".into(), pct(hr)));
             v
         }
         Some(Node::Cache(c)) => {
@@ -92,20 +92,20 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
                 v.badges.push(format!("{} dirty", c.dirty.len()));
             }
             let total = c.hits + c.misses;
-            v.details = alloc::vec![
-                ("policy".into(), c.policy.kind().label().into()),
-                ("keys".into(), format!("{n} of {}", model.capacity)),
-                ("hits".into(), c.hits.to_string()),
-                ("misses".into(), c.misses.to_string()),
-                ("hit ratio".into(), if total > 0 { pct(c.hits as f64 / total as f64) } else { "—".into() }),
-                ("evictions".into(), c.evictions.to_string()),
-                ("database fetches".into(), c.fetches.to_string()),
-                ("fetches in flight".into(), c.fills.len().to_string()),
-                ("dirty (not yet in the database)".into(), c.dirty.len().to_string()),
-                ("leases out".into(), c.leases.len().to_string()),
-                ("sets refused (void lease)".into(), c.rejected_sets.to_string()),
-                ("early refreshes (XFetch)".into(), c.early_refreshes.to_string()),
-            ];
+            v.details = counts(&[
+                ("hits", c.hits),
+                ("misses", c.misses),
+                ("evictions", c.evictions),
+                ("database fetches", c.fetches),
+                ("fetches in flight", c.fills.len() as u64),
+                ("dirty (not yet in the database)", c.dirty.len() as u64),
+                ("leases out", c.leases.len() as u64),
+                ("sets refused (void lease)", c.rejected_sets),
+                ("early refreshes (XFetch)", c.early_refreshes),
+            ]);
+            v.details.insert(0, ("policy".into(), c.policy.kind().label().into()));
+            v.details.insert(1, ("keys".into(), format!("{n} of {}", model.capacity)));
+            v.details.insert(4, ("hit ratio".into(), if total > 0 { pct(c.hits as f64 / total as f64) } else { "—".into() }));
             v.cells = c
                 .policy
                 .lists(super::view::ITEMS_MAX)
@@ -123,14 +123,14 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
             v.color = if d.ops.len() > model.db_workers as usize * 4 { RED } else { GREEN };
             v.headline = format!("{}", d.ops.len());
             v.load = Some((d.ops.len() as f64 / (model.db_workers as f64 * 8.0)).min(1.0));
-            v.details = alloc::vec![
-                ("in progress".into(), d.ops.len().to_string()),
-                ("workers".into(), model.db_workers.to_string()),
-                ("reads".into(), d.reads.to_string()),
-                ("writes".into(), d.writes.to_string()),
-                ("flushed entries applied".into(), d.flushed.to_string()),
-                ("refused (queue full)".into(), d.refused.to_string()),
-            ];
+            v.details = counts(&[
+                ("in progress", d.ops.len() as u64),
+                ("workers", model.db_workers as u64),
+                ("reads", d.reads),
+                ("writes", d.writes),
+                ("flushed entries applied", d.flushed),
+                ("refused (queue full)", d.refused),
+            ]);
             v
         }
         None => {
