@@ -24,6 +24,8 @@ use alloc::boxed::Box;
 use alloc::collections::{BTreeSet, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::any::Any;
+use core::marker::PhantomData;
 
 /// Most snapshots kept before thinning.
 pub const SNAPSHOTS_MAX: usize = 1024;
@@ -154,20 +156,136 @@ impl History {
     }
 }
 
+/// What [`Sim`]'s history layer needs of a world, object-safe. Snapshots, seeking, branching
+/// and the [`Lab`] facade are written once against it ([`AnySim`]), so every model shares one
+/// copy of that code and adds only these small shims (a page with seven labs used to carry
+/// seven copies of all of `Sim`).
+trait Run: Any {
+    fn as_any(&self) -> &dyn Any;
+    fn clone_run(&self) -> Box<dyn Run>;
+    /// A new world of the same model with another seed.
+    fn fresh(&self, seed: u64) -> Box<dyn Run>;
+    fn step_within(&mut self, actions: &[TimedAction], limit: Time, sink: &mut dyn Sink) -> bool;
+    fn advance_to(&mut self, t: Time, sink: &mut dyn Sink);
+    fn events(&self) -> u64;
+    fn now(&self) -> Time;
+    fn next_sample(&self) -> Time;
+    fn action_cursor(&self) -> usize;
+    fn snapshot_bytes(&self) -> usize;
+    fn validate(&self, action: &Action) -> Result<(), String>;
+    fn add_node(&mut self);
+    fn info(&self) -> &'static ModelInfo;
+    fn params(&self) -> Vec<Param>;
+    fn seed(&self) -> u64;
+    fn view(&self) -> View;
+    fn view_without_figures(&self) -> View;
+    fn figures(&self) -> Vec<crate::figure::Figure>;
+    fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)>;
+    fn byzantine_modes(&self, node: NodeId) -> &'static [crate::view::ByzantineMode];
+    fn trace_hash(&self) -> u64;
+    fn query(&self, name: &str) -> Option<f64>;
+    fn in_flight(&self) -> usize;
+}
+
+impl<M: Model> Run for World<M> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn clone_run(&self) -> Box<dyn Run> {
+        Box::new(self.clone())
+    }
+    fn fresh(&self, seed: u64) -> Box<dyn Run> {
+        Box::new(World::new(self.model.clone(), seed))
+    }
+    fn step_within(&mut self, actions: &[TimedAction], limit: Time, sink: &mut dyn Sink) -> bool {
+        World::step_within(self, actions, limit, sink)
+    }
+    fn advance_to(&mut self, t: Time, sink: &mut dyn Sink) {
+        World::advance_to(self, t, sink)
+    }
+    fn events(&self) -> u64 {
+        World::events(self)
+    }
+    fn now(&self) -> Time {
+        World::now(self)
+    }
+    fn next_sample(&self) -> Time {
+        World::next_sample(self)
+    }
+    fn action_cursor(&self) -> usize {
+        World::action_cursor(self)
+    }
+    fn snapshot_bytes(&self) -> usize {
+        World::snapshot_bytes(self)
+    }
+    fn validate(&self, action: &Action) -> Result<(), String> {
+        World::validate(self, action)
+    }
+    fn add_node(&mut self) {
+        World::add_node(self, &mut crate::world::NullSink);
+    }
+    fn info(&self) -> &'static ModelInfo {
+        self.model.info()
+    }
+    fn params(&self) -> Vec<Param> {
+        self.model.params()
+    }
+    fn seed(&self) -> u64 {
+        World::seed(self)
+    }
+    fn view(&self) -> View {
+        World::view(self)
+    }
+    fn view_without_figures(&self) -> View {
+        World::view_without_figures(self)
+    }
+    fn figures(&self) -> Vec<crate::figure::Figure> {
+        World::figures(self)
+    }
+    fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)> {
+        World::node_commands(self, node)
+    }
+    fn byzantine_modes(&self, node: NodeId) -> &'static [crate::view::ByzantineMode] {
+        self.model.byzantine_modes(node)
+    }
+    fn trace_hash(&self) -> u64 {
+        World::trace_hash(self)
+    }
+    fn query(&self, name: &str) -> Option<f64> {
+        World::query(self, name)
+    }
+    fn in_flight(&self) -> usize {
+        World::in_flight_count(self)
+    }
+}
+
+impl Clone for Box<dyn Run> {
+    fn clone(&self) -> Self {
+        self.clone_run()
+    }
+}
+
+impl core::fmt::Debug for dyn Run {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "World({}, event {}, time {})", self.info().name, self.events(), self.now())
+    }
+}
+
 /// A snapshot and what it costs (its [`World::snapshot_bytes`] when taken).
 #[derive(Clone, Debug)]
-struct Snapshot<M: Model> {
-    world: World<M>,
+struct Snapshot {
+    world: Box<dyn Run>,
     bytes: usize,
 }
 
-/// A run with history and time travel.
+/// A run with history and time travel, of any model: what [`Sim`] is, without the model's
+/// type. The shell holds one as a `Box<dyn Lab>`.
 #[derive(Clone, Debug)]
-pub struct Sim<M: Model> {
-    world: World<M>,
-    initial: World<M>,
+pub struct AnySim {
+    world: Box<dyn Run>,
+    initial: Box<dyn Run>,
     actions: Vec<TimedAction>,
-    snapshots: Vec<Snapshot<M>>,
+    snapshots: Vec<Snapshot>,
     /// Sum of the snapshots' `bytes`.
     snapshot_bytes: usize,
     /// The history's memory budget.
@@ -178,13 +296,49 @@ pub struct Sim<M: Model> {
     horizon: (u64, Time),
 }
 
+/// A run of model `M` with history and time travel: an [`AnySim`] (every method of which it
+/// offers) that also gives typed access to its [`World`].
+#[derive(Clone, Debug)]
+pub struct Sim<M: Model> {
+    run: AnySim,
+    model: PhantomData<fn() -> M>,
+}
+
 impl<M: Model> Sim<M> {
     /// A new run of `model` with `seed` and an action script (sorted by time, validated by the
     /// caller; invalid actions are reported in the trace when reached).
-    pub fn new(model: M, seed: u64, mut actions: Vec<TimedAction>) -> Self {
+    pub fn new(model: M, seed: u64, actions: Vec<TimedAction>) -> Self {
+        Sim { run: AnySim::new(Box::new(World::new(model, seed)), actions), model: PhantomData }
+    }
+
+    /// The current world.
+    pub fn world(&self) -> &World<M> {
+        self.run.world.as_any().downcast_ref::<World<M>>().expect("a Sim<M> runs a World<M>")
+    }
+
+    /// The run without its model's type (what the shell holds as a `Box<dyn Lab>`).
+    pub fn into_any(self) -> AnySim {
+        self.run
+    }
+}
+
+impl<M: Model> core::ops::Deref for Sim<M> {
+    type Target = AnySim;
+    fn deref(&self) -> &AnySim {
+        &self.run
+    }
+}
+
+impl<M: Model> core::ops::DerefMut for Sim<M> {
+    fn deref_mut(&mut self) -> &mut AnySim {
+        &mut self.run
+    }
+}
+
+impl AnySim {
+    fn new(world: Box<dyn Run>, mut actions: Vec<TimedAction>) -> Self {
         actions.sort_by_key(|a| a.at);
-        let world = World::new(model, seed);
-        Sim {
+        AnySim {
             initial: world.clone(),
             world,
             actions,
@@ -195,11 +349,6 @@ impl<M: Model> Sim<M> {
             history: History::default(),
             horizon: (0, 0),
         }
-    }
-
-    /// The current world.
-    pub fn world(&self) -> &World<M> {
-        &self.world
     }
 
     /// The history.
@@ -243,7 +392,7 @@ impl<M: Model> Sim<M> {
 
     /// Bytes the history holds by the kernel's accounting: snapshots, trace and samples.
     pub fn history_bytes(&self) -> usize {
-        self.snapshot_bytes + self.history.bytes(self.world.model.info().metrics.len())
+        self.snapshot_bytes + self.history.bytes(self.world.info().metrics.len())
     }
 
     /// Number of time-travel snapshots held.
@@ -303,17 +452,17 @@ impl<M: Model> Sim<M> {
     }
 
     /// Restores the latest snapshot at or before a point behind the current moment.
-    fn restore_back(&mut self, at_or_before: impl Fn(&World<M>) -> bool) {
-        let snap = self.snapshots.iter().rev().map(|s| &s.world).find(|s| at_or_before(s)).unwrap_or(&self.initial).clone();
+    fn restore_back(&mut self, at_or_before: impl Fn(&dyn Run) -> bool) {
+        let snap = self.snapshots.iter().rev().map(|s| &s.world).find(|s| at_or_before(&***s)).unwrap_or(&self.initial).clone();
         self.history.rewind(snap.events(), snap.next_sample());
         self.world = snap;
     }
 
     /// Jumps to the latest snapshot of this branch that lies ahead of the current moment but
     /// not past the target, if there is one: the events in between need no replay.
-    fn restore_ahead(&mut self, not_past: impl Fn(&World<M>) -> bool) {
+    fn restore_ahead(&mut self, not_past: impl Fn(&dyn Run) -> bool) {
         let here = self.world.events();
-        if let Some(snap) = self.snapshots.iter().rev().map(|s| &s.world).find(|s| s.events() > here && not_past(s)) {
+        if let Some(snap) = self.snapshots.iter().rev().map(|s| &s.world).find(|s| s.events() > here && not_past(&***s)) {
             let snap = snap.clone();
             self.history.advance(snap.events(), snap.next_sample());
             self.world = snap;
@@ -379,7 +528,7 @@ impl<M: Model> Sim<M> {
         for (i, a) in self.actions.iter().enumerate() {
             w.validate(&a.action).map_err(|e| (i, e))?;
             if a.action == Action::AddNode {
-                w.add_node(&mut crate::world::NullSink);
+                w.add_node();
             }
         }
         Ok(())
@@ -388,7 +537,7 @@ impl<M: Model> Sim<M> {
     /// Resets to the start with a new seed, keeping model and script.
     pub fn reseed(&mut self, seed: u64) {
         let budget = self.budget_bytes;
-        *self = Sim::new(self.initial.model.clone(), seed, core::mem::take(&mut self.actions));
+        *self = AnySim::new(self.initial.fresh(seed), core::mem::take(&mut self.actions));
         self.budget_bytes = budget;
     }
 }
@@ -462,15 +611,15 @@ pub trait Lab {
     fn set_history_budget(&mut self, bytes: usize);
 }
 
-impl<M: Model> Lab for Sim<M> {
+impl Lab for AnySim {
     fn info(&self) -> &'static ModelInfo {
-        self.world.model.info()
+        self.world.info()
     }
     fn params(&self) -> Vec<Param> {
-        self.initial.model.params()
+        self.initial.params()
     }
     fn live_params(&self) -> Vec<Param> {
-        self.world.model.params()
+        self.world.params()
     }
     fn seed(&self) -> u64 {
         self.world.seed()
@@ -485,22 +634,22 @@ impl<M: Model> Lab for Sim<M> {
         self.horizon
     }
     fn step(&mut self) -> bool {
-        Sim::step(self)
+        AnySim::step(self)
     }
     fn run_until(&mut self, t: Time, max_events: u64) -> u64 {
-        Sim::run_until(self, t, max_events)
+        AnySim::run_until(self, t, max_events)
     }
     fn step_back(&mut self) {
-        Sim::step_back(self)
+        AnySim::step_back(self)
     }
     fn seek_time(&mut self, t: Time) {
-        Sim::seek_time(self, t)
+        AnySim::seek_time(self, t)
     }
     fn seek_event(&mut self, index: u64) {
-        Sim::seek_event(self, index)
+        AnySim::seek_event(self, index)
     }
     fn act(&mut self, action: Action) -> Result<(), String> {
-        Sim::act(self, action)
+        AnySim::act(self, action)
     }
     fn view(&self) -> View {
         let mut view = self.world.view();
@@ -522,7 +671,7 @@ impl<M: Model> Lab for Sim<M> {
         &self.history.violations
     }
     fn metrics(&self) -> &'static [MetricInfo] {
-        self.world.model.info().metrics
+        self.world.info().metrics
     }
     fn samples(&self) -> &VecDeque<(Time, Vec<f64>)> {
         &self.history.samples
@@ -531,7 +680,7 @@ impl<M: Model> Lab for Sim<M> {
         self.world.node_commands(node)
     }
     fn byzantine_modes(&self, node: NodeId) -> &'static [crate::view::ByzantineMode] {
-        self.world.model.byzantine_modes(node)
+        self.world.byzantine_modes(node)
     }
     fn actions(&self) -> &[TimedAction] {
         &self.actions
@@ -543,13 +692,13 @@ impl<M: Model> Lab for Sim<M> {
         self.world.query(name)
     }
     fn in_flight(&self) -> usize {
-        self.world.in_flight_count()
+        self.world.in_flight()
     }
     fn reseed(&mut self, seed: u64) {
-        Sim::reseed(self, seed)
+        AnySim::reseed(self, seed)
     }
     fn validate_script(&self) -> Result<(), (usize, String)> {
-        Sim::validate_script(self)
+        AnySim::validate_script(self)
     }
     fn boxed_clone(&self) -> Box<dyn Lab> {
         Box::new(self.clone())
@@ -558,7 +707,105 @@ impl<M: Model> Lab for Sim<M> {
         (self.history_bytes(), self.snapshot_count())
     }
     fn set_history_budget(&mut self, bytes: usize) {
-        Sim::set_history_budget(self, bytes)
+        AnySim::set_history_budget(self, bytes)
+    }
+}
+
+/// A typed run is a lab too (tests and benchmarks box one); the shell boxes the [`AnySim`]
+/// inside ([`Sim::into_any`]) so that no model adds a copy of this.
+impl<M: Model> Lab for Sim<M> {
+    fn info(&self) -> &'static ModelInfo {
+        self.run.info()
+    }
+    fn params(&self) -> Vec<Param> {
+        Lab::params(&self.run)
+    }
+    fn live_params(&self) -> Vec<Param> {
+        self.run.live_params()
+    }
+    fn seed(&self) -> u64 {
+        Lab::seed(&self.run)
+    }
+    fn now(&self) -> Time {
+        Lab::now(&self.run)
+    }
+    fn events(&self) -> u64 {
+        Lab::events(&self.run)
+    }
+    fn horizon(&self) -> (u64, Time) {
+        self.run.horizon
+    }
+    fn step(&mut self) -> bool {
+        self.run.step()
+    }
+    fn run_until(&mut self, t: Time, max_events: u64) -> u64 {
+        self.run.run_until(t, max_events)
+    }
+    fn step_back(&mut self) {
+        self.run.step_back()
+    }
+    fn seek_time(&mut self, t: Time) {
+        self.run.seek_time(t)
+    }
+    fn seek_event(&mut self, index: u64) {
+        self.run.seek_event(index)
+    }
+    fn act(&mut self, action: Action) -> Result<(), String> {
+        self.run.act(action)
+    }
+    fn view(&self) -> View {
+        Lab::view(&self.run)
+    }
+    fn view_without_figures(&self) -> View {
+        Lab::view_without_figures(&self.run)
+    }
+    fn figures(&self) -> Vec<crate::figure::Figure> {
+        Lab::figures(&self.run)
+    }
+    fn trace(&self) -> &VecDeque<TraceEntry> {
+        Lab::trace(&self.run)
+    }
+    fn violations(&self) -> &[Violation] {
+        Lab::violations(&self.run)
+    }
+    fn metrics(&self) -> &'static [MetricInfo] {
+        Lab::metrics(&self.run)
+    }
+    fn samples(&self) -> &VecDeque<(Time, Vec<f64>)> {
+        Lab::samples(&self.run)
+    }
+    fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)> {
+        Lab::node_commands(&self.run, node)
+    }
+    fn byzantine_modes(&self, node: NodeId) -> &'static [crate::view::ByzantineMode] {
+        Lab::byzantine_modes(&self.run, node)
+    }
+    fn actions(&self) -> &[TimedAction] {
+        &self.run.actions
+    }
+    fn trace_hash(&self) -> u64 {
+        Lab::trace_hash(&self.run)
+    }
+    fn query(&self, name: &str) -> Option<f64> {
+        Lab::query(&self.run, name)
+    }
+    fn in_flight(&self) -> usize {
+        Lab::in_flight(&self.run)
+    }
+    fn reseed(&mut self, seed: u64) {
+        self.run.reseed(seed)
+    }
+    fn validate_script(&self) -> Result<(), (usize, String)> {
+        self.run.validate_script()
+    }
+    fn boxed_clone(&self) -> Box<dyn Lab> {
+        Box::new(self.run.clone())
+    }
+    fn history_size(&self) -> (usize, usize) {
+        (self.run.history_bytes(), self.run.snapshot_count())
+    }
+    fn set_history_budget(&mut self, bytes: usize) {
+        self.run.set_history_budget(bytes)
     }
 }
 

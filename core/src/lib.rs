@@ -48,7 +48,7 @@ pub mod share;
 pub mod challenge;
 
 pub use action::{Action, TimedAction};
-pub use lab::{Lab, Sim};
+pub use lab::{AnySim, Lab, Sim};
 pub use model::{Ctx, Model, NodeStatus};
 pub use net::{LinkConfig, Network};
 pub use persist::{PMap, PSet, PVec};

@@ -102,7 +102,7 @@ struct Armed {
 }
 
 /// A simulated world running model `M`.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct World<M: Model> {
     /// The model's configuration (changed only by `Set` actions).
     pub model: M,
@@ -134,6 +134,38 @@ pub struct World<M: Model> {
     scratch: Vec<Effect<M>>,
     violations: Vec<Violation>,
     samples: Vec<f64>,
+}
+
+/// A snapshot: everything but the scratch buffers, which are empty between events (their
+/// element types would otherwise add a copy of every model's effect and text cloning code to
+/// the page, for vectors that are always empty when a world is cloned).
+impl<M: Model> Clone for World<M> {
+    fn clone(&self) -> Self {
+        World {
+            model: self.model.clone(),
+            seed: self.seed,
+            now: self.now,
+            seq: self.seq,
+            events: self.events,
+            queue: self.queue.clone(),
+            in_flight: self.in_flight.clone(),
+            timers: self.timers.clone(),
+            slots: self.slots.clone(),
+            rngs: self.rngs.clone(),
+            backlog: self.backlog.clone(),
+            net: self.net.clone(),
+            net_rng: self.net_rng.clone(),
+            ghost: self.ghost.clone(),
+            action_cursor: self.action_cursor,
+            next_sample: self.next_sample,
+            hash: self.hash.clone(),
+            tracing: self.tracing,
+            manual: self.manual,
+            scratch: Vec::new(),
+            violations: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
 }
 
 /// Why an action was refused.
@@ -339,7 +371,8 @@ impl<M: Model> World<M> {
                 self.emit_samples_before(at, sink);
                 self.now = at;
                 self.action_cursor += 1;
-                self.apply_action(&timed.action.clone(), sink);
+                // `actions` is not part of the world: no need to clone the action to apply it.
+                self.apply_action(&timed.action, sink);
                 return true;
             }
             let Some(entry) = self.queue.pop() else { return false };
@@ -461,10 +494,9 @@ impl<M: Model> World<M> {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn record(&mut self, sink: &mut dyn Sink, kind: TraceKind, node: Option<NodeId>, peer: Option<NodeId>, sent_at: Time, msg: Option<MsgId>, label: &'static str, text: Text, important: bool) {
-        let entry = TraceEntry { event: self.events, time: self.now, kind, node, peer, sent_at, msg, label, text, important };
-        self.hash.add(&entry);
-        sink.trace(entry);
+        record(&mut self.hash, sink, TraceEntry { event: self.events, time: self.now, kind, node, peer, sent_at, msg, label, text, important });
     }
 
     fn after_event(&mut self, what: Happened, sink: &mut dyn Sink) {
@@ -735,17 +767,7 @@ impl<M: Model> World<M> {
                 MessageView { id: *id, from: env.from, to: env.to, kind: info.kind, label: info.label, ok: info.ok, sent_at: env.sent_at, arrives_at: env.arrives_at }
             })
             .collect();
-        View {
-            time: self.now,
-            event: self.events,
-            nodes,
-            messages,
-            groups: self.net.groups().to_vec(),
-            cuts: self.net.cuts().collect(),
-            default_link: self.net.default,
-            links: self.net.links.iter().map(|(&(a, b), c)| (a, b, *c)).collect(),
-            figures: Vec::new(),
-        }
+        network_view(&self.net, self.now, self.events, nodes, messages, Vec::new())
     }
 
     /// The model's figures now, as [`World::view`] includes them.
@@ -760,6 +782,29 @@ impl<M: Model> World<M> {
             None => Vec::new(),
         }
     }
+}
+
+/// Completes a [`View`] with the network's part. Not generic: one copy serves every model.
+fn network_view(net: &Network, time: Time, event: u64, nodes: Vec<crate::view::NodeView>, messages: Vec<MessageView>, figures: Vec<crate::figure::Figure>) -> View {
+    View {
+        time,
+        event,
+        nodes,
+        messages,
+        groups: net.groups().to_vec(),
+        cuts: net.cuts().collect(),
+        default_link: net.default,
+        links: net.links.iter().map(|(&(a, b), c)| (a, b, *c)).collect(),
+        figures,
+    }
+}
+
+/// Hashes a trace entry and hands it to the sink. Not generic, and not inlined: the world
+/// records from a dozen places, and every model would otherwise carry a copy of each.
+#[inline(never)]
+fn record(hash: &mut TraceHash, sink: &mut dyn Sink, entry: TraceEntry) {
+    hash.add(&entry);
+    sink.trace(entry);
 }
 
 /// Whether node `id` exists among `n` nodes; the error says which ids do.

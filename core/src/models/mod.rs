@@ -61,7 +61,8 @@ pub fn build<M: crate::Model>(model: M, settings: &[(String, Value)], seed: u64,
     let model = configure(model, settings)?;
     let sim = Sim::new(model, seed, actions);
     sim.validate_script().map_err(|(i, e)| format!("timeline[{i}]: {e}"))?;
-    Ok(Box::new(sim))
+    // The untyped run: every model shares one copy of the history code and the `Lab` facade.
+    Ok(Box::new(sim.into_any()))
 }
 
 /// Builds a run of the model named `model`.

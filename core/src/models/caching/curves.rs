@@ -49,7 +49,7 @@ pub struct CurveJob {
     sizes: [u32; SIZES],
     trace: Vec<Key>,
     next: Vec<u64>,
-    seen: alloc::collections::BTreeMap<Key, u64>,
+    seen: super::policy::Map,
     caches: Vec<AnyPolicy>,
     opts: Vec<Opt>,
     hits: [[u64; SIZES]; CURVES],
@@ -88,7 +88,7 @@ impl CurveJob {
             sizes,
             trace: Vec::with_capacity(requests as usize),
             next: Vec::new(),
-            seen: alloc::collections::BTreeMap::new(),
+            seen: super::policy::Map::new(),
             caches,
             opts,
             hits: [[0; SIZES]; CURVES],
@@ -122,10 +122,10 @@ impl CurveJob {
                     for _ in 0..n {
                         self.pos -= 1;
                         let i = self.pos as usize;
-                        if let Some(&j) = self.seen.get(&self.trace[i]) {
+                        if let Some(&j) = self.seen.get(&(self.trace[i] as u64)) {
                             self.next[i] = j;
                         }
-                        self.seen.insert(self.trace[i], i as u64);
+                        self.seen.insert(self.trace[i] as u64, i as u64);
                     }
                     left -= n.max(1) as i64;
                     if self.pos == 0 {

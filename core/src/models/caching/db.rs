@@ -9,7 +9,6 @@ use crate::persist::PMap;
 use crate::time::Time;
 use crate::NodeId;
 use crate::small::SmallMap;
-use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -40,7 +39,7 @@ pub struct Db {
     /// Next operation number.
     pub next_op: u64,
     /// Reads in progress per key.
-    pub key_reads: BTreeMap<Key, u32>,
+    pub key_reads: super::policy::Map,
     /// Reads of the same key in progress after the last read arrived.
     pub last_key_load: u32,
     /// Reads arrived, writes arrived, flushed entries applied, refused operations.
@@ -61,7 +60,7 @@ impl Db {
             ops: SmallMap::new(),
             free_at: alloc::vec![0; model.db_workers as usize],
             next_op: 0,
-            key_reads: BTreeMap::new(),
+            key_reads: super::policy::Map::new(),
             last_key_load: 0,
             reads: 0,
             writes: 0,
@@ -101,9 +100,9 @@ impl Db {
         match &op {
             DbOp::Read(_, key, _) => {
                 self.reads += 1;
-                let n = self.key_reads.entry(*key).or_insert(0);
+                let n = self.key_reads.entry(*key as u64).or_insert(0);
                 *n += 1;
-                self.last_key_load = *n;
+                self.last_key_load = *n as u32;
             }
             _ => self.writes += 1,
         }
@@ -129,10 +128,10 @@ impl Db {
         let Some(op) = self.ops.remove(&n) else { return };
         match op {
             DbOp::Read(from, key, tag) => {
-                if let Some(c) = self.key_reads.get_mut(&key) {
+                if let Some(c) = self.key_reads.get_mut(&(key as u64)) {
                     *c -= 1;
                     if *c == 0 {
-                        self.key_reads.remove(&key);
+                        self.key_reads.remove(&(key as u64));
                     }
                 }
                 ctx.send(from, Msg::DbValue { key, tag, stamp: self.get(key) });

@@ -44,9 +44,14 @@ pub const WINDOW: usize = 5;
 #[derive(Clone, Default)]
 pub struct Ghost {
     started: bool,
-    /// Newest acknowledged write per key: (stamp, when acknowledged, the write-through epoch
-    /// it was acknowledged in, or `NOT_WT`).
-    pub acked: PMap<Key, (Stamp, Time, u32)>,
+    /// Newest acknowledged write per key: its stamp.
+    pub acked: PMap<Key, Stamp>,
+    /// When that write was acknowledged, by key. (Three maps of the type the database's data
+    /// already has, not one map of triples: each persistent map type is a copy of the tree
+    /// code in the page.)
+    pub acked_at: PMap<Key, Time>,
+    /// That write's write-through epoch ([`NOT_WT`] if none), by key.
+    pub acked_epoch: PMap<Key, u64>,
     /// Write-through epoch: bumped whenever the mode leaves write-through, so a promise made
     /// in one stretch of write-through is not held against values another mode cached.
     pub wt_epoch: u32,
@@ -107,6 +112,8 @@ impl core::fmt::Debug for Ghost {
         f.debug_struct("Ghost")
             .field("started", &self.started)
             .field("acked", &self.acked)
+            .field("acked_at", &self.acked_at)
+            .field("acked_epoch", &self.acked_epoch)
             .field("wt_epoch", &self.wt_epoch)
             .field("wt_since", &self.wt_since)
             .field("last_mode_wt", &self.last_mode_wt)
@@ -148,12 +155,14 @@ fn on_done(model: &CachingModel, g: &mut Ghost, client: NodeId, d: &Done, out: &
         g.writes += 1;
         if d.ok {
             g.acked_writes += 1;
-            let newer = g.acked.get(&d.key).is_none_or(|a| a.0 < d.stamp);
+            let newer = g.acked.get(&d.key).is_none_or(|s| *s < d.stamp);
             if newer {
                 // The promise covers writes issued and acknowledged within one stretch of
                 // write-through.
                 let epoch = if d.wt && model.mode == Mode::WriteThrough && d.issued >= g.wt_since { g.wt_epoch } else { NOT_WT };
-                g.acked.insert_mut(d.key, (d.stamp, d.at, epoch));
+                g.acked.insert_mut(d.key, d.stamp);
+                g.acked_at.insert_mut(d.key, d.at);
+                g.acked_epoch.insert_mut(d.key, epoch as u64);
             }
         }
     } else {
@@ -164,12 +173,14 @@ fn on_done(model: &CachingModel, g: &mut Ghost, client: NodeId, d: &Done, out: &
             g.win_hits += 1;
         }
         if d.ok {
-            if let Some(&(s, t, wt)) = g.acked.get(&d.key) {
+            if let Some(&s) = g.acked.get(&d.key).filter(|s| d.stamp < **s) {
+                let t = g.acked_at.get(&d.key).copied().unwrap_or(0);
+                let wt = g.acked_epoch.get(&d.key).map_or(NOT_WT, |e| *e as u32);
                 // Strictly after: a read issued at the very instant the write was
                 // acknowledged is concurrent with it (the model checker delivers messages
                 // without moving the clock, so such ties are common there) and may return
                 // the older value.
-                if t < d.issued && d.stamp < s {
+                if t < d.issued {
                     g.stale += 1;
                     g.win_stale += 1;
                     if wt == g.wt_epoch && model.mode == Mode::WriteThrough {
@@ -283,8 +294,9 @@ pub fn check_all(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -
         _ => None,
     });
     if let Some(db) = db {
-        for (k, (s, _, wt)) in g.acked.iter() {
-            if *wt != NOT_WT && db.get(k).copied().unwrap_or(0) < *s {
+        for (k, s) in g.acked.iter() {
+            let wt = g.acked_epoch.get(k).map_or(NOT_WT, |e| *e as u32);
+            if wt != NOT_WT && db.get(k).copied().unwrap_or(0) < *s {
                 violation(&mut out, RYW, Vec::new(), format!("key {k}: a write-through write was acknowledged but the database has an older version"));
             }
         }

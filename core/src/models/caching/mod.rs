@@ -143,9 +143,11 @@ pub fn key_hash(k: Key) -> u32 {
 
 /// The ring: sorted (point, cache index).
 pub fn build_ring(caches: u32) -> Vec<(u32, u32)> {
-    let mut ring: Vec<(u32, u32)> = (0..caches).flat_map(|c| (0..VNODES).map(move |v| (key_hash(0x4000_0000 ^ (c << 16) ^ v), c))).collect();
+    // Sorted as (u64, u32) pairs, the same order: that sort is already in the page (the load
+    // balancer's ring), a sort of (u32, u32) pairs would be one more copy.
+    let mut ring: Vec<(u64, u32)> = (0..caches).flat_map(|c| (0..VNODES).map(move |v| (key_hash(0x4000_0000 ^ (c << 16) ^ v) as u64, c))).collect();
     ring.sort_unstable();
-    ring
+    ring.into_iter().map(|(h, c)| (h as u32, c)).collect()
 }
 
 /// The caching model's configuration.
@@ -404,6 +406,35 @@ fn num(v: &Value) -> f64 {
     }
 }
 
+/// The settings in menu order: key, label, help, type and range, and whether they may change
+/// while a run goes on ([`Model::params`] adds each one's current value). A table, not a
+/// `Param` built field by field in code for each of them.
+static PARAMS: [(&str, &str, &str, ParamKind, bool); 23] = [
+    ("policy", "Eviction policy", "What a full cache evicts to make room.", ParamKind::Choice(policy::KIND_NAMES), true),
+    ("capacity", "Capacity (keys per cache)", "Keys each cache node can hold.", ParamKind::Int { min: 1, max: 10_000 }, true),
+    ("workload", "Workload", "zipf, uniform, loop (all keys in order, again and again), scan (zipf plus one-off keys), recency (fresh keys asked again soon, then forgotten), trace (a client's uploaded trace).", ParamKind::Choice(workload::SHAPE_NAMES), true),
+    ("keys", "Distinct keys", "Keys the workload draws from (the loop length for loop).", ParamKind::Int { min: 1, max: 100_000 }, true),
+    ("alpha", "Zipf skew α", "Higher means a few keys take most requests.", ParamKind::Float { min: 0.0, max: 3.0 }, true),
+    ("scan_share", "Scan share", "Share of one-off keys in the scan workload.", ParamKind::Float { min: 0.0, max: 1.0 }, true),
+    ("rate", "Request rate (req/s)", "Requests per second from all clients together.", ParamKind::Float { min: 0.0, max: 20_000.0 }, true),
+    ("write_share", "Write share", "Share of requests that are writes.", ParamKind::Float { min: 0.0, max: 1.0 }, true),
+    ("mode", "Write policy", "cache_aside, read_through, write_through, write_behind or write_around.", ParamKind::Choice(MODE_NAMES), true),
+    ("ttl_ms", "TTL (ms)", "How long a cached value lives (0 = until evicted).", ParamKind::Float { min: 0.0, max: 600_000.0 }, true),
+    ("cure", "Stampede cure", "none, single_flight, xfetch (early refresh) or leases.", ParamKind::Choice(CURE_NAMES), true),
+    ("xfetch_beta", "XFetch β", "Above 1 refreshes earlier, below 1 later.", ParamKind::Float { min: 0.0, max: 10.0 }, true),
+    ("db_ms", "Database time (ms)", "Service time of one database operation.", ParamKind::Float { min: 0.01, max: 1_000.0 }, true),
+    ("db_workers", "Database workers", "Operations the database serves at once.", ParamKind::Int { min: 1, max: 64 }, true),
+    ("flush_ms", "Flush interval (ms)", "How often a write-behind cache writes its dirty entries.", ParamKind::Float { min: 1.0, max: 600_000.0 }, true),
+    ("timeout_ms", "Timeout (ms)", "How long a client waits for an answer.", ParamKind::Float { min: 1.0, max: 60_000.0 }, true),
+    ("down_ms", "Avoid a dead cache for (ms)", "After a timeout, how long a client routes around that cache.", ParamKind::Float { min: 0.0, max: 600_000.0 }, true),
+    ("lease_wait_ms", "Lease retry (ms)", "How long a client waits before asking again while another holds the lease.", ParamKind::Float { min: 0.1, max: 10_000.0 }, true),
+    ("clients", "Clients", "Client nodes.", ParamKind::Int { min: 1, max: CLIENTS_MAX as i64 }, false),
+    ("caches", "Cache nodes", "Cache nodes on the hash ring.", ParamKind::Int { min: 1, max: CACHES_MAX as i64 }, false),
+    ("curve_requests", "Curve requests", "Requests replayed for the hit-ratio curves.", ParamKind::Int { min: 1_000, max: 1_000_000 }, true),
+    ("bug_no_evict", "Bug: no eviction", "Teaching mutation: the cache forgets to drop the policy's victim.", ParamKind::Bool, true),
+    ("bug_blind_fill", "Bug: blind fill", "Teaching mutation: store fetched values even when a write overtook them.", ParamKind::Bool, true),
+];
+
 impl Model for CachingModel {
     type Node = Node;
     type Durable = Durable;
@@ -417,45 +448,42 @@ impl Model for CachingModel {
     }
 
     fn params(&self) -> Vec<Param> {
-        let int = |min, max| ParamKind::Int { min, max };
-        let float = |min, max| ParamKind::Float { min, max };
-        let n = |x: f64| Value::Num(x);
+        let n = Value::Num;
         let t = |s: &str| Value::Text(s.into());
         let b = Value::Bool;
-        let p = |key, label, help, kind, value, live| Param { key, label, help, kind, value, live };
         let mode = MODE_NAMES[MODES.iter().position(|m| *m == self.mode).unwrap_or(0)];
         let cure = CURE_NAMES[CURES.iter().position(|m| *m == self.cure).unwrap_or(0)];
-        alloc::vec![
-            p("policy", "Eviction policy", "What a full cache evicts to make room.", ParamKind::Choice(policy::KIND_NAMES), t(self.policy.name()), true),
-            p("capacity", "Capacity (keys per cache)", "Keys each cache node can hold.", int(1, 10_000), n(self.capacity as f64), true),
-            p("workload", "Workload", "zipf, uniform, loop (all keys in order, again and again), scan (zipf plus one-off keys), recency (fresh keys asked again soon, then forgotten), trace (a client's uploaded trace).", ParamKind::Choice(workload::SHAPE_NAMES), t(self.shape.name()), true),
-            p("keys", "Distinct keys", "Keys the workload draws from (the loop length for loop).", int(1, 100_000), n(self.keys as f64), true),
-            p("alpha", "Zipf skew α", "Higher means a few keys take most requests.", float(0.0, 3.0), n(self.alpha), true),
-            p("scan_share", "Scan share", "Share of one-off keys in the scan workload.", float(0.0, 1.0), n(self.scan_share), true),
-            p("rate", "Request rate (req/s)", "Requests per second from all clients together.", float(0.0, 20_000.0), n(self.rate), true),
-            p("write_share", "Write share", "Share of requests that are writes.", float(0.0, 1.0), n(self.write_share), true),
-            p("mode", "Write policy", "cache_aside, read_through, write_through, write_behind or write_around.", ParamKind::Choice(MODE_NAMES), t(mode), true),
-            p("ttl_ms", "TTL (ms)", "How long a cached value lives (0 = until evicted).", float(0.0, 600_000.0), n(self.ttl_ms), true),
-            p("cure", "Stampede cure", "none, single_flight, xfetch (early refresh) or leases.", ParamKind::Choice(CURE_NAMES), t(cure), true),
-            p("xfetch_beta", "XFetch β", "Above 1 refreshes earlier, below 1 later.", float(0.0, 10.0), n(self.xfetch_beta), true),
-            p("db_ms", "Database time (ms)", "Service time of one database operation.", float(0.01, 1_000.0), n(self.db_ms), true),
-            p("db_workers", "Database workers", "Operations the database serves at once.", int(1, 64), n(self.db_workers as f64), true),
-            p("flush_ms", "Flush interval (ms)", "How often a write-behind cache writes its dirty entries.", float(1.0, 600_000.0), n(self.flush_ms), true),
-            p("timeout_ms", "Timeout (ms)", "How long a client waits for an answer.", float(1.0, 60_000.0), n(self.timeout_ms), true),
-            p("down_ms", "Avoid a dead cache for (ms)", "After a timeout, how long a client routes around that cache.", float(0.0, 600_000.0), n(self.down_ms), true),
-            p("lease_wait_ms", "Lease retry (ms)", "How long a client waits before asking again while another holds the lease.", float(0.1, 10_000.0), n(self.lease_wait_ms), true),
-            p("clients", "Clients", "Client nodes.", int(1, CLIENTS_MAX as i64), n(self.clients as f64), false),
-            p("caches", "Cache nodes", "Cache nodes on the hash ring.", int(1, CACHES_MAX as i64), n(self.caches as f64), false),
-            p("curve_requests", "Curve requests", "Requests replayed for the hit-ratio curves.", int(1_000, 1_000_000), n(self.curve_requests as f64), true),
-            p("bug_no_evict", "Bug: no eviction", "Teaching mutation: the cache forgets to drop the policy's victim.", ParamKind::Bool, b(self.bug_no_evict), true),
-            p("bug_blind_fill", "Bug: blind fill", "Teaching mutation: store fetched values even when a write overtook them.", ParamKind::Bool, b(self.bug_blind_fill), true),
-        ]
+        let values = [
+            t(self.policy.name()),
+            n(self.capacity as f64),
+            t(self.shape.name()),
+            n(self.keys as f64),
+            n(self.alpha),
+            n(self.scan_share),
+            n(self.rate),
+            n(self.write_share),
+            t(mode),
+            n(self.ttl_ms),
+            t(cure),
+            n(self.xfetch_beta),
+            n(self.db_ms),
+            n(self.db_workers as f64),
+            n(self.flush_ms),
+            n(self.timeout_ms),
+            n(self.down_ms),
+            n(self.lease_wait_ms),
+            n(self.clients as f64),
+            n(self.caches as f64),
+            n(self.curve_requests as f64),
+            b(self.bug_no_evict),
+            b(self.bug_blind_fill),
+        ];
+        PARAMS.iter().zip(values).map(|(&(key, label, help, ref kind, live), value)| Param { key, label, help, kind: kind.clone(), value, live }).collect()
     }
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
-        let params = self.params();
-        let p = params.iter().find(|p| p.key == key).ok_or_else(|| format!("unknown setting `{key}`"))?;
-        p.kind.check(key, value)?;
+        let p = PARAMS.iter().find(|p| p.0 == key).ok_or_else(|| format!("unknown setting `{key}`"))?;
+        p.3.check(key, value)?;
         let text = match value {
             Value::Text(t) => t.as_str(),
             _ => "",

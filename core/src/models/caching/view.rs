@@ -30,26 +30,33 @@ const GREY: u32 = 0;
 
 /// Describes a message.
 pub fn describe(msg: &Msg) -> MsgInfo {
-    let m = |kind, label: String, ok| MsgInfo { kind, label, ok };
-    match msg {
-        Msg::Get { key, .. } => m("get", format!("get {key}"), None),
-        Msg::Value { key, hit: true, .. } => m("hit", format!("hit {key}"), Some(true)),
-        Msg::Value { key, hit: false, .. } => m("value", format!("{key} from db"), Some(true)),
-        Msg::Miss { key, wait: true, .. } => m("miss: wait", format!("miss {key}: lease held, wait"), Some(false)),
-        Msg::Miss { key, lease: Some(_), .. } => m("miss + lease", format!("miss {key} + lease"), Some(false)),
-        Msg::Miss { key, .. } => m("miss", format!("miss {key}"), Some(false)),
-        Msg::Fail { key, .. } => m("fail", format!("fail {key}"), Some(false)),
-        Msg::Set { key, lease, .. } => m("set", format!("set {key}{}", if lease.is_some() { " (lease)" } else { "" }), None),
-        Msg::Delete { key, .. } => m("delete", format!("delete {key}"), None),
-        Msg::Deleted { key, .. } => m("deleted", format!("deleted {key}"), Some(true)),
-        Msg::Put { key, .. } => m("put", format!("put {key}"), None),
-        Msg::PutAck { key, .. } => m("put ack", format!("ack {key}"), Some(true)),
-        Msg::DbRead { key, .. } => m("db read", format!("read {key}"), None),
-        Msg::DbValue { key, .. } => m("db value", format!("value {key}"), Some(true)),
-        Msg::DbWrite { key, .. } => m("db write", format!("write {key}"), None),
-        Msg::DbAck { key, .. } => m("db ack", format!("written {key}"), Some(true)),
-        Msg::Flush(b) => m("flush", format!("flush {} keys", b.len()), None),
-    }
+    // (kind, label before the key, after it, ok): one `format!` for every message, not one each.
+    let (kind, before, after, ok, key) = match msg {
+        Msg::Get { key, .. } => ("get", "get ", "", None, *key),
+        Msg::Value { key, hit: true, .. } => ("hit", "hit ", "", Some(true), *key),
+        Msg::Value { key, hit: false, .. } => ("value", "", " from db", Some(true), *key),
+        Msg::Miss { key, wait: true, .. } => ("miss: wait", "miss ", ": lease held, wait", Some(false), *key),
+        Msg::Miss { key, lease: Some(_), .. } => ("miss + lease", "miss ", " + lease", Some(false), *key),
+        Msg::Miss { key, .. } => ("miss", "miss ", "", Some(false), *key),
+        Msg::Fail { key, .. } => ("fail", "fail ", "", Some(false), *key),
+        Msg::Set { key, lease, .. } => ("set", "set ", if lease.is_some() { " (lease)" } else { "" }, None, *key),
+        Msg::Delete { key, .. } => ("delete", "delete ", "", None, *key),
+        Msg::Deleted { key, .. } => ("deleted", "deleted ", "", Some(true), *key),
+        Msg::Put { key, .. } => ("put", "put ", "", None, *key),
+        Msg::PutAck { key, .. } => ("put ack", "ack ", "", Some(true), *key),
+        Msg::DbRead { key, .. } => ("db read", "read ", "", None, *key),
+        Msg::DbValue { key, .. } => ("db value", "value ", "", Some(true), *key),
+        Msg::DbWrite { key, .. } => ("db write", "write ", "", None, *key),
+        Msg::DbAck { key, .. } => ("db ack", "written ", "", Some(true), *key),
+        Msg::Flush(b) => ("flush", "flush ", " keys", None, b.len() as Key),
+    };
+    MsgInfo { kind, label: format!("{before}{key}{after}"), ok }
+}
+
+/// Detail rows of counts: one loop, not a `to_string` written out for each row.
+#[inline(never)]
+fn counts(rows: &[(&str, u64)]) -> Vec<(String, String)> {
+    rows.iter().map(|&(label, n)| (String::from(label), n.to_string())).collect()
 }
 
 fn pct(x: f64) -> String {
@@ -69,14 +76,8 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
             if c.gen.trace_len() > 0 {
                 v.badges.push(format!("trace of {}", c.gen.trace_len()));
             }
-            v.details = alloc::vec![
-                ("hit ratio".into(), pct(hr)),
-                ("reads".into(), c.reads.to_string()),
-                ("writes".into(), c.writes.to_string()),
-                ("failed".into(), c.failed.to_string()),
-                ("open requests".into(), c.ops.len().to_string()),
-                ("shed".into(), c.shed.to_string()),
-            ];
+            v.details = counts(&[("reads", c.reads), ("writes", c.writes), ("failed", c.failed), ("open requests", c.ops.len() as u64), ("shed", c.shed as u64)]);
+            v.details.insert(0, ("hit ratio".into(), pct(hr)));
             v
         }
         Some(Node::Cache(c)) => {
@@ -91,20 +92,20 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
                 v.badges.push(format!("{} dirty", c.dirty.len()));
             }
             let total = c.hits + c.misses;
-            v.details = alloc::vec![
-                ("policy".into(), c.policy.kind().label().into()),
-                ("keys".into(), format!("{n} of {}", model.capacity)),
-                ("hits".into(), c.hits.to_string()),
-                ("misses".into(), c.misses.to_string()),
-                ("hit ratio".into(), if total > 0 { pct(c.hits as f64 / total as f64) } else { "—".into() }),
-                ("evictions".into(), c.evictions.to_string()),
-                ("database fetches".into(), c.fetches.to_string()),
-                ("fetches in flight".into(), c.fills.len().to_string()),
-                ("dirty (not yet in the database)".into(), c.dirty.len().to_string()),
-                ("leases out".into(), c.leases.len().to_string()),
-                ("sets refused (void lease)".into(), c.rejected_sets.to_string()),
-                ("early refreshes (XFetch)".into(), c.early_refreshes.to_string()),
-            ];
+            v.details = counts(&[
+                ("hits", c.hits),
+                ("misses", c.misses),
+                ("evictions", c.evictions),
+                ("database fetches", c.fetches),
+                ("fetches in flight", c.fills.len() as u64),
+                ("dirty (not yet in the database)", c.dirty.len() as u64),
+                ("leases out", c.leases.len() as u64),
+                ("sets refused (void lease)", c.rejected_sets),
+                ("early refreshes (XFetch)", c.early_refreshes),
+            ]);
+            v.details.insert(0, ("policy".into(), c.policy.kind().label().into()));
+            v.details.insert(1, ("keys".into(), format!("{n} of {}", model.capacity)));
+            v.details.insert(4, ("hit ratio".into(), if total > 0 { pct(c.hits as f64 / total as f64) } else { "—".into() }));
             v.cells = c
                 .policy
                 .lists(super::view::ITEMS_MAX)
@@ -122,14 +123,14 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
             v.color = if d.ops.len() > model.db_workers as usize * 4 { RED } else { GREEN };
             v.headline = format!("{}", d.ops.len());
             v.load = Some((d.ops.len() as f64 / (model.db_workers as f64 * 8.0)).min(1.0));
-            v.details = alloc::vec![
-                ("in progress".into(), d.ops.len().to_string()),
-                ("workers".into(), model.db_workers.to_string()),
-                ("reads".into(), d.reads.to_string()),
-                ("writes".into(), d.writes.to_string()),
-                ("flushed entries applied".into(), d.flushed.to_string()),
-                ("refused (queue full)".into(), d.refused.to_string()),
-            ];
+            v.details = counts(&[
+                ("in progress", d.ops.len() as u64),
+                ("workers", model.db_workers as u64),
+                ("reads", d.reads),
+                ("writes", d.writes),
+                ("flushed entries applied", d.flushed),
+                ("refused (queue full)", d.refused),
+            ]);
             v
         }
         None => {
@@ -197,7 +198,8 @@ pub fn figures(model: &CachingModel, nodes: &Nodes<CachingModel>, g: &Ghost) -> 
             g.stale,
             g.lost,
             g.herd_peak,
-            g.last[3]
+            // A count kept as a metric value: printed as an integer (no float formatter).
+            g.last[3] as u64
         ),
         kind: FigureKind::Lists(Lists { lists }),
     });

@@ -15,7 +15,6 @@
 
 use super::policy::Key;
 use crate::rng::Rng;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -248,8 +247,12 @@ pub fn parse_trace(text: &str) -> Result<Vec<Key>, String> {
         return Err(format!("the trace is {} bytes; the limit is {} bytes", text.len(), TRACE_BYTES_MAX));
     }
     let mut keys = Vec::new();
-    let mut names: BTreeMap<&str, Key> = BTreeMap::new();
-    let mut next_name: Key = SCAN_BASE / 2;
+    // Named keys by a hash of the name (the policies' shared map type, not a map of strings:
+    // one copy less of the B-tree code), each slot holding an index into `named`; a slot
+    // taken by another name moves on to the next slot, so a collision never merges two names.
+    let mut names = super::policy::Map::new();
+    let mut named: Vec<&str> = Vec::new();
+    let first_name: Key = SCAN_BASE / 2;
     let mut errors: Vec<String> = Vec::new();
     let mut bad = 0usize;
     for (i, raw) in text.lines().enumerate() {
@@ -272,11 +275,19 @@ pub fn parse_trace(text: &str) -> Result<Vec<Key>, String> {
                 _ => Some(format!("numeric keys must be below {}", SCAN_BASE / 2)),
             }
         } else {
-            let id = *names.entry(line).or_insert_with(|| {
-                next_name += 1;
-                next_name - 1
-            });
-            keys.push(id);
+            let mut slot = line.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+            let i = loop {
+                match names.get(&slot) {
+                    Some(&i) if named[i as usize] == line => break i,
+                    Some(_) => slot = slot.wrapping_add(1),
+                    None => {
+                        names.insert(slot, named.len() as u64);
+                        named.push(line);
+                        break named.len() as u64 - 1;
+                    }
+                }
+            };
+            keys.push(first_name + i as Key);
             None
         };
         if let Some(p) = problem {

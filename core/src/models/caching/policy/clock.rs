@@ -6,10 +6,9 @@
 //! Operating Systems (Figure 8.15), whose fault counts the tests reproduce. Approximates LRU with one bit per frame and no list
 //! to reorder on a hit, which is why operating systems use it.
 
-use super::{item, Key, Policy};
+use super::{item, Key, Map, Policy};
 use crate::figure::NamedList;
 use crate::rng::Rng;
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 /// CLOCK with one reference bit per frame.
@@ -18,14 +17,14 @@ pub struct Clock {
     frames: Vec<Option<(Key, bool)>>,
     cap: u32,
     hand: u32,
-    slot: BTreeMap<Key, u32>,
+    slot: Map,
     last: Option<Key>,
 }
 
 impl Clock {
     /// An empty CLOCK cache with `cap` frames.
     pub fn new(cap: u32) -> Self {
-        Clock { frames: Vec::new(), cap, hand: 0, slot: BTreeMap::new(), last: None }
+        Clock { frames: Vec::new(), cap, hand: 0, slot: Map::new(), last: None }
     }
 
     /// Where the hand rests.
@@ -42,11 +41,11 @@ impl Policy for Clock {
         self.slot.len() as u32
     }
     fn contains(&self, k: Key) -> bool {
-        self.slot.contains_key(&k)
+        self.slot.contains_key(&(k as u64))
     }
     fn touch(&mut self, k: Key) -> bool {
         self.last = Some(k);
-        match self.slot.get(&k) {
+        match self.slot.get(&(k as u64)) {
             Some(&i) => {
                 if let Some(f) = self.frames[i as usize].as_mut() {
                     f.1 = true;
@@ -62,7 +61,7 @@ impl Policy for Clock {
         }
         // A never-used frame first (frames fill in order).
         if (self.frames.len() as u32) < self.cap {
-            self.slot.insert(k, self.frames.len() as u32);
+            self.slot.insert(k as u64, self.frames.len() as u64);
             self.frames.push(Some((k, true)));
             return None;
         }
@@ -72,7 +71,7 @@ impl Policy for Clock {
                 let i = (self.hand + step) % self.cap;
                 if self.frames[i as usize].is_none() {
                     self.frames[i as usize] = Some((k, true));
-                    self.slot.insert(k, i);
+                    self.slot.insert(k as u64, i as u64);
                     return None;
                 }
             }
@@ -84,9 +83,9 @@ impl Policy for Clock {
             match self.frames[i] {
                 Some((_, true)) => self.frames[i].as_mut().map_or((), |f| f.1 = false),
                 Some((v, false)) => {
-                    self.slot.remove(&v);
+                    self.slot.remove(&(v as u64));
                     self.frames[i] = Some((k, true));
-                    self.slot.insert(k, i as u32);
+                    self.slot.insert(k as u64, i as u64);
                     return Some(v);
                 }
                 None => unreachable!("a full clock has no empty frame"),
@@ -96,7 +95,7 @@ impl Policy for Clock {
         Some(k)
     }
     fn remove(&mut self, k: Key) -> bool {
-        match self.slot.remove(&k) {
+        match self.slot.remove(&(k as u64)) {
             Some(i) => {
                 self.frames[i as usize] = None;
                 true

@@ -7,30 +7,37 @@
 //! evicted. New keys start at the current age, so old counts lose their edge as the age rises,
 //! without ever walking the whole cache to halve counters. Ties go to the least recently used.
 
-use super::{item, Key, Policy};
+use super::{item, Key, Map, Policy};
 use crate::figure::NamedList;
 use crate::rng::Rng;
-use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::vec::Vec;
 
 /// LFU with dynamic aging.
+///
+/// A resident's place in the order is its priority then its tick (a counter bumped on every
+/// placement, so ties go to the least recently used), packed into one `u64` (32 bits each):
+/// [`Map`] is the one ordered map type the policies share. Both numbers grow by at most one
+/// per request, so they fit for four billion requests; before either would overflow, the
+/// order is renumbered (priorities less the age, ticks from 1) without changing it.
 #[derive(Clone, Debug)]
 pub struct Lfu {
     cap: u32,
-    /// key -> (priority, uses, tick)
-    entry: BTreeMap<Key, (u64, u32, u64)>,
-    /// (priority, tick, key), lowest first: the next victim is the first.
-    order: BTreeSet<(u64, u64, Key)>,
+    /// key -> its place (priority << 32 | tick)
+    entry: Map,
+    /// place -> (uses << 32 | key), lowest first: the next victim is the first.
+    order: Map,
     age: u64,
     clock: u64,
     last: Option<Key>,
 }
 
+const LOW: u64 = u32::MAX as u64;
+
 impl Lfu {
     /// An empty LFU-DA cache holding up to `cap` keys.
     pub fn new(cap: u32) -> Self {
-        Lfu { cap, entry: BTreeMap::new(), order: BTreeSet::new(), age: 0, clock: 0, last: None }
+        Lfu { cap, entry: Map::new(), order: Map::new(), age: 0, clock: 0, last: None }
     }
 
     /// The cache's age `L` (priority of the last victim).
@@ -38,9 +45,35 @@ impl Lfu {
         self.age
     }
 
-    /// Uses counted for a resident key.
+    /// How many times `k` has been used since it came in, if resident.
     pub fn uses(&self, k: Key) -> Option<u32> {
-        self.entry.get(&k).map(|e| e.1)
+        let place = self.entry.get(&(k as u64))?;
+        self.order.get(place).map(|info| (info >> 32) as u32)
+    }
+
+    /// Places `k` with `uses` at priority `age + uses`, newest among its equals.
+    fn place(&mut self, k: Key, uses: u32) {
+        if self.age + uses as u64 > LOW || self.clock >= LOW {
+            self.renumber();
+        }
+        self.clock += 1;
+        let place = ((self.age + uses as u64) << 32) | self.clock;
+        self.entry.insert(k as u64, place);
+        self.order.insert(place, ((uses as u64) << 32) | k as u64);
+    }
+
+    /// The same order with priorities less the age (every resident's priority is at least the
+    /// age: the age is the lowest priority ever evicted) and ticks 1, 2, ...
+    fn renumber(&mut self) {
+        let order = core::mem::take(&mut self.order);
+        self.entry.clear();
+        for (i, (place, info)) in order.into_iter().enumerate() {
+            let place = (((place >> 32) - self.age) << 32) | (i as u64 + 1);
+            self.entry.insert(info & LOW, place);
+            self.order.insert(place, info);
+        }
+        self.clock = self.order.len() as u64;
+        self.age = 0;
     }
 }
 
@@ -52,17 +85,13 @@ impl Policy for Lfu {
         self.entry.len() as u32
     }
     fn contains(&self, k: Key) -> bool {
-        self.entry.contains_key(&k)
+        self.entry.contains_key(&(k as u64))
     }
     fn touch(&mut self, k: Key) -> bool {
         self.last = Some(k);
-        let Some(&(prio, uses, tick)) = self.entry.get(&k) else { return false };
-        self.order.remove(&(prio, tick, k));
-        self.clock += 1;
-        let uses = uses.saturating_add(1);
-        let prio = self.age + uses as u64;
-        self.entry.insert(k, (prio, uses, self.clock));
-        self.order.insert((prio, self.clock, k));
+        let Some(place) = self.entry.get(&(k as u64)).copied() else { return false };
+        let info = self.order.remove(&place).unwrap_or(0);
+        self.place(k, ((info >> 32) as u32).saturating_add(1));
         true
     }
     fn insert(&mut self, k: Key, _rng: &mut Rng) -> Option<Key> {
@@ -71,22 +100,19 @@ impl Policy for Lfu {
         }
         let mut victim = None;
         if self.entry.len() as u32 >= self.cap {
-            if let Some((prio, _, v)) = self.order.pop_first() {
-                self.entry.remove(&v);
-                self.age = prio;
-                victim = Some(v);
+            if let Some((place, info)) = self.order.pop_first() {
+                self.entry.remove(&(info & LOW));
+                self.age = place >> 32;
+                victim = Some(info as Key);
             }
         }
-        self.clock += 1;
-        let prio = self.age + 1;
-        self.entry.insert(k, (prio, 1, self.clock));
-        self.order.insert((prio, self.clock, k));
+        self.place(k, 1);
         victim
     }
     fn remove(&mut self, k: Key) -> bool {
-        match self.entry.remove(&k) {
-            Some((prio, _, tick)) => {
-                self.order.remove(&(prio, tick, k));
+        match self.entry.remove(&(k as u64)) {
+            Some(place) => {
+                self.order.remove(&place);
                 true
             }
             None => false,
@@ -99,8 +125,8 @@ impl Policy for Lfu {
             .iter()
             .rev()
             .take(max)
-            .map(|&(prio, _, k)| {
-                let uses = self.entry.get(&k).map_or(0, |e| e.1);
+            .map(|(&place, &info)| {
+                let (k, uses, prio) = (info as Key, info >> 32, place >> 32);
                 item(k, Some(format!("{uses}×·K{prio}")), false, self.last == Some(k))
             })
             .collect();

@@ -4,18 +4,19 @@
 //! The same ordered list, without the move on a hit, is FIFO; ARC, SLRU and W-TinyLFU are
 //! built from several of them. [`Order`] is that building block.
 
-use super::{item, Key, Policy};
+use super::{item, Key, Map, Policy};
 use crate::figure::NamedList;
 use crate::rng::Rng;
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 /// An ordered set of keys, oldest (least recently placed) first, with O(log n) operations.
 #[derive(Clone, Debug, Default)]
 pub struct Order {
-    by_tick: BTreeMap<u64, Key>,
-    tick_of: BTreeMap<Key, u64>,
+    /// Tick to key.
+    by_tick: Map,
+    /// Key to tick.
+    tick_of: Map,
     clock: u64,
 }
 
@@ -32,20 +33,20 @@ impl Order {
 
     /// Whether `k` is in the order.
     pub fn contains(&self, k: Key) -> bool {
-        self.tick_of.contains_key(&k)
+        self.tick_of.contains_key(&(k as u64))
     }
 
     /// Places `k` at the newest end (moving it there if present).
     pub fn push_newest(&mut self, k: Key) {
         self.remove(k);
         self.clock += 1;
-        self.by_tick.insert(self.clock, k);
-        self.tick_of.insert(k, self.clock);
+        self.by_tick.insert(self.clock, k as u64);
+        self.tick_of.insert(k as u64, self.clock);
     }
 
     /// Removes `k`; false if it was not there.
     pub fn remove(&mut self, k: Key) -> bool {
-        match self.tick_of.remove(&k) {
+        match self.tick_of.remove(&(k as u64)) {
             Some(t) => {
                 self.by_tick.remove(&t);
                 true
@@ -58,17 +59,17 @@ impl Order {
     pub fn pop_oldest(&mut self) -> Option<Key> {
         let (_, k) = self.by_tick.pop_first()?;
         self.tick_of.remove(&k);
-        Some(k)
+        Some(k as Key)
     }
 
     /// The oldest key.
     pub fn oldest(&self) -> Option<Key> {
-        self.by_tick.first_key_value().map(|(_, k)| *k)
+        self.by_tick.first_key_value().map(|(_, k)| *k as Key)
     }
 
     /// Keys newest first.
     pub fn newest_first(&self) -> impl Iterator<Item = Key> + '_ {
-        self.by_tick.values().rev().copied()
+        self.by_tick.values().rev().map(|k| *k as Key)
     }
 
     /// A figure list of at most `max` keys, newest first.

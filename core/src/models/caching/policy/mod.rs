@@ -27,6 +27,12 @@ use alloc::vec::Vec;
 /// A cache key.
 pub type Key = u32;
 
+/// The one ordered map the policies (and the curves, OPT, the database's per-key counts) are
+/// built from. Every `BTreeMap<K, V>` type is its own copy of the B-tree code in the page, so
+/// they all share this one: keys and values are `u64`, and a composite order (LFU's priority
+/// then recency, OPT's next use then key) is packed into one key.
+pub type Map = alloc::collections::BTreeMap<u64, u64>;
+
 /// An online eviction policy.
 pub trait Policy {
     /// Most keys it holds.

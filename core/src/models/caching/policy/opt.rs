@@ -3,8 +3,7 @@
 //! future. It needs the future, so it only runs offline on a known trace, where it is the
 //! bound no real policy can beat: no policy has fewer misses on any trace with the same space.
 
-use super::Key;
-use alloc::collections::{BTreeMap, BTreeSet};
+use super::{Key, Map};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -15,12 +14,12 @@ pub const NEVER: u64 = u64::MAX;
 /// [`NEVER`]. One backward pass.
 pub fn next_uses(trace: &[Key]) -> Vec<u64> {
     let mut next = vec![NEVER; trace.len()];
-    let mut seen: BTreeMap<Key, u64> = BTreeMap::new();
+    let mut seen = Map::new();
     for i in (0..trace.len()).rev() {
-        if let Some(&j) = seen.get(&trace[i]) {
+        if let Some(&j) = seen.get(&(trace[i] as u64)) {
             next[i] = j;
         }
-        seen.insert(trace[i], i as u64);
+        seen.insert(trace[i] as u64, i as u64);
     }
     next
 }
@@ -29,8 +28,17 @@ pub fn next_uses(trace: &[Key]) -> Vec<u64> {
 #[derive(Clone, Debug, Default)]
 pub struct Opt {
     cap: u32,
-    next_of: BTreeMap<Key, u64>,
-    by_next: BTreeSet<(u64, Key)>,
+    /// Key to its next use.
+    next_of: Map,
+    /// (next use, key) packed by [`by_next`], to the key: the last is the next victim.
+    by_next: Map,
+}
+
+/// The order of OPT's residents: next use, then key, in one `u64`. Positions of a trace fit in
+/// 32 bits (a trace of 2³² keys would not fit in memory); [`NEVER`] and anything as far sorts
+/// last, ties broken by key, as the pair would.
+fn by_next(next: u64, k: Key) -> u64 {
+    (next.min(u32::MAX as u64) << 32) | k as u64
 }
 
 impl Opt {
@@ -52,25 +60,24 @@ impl Opt {
     /// A request for `k`, whose next request comes at position `next` ([`NEVER`] if none).
     /// Returns whether it hit, and the key evicted if any.
     pub fn access(&mut self, k: Key, next: u64) -> (bool, Option<Key>) {
-        if let Some(old) = self.next_of.insert(k, next) {
-            self.by_next.remove(&(old, k));
-            self.by_next.insert((next, k));
+        if let Some(old) = self.next_of.insert(k as u64, next) {
+            self.by_next.remove(&by_next(old, k));
+            self.by_next.insert(by_next(next, k), k as u64);
             return (true, None);
         }
         if self.cap == 0 {
-            self.next_of.remove(&k);
+            self.next_of.remove(&(k as u64));
             return (false, Some(k));
         }
         // Demand paging: the newcomer is always kept; the key needed furthest ahead leaves.
         let mut victim = None;
         if self.next_of.len() as u32 > self.cap {
-            if let Some((n, v)) = self.by_next.pop_last() {
+            if let Some((_, v)) = self.by_next.pop_last() {
                 self.next_of.remove(&v);
-                victim = Some(v);
-                let _ = n;
+                victim = Some(v as Key);
             }
         }
-        self.by_next.insert((next, k));
+        self.by_next.insert(by_next(next, k), k as u64);
         (false, victim)
     }
 }

@@ -2,10 +2,9 @@
 //! random stream. No bookkeeping on a hit at all; on loops larger than the cache it beats LRU,
 //! which always evicts exactly the key needed next.
 
-use super::{item, Key, Policy};
+use super::{item, Key, Map, Policy};
 use crate::figure::NamedList;
 use crate::rng::Rng;
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 /// Random eviction.
@@ -13,14 +12,14 @@ use alloc::vec::Vec;
 pub struct Random {
     cap: u32,
     keys: Vec<Key>,
-    index: BTreeMap<Key, u32>,
+    index: Map,
     last: Option<Key>,
 }
 
 impl Random {
     /// An empty cache holding up to `cap` keys.
     pub fn new(cap: u32) -> Self {
-        Random { cap, keys: Vec::new(), index: BTreeMap::new(), last: None }
+        Random { cap, keys: Vec::new(), index: Map::new(), last: None }
     }
 }
 
@@ -32,11 +31,11 @@ impl Policy for Random {
         self.keys.len() as u32
     }
     fn contains(&self, k: Key) -> bool {
-        self.index.contains_key(&k)
+        self.index.contains_key(&(k as u64))
     }
     fn touch(&mut self, k: Key) -> bool {
         self.last = Some(k);
-        self.index.contains_key(&k)
+        self.index.contains_key(&(k as u64))
     }
     fn insert(&mut self, k: Key, rng: &mut Rng) -> Option<Key> {
         if self.cap == 0 {
@@ -49,17 +48,17 @@ impl Policy for Random {
             self.remove(v);
             victim = Some(v);
         }
-        self.index.insert(k, self.keys.len() as u32);
+        self.index.insert(k as u64, self.keys.len() as u64);
         self.keys.push(k);
         victim
     }
     fn remove(&mut self, k: Key) -> bool {
-        let Some(i) = self.index.remove(&k) else { return false };
+        let Some(i) = self.index.remove(&(k as u64)) else { return false };
         let last = self.keys.len() - 1;
         self.keys.swap(i as usize, last);
         self.keys.pop();
         if (i as usize) < self.keys.len() {
-            self.index.insert(self.keys[i as usize], i);
+            self.index.insert(self.keys[i as usize] as u64, i);
         }
         true
     }
