@@ -158,7 +158,7 @@ impl<M: Model> Clone for World<M> {
             ghost: self.ghost.clone(),
             action_cursor: self.action_cursor,
             next_sample: self.next_sample,
-            hash: self.hash.clone(),
+            hash: self.hash,
             tracing: self.tracing,
             manual: self.manual,
             scratch: Vec::new(),

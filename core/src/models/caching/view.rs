@@ -76,7 +76,7 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
             if c.gen.trace_len() > 0 {
                 v.badges.push(format!("trace of {}", c.gen.trace_len()));
             }
-            v.details = counts(&[("reads", c.reads), ("writes", c.writes), ("failed", c.failed), ("open requests", c.ops.len() as u64), ("shed", c.shed as u64)]);
+            v.details = counts(&[("reads", c.reads), ("writes", c.writes), ("failed", c.failed), ("open requests", c.ops.len() as u64), ("shed", c.shed)]);
             v.details.insert(0, ("hit ratio".into(), pct(hr)));
             v
         }
