@@ -52,6 +52,23 @@ pub enum ParamKind {
     Choice(&'static [&'static str]),
 }
 
+/// A setting as a model declares it in a static table: key, label, help, type and range, and
+/// whether it may change while running. A table is much smaller in the page than code that
+/// builds each [`Param`].
+pub type ParamSpec = (&'static str, &'static str, &'static str, ParamKind, bool);
+
+/// The settings of `table` with their current `values`, given in the table's order.
+pub fn params_from(table: &[ParamSpec], values: impl IntoIterator<Item = Value>) -> Vec<Param> {
+    table.iter().zip(values).map(|(&(key, label, help, ref kind, live), value)| Param { key, label, help, kind: kind.clone(), value, live }).collect()
+}
+
+/// The first half of every table-driven `set_param`: `key` must be in `table` and `value` in
+/// its range; the error names what is wrong.
+pub fn check_param(table: &[ParamSpec], key: &str, value: &Value) -> Result<(), String> {
+    let spec = table.iter().find(|p| p.0 == key).ok_or_else(|| alloc::format!("unknown setting `{key}`"))?;
+    spec.3.check(key, value)
+}
+
 impl ParamKind {
     /// Checks a value against this kind; the error says what was expected.
     pub fn check(&self, key: &str, value: &Value) -> Result<(), String> {

@@ -75,7 +75,7 @@ pub mod workload;
 use crate::model::{Ctx, Happened, Loss, Model, Nodes};
 use crate::rng::Rng;
 use crate::time::{Time, MS};
-use crate::view::{CommandInfo, InvariantInfo, Layout, MetricInfo, ModelInfo, MsgInfo, NodeView, Param, ParamKind, QueryInfo, Value, Violation};
+use crate::view::{params_from, check_param, CommandInfo, InvariantInfo, Layout, MetricInfo, ModelInfo, MsgInfo, NodeView, Param, ParamKind, ParamSpec, QueryInfo, Value, Violation};
 use crate::NodeId;
 use alloc::format;
 use alloc::rc::Rc;
@@ -409,7 +409,7 @@ fn num(v: &Value) -> f64 {
 /// The settings in menu order: key, label, help, type and range, and whether they may change
 /// while a run goes on ([`Model::params`] adds each one's current value). A table, not a
 /// `Param` built field by field in code for each of them.
-static PARAMS: [(&str, &str, &str, ParamKind, bool); 23] = [
+static PARAMS: [ParamSpec; 23] = [
     ("policy", "Eviction policy", "What a full cache evicts to make room.", ParamKind::Choice(policy::KIND_NAMES), true),
     ("capacity", "Capacity (keys per cache)", "Keys each cache node can hold.", ParamKind::Int { min: 1, max: 10_000 }, true),
     ("workload", "Workload", "zipf, uniform, loop (all keys in order, again and again), scan (zipf plus one-off keys), recency (fresh keys asked again soon, then forgotten), trace (a client's uploaded trace).", ParamKind::Choice(workload::SHAPE_NAMES), true),
@@ -478,12 +478,11 @@ impl Model for CachingModel {
             b(self.bug_no_evict),
             b(self.bug_blind_fill),
         ];
-        PARAMS.iter().zip(values).map(|(&(key, label, help, ref kind, live), value)| Param { key, label, help, kind: kind.clone(), value, live }).collect()
+        params_from(&PARAMS, values)
     }
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
-        let p = PARAMS.iter().find(|p| p.0 == key).ok_or_else(|| format!("unknown setting `{key}`"))?;
-        p.3.check(key, value)?;
+        check_param(&PARAMS, key, value)?;
         let text = match value {
             Value::Text(t) => t.as_str(),
             _ => "",

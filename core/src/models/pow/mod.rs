@@ -57,7 +57,7 @@ pub use node::{Msg, Node, Strategy, Timer};
 
 use crate::model::{Ctx, Happened, Model, Nodes};
 use crate::time::Time;
-use crate::view::{CommandInfo, InvariantInfo, Layout, MetricInfo, ModelInfo, MsgInfo, NodeView, Param, ParamKind, QueryInfo, Value, Violation};
+use crate::view::{params_from, check_param, CommandInfo, InvariantInfo, Layout, MetricInfo, ModelInfo, MsgInfo, NodeView, Param, ParamKind, ParamSpec, QueryInfo, Value, Violation};
 use crate::NodeId;
 use alloc::format;
 use alloc::string::String;
@@ -240,7 +240,7 @@ const MODES: &[&str] = &["real", "statistical"];
 
 /// The settings: key, label, help, type and range, whether it may change while running (their
 /// values are in [`Pow::params`], in this order). A table, not code: much smaller in the page.
-static PARAMS: [(&str, &str, &str, ParamKind, bool); 12] = [
+static PARAMS: [ParamSpec; 12] = [
     ("miners", "Miners", "Nodes in the network; every one mines.", ParamKind::Int { min: 2, max: MINERS_MAX as i64 }, false),
     ("mode", "Mining", "real: miners search nonces over real headers; statistical: blocks arrive as a Poisson process (fast, any difficulty).", ParamKind::Choice(MODES), false),
     ("spacing_s", "Block interval (s)", "Intended seconds between blocks; sets the starting difficulty and the retarget goal (Bitcoin: 600).", ParamKind::Int { min: 1, max: 3600 }, false),
@@ -283,12 +283,11 @@ impl Model for Pow {
             Value::Bool(self.skip_pow_check),
             Value::Bool(self.allow_double_spend),
         ];
-        PARAMS.iter().zip(values).map(|((key, label, help, kind, live), value)| Param { key, label, help, kind: kind.clone(), value, live: *live }).collect()
+        params_from(&PARAMS, values)
     }
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
-        let param = PARAMS.iter().find(|p| p.0 == key).ok_or_else(|| format!("unknown setting `{key}`"))?;
-        param.3.check(key, value)?;
+        check_param(&PARAMS, key, value)?;
         match (key, value) {
             ("miners", Value::Num(n)) => self.miners = *n as u32,
             ("mode", Value::Text(t)) => self.mode = if t == "real" { Mode::Real } else { Mode::Statistical },

@@ -74,7 +74,7 @@ pub mod view;
 
 use crate::model::{Ctx, Happened, Model, Nodes};
 use crate::time::{Time, MS};
-use crate::view::{CommandInfo, InvariantInfo, Layout, MetricInfo, ModelInfo, MsgInfo, NodeView, Param, ParamKind, QueryInfo, Value, Violation};
+use crate::view::{params_from, check_param, CommandInfo, InvariantInfo, Layout, MetricInfo, ModelInfo, MsgInfo, NodeView, Param, ParamKind, ParamSpec, QueryInfo, Value, Violation};
 use crate::NodeId;
 use alloc::format;
 use alloc::rc::Rc;
@@ -646,7 +646,7 @@ fn num(value: &Value) -> f64 {
 
 /// The settings: key, label, help, type and range, whether it may change while running (their
 /// values are in [`Sharding::params`], in this order). A table, not code: much smaller in the page.
-static PARAMS: [(&str, &str, &str, ParamKind, bool); 22] = [
+static PARAMS: [ParamSpec; 22] = [
     ("strategy", "Strategy", "How keys map to shards; changing it moves the data to the new placement.", ParamKind::Choice(STRATEGY_NAMES), true),
     ("shards", "Shards", "Shards at the start (add more while running).", ParamKind::Int { min: 1, max: SHARDS_MAX as i64 }, false),
     ("keys", "Keys", "Keys preloaded at the start, 0 to keys − 1.", ParamKind::Int { min: 10, max: KEYS_MAX as i64 }, false),
@@ -712,12 +712,11 @@ impl Model for Sharding {
             n(self.index_share),
             t(MUTATION_NAMES[MUTATIONS.iter().position(|m| *m == self.mutation).unwrap_or(0)]),
         ];
-        PARAMS.iter().zip(values).map(|((key, label, help, kind, live), value)| Param { key, label, help, kind: kind.clone(), value, live: *live }).collect()
+        params_from(&PARAMS, values)
     }
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
-        let p = PARAMS.iter().find(|p| p.0 == key).ok_or_else(|| format!("unknown setting `{key}`"))?;
-        p.3.check(key, value)?;
+        check_param(&PARAMS, key, value)?;
         let text = match value {
             Value::Text(t) => t.as_str(),
             _ => "",

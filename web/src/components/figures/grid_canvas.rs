@@ -218,42 +218,44 @@ impl Placed<'_> {
     }
 }
 
+/// One rounded-rectangle path per palette colour over the cells `pick` selects, filled or
+/// stroked in that colour (colours no picked cell has are skipped).
+fn by_colour(ctx: &CanvasRenderingContext2d, cells: &[Placed], pick: impl Fn(&Placed) -> bool, fill: bool) {
+    for (k, colour) in PALETTE.iter().enumerate() {
+        ctx.begin_path();
+        let mut any = false;
+        for p in cells.iter().filter(|p| p.k() == k && pick(p)) {
+            let _ = ctx.round_rect_with_f64(p.x + 1.0, p.y + 1.0, p.w - 2.0, p.h - 2.0, 3.5);
+            any = true;
+        }
+        match (any, fill) {
+            (false, _) => {}
+            (true, true) => {
+                ctx.set_fill_style_str(colour);
+                ctx.fill();
+            }
+            (true, false) => {
+                ctx.set_stroke_style_str(colour);
+                ctx.stroke();
+            }
+        }
+    }
+}
+
 /// Paints the cells in batches: one path per fill colour, per border colour and style, one
 /// font per pass of text, instead of changing the canvas state for every cell.
 fn cells(ctx: &CanvasRenderingContext2d, cells: &[Placed], ink: &Ink, dpr: f64) {
     // Fills: solid, then the faint fill of filled placeholders (no-ops).
     for faint in [false, true] {
         ctx.set_global_alpha(if faint { 0.3 } else { 1.0 });
-        for (k, colour) in PALETTE.iter().enumerate() {
-            ctx.begin_path();
-            let mut any = false;
-            for p in cells.iter().filter(|p| p.c.filled && p.c.dashed == faint && p.k() == k) {
-                let _ = ctx.round_rect_with_f64(p.x + 1.0, p.y + 1.0, p.w - 2.0, p.h - 2.0, 3.5);
-                any = true;
-            }
-            if any {
-                ctx.set_fill_style_str(colour);
-                ctx.fill();
-            }
-        }
+        by_colour(ctx, cells, |p| p.c.filled && p.c.dashed == faint, true);
     }
     ctx.set_global_alpha(1.0);
     // Borders: 2 px in the cell's colour, solid or dashed.
     ctx.set_line_width(2.0);
     for dashed in [false, true] {
         dash(ctx, if dashed { &[6.0, 4.0] } else { &[] });
-        for (k, colour) in PALETTE.iter().enumerate() {
-            ctx.begin_path();
-            let mut any = false;
-            for p in cells.iter().filter(|p| !p.empty() && p.c.dashed == dashed && p.k() == k) {
-                let _ = ctx.round_rect_with_f64(p.x + 1.0, p.y + 1.0, p.w - 2.0, p.h - 2.0, 3.5);
-                any = true;
-            }
-            if any {
-                ctx.set_stroke_style_str(colour);
-                ctx.stroke();
-            }
-        }
+        by_colour(ctx, cells, |p| !p.empty() && p.c.dashed == dashed, false);
     }
     // Empty cells: 1 px dotted, in the line colour.
     ctx.set_line_width(1.0);
