@@ -10,7 +10,7 @@
 //! block on a side branch uses its parent's set, without undo logs.
 
 use super::bitcoin::{bits_to_target, block_work, merkle_root, sha256d, Hash, Header, U256};
-use crate::persist::PMap;
+use super::store::Map;
 use crate::NodeId;
 use alloc::format;
 use alloc::rc::Rc;
@@ -121,7 +121,7 @@ impl Block {
 }
 
 /// The UTXO set.
-pub type Utxo = PMap<OutPoint, TxOut>;
+pub type Utxo = Map<OutPoint, TxOut>;
 
 /// A block in a node's tree, with what connecting it produced.
 #[derive(Clone, Debug)]

@@ -12,7 +12,7 @@ use super::chain::{connect, Checks, Entry, Reject};
 use super::node::Node;
 use super::Pow;
 use crate::model::{Happened, Nodes};
-use crate::persist::{PMap, PSet};
+use super::store::Set;
 use crate::view::Violation;
 use crate::NodeId;
 use alloc::format;
@@ -34,19 +34,19 @@ const N: usize = super::chain::MINERS_MAX;
 #[derive(Clone, Debug, Default)]
 pub struct Ghost {
     /// Blocks whose whole history was re-validated.
-    pub verified: PSet<Hash>,
+    pub verified: Set<Hash>,
     /// Blocks found invalid (reported once).
-    pub bad: PSet<Hash>,
+    pub bad: Set<Hash>,
     /// Each node's tip when last checked.
     pub tips: [Option<Hash>; N],
     /// How many of each node's arrivals were scanned.
     pub scanned: [usize; N],
     /// Most work of any published block each node has.
     pub max_work: [U256; N],
-    /// The first block seen at each height.
-    pub first_at: PMap<u64, Hash>,
+    /// The first block seen at each height, as (height, hash).
+    pub first_at: Set<(u64, Hash)>,
     /// Heights where a second block was seen.
-    pub fork_heights: PSet<u64>,
+    pub fork_heights: Set<u64>,
     /// Starting difficulty.
     pub start_difficulty: f64,
     /// Highest difficulty at any checked tip.
@@ -115,9 +115,10 @@ pub fn observe(cfg: &Pow, nodes: &Nodes<Pow>, g: &mut Ghost, what: Happened, out
             g.max_work[i] = e.work;
         }
         if !e.private {
-            match g.first_at.get(&e.height) {
-                None => g.first_at.insert_mut(e.height, *h),
-                Some(f) if f != h && !g.fork_heights.contains(&e.height) => g.fork_heights.insert_mut(e.height),
+            let first = g.first_at.range_from(&(e.height, super::bitcoin::ZERO_HASH)).next().map(|(k, _)| k).filter(|k| k.0 == e.height);
+            match first {
+                None => g.first_at.add((e.height, *h)),
+                Some((_, f)) if f != *h && !g.fork_heights.contains(&e.height) => g.fork_heights.add(e.height),
                 _ => {}
             }
         }
@@ -137,9 +138,9 @@ pub fn observe(cfg: &Pow, nodes: &Nodes<Pow>, g: &mut Ghost, what: Happened, out
         }
         for h in path.iter().rev() {
             if verify(cfg, node, h, out) {
-                g.verified.insert_mut(*h);
+                g.verified.add(*h);
             } else {
-                g.bad.insert_mut(*h);
+                g.bad.add(*h);
             }
         }
         let d = difficulty(node.tip_entry().block.header.bits);

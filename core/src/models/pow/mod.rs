@@ -50,6 +50,7 @@ pub mod bitcoin;
 pub mod chain;
 pub mod invariants;
 pub mod node;
+pub mod store;
 mod view;
 
 pub use invariants::Ghost;

@@ -5,7 +5,8 @@ use super::bitcoin::{bits_to_target, block_work, hash_hex, next_bits, retarget_f
 use super::chain::{connect, genesis, pow_ok, Amount, Block, Checks, Entry, OutPoint, Tx, TxOut, COIN};
 use super::{Mode, Pow, GENESIS_TIME};
 use crate::model::Ctx;
-use crate::persist::{PMap, PSet, PVec};
+use super::store::{Map, Set};
+use crate::persist::PVec;
 use crate::{NodeId, Time, MS, SEC};
 use crate::small::SmallMap;
 use alloc::format;
@@ -154,9 +155,9 @@ pub struct Node {
     /// Strategy.
     pub strategy: Strategy,
     /// Every valid block it knows, by hash.
-    pub tree: PMap<Hash, Entry>,
+    pub tree: Map<Hash, Entry>,
     /// The same blocks by (height, hash), for the recent-blocks picture.
-    pub by_height: PSet<(u64, Hash)>,
+    pub by_height: Set<(u64, Hash)>,
     /// Arrival order of blocks (for the invariant checker's incremental scan).
     pub added: PVec<Hash>,
     /// Tip of the chain it follows (most work among published blocks).
@@ -164,7 +165,7 @@ pub struct Node {
     /// That chain, by height.
     pub chain: PVec<Hash>,
     /// Unconfirmed transactions.
-    pub mempool: PMap<Hash, Rc<Tx>>,
+    pub mempool: Map<Hash, Rc<Tx>>,
     /// Blocks whose parent it is still fetching.
     pub orphans: SmallMap<Hash, Rc<Block>>,
     /// Hash power, in percent of the configured per-miner rate.
@@ -213,15 +214,19 @@ impl Node {
         } else {
             Strategy::Honest
         };
+        let mut tree = Map::new();
+        tree.insert_mut(gh, g);
+        let mut by_height = Set::new();
+        by_height.add((0, gh));
         Node {
             id,
             strategy,
-            tree: PMap::new().insert(gh, g),
-            by_height: PSet::new().insert((0, gh)),
+            tree,
+            by_height,
             added,
             tip: gh,
             chain,
-            mempool: PMap::new(),
+            mempool: Map::new(),
             orphans: SmallMap::new(),
             power: 100,
             job: None,
@@ -243,7 +248,7 @@ impl Node {
     /// What survives a crash: the block tree (on disk) and the counters.
     pub fn durable(&self) -> Node {
         let mut d = self.clone();
-        d.mempool = PMap::new();
+        d.mempool = Map::new();
         d.orphans.clear();
         d.job = None;
         d.private = None;
@@ -286,7 +291,7 @@ impl Node {
     // ---- the chain ----
 
     /// The `bits` the retarget rule requires for a child of `parent`.
-    pub fn expected_bits(cfg: &Pow, tree: &PMap<Hash, Entry>, parent: &Entry) -> u32 {
+    pub fn expected_bits(cfg: &Pow, tree: &Map<Hash, Entry>, parent: &Entry) -> u32 {
         let height = parent.height + 1;
         let interval = cfg.retarget as u64;
         if interval == 0 || height % interval != 0 {
@@ -318,7 +323,7 @@ impl Node {
         let mut entry = connect(parent, block, want, cfg.halving, Self::checks(cfg), self.counter).map_err(|r| r.describe())?;
         entry.private = private;
         let hash = entry.block.hash;
-        self.by_height.insert_mut((entry.height, hash));
+        self.by_height.add((entry.height, hash));
         self.tree.insert_mut(hash, entry);
         self.added.push(hash);
         Ok(true)
@@ -367,7 +372,7 @@ impl Node {
         let returning: Vec<Rc<Tx>> = disconnected.iter().filter_map(|h| self.tree.get(h)).flat_map(|e| e.block.txs.iter().skip(1).cloned().map(Rc::new).collect::<Vec<_>>()).collect();
         let mut pool: Vec<Rc<Tx>> = returning;
         pool.extend(self.mempool.values().cloned());
-        self.mempool = PMap::new();
+        self.mempool = Map::new();
         for tx in pool {
             self.accept_tx(cfg, tx);
         }
@@ -515,7 +520,7 @@ impl Node {
         let mut txs: Vec<Tx> = Vec::new();
         let mut fees: Amount = 0;
         let excluded = self.attack.as_ref().map(|a| a.pay);
-        let candidates = forced.into_iter().map(|t| (t.txid(), t.clone())).chain(self.mempool.iter().map(|(id, t)| (*id, t.clone())));
+        let candidates = forced.into_iter().map(|t| (t.txid(), t.clone())).chain(self.mempool.iter().map(|(id, t)| (id, t.clone())));
         for (id, tx) in candidates {
             if txs.len() >= BLOCK_TXS_MAX {
                 break;
@@ -813,7 +818,7 @@ impl Node {
     fn start_attack(&mut self, cfg: &Pow, ctx: &mut Ctx<Pow>) {
         let merchant = self.merchant(cfg);
         let spent: Vec<OutPoint> = self.mempool.values().flat_map(|t| t.inputs.clone()).collect();
-        let coin = self.tip_entry().utxo.iter().find(|(k, o)| o.owner == self.id && o.value > FEE && !spent.contains(k)).map(|(k, o)| (*k, *o));
+        let coin = self.tip_entry().utxo.iter().find(|(k, o)| o.owner == self.id && o.value > FEE && !spent.contains(k)).map(|(k, o)| (k, *o));
         let Some((op, out)) = coin else { return };
         self.counter += 1;
         let pay = Tx { inputs: alloc::vec![op], outputs: alloc::vec![TxOut { owner: merchant, value: out.value - FEE }], memo: format!("M{} pays M{merchant}", self.id), nonce: self.counter };
@@ -842,8 +847,8 @@ impl Node {
             if total >= amount + FEE {
                 break;
             }
-            if o.owner == self.id && !spent.contains(k) {
-                inputs.push(*k);
+            if o.owner == self.id && !spent.contains(&k) {
+                inputs.push(k);
                 total += o.value;
             }
         }
@@ -873,7 +878,7 @@ impl Node {
 
     /// Spends one coin twice: to `to`, and back to self.
     pub fn double_spend(&mut self, cfg: &Pow, to: NodeId, ctx: &mut Ctx<Pow>) {
-        let coin = self.tip_entry().utxo.iter().find(|(_, o)| o.owner == self.id && o.value > FEE).map(|(k, o)| (*k, *o));
+        let coin = self.tip_entry().utxo.iter().find(|(_, o)| o.owner == self.id && o.value > FEE).map(|(k, o)| (k, *o));
         let Some((op, out)) = coin else { return };
         self.counter += 1;
         let a = Rc::new(Tx { inputs: alloc::vec![op], outputs: alloc::vec![TxOut { owner: to, value: out.value - FEE }], memo: String::new(), nonce: self.counter });

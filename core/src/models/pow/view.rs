@@ -224,7 +224,7 @@ pub fn figures(cfg: &Pow, nodes: &Nodes<Pow>, _g: &Ghost) -> Vec<Figure> {
 
 /// Every block any live node has at the last few heights, best chain highlighted.
 fn block_tree(_cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
-    let top = nodes.live().map(|(_, n)| n.by_height.iter().next_back().map_or(0, |x| x.0)).max().unwrap_or(0);
+    let top = nodes.live().map(|(_, n)| n.by_height.last().map_or(0, |x| x.0)).max().unwrap_or(0);
     let from = top.saturating_sub(TREE_HEIGHTS - 1);
     // hash -> (height, parent, miner, private everywhere, holders, tips)
     struct B {
@@ -237,12 +237,12 @@ fn block_tree(_cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
     }
     let mut blocks: BTreeMap<(u64, Hash), B> = BTreeMap::new();
     for (id, n) in nodes.live() {
-        for (height, hash) in n.by_height.range((from, [0u8; 32])..) {
-            let Some(e) = n.tree.get(hash) else { continue };
-            let b = blocks.entry((*height, *hash)).or_insert(B { height: *height, parent: e.block.header.prev, miner: e.block.miner, public: false, holders: Vec::new(), tips: Vec::new() });
+        for ((height, hash), _) in n.by_height.range_from(&(from, [0u8; 32])) {
+            let Some(e) = n.tree.get(&hash) else { continue };
+            let b = blocks.entry((height, hash)).or_insert(B { height, parent: e.block.header.prev, miner: e.block.miner, public: false, holders: Vec::new(), tips: Vec::new() });
             b.public |= !e.private;
             b.holders.push(id);
-            if n.tip == *hash {
+            if n.tip == hash {
                 b.tips.push(id);
             }
         }
