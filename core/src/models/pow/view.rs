@@ -2,7 +2,7 @@
 //! tamper figures.
 
 use super::bitcoin::{attacker_overtakes, attacker_success, bits_to_target, block_work, difficulty, hash_hex, merkle_levels, Hash};
-use super::chain::{pow_ok, COIN};
+use super::chain::COIN;
 use super::invariants::Ghost;
 use super::node::{short, Msg, Node, Strategy};
 use super::Pow;
@@ -11,7 +11,6 @@ use crate::model::Nodes;
 use crate::time::Time;
 use crate::view::{Cell, MsgInfo, NodeView};
 use crate::NodeId;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -46,57 +45,85 @@ fn reference<'a>(nodes: &Nodes<'a, Pow>) -> Option<&'a Node> {
     best.or_else(|| nodes.live().map(|(_, n)| n).next())
 }
 
-fn sum(nodes: &Nodes<Pow>, f: impl Fn(&Node) -> u64) -> u64 {
-    (0..nodes.len()).filter_map(|i| any(nodes, i)).map(f).sum()
+/// A count summed over every node, live or crashed (a function pointer, not a closure: one copy
+/// of the loop in the page).
+fn sum(nodes: &Nodes<Pow>, f: fn(&Node) -> u64) -> u64 {
+    let mut total = 0;
+    for i in 0..nodes.len() {
+        if let Some(n) = any(nodes, i) {
+            total += f(n);
+        }
+    }
+    total
+}
+
+/// Share of all hash power, per node.
+fn total_power(nodes: &Nodes<Pow>) -> u64 {
+    sum(nodes, |n| n.power as u64)
 }
 
 fn attacker_share(cfg: &Pow, nodes: &Nodes<Pow>) -> Option<f64> {
     if cfg.attacker < 0 {
         return None;
     }
-    let total = sum(nodes, |n| n.power as u64) as f64;
+    let total = total_power(nodes) as f64;
     let a = any(nodes, cfg.attacker as NodeId)?.power as f64;
     Some(if total > 0.0 { a / total } else { 0.0 })
 }
 
 pub fn query(cfg: &Pow, nodes: &Nodes<Pow>, g: &Ghost, name: &str) -> Option<f64> {
+    // By position in [`super::QUERIES`]: one string comparison loop instead of twenty.
+    let i = super::QUERIES.iter().position(|q| q.name == name)?;
+    Some(query_at(cfg, nodes, g, i))
+}
+
+/// Query number `i` of [`super::QUERIES`].
+fn query_at(cfg: &Pow, nodes: &Nodes<Pow>, g: &Ghost, i: usize) -> f64 {
     let r = reference(nodes);
     let height = r.map_or(0, |n| n.height());
-    Some(match name {
-        "height" => height as f64,
-        "difficulty" => r.map_or(0.0, |n| difficulty(n.tip_entry().block.header.bits)),
-        "difficulty_growth" => if g.start_difficulty > 0.0 { g.max_difficulty / g.start_difficulty } else { 1.0 },
-        "blocks_mined" => sum(nodes, |n| n.mined) as f64,
-        "stale_blocks" => sum(nodes, |n| n.mined).saturating_sub(height) as f64,
-        "forks" => g.fork_heights.size() as f64,
-        "reorgs" => sum(nodes, |n| n.reorgs) as f64,
-        "max_reorg_depth" => (0..nodes.len()).filter_map(|i| any(nodes, i)).map(|n| n.reorg_max).max().unwrap_or(0) as f64,
-        "tips_agree" => {
+    match i {
+        Q_HEIGHT => height as f64,
+        1 => r.map_or(0.0, |n| difficulty(n.tip_entry().block.header.bits)),
+        2 => if g.start_difficulty > 0.0 { g.max_difficulty / g.start_difficulty } else { 1.0 },
+        Q_MINED => sum(nodes, |n| n.mined) as f64,
+        Q_STALE => sum(nodes, |n| n.mined).saturating_sub(height) as f64,
+        5 => g.fork_heights.size() as f64,
+        6 => sum(nodes, |n| n.reorgs) as f64,
+        7 => (0..nodes.len()).filter_map(|i| any(nodes, i)).map(|n| n.reorg_max).max().unwrap_or(0) as f64,
+        8 => {
             let mut tips = nodes.live().filter(|(_, n)| n.strategy == Strategy::Honest).map(|(_, n)| n.tip);
             let first = tips.next();
             if tips.all(|t| Some(t) == first) { 1.0 } else { 0.0 }
         }
-        "double_spends" => sum(nodes, |n| n.attack_wins) as f64,
-        "attack_rounds" => sum(nodes, |n| n.attack_wins + n.attack_losses) as f64,
-        "attack_formula" => attacker_share(cfg, nodes).map_or(0.0, |q| attacker_success(q, cfg.attack_z)),
-        "attack_overtake" => attacker_share(cfg, nodes).map_or(0.0, |q| attacker_overtakes(q, cfg.attack_z)),
-        "selfish_revenue" => match (cfg.selfish, r) {
+        Q_WON => sum(nodes, |n| n.attack_wins) as f64,
+        Q_ROUNDS => sum(nodes, |n| n.attack_wins + n.attack_losses) as f64,
+        Q_FORMULA => attacker_share(cfg, nodes).map_or(0.0, |q| attacker_success(q, cfg.attack_z)),
+        12 => attacker_share(cfg, nodes).map_or(0.0, |q| attacker_overtakes(q, cfg.attack_z)),
+        Q_SELFISH => match (cfg.selfish, r) {
             (s, Some(n)) if s >= 0 && height > 0 => n.tip_entry().by_miner.get(s as usize).copied().unwrap_or(0) as f64 / height as f64,
             _ => 0.0,
         },
-        "rejected_blocks" => sum(nodes, |n| n.rejected) as f64,
-        "tampered" => nodes.live().filter(|(_, n)| n.bench.is_some()).count() as f64,
-        "remined" => sum(nodes, |n| n.remined) as f64,
-        "hashes" => sum(nodes, |n| n.hashes) as f64,
-        "mempool_max" => nodes.live().map(|(_, n)| n.mempool.size()).max().unwrap_or(0) as f64,
-        "violations" => g.violations as f64,
-        _ => return None,
-    })
+        14 => sum(nodes, |n| n.rejected) as f64,
+        15 => nodes.live().filter(|(_, n)| n.bench.is_some()).count() as f64,
+        16 => sum(nodes, |n| n.remined) as f64,
+        17 => sum(nodes, |n| n.hashes) as f64,
+        18 => nodes.live().map(|(_, n)| n.mempool.size()).max().unwrap_or(0) as f64,
+        _ => g.violations as f64,
+    }
 }
+
+// Positions in [`super::QUERIES`] that [`sample`] reads.
+const Q_HEIGHT: usize = 0;
+const Q_MINED: usize = 3;
+const Q_STALE: usize = 4;
+const Q_WON: usize = 9;
+const Q_ROUNDS: usize = 10;
+const Q_FORMULA: usize = 11;
+const Q_SELFISH: usize = 13;
 
 pub fn sample(cfg: &Pow, nodes: &Nodes<Pow>, g: &mut Ghost, out: &mut Vec<f64>) {
     let r = reference(nodes);
-    let q = |name: &str| query(cfg, nodes, g, name).unwrap_or(0.0);
+    let q = |i: usize| query_at(cfg, nodes, g, i);
     out.push(r.map_or(0.0, |n| bits_to_target(n.tip_entry().block.header.bits).map_or(0.0, |t| block_work(&t).to_f64())));
     let interval = r.map_or(0.0, |n| {
         let h = n.chain.len();
@@ -107,17 +134,20 @@ pub fn sample(cfg: &Pow, nodes: &Nodes<Pow>, g: &mut Ghost, out: &mut Vec<f64>) 
         }
     });
     out.push(interval);
-    let mined = q("blocks_mined");
-    out.push(if mined > 0.0 { 100.0 * q("stale_blocks") / mined } else { 0.0 });
-    out.push(q("height"));
-    let rounds = q("attack_rounds");
-    out.push(if rounds > 0.0 { 100.0 * q("double_spends") / rounds } else { 0.0 });
-    out.push(100.0 * q("attack_formula"));
-    out.push(100.0 * q("selfish_revenue"));
-    let total = sum(nodes, |n| n.power as u64) as f64;
+    let mined = q(Q_MINED);
+    out.push(if mined > 0.0 { 100.0 * q(Q_STALE) / mined } else { 0.0 });
+    out.push(q(Q_HEIGHT));
+    let rounds = q(Q_ROUNDS);
+    out.push(if rounds > 0.0 { 100.0 * q(Q_WON) / rounds } else { 0.0 });
+    out.push(100.0 * q(Q_FORMULA));
+    out.push(100.0 * q(Q_SELFISH));
+    let total = total_power(nodes) as f64;
     let selfish = if cfg.selfish >= 0 { any(nodes, cfg.selfish as NodeId).map_or(0.0, |n| n.power as f64) } else { 0.0 };
     out.push(if total > 0.0 { 100.0 * selfish / total } else { 0.0 });
 }
+
+/// The node details' labels, in order ([`node_view`] gives the values).
+const DETAILS: [&str; 13] = ["tip", "height", "bits", "difficulty", "chain work", "hash rate", "hashes computed", "hash rate measured", "blocks found", "reorgs (deepest)", "blocks rejected", "balance", "double spends won / given up"];
 
 pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&Node>, now: Time) -> NodeView {
     let mut v = NodeView::new(id, format!("M{id}"), "miner");
@@ -146,28 +176,26 @@ pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&No
         v.badges.push(String::from("tampered copy"));
     }
     let bits = tip.block.header.bits;
-    v.details = alloc::vec![
-        (String::from("tip"), hash_hex(&tip.block.hash)),
-        (String::from("height"), format!("{}", tip.height)),
-        (String::from("bits"), format!("{bits:08x}")),
-        (String::from("difficulty"), format!("{:.6}", difficulty(bits))),
-        (String::from("chain work"), format!("{:.0}", tip.work.to_f64())),
-        (String::from("hash rate"), rate_text(n.rate(cfg))),
-        (String::from("hashes computed"), format!("{}", n.hashes)),
-    ];
-    if cfg.mode == super::Mode::Real && now > 0 {
+    // (label, value) rows, labels from one table: one loop instead of a `String::from` per row.
+    let measured = (cfg.mode == super::Mode::Real && now > 0).then(|| rate_text(n.hashes as f64 * crate::SEC as f64 / now as f64));
+    let attacker = n.strategy == Strategy::Attacker;
+    let values = [
+        Some(hash_hex(&tip.block.hash)),
+        Some(format!("{}", tip.height)),
+        Some(format!("{bits:08x}")),
+        Some(format!("{:.6}", difficulty(bits))),
+        Some(format!("{:.0}", tip.work.to_f64())),
+        Some(rate_text(n.rate(cfg))),
+        Some(format!("{}", n.hashes)),
         // Counted, not configured: real double SHA-256 header hashes per virtual second.
-        v.details.push((String::from("hash rate measured"), rate_text(n.hashes as f64 * crate::SEC as f64 / now as f64)));
-    }
-    v.details.extend([
-        (String::from("blocks found"), format!("{}", n.mined)),
-        (String::from("reorgs (deepest)"), format!("{} ({})", n.reorgs, n.reorg_max)),
-        (String::from("blocks rejected"), format!("{}", n.rejected)),
-        (String::from("balance"), format!("{:.4} BTC", n.balance() as f64 / COIN as f64)),
-    ]);
-    if n.strategy == Strategy::Attacker {
-        v.details.push((String::from("double spends won / given up"), format!("{} / {}", n.attack_wins, n.attack_losses)));
-    }
+        measured,
+        Some(format!("{}", n.mined)),
+        Some(format!("{} ({})", n.reorgs, n.reorg_max)),
+        Some(format!("{}", n.rejected)),
+        Some(format!("{:.4} BTC", n.balance() as f64 / COIN as f64)),
+        attacker.then(|| format!("{} / {}", n.attack_wins, n.attack_losses)),
+    ];
+    v.details = DETAILS.iter().zip(values).filter_map(|(label, value)| Some((String::from(*label), value?))).collect();
     let len = n.chain.len();
     let from = len.saturating_sub(8);
     v.cells_offset = from as u64;
@@ -222,73 +250,80 @@ pub fn figures(cfg: &Pow, nodes: &Nodes<Pow>, _g: &Ghost) -> Vec<Figure> {
     figs
 }
 
+/// "M0, M2, M3".
+fn miners(ids: &[NodeId]) -> String {
+    let mut s = String::new();
+    for (k, id) in ids.iter().enumerate() {
+        if k > 0 {
+            s.push_str(", ");
+        }
+        s.push('M');
+        s.push_str(&format!("{id}"));
+    }
+    s
+}
+
 /// Every block any live node has at the last few heights, best chain highlighted.
 fn block_tree(_cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
     let top = nodes.live().map(|(_, n)| n.by_height.last().map_or(0, |x| x.0)).max().unwrap_or(0);
     let from = top.saturating_sub(TREE_HEIGHTS - 1);
-    // hash -> (height, parent, miner, private everywhere, holders, tips)
+    // One entry per block, sorted by (height, hash): a vector and a binary search (no map type
+    // of its own in the page).
     struct B {
-        height: u64,
+        key: (u64, Hash),
         parent: Hash,
         miner: NodeId,
         public: bool,
         holders: Vec<NodeId>,
         tips: Vec<NodeId>,
     }
-    let mut blocks: BTreeMap<(u64, Hash), B> = BTreeMap::new();
+    let mut blocks: Vec<B> = Vec::new();
     for (id, n) in nodes.live() {
-        for ((height, hash), _) in n.by_height.range_from(&(from, [0u8; 32])) {
-            let Some(e) = n.tree.get(&hash) else { continue };
-            let b = blocks.entry((height, hash)).or_insert(B { height, parent: e.block.header.prev, miner: e.block.miner, public: false, holders: Vec::new(), tips: Vec::new() });
+        for (key, _) in n.by_height.range_from(&(from, [0u8; 32])) {
+            let Some(e) = n.tree.get(&key.1) else { continue };
+            let i = blocks.binary_search_by(|b| b.key.cmp(&key)).unwrap_or_else(|i| {
+                blocks.insert(i, B { key, parent: e.block.header.prev, miner: e.block.miner, public: false, holders: Vec::new(), tips: Vec::new() });
+                i
+            });
+            let b = &mut blocks[i];
             b.public |= !e.private;
             b.holders.push(id);
-            if n.tip == hash {
+            if n.tip == key.1 {
                 b.tips.push(id);
             }
         }
     }
     let best: Vec<Hash> = r.chain.range(from as usize..).copied().collect();
-    let mut index: BTreeMap<Hash, u32> = BTreeMap::new();
     let mut tree = Tree::default();
-    for ((_, hash), b) in &blocks {
-        let on_best = best.contains(hash);
-        let parent = index.get(&b.parent).copied();
-        index.insert(*hash, tree.nodes.len() as u32);
+    let mut forks = 0;
+    for b in &blocks {
+        let (height, hash) = b.key;
+        let on_best = best.contains(&hash);
+        forks += !on_best as usize;
+        // The parent is one height lower, so it is an earlier entry (and tree node) if shown.
+        let parent = height.checked_sub(1).and_then(|h| blocks.binary_search_by(|x| x.key.cmp(&(h, b.parent))).ok()).map(|i| i as u32);
         let mut tags: Vec<String> = b.tips.iter().map(|t| format!("M{t}")).collect();
         if !b.public {
             tags.push(String::from("withheld"));
         }
-        let who = if b.miner == u32::MAX { String::from("genesis") } else { format!("M{}", b.miner) };
-        tree.nodes.push(TreeNode {
-            parent,
-            label: block_label(b.height, hash),
-            detail: format!(
-                "block #{} {} mined by {who}; {}; held by {}{}",
-                b.height,
-                hash_hex(hash),
-                if on_best { "on the best chain" } else if b.public { "stale: off the best chain" } else { "withheld by its miner" },
-                b.holders.iter().map(|h| format!("M{h}")).collect::<Vec<_>>().join(", "),
-                if b.tips.is_empty() { String::new() } else { format!("; tip of {}", b.tips.iter().map(|h| format!("M{h}")).collect::<Vec<_>>().join(", ")) }
-            ),
-            color: if b.miner == u32::MAX { 0 } else { b.miner },
-            highlighted: on_best,
-            marked: false,
-            faded: !on_best,
-            tags,
-        });
+        let genesis = b.miner == u32::MAX;
+        let who = if genesis { String::from("genesis") } else { format!("M{}", b.miner) };
+        let state = if on_best { "on the best chain" } else if b.public { "stale: off the best chain" } else { "withheld by its miner" };
+        let mut detail = format!("block #{height} {} mined by {who}; {state}; held by {}", hash_hex(&hash), miners(&b.holders));
+        if !b.tips.is_empty() {
+            detail.push_str("; tip of ");
+            detail.push_str(&miners(&b.tips));
+        }
+        tree.nodes.push(TreeNode { parent, label: block_label(height, &hash), detail, color: if genesis { 0 } else { b.miner }, highlighted: on_best, marked: false, faded: !on_best, tags });
     }
-    let forks = tree.nodes.iter().filter(|n| !n.highlighted).count();
+    let (s, verb) = if forks == 1 { ("", "is") } else { ("s", "are") };
     Figure {
         key: "blocks",
         title: String::from("Block tree"),
         caption: format!(
-            "The last {} heights of every block the live miners hold. The highlighted path is the chain with the most work (#{} at M{}); {} block{} off it {} stale or withheld. Tags name the miners whose tip a block is.",
-            TREE_HEIGHTS,
+            "The last {TREE_HEIGHTS} heights of every block the live miners hold. The highlighted path is the chain with the most work (#{} at M{}); {forks} block{s} off it {verb} stale or withheld. Tags name the miners whose tip a block is.",
             r.height(),
             r.id,
-            forks,
-            if forks == 1 { "" } else { "s" },
-            if forks == 1 { "is" } else { "are" }
         ),
         kind: FigureKind::Tree(tree),
     }
@@ -308,7 +343,7 @@ pub fn rate_text(hs: f64) -> String {
 /// The hash-power bar: one bar split between the miners by their share of all hash power.
 fn power_bar(nodes: &Nodes<Pow>) -> Figure {
     use crate::figure::{RangeBar, Segment};
-    let total = sum(nodes, |n| n.power as u64).max(1) as f64;
+    let total = total_power(nodes).max(1) as f64;
     let mut bar = RangeBar::default();
     let mut at = 0.0;
     for id in 0..nodes.len() {
@@ -332,7 +367,7 @@ fn power_bar(nodes: &Nodes<Pow>) -> Figure {
 /// Hash power per miner, its share, and its share of the best chain's blocks.
 fn power_grid(cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
     use crate::figure::{Grid, GridCell, GridRow};
-    let total = sum(nodes, |n| n.power as u64).max(1) as f64;
+    let total = total_power(nodes).max(1) as f64;
     let height = r.height().max(1) as f64;
     let by = r.tip_entry().by_miner;
     let rows = (0..nodes.len())
@@ -447,7 +482,6 @@ fn tamper_figure(nodes: &Nodes<Pow>) -> Option<Figure> {
             faded: false,
             tags,
         });
-        let _ = pow_ok;
     }
     Some(Figure {
         key: "tamper",
@@ -455,4 +489,16 @@ fn tamper_figure(nodes: &Nodes<Pow>) -> Option<Figure> {
         caption: format!("M{} edited block #{}. {broken} of {} blocks are broken: an edit changes the hash, so the proof of work fails and the next block's link no longer matches. Re-mine to repair them one at a time.", n.id, bench.height, bench.blocks.len()),
         kind: FigureKind::Tree(tree),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_positions_name_the_queries_sample_reads() {
+        let name = |i: usize| super::super::QUERIES[i].name;
+        assert_eq!([Q_HEIGHT, Q_MINED, Q_STALE, Q_WON, Q_ROUNDS, Q_FORMULA, Q_SELFISH].map(name), ["height", "blocks_mined", "stale_blocks", "double_spends", "attack_rounds", "attack_formula", "selfish_revenue"]);
+        assert_eq!(name(19), "violations");
+    }
 }
