@@ -243,3 +243,46 @@ fn eyal_sirer_revenue() {
     assert!(selfish_revenue(0.1, 1.0) > 0.1);
     assert!(selfish_revenue(0.2, 0.0) < 0.2);
 }
+
+/// `U256::mul_div` (64-bit arithmetic only) against the same product and quotient in 128-bit
+/// limbs, over random and edge values.
+#[test]
+fn mul_div_matches_a_128_bit_reference() {
+    fn reference(a: &U256, m: u64, d: u64) -> U256 {
+        let mut wide = [0u64; 5];
+        let mut carry = 0u128;
+        for (w, limb) in wide.iter_mut().zip(a.0.iter()) {
+            let p = *limb as u128 * m as u128 + carry;
+            *w = p as u64;
+            carry = p >> 64;
+        }
+        wide[4] = carry as u64;
+        let mut rem = 0u128;
+        for i in (0..5).rev() {
+            let cur = (rem << 64) | wide[i] as u128;
+            wide[i] = (cur / d as u128) as u64;
+            rem = cur % d as u128;
+        }
+        if wide[4] != 0 { U256::MAX } else { U256([wide[0], wide[1], wide[2], wide[3]]) }
+    }
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let edges = [0, 1, 2, 3, 0xffff_ffff, 0x1_0000_0000, u64::MAX / 2, u64::MAX / 2 + 1, u64::MAX - 1, u64::MAX];
+    for k in 0..4000 {
+        let a = match k % 4 {
+            0 => U256([next(), next(), next(), next()]),
+            1 => U256([next(), next(), 0, 0]),
+            2 => U256::MAX,
+            _ => U256([edges[k % edges.len()], next() >> (k % 64), edges[(k / 7) % edges.len()], next() >> 32]),
+        };
+        let m = if k % 3 == 0 { edges[k % edges.len()] } else { next() >> (k % 64) };
+        let d = (if k % 5 == 0 { edges[(k / 3) % edges.len()] } else { next() >> (k % 64) }).max(1);
+        assert_eq!(a.mul_div(m, d), Some(reference(&a, m, d)), "{a:?} * {m} / {d}");
+    }
+    assert_eq!(U256::MAX.mul_div(5, 0), None);
+}

@@ -684,28 +684,43 @@ impl U256 {
     }
 
     /// `self * m / d`, exact, saturating at [`U256::MAX`] (`None` when `d` is zero).
+    ///
+    /// In 64-bit arithmetic only (32-bit digits, a bitwise long division): 128-bit multiplies
+    /// and divides would bring their compiler helpers into the page for this one use.
     pub fn mul_div(&self, m: u64, d: u64) -> Option<U256> {
         if d == 0 {
             return None;
         }
-        let mut wide = [0u64; 5];
-        let mut carry = 0u128;
-        for (w, limb) in wide.iter_mut().zip(self.0.iter()) {
-            let p = *limb as u128 * m as u128 + carry;
-            *w = p as u64;
-            carry = p >> 64;
+        // The product, at most 320 bits, in ten 32-bit digits.
+        let mut prod = [0u32; 10];
+        for i in 0..8 {
+            let a = (self.0[i / 2] >> (32 * (i % 2))) & 0xffff_ffff;
+            for (at, part) in [(i, a * (m & 0xffff_ffff)), (i + 1, a * (m >> 32))] {
+                let mut carry = part;
+                let mut j = at;
+                while carry != 0 {
+                    let sum = prod[j] as u64 + (carry & 0xffff_ffff);
+                    prod[j] = sum as u32;
+                    carry = (carry >> 32) + (sum >> 32);
+                    j += 1;
+                }
+            }
         }
-        wide[4] = carry as u64;
-        let mut rem = 0u128;
-        for i in (0..5).rev() {
-            let cur = (rem << 64) | wide[i] as u128;
-            wide[i] = (cur / d as u128) as u64;
-            rem = cur % d as u128;
+        // Bit by bit; the remainder stays below `d`, its bit shifted out is kept in `over`.
+        let mut q = [0u32; 10];
+        let mut rem = 0u64;
+        for bit in (0..320).rev() {
+            let over = rem >> 63;
+            rem = (rem << 1) | ((prod[bit / 32] >> (bit % 32)) & 1) as u64;
+            if over == 1 || rem >= d {
+                rem = rem.wrapping_sub(d);
+                q[bit / 32] |= 1 << (bit % 32);
+            }
         }
-        if wide[4] != 0 {
+        if q[8] != 0 || q[9] != 0 {
             return Some(U256::MAX);
         }
-        Some(U256([wide[0], wide[1], wide[2], wide[3]]))
+        Some(U256([0, 1, 2, 3].map(|i| q[2 * i] as u64 | (q[2 * i + 1] as u64) << 32)))
     }
 
     /// An approximation as a float.

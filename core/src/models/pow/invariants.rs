@@ -69,7 +69,7 @@ fn verify(cfg: &Pow, node: &Node, hash: &Hash, out: &mut Vec<Violation>) -> bool
     match connect(parent, e.block.clone(), want, cfg.halving, Checks::ALL, 0) {
         Ok(fresh) => {
             if !conserved(e) || fresh.utxo_value != e.utxo_value {
-                out.push(violation(CONSERVATION, alloc::vec![node.id], format!("M{}'s chain at #{} {short} holds {} sat, but coinbases created {} and fees took {}", node.id, e.height, e.utxo_value, e.minted, e.fees)));
+                out.push(unconserved(node, e, &short));
                 return false;
             }
             true
@@ -78,7 +78,7 @@ fn verify(cfg: &Pow, node: &Node, hash: &Hash, out: &mut Vec<Violation>) -> bool
             let why = connect(parent, e.block.clone(), want, cfg.halving, Checks::ALL, 0).err().map(|r| r.describe()).unwrap_or_default();
             out.push(violation(NO_DOUBLE_SPEND, alloc::vec![node.id], format!("block #{} {short} on M{}'s chain: {why}", e.height, node.id)));
             if !conserved(e) {
-                out.push(violation(CONSERVATION, alloc::vec![node.id], format!("M{}'s chain at #{} {short} holds {} sat, but coinbases created {} and fees took {}", node.id, e.height, e.utxo_value, e.minted, e.fees)));
+                out.push(unconserved(node, e, &short));
             }
             false
         }
@@ -87,6 +87,11 @@ fn verify(cfg: &Pow, node: &Node, hash: &Hash, out: &mut Vec<Violation>) -> bool
             false
         }
     }
+}
+
+/// The conservation violation at entry `e` of `node`'s chain.
+fn unconserved(node: &Node, e: &Entry, short: &str) -> Violation {
+    violation(CONSERVATION, alloc::vec![node.id], format!("M{}'s chain at #{} {short} holds {} sat, but coinbases created {} and fees took {}", node.id, e.height, e.utxo_value, e.minted, e.fees))
 }
 
 /// Coins in the UTXO set plus fees paid equal coinbase outputs, which stay within subsidies

@@ -791,27 +791,28 @@ impl Node {
         if self.strategy != Strategy::Attacker {
             return;
         }
-        let Some(a) = self.attack.clone() else {
+        let Some((base, pay)) = self.attack.as_ref().map(|a| (a.base, a.pay)) else {
             self.start_attack(cfg, ctx);
             return;
         };
-        let Some(p) = self.private.clone() else { return };
-        let (pv, pub_e) = match (self.tree.get(&p.tip), self.tree.get(&self.tip)) {
-            (Some(x), Some(y)) => (x.clone(), y.clone()),
+        let Some(private_tip) = self.private.as_ref().map(|p| p.tip) else { return };
+        // Only the two tips' work and heights are needed: no copies of their entries.
+        let ((pv_work, pv_height), (pub_work, pub_height)) = match (self.tree.get(&private_tip), self.tree.get(&self.tip)) {
+            (Some(x), Some(y)) => ((x.work, x.height), (y.work, y.height)),
             _ => return,
         };
-        let conf = self.confirmations(&a.base, &a.pay);
-        if conf >= cfg.attack_z as u64 && pv.work > pub_e.work {
+        let conf = self.confirmations(&base, &pay);
+        if conf >= cfg.attack_z as u64 && pv_work > pub_work {
             self.attack = None;
             self.publish(cfg, u64::MAX, ctx);
             self.private = None;
             self.attack_wins += 1;
             ctx.announce(format!("M{} releases its private chain: the payment with {conf} confirmation{} is reversed", self.id, if conf == 1 { "" } else { "s" }));
-        } else if pub_e.height >= pv.height + GIVE_UP {
+        } else if pub_height >= pv_height + GIVE_UP {
             self.attack = None;
             self.private = None;
             self.attack_losses += 1;
-            ctx.note(format!("M{} gives up a double-spend round {} blocks behind", self.id, pub_e.height - pv.height));
+            ctx.note(format!("M{} gives up a double-spend round {} blocks behind", self.id, pub_height - pv_height));
         }
     }
 
