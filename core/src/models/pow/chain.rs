@@ -106,7 +106,10 @@ pub struct Block {
 impl Block {
     /// Assembles a block; the header's merkle root is computed from `txs`.
     pub fn new(mut header: Header, txs: Vec<Tx>, miner: NodeId, sealed: bool) -> Block {
-        let txids: Vec<Hash> = txs.iter().map(Tx::txid).collect();
+        let mut txids: Vec<Hash> = Vec::with_capacity(txs.len());
+        for tx in &txs {
+            txids.push(tx.txid());
+        }
         header.merkle = merkle_root(&txids);
         Block { hash: header.hash(), header, txs, txids, miner, sealed }
     }
@@ -297,7 +300,12 @@ pub fn connect(parent: &Entry, block: Rc<Block>, want_bits: u32, halving: u64, c
     let mut value = parent.utxo_value;
     let mut fees: Amount = 0;
     for (tx, txid) in rest.iter().zip(block.txids.iter().skip(1)) {
-        let before: Amount = tx.inputs.iter().filter_map(|i| utxo.get(i)).fold(0u64, |a, o| a.saturating_add(o.value));
+        let mut before: Amount = 0;
+        for i in &tx.inputs {
+            if let Some(o) = utxo.get(i) {
+                before = before.saturating_add(o.value);
+            }
+        }
         let fee = apply_tx(&mut utxo, tx, txid, checks.spends)?;
         fees = fees.saturating_add(fee);
         value = value.saturating_sub(before).saturating_add(tx.output_value());

@@ -268,7 +268,13 @@ impl Node {
 
     /// Coins this node owns on its chain.
     pub fn balance(&self) -> Amount {
-        self.tip_entry().utxo.iter().filter(|(_, o)| o.owner == self.id).fold(0, |a, (_, o)| a + o.value)
+        let mut total = 0;
+        for (_, o) in self.tip_entry().utxo.iter() {
+            if o.owner == self.id {
+                total += o.value;
+            }
+        }
+        total
     }
 
     /// Starts mining and paying (at init and restart).
@@ -369,9 +375,17 @@ impl Node {
         }
         // Mempool: drop what the new chain confirms or conflicts with, return the losing
         // branch's transactions.
-        let returning: Vec<Rc<Tx>> = disconnected.iter().filter_map(|h| self.tree.get(h)).flat_map(|e| e.block.txs.iter().skip(1).cloned().map(Rc::new).collect::<Vec<_>>()).collect();
-        let mut pool: Vec<Rc<Tx>> = returning;
-        pool.extend(self.mempool.values().cloned());
+        let mut pool: Vec<Rc<Tx>> = Vec::new();
+        for h in &disconnected {
+            if let Some(e) = self.tree.get(h) {
+                for tx in e.block.txs.iter().skip(1) {
+                    pool.push(Rc::new(tx.clone()));
+                }
+            }
+        }
+        for tx in self.mempool.values() {
+            pool.push(tx.clone());
+        }
         self.mempool = Map::new();
         for tx in pool {
             self.accept_tx(cfg, tx);
@@ -453,7 +467,12 @@ impl Node {
                     if self.better(&hash) {
                         self.set_tip(cfg, hash, ctx);
                     }
-                    let children: Vec<Hash> = self.orphans.iter().filter(|(_, o)| o.header.prev == hash).map(|(k, _)| *k).collect();
+                    let mut children: Vec<Hash> = Vec::new();
+                    for (k, o) in self.orphans.iter() {
+                        if o.header.prev == hash {
+                            children.push(*k);
+                        }
+                    }
                     for c in children {
                         if let Some(o) = self.orphans.remove(&c) {
                             queue.push(o);
@@ -520,7 +539,13 @@ impl Node {
         let mut txs: Vec<Tx> = Vec::new();
         let mut fees: Amount = 0;
         let excluded = self.attack.as_ref().map(|a| a.pay);
-        let candidates = forced.into_iter().map(|t| (t.txid(), t.clone())).chain(self.mempool.iter().map(|(id, t)| (id, t.clone())));
+        let mut candidates: Vec<(Hash, Rc<Tx>)> = Vec::new();
+        if let Some(t) = forced {
+            candidates.push((t.txid(), t.clone()));
+        }
+        for (id, t) in self.mempool.iter() {
+            candidates.push((id, t.clone()));
+        }
         for (id, tx) in candidates {
             if txs.len() >= BLOCK_TXS_MAX {
                 break;
@@ -771,6 +796,15 @@ impl Node {
 
     // ---- double spending ----
 
+    /// Every coin the mempool's transactions spend.
+    fn mempool_inputs(&self) -> Vec<OutPoint> {
+        let mut spent = Vec::new();
+        for t in self.mempool.values() {
+            spent.extend_from_slice(&t.inputs);
+        }
+        spent
+    }
+
     fn merchant(&self, cfg: &Pow) -> NodeId {
         (0..cfg.miners).find(|&m| m != self.id).unwrap_or(0)
     }
@@ -818,7 +852,7 @@ impl Node {
 
     fn start_attack(&mut self, cfg: &Pow, ctx: &mut Ctx<Pow>) {
         let merchant = self.merchant(cfg);
-        let spent: Vec<OutPoint> = self.mempool.values().flat_map(|t| t.inputs.clone()).collect();
+        let spent = self.mempool_inputs();
         let coin = self.tip_entry().utxo.iter().find(|(k, o)| o.owner == self.id && o.value > FEE && !spent.contains(k)).map(|(k, o)| (k, *o));
         let Some((op, out)) = coin else { return };
         self.counter += 1;
@@ -841,7 +875,7 @@ impl Node {
 
     /// Pays `amount` to `to` from own coins on the chain; `false` if there are not enough.
     pub fn pay(&mut self, cfg: &Pow, to: NodeId, amount: Amount, ctx: &mut Ctx<Pow>) -> bool {
-        let spent: Vec<OutPoint> = self.mempool.values().flat_map(|t| t.inputs.clone()).collect();
+        let spent = self.mempool_inputs();
         let mut inputs = Vec::new();
         let mut total: Amount = 0;
         for (k, o) in self.tip_entry().utxo.iter() {
@@ -893,7 +927,12 @@ impl Node {
     /// Edits the coinbase message of the block at `height` of the chain (a local copy).
     pub fn tamper(&mut self, height: u64, ctx: &mut Ctx<Pow>) {
         let end = (height as usize + BENCH_MAX).min(self.chain.len());
-        let blocks: Vec<Block> = self.chain.range(height as usize..end).filter_map(|h| self.tree.get(h)).map(|e| (*e.block).clone()).collect();
+        let mut blocks: Vec<Block> = Vec::new();
+        for h in self.chain.range(height as usize..end) {
+            if let Some(e) = self.tree.get(h) {
+                blocks.push((*e.block).clone());
+            }
+        }
         let Some(first) = blocks.first() else { return };
         let mut txs = first.txs.clone();
         if let Some(cb) = txs.first_mut() {

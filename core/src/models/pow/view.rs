@@ -57,6 +57,17 @@ fn sum(nodes: &Nodes<Pow>, f: fn(&Node) -> u64) -> u64 {
     total
 }
 
+/// The largest of a count over every node, live or crashed (0 if none).
+fn max_of(nodes: &Nodes<Pow>, f: fn(&Node) -> u64) -> u64 {
+    let mut max = 0;
+    for i in 0..nodes.len() {
+        if let Some(n) = any(nodes, i) {
+            max = max.max(f(n));
+        }
+    }
+    max
+}
+
 /// Share of all hash power, per node.
 fn total_power(nodes: &Nodes<Pow>) -> u64 {
     sum(nodes, |n| n.power as u64)
@@ -89,7 +100,7 @@ fn query_at(cfg: &Pow, nodes: &Nodes<Pow>, g: &Ghost, i: usize) -> f64 {
         Q_STALE => sum(nodes, |n| n.mined).saturating_sub(height) as f64,
         5 => g.fork_heights.size() as f64,
         6 => sum(nodes, |n| n.reorgs) as f64,
-        7 => (0..nodes.len()).filter_map(|i| any(nodes, i)).map(|n| n.reorg_max).max().unwrap_or(0) as f64,
+        7 => max_of(nodes, |n| n.reorg_max) as f64,
         8 => {
             let mut tips = nodes.live().filter(|(_, n)| n.strategy == Strategy::Honest).map(|(_, n)| n.tip);
             let first = tips.next();
@@ -199,12 +210,11 @@ pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&No
     let len = n.chain.len();
     let from = len.saturating_sub(8);
     v.cells_offset = from as u64;
-    v.cells = n
-        .chain
-        .range(from..)
-        .filter_map(|h| n.tree.get(h))
-        .map(|e| Cell { text: format!("{} {}", e.height, &hash_hex(&e.block.hash)[58..]), color: e.block.miner.min(31), solid: tip.height - e.height + 1 >= 6, marked: false })
-        .collect();
+    for h in n.chain.range(from..) {
+        if let Some(e) = n.tree.get(h) {
+            v.cells.push(Cell { text: format!("{} {}", e.height, &hash_hex(&e.block.hash)[58..]), color: e.block.miner.min(31), solid: tip.height - e.height + 1 >= 6, marked: false });
+        }
+    }
     v
 }
 
@@ -302,7 +312,10 @@ fn block_tree(_cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
         forks += !on_best as usize;
         // The parent is one height lower, so it is an earlier entry (and tree node) if shown.
         let parent = height.checked_sub(1).and_then(|h| blocks.binary_search_by(|x| x.key.cmp(&(h, b.parent))).ok()).map(|i| i as u32);
-        let mut tags: Vec<String> = b.tips.iter().map(|t| format!("M{t}")).collect();
+        let mut tags: Vec<String> = Vec::new();
+        for t in &b.tips {
+            tags.push(format!("M{t}"));
+        }
         if !b.public {
             tags.push(String::from("withheld"));
         }
@@ -370,24 +383,19 @@ fn power_grid(cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
     let total = total_power(nodes).max(1) as f64;
     let height = r.height().max(1) as f64;
     let by = r.tip_entry().by_miner;
-    let rows = (0..nodes.len())
-        .filter_map(|id| any(nodes, id).map(|n| (id, n)))
-        .map(|(id, n)| {
-            let share = 100.0 * n.power as f64 / total;
-            let blocks = 100.0 * by.get(id as usize).copied().unwrap_or(0) as f64 / height;
-            let up = nodes.up(id).is_some();
-            let cell = |text: String, detail: String| GridCell { text, color: id, filled: up, marked: false, detail, ..GridCell::default() };
-            GridRow {
-                label: format!("M{id}"),
-                node: Some(id),
-                cells: alloc::vec![
-                    cell(rate_text(n.rate(cfg)), format!("M{id} hashes {:.0} times per second at {} % power{}", n.rate(cfg), n.power, if up { "" } else { " (crashed: not mining)" })),
-                    cell(format!("{share:.0} %"), format!("M{id} has {share:.1} % of the hash power")),
-                    cell(format!("{blocks:.0} %"), format!("M{id} mined {blocks:.1} % of the best chain's blocks")),
-                ],
-            }
-        })
-        .collect();
+    let mut rows = Vec::new();
+    for id in 0..nodes.len() {
+        let Some(n) = any(nodes, id) else { continue };
+        let share = 100.0 * n.power as f64 / total;
+        let blocks = 100.0 * by.get(id as usize).copied().unwrap_or(0) as f64 / height;
+        let up = nodes.up(id).is_some();
+        let cells = [
+            (rate_text(n.rate(cfg)), format!("M{id} hashes {:.0} times per second at {} % power{}", n.rate(cfg), n.power, if up { "" } else { " (crashed: not mining)" })),
+            (format!("{share:.0} %"), format!("M{id} has {share:.1} % of the hash power")),
+            (format!("{blocks:.0} %"), format!("M{id} mined {blocks:.1} % of the best chain's blocks")),
+        ];
+        rows.push(GridRow { label: format!("M{id}"), node: Some(id), cells: cells.into_iter().map(|(text, detail)| GridCell { text, color: id, filled: up, marked: false, detail, ..GridCell::default() }).collect() });
+    }
     Figure {
         key: "power",
         title: String::from("Hash power"),
