@@ -289,19 +289,25 @@ impl Model for Pow {
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
         check_param(&PARAMS, key, value)?;
-        match (key, value) {
-            ("miners", Value::Num(n)) => self.miners = *n as u32,
-            ("mode", Value::Text(t)) => self.mode = if t == "real" { Mode::Real } else { Mode::Statistical },
-            ("spacing_s", Value::Num(n)) => self.spacing_s = *n as u32,
-            ("retarget", Value::Num(n)) => self.retarget = *n as u32,
-            ("miner_hs", Value::Num(n)) => self.miner_hs = *n,
-            ("tx_per_min", Value::Num(n)) => self.tx_per_min = *n,
-            ("halving", Value::Num(n)) => self.halving = *n as u64,
-            ("attacker", Value::Num(n)) => self.attacker = *n as i64,
-            ("attack_z", Value::Num(n)) => self.attack_z = *n as u32,
-            ("selfish", Value::Num(n)) => self.selfish = *n as i64,
-            ("skip_pow_check", Value::Bool(b)) => self.skip_pow_check = *b,
-            ("allow_double_spend", Value::Bool(b)) => self.allow_double_spend = *b,
+        // By position in [`PARAMS`] (checked above: the key exists and the value has its type).
+        let (n, b) = match value {
+            Value::Num(n) => (*n, false),
+            Value::Bool(b) => (0.0, *b),
+            Value::Text(t) => (0.0, t == "real"),
+        };
+        match PARAMS.iter().position(|p| p.0 == key) {
+            Some(0) => self.miners = n as u32,
+            Some(1) => self.mode = if b { Mode::Real } else { Mode::Statistical },
+            Some(2) => self.spacing_s = n as u32,
+            Some(3) => self.retarget = n as u32,
+            Some(4) => self.miner_hs = n,
+            Some(5) => self.tx_per_min = n,
+            Some(6) => self.halving = n as u64,
+            Some(7) => self.attacker = n as i64,
+            Some(8) => self.attack_z = n as u32,
+            Some(9) => self.selfish = n as i64,
+            Some(10) => self.skip_pow_check = b,
+            Some(11) => self.allow_double_spend = b,
             _ => return Err(format!("`{key}` has the wrong type")),
         }
         if self.attacker >= 0 && self.attacker == self.selfish {
@@ -345,18 +351,19 @@ impl Model for Pow {
     fn parse_command(&self, name: &str, arg: &str) -> Result<Command, String> {
         let arg = arg.trim();
         let node = |s: &str| -> Result<NodeId, String> { s.trim().parse::<NodeId>().ok().filter(|&n| n < self.miners).ok_or_else(|| format!("`{name}` needs a node id from 0 to {}, got \"{s}\"", self.miners - 1)) };
-        match name {
-            "power" => arg.parse::<u32>().ok().filter(|&p| p <= 1000).map(Command::Power).ok_or_else(|| format!("`power` needs a whole percent from 0 to 1000, got \"{arg}\"")),
-            "pay" => {
+        // By position in [`COMMANDS`].
+        match COMMANDS.iter().position(|c| c.name == name).unwrap_or(usize::MAX) {
+            0 => arg.parse::<u32>().ok().filter(|&p| p <= 1000).map(Command::Power).ok_or_else(|| format!("`power` needs a whole percent from 0 to 1000, got \"{arg}\"")),
+            1 => {
                 let (to, coins) = arg.split_once(':').ok_or_else(|| format!("`pay` looks like to:coins, e.g. 2:1.5, got \"{arg}\""))?;
                 let to = node(to)?;
                 let coins: f64 = coins.trim().parse().ok().filter(|c: &f64| c.is_finite() && *c > 0.0 && *c <= 1000.0).ok_or_else(|| format!("`pay` needs an amount of coins above 0 and at most 1000, got \"{coins}\""))?;
                 Ok(Command::Pay { to, amount: (coins * chain::COIN as f64) as u64 })
             }
-            "double_spend" => node(arg).map(Command::DoubleSpend),
-            "tamper" => arg.parse::<u64>().ok().filter(|&h| (1..=1_000_000).contains(&h)).map(Command::Tamper).ok_or_else(|| format!("`tamper` needs a block height of 1 or more, got \"{arg}\"")),
-            "remine" => Ok(Command::Remine),
-            "forge" => Ok(Command::Forge),
+            2 => node(arg).map(Command::DoubleSpend),
+            3 => arg.parse::<u64>().ok().filter(|&h| (1..=1_000_000).contains(&h)).map(Command::Tamper).ok_or_else(|| format!("`tamper` needs a block height of 1 or more, got \"{arg}\"")),
+            4 => Ok(Command::Remine),
+            5 => Ok(Command::Forge),
             _ => Err(format!("unknown command `{name}` (known: power, pay, double_spend, tamper, remine, forge)")),
         }
     }
