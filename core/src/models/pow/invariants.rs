@@ -74,8 +74,8 @@ fn verify(cfg: &Pow, node: &Node, hash: &Hash, out: &mut Vec<Violation>) -> bool
             }
             true
         }
-        Err(Reject::Spent(_)) => {
-            let why = connect(parent, e.block.clone(), want, cfg.halving, Checks::ALL, 0).err().map(|r| r.describe()).unwrap_or_default();
+        Err(r @ Reject::Spent(_)) => {
+            let why = r.describe();
             out.push(violation(NO_DOUBLE_SPEND, alloc::vec![node.id], format!("block #{} {short} on M{}'s chain: {why}", e.height, node.id)));
             if !conserved(e) {
                 out.push(unconserved(node, e, &short));

@@ -991,6 +991,6 @@ impl Node {
 pub fn short(h: &Hash) -> String {
     let hex = hash_hex(h);
     // Show the zeros the work bought, then a few digits.
-    let zeros = hex.chars().take_while(|&c| c == '0').count().min(56);
+    let zeros = hex.bytes().take_while(|&c| c == b'0').count().min(56);
     String::from(&hex[..(zeros + 6).min(64)])
 }

@@ -424,20 +424,22 @@ fn merkle_figure(r: &Node) -> Option<Figure> {
             let h = level[i.min(level.len() - 1)];
             let parent = prev_index.get(i / 2).copied();
             cur.push(tree.nodes.len() as u32);
-            let label = if depth == 0 {
-                format!("root {}", &hash_hex(&h)[..8])
+            let hex = hash_hex(&h);
+            let prefix = if depth == 0 {
+                String::from("root ")
             } else if is_leaves {
-                format!("tx{i} {}", &hash_hex(&h)[..8])
+                format!("tx{i} ")
             } else {
-                String::from(&hash_hex(&h)[..8])
+                String::new()
             };
+            let label = prefix + &hex[..8];
             let detail = if dup {
-                format!("copy of {} (odd level: the last hash is paired with itself)", hash_hex(&h))
+                format!("copy of {hex} (odd level: the last hash is paired with itself)")
             } else if is_leaves {
                 let tx = &tip.block.txs[i];
-                format!("{} {}: {}", if i == 0 { "coinbase" } else { "transaction" }, hash_hex(&h), if tx.memo.is_empty() { format!("{} in, {} out", tx.inputs.len(), tx.outputs.len()) } else { tx.memo.clone() })
+                format!("{} {hex}: {}", if i == 0 { "coinbase" } else { "transaction" }, if tx.memo.is_empty() { format!("{} in, {} out", tx.inputs.len(), tx.outputs.len()) } else { tx.memo.clone() })
             } else {
-                format!("hash of its two children: {}", hash_hex(&h))
+                format!("hash of its two children: {hex}")
             };
             tree.nodes.push(TreeNode { parent, label, detail, color: depth as u32, highlighted: depth == 0, marked: false, faded: dup, tags: Vec::new() });
         }
