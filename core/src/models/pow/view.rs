@@ -102,9 +102,13 @@ fn query_at(cfg: &Pow, nodes: &Nodes<Pow>, g: &Ghost, i: usize) -> f64 {
         6 => sum(nodes, |n| n.reorgs) as f64,
         7 => max_of(nodes, |n| n.reorg_max) as f64,
         8 => {
-            let mut tips = nodes.live().filter(|(_, n)| n.strategy == Strategy::Honest).map(|(_, n)| n.tip);
-            let first = tips.next();
-            if tips.all(|t| Some(t) == first) { 1.0 } else { 0.0 }
+            let mut first = None;
+            for (_, n) in nodes.live() {
+                if n.strategy == Strategy::Honest && *first.get_or_insert(n.tip) != n.tip {
+                    return 0.0;
+                }
+            }
+            1.0
         }
         Q_WON => sum(nodes, |n| n.attack_wins) as f64,
         Q_ROUNDS => sum(nodes, |n| n.attack_wins + n.attack_losses) as f64,
@@ -118,7 +122,13 @@ fn query_at(cfg: &Pow, nodes: &Nodes<Pow>, g: &Ghost, i: usize) -> f64 {
         15 => nodes.live().filter(|(_, n)| n.bench.is_some()).count() as f64,
         16 => sum(nodes, |n| n.remined) as f64,
         17 => sum(nodes, |n| n.hashes) as f64,
-        18 => nodes.live().map(|(_, n)| n.mempool.size()).max().unwrap_or(0) as f64,
+        18 => {
+            let mut max = 0;
+            for (_, n) in nodes.live() {
+                max = max.max(n.mempool.size());
+            }
+            max as f64
+        }
         _ => g.violations as f64,
     }
 }
@@ -206,7 +216,11 @@ pub fn node_view(cfg: &Pow, id: NodeId, node: Option<&Node>, durable: Option<&No
         Some(format!("{:.4} BTC", n.balance() as f64 / COIN as f64)),
         attacker.then(|| format!("{} / {}", n.attack_wins, n.attack_losses)),
     ];
-    v.details = DETAILS.iter().zip(values).filter_map(|(label, value)| Some((String::from(*label), value?))).collect();
+    for (label, value) in DETAILS.iter().zip(values) {
+        if let Some(value) = value {
+            v.details.push((String::from(*label), value));
+        }
+    }
     let len = n.chain.len();
     let from = len.saturating_sub(8);
     v.cells_offset = from as u64;
@@ -394,7 +408,11 @@ fn power_grid(cfg: &Pow, nodes: &Nodes<Pow>, r: &Node) -> Figure {
             (format!("{share:.0} %"), format!("M{id} has {share:.1} % of the hash power")),
             (format!("{blocks:.0} %"), format!("M{id} mined {blocks:.1} % of the best chain's blocks")),
         ];
-        rows.push(GridRow { label: format!("M{id}"), node: Some(id), cells: cells.into_iter().map(|(text, detail)| GridCell { text, color: id, filled: up, marked: false, detail, ..GridCell::default() }).collect() });
+        let mut row = GridRow { label: format!("M{id}"), node: Some(id), cells: Vec::new() };
+        for (text, detail) in cells {
+            row.cells.push(GridCell { text, color: id, filled: up, marked: false, detail, ..GridCell::default() });
+        }
+        rows.push(row);
     }
     Figure {
         key: "power",
