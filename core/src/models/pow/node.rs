@@ -940,7 +940,6 @@ impl Node {
         }
         let edited = Block::new(first.header, txs, first.miner, false);
         ctx.announce(format!("M{} edits block #{height}: its hash changes from {} to {}", self.id, short(&first.hash), short(&edited.hash)));
-        let mut blocks = blocks;
         blocks[0] = edited;
         self.bench = Some(Bench { height, blocks });
     }
