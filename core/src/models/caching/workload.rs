@@ -129,7 +129,16 @@ impl Zipf {
         for _ in 0..64 {
             let u = self.h_n + rng.unit() * (self.h_x1 - self.h_n);
             let x = self.h_integral_inv(u);
-            let k = libm::floor(x + 0.5).clamp(1.0, self.n);
+            // Clamped to 1..=n by hand: `f64::clamp`'s assertion message formats floats with
+            // `Debug`, which pulled the shortest-float printer into the page for this alone.
+            let k = libm::floor(x + 0.5);
+            let k = if k < 1.0 {
+                1.0
+            } else if k > self.n {
+                self.n
+            } else {
+                k
+            };
             if k - x <= self.cut || u >= self.h_integral(k + 0.5) - self.h(k) {
                 return k as u32;
             }

@@ -67,7 +67,7 @@ impl Lfu {
     fn renumber(&mut self) {
         let order = core::mem::take(&mut self.order);
         self.entry.clear();
-        for (i, (place, info)) in order.into_iter().enumerate() {
+        for (i, (&place, &info)) in order.iter().enumerate() {
             let place = (((place >> 32) - self.age) << 32) | (i as u64 + 1);
             self.entry.insert(info & LOW, place);
             self.order.insert(place, info);
