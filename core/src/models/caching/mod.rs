@@ -145,7 +145,12 @@ pub fn key_hash(k: Key) -> u32 {
 pub fn build_ring(caches: u32) -> Vec<(u32, u32)> {
     // Sorted as (u64, u32) pairs, the same order: that sort is already in the page (the load
     // balancer's ring), a sort of (u32, u32) pairs would be one more copy.
-    let mut ring: Vec<(u64, u32)> = (0..caches).flat_map(|c| (0..VNODES).map(move |v| (key_hash(0x4000_0000 ^ (c << 16) ^ v) as u64, c))).collect();
+    let mut ring: Vec<(u64, u32)> = Vec::new();
+    for c in 0..caches {
+        for v in 0..VNODES {
+            ring.push((key_hash(0x4000_0000 ^ (c << 16) ^ v) as u64, c));
+        }
+    }
     ring.sort_unstable();
     ring.into_iter().map(|(h, c)| (h as u32, c)).collect()
 }

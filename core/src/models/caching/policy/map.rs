@@ -36,7 +36,7 @@ impl Clone for Map {
 
 impl core::fmt::Debug for Map {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
+        f.debug_map().entries(self.to_vec()).finish()
     }
 }
 
@@ -155,13 +155,23 @@ impl Map {
     }
 
     /// (key, value) pairs in key order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&u64, &u64)> {
-        self.chunks.iter().flatten().map(|(k, v)| (k, v))
+    pub fn to_vec(&self) -> Vec<(u64, u64)> {
+        self.chunks.concat()
     }
 
-    /// Values in key order.
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &u64> {
-        self.iter().map(|(_, v)| v)
+    /// The last `n` (key, value) pairs, largest key first (what a figure shows of an order).
+    /// A loop, not an iterator chain: each adapter type is more code in the page.
+    pub fn last_n(&self, n: usize) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        for ch in self.chunks.iter().rev() {
+            for e in ch.iter().rev() {
+                if out.len() == n {
+                    return out;
+                }
+                out.push(*e);
+            }
+        }
+        out
     }
 }
 
@@ -200,12 +210,12 @@ mod tests {
             assert_eq!(m.contains_key(&k), b.contains_key(&k));
             assert_eq!(m.first_key_value(), b.first_key_value());
             if i % 997 == 0 {
-                assert!(m.iter().eq(b.iter()));
-                assert!(m.iter().rev().eq(b.iter().rev()));
+                assert!(m.to_vec().into_iter().eq(b.iter().map(|(k, v)| (*k, *v))));
+                assert!(m.last_n(40).into_iter().eq(b.iter().rev().take(40).map(|(k, v)| (*k, *v))));
                 assert!(m.chunks.iter().all(|c| !c.is_empty() && c.len() <= CHUNK));
             }
         }
-        assert!(m.values().rev().eq(b.values().rev()));
+        assert!(m.last_n(usize::MAX).into_iter().eq(b.iter().rev().map(|(k, v)| (*k, *v))));
         assert_eq!(format!("{m:?}"), format!("{b:?}"));
         while let Some(e) = b.pop_last() {
             assert_eq!(m.pop_last(), Some(e));
@@ -215,6 +225,6 @@ mod tests {
         assert!(m.is_empty());
         m.insert(3, 4);
         m.clear();
-        assert!(m.is_empty() && m.iter().next().is_none());
+        assert!(m.is_empty() && m.to_vec().is_empty());
     }
 }
