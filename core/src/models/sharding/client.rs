@@ -84,6 +84,7 @@ pub fn zipf_rank(u: f64, n: u32, alpha: f64) -> u32 {
 
 impl Client {
     /// Starts a client.
+    #[inline(never)]
     pub fn start(m: &Sharding, id: NodeId, next_id: u64, table: Rc<Table>, ctx: &mut Ctx<Sharding>) -> Client {
         let c = Client { id, table, next_id, pending: SmallMap::new(), mono: 0, completed: 0, redirects: 0, gave_up: 0, shed: 0, obs: Vec::new(), obs_seq: 0 };
         c.arm(m, ctx);
@@ -105,6 +106,7 @@ impl Client {
     }
 
     /// Draws the next operation of the workload.
+    #[inline(never)]
     fn draw(&mut self, m: &Sharding, ctx: &mut Ctx<Sharding>) -> OpKind {
         let read = ctx.rng().chance(m.read_share);
         // (Draws nothing more without an index, so runs without one keep their traces.)
@@ -219,6 +221,7 @@ impl Client {
 
     /// A write's first half is done at version `v`: with a global index, write its entry next.
     /// Returns whether the write is finished (acknowledged to the application).
+    #[inline(never)]
     fn wrote(&mut self, m: &Sharding, id: u64, key: u32, v: u64, ctx: &mut Ctx<Sharding>) -> bool {
         self.obs.push(Obs::Acked { key, version: v });
         if m.index != Index::Global || !index::indexable(key) {
@@ -248,6 +251,7 @@ impl Client {
     }
 
     /// Handles a message.
+    #[inline(never)]
     pub fn on_message(&mut self, m: &Sharding, from: NodeId, msg: Msg, ctx: &mut Ctx<Sharding>) {
         match msg {
             Msg::Commit(t) => self.adopt(t),
@@ -332,6 +336,7 @@ impl Client {
     }
 
     /// Handles a timer.
+    #[inline(never)]
     pub fn on_timer(&mut self, m: &Sharding, timer: Timer, ctx: &mut Ctx<Sharding>) {
         match timer {
             Timer::Arrive => {
@@ -374,6 +379,7 @@ impl Client {
     }
 
     /// Handles a command (one read or write).
+    #[inline(never)]
     pub fn on_command(&mut self, m: &Sharding, cmd: Cmd, ctx: &mut Ctx<Sharding>) {
         match cmd {
             Cmd::Write(k) => self.issue(m, OpKind::Write(k), ctx),

@@ -225,18 +225,25 @@ fn preloaded_entry(m: &Sharding, key: u32) -> bool {
     m.index == Index::Global && index::is_entry(key) && index::entry_of(key).0 < m.keys
 }
 
-/// Every data key the cluster should hold: the preloaded ones and every key written since
-/// (index entries not included: they are [`entries`]).
-pub fn universe<'a>(m: &Sharding, g: &'a Ghost) -> impl Iterator<Item = u32> + 'a {
-    let keys = m.keys;
-    (0..keys).chain(g.acked.range(keys..index::INDEX_BASE).map(|(&k, _)| k)).chain(g.acked.range(index::INDEX_BASE + index::TAGS * index::INDEXABLE..).map(|(&k, _)| k))
+/// Every data key the cluster should hold, in order: the preloaded ones and every key written
+/// since (index entries not included: they are [`entries`]). Built once per commit (a vector,
+/// not a chain of iterators: one loop in the page instead of an adapter type per caller).
+pub fn universe(m: &Sharding, g: &Ghost) -> Vec<u32> {
+    let mut keys: Vec<u32> = (0..m.keys).collect();
+    keys.extend(g.acked.range(m.keys..).map(|(&k, _)| k).filter(|&k| !index::is_entry(k)));
+    keys
 }
 
-/// The keys a global index's entries are placed by, one per tag (every entry has its tag's
-/// owners, so checking these checks them all).
-pub fn index_keys(m: &Sharding) -> impl Iterator<Item = u32> {
-    let n = if m.index == Index::Global { index::TAGS } else { 0 };
-    (0..n).map(index::tag_base)
+/// [`universe`], then the keys a global index's entries are placed by, one per tag (every
+/// entry has its tag's owners, so checking these checks them all): the keys whose owners
+/// [`owners_problem`] checks. Also returns where the index keys start.
+pub fn placed_keys(m: &Sharding, g: &Ghost) -> (Vec<u32>, usize) {
+    let mut keys = universe(m, g);
+    let data = keys.len();
+    if m.index == Index::Global {
+        keys.extend((0..index::TAGS).map(index::tag_base));
+    }
+    (keys, data)
 }
 
 /// Every index entry the cluster should hold (global index): the preloaded keys' entries and
@@ -248,10 +255,11 @@ pub fn entries<'a>(m: &Sharding, g: &'a Ghost) -> impl Iterator<Item = u32> + 'a
 
 /// Checks from scratch that every acknowledged version survives somewhere; returns what is
 /// wrong (for the sweeps, to cross-check the incremental checks).
+#[inline(never)]
 pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<String> {
     let mut bad = Vec::new();
     let shards: Vec<NodeId> = (m.first_shard()..nodes.len()).collect();
-    for k in universe(m, g).chain(entries(m, g)) {
+    for k in universe(m, g).into_iter().chain(entries(m, g)) {
         let a = g.acked_of(m, k);
         if a == 0 {
             continue;
@@ -264,7 +272,7 @@ pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<Strin
         }
     }
     if let Some(t) = committed(nodes) {
-        if let Some(e) = owners_problem(&t, universe(m, g).chain(index_keys(m))) {
+        if let Some(e) = owners_problem(&t, &placed_keys(m, g).0) {
             bad.push(e);
         }
         // The index: a local one matches a recount; a global one holds every told-of key.
@@ -301,9 +309,9 @@ fn committed_quiet(nodes: &Nodes<Sharding>) -> bool {
 }
 
 /// The first key whose owners in `t` are not exactly R distinct members, if any.
-pub fn owners_problem(t: &Table, keys: impl Iterator<Item = u32>) -> Option<String> {
+pub fn owners_problem(t: &Table, keys: &[u32]) -> Option<String> {
     let r = t.r();
-    for k in keys {
+    for &k in keys {
         let o = t.owners(k);
         let ids = o.as_slice();
         let distinct = ids.iter().enumerate().all(|(i, a)| !ids[..i].contains(a));
@@ -320,14 +328,16 @@ impl Sharding {
     }
 
     /// Looks at what the last event did.
+    #[inline(never)]
     pub(crate) fn observe_event(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, what: Happened, out: &mut Vec<Violation>) {
         if !g.started {
             g.started = true;
             if let Some(t) = committed(nodes) {
-                if let Some(e) = owners_problem(&t, universe(self, g).chain(index_keys(self))) {
+                let (keys, data) = placed_keys(self, g);
+                if let Some(e) = owners_problem(&t, &keys) {
                     out.push(Self::violation(nodes, R_OWNERS, Vec::new(), e));
                 }
-                g.key_imbalance = key_imbalance(&t, universe(self, g));
+                g.key_imbalance = key_imbalance(&t, keys[..data].iter().copied());
             }
             g.max_key = self.keys.saturating_sub(1);
             if self.index == Index::Global {
@@ -436,12 +446,16 @@ impl Sharding {
         }
     }
 
+    #[inline(never)]
+
     fn on_new_table(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, old: &Table, new: &Table, out: &mut Vec<Violation>) {
         g.reconfigs += 1;
         g.last_commit = nodes.now();
-        if let Some(e) = owners_problem(new, universe(self, g).chain(index_keys(self))) {
+        let (keys, data) = placed_keys(self, g);
+        if let Some(e) = owners_problem(new, &keys) {
             out.push(Self::violation(nodes, R_OWNERS, Vec::new(), e));
         }
+        let keys = &keys[..data];
         // Minimal movement applies when only membership or weights changed under a
         // consistent strategy (jump hash: only when members were appended or cut at the end).
         let prefix = old.members.starts_with(&new.members) || new.members.starts_with(&old.members);
@@ -456,7 +470,7 @@ impl Sharding {
         let mut bad: Option<String> = None;
         let mut bad_count = 0u64;
         let mut recent = Vec::new();
-        for k in universe(self, g) {
+        for &k in keys {
             total += 1;
             let (a, b) = (old.primary(k), new.primary(k));
             if a == b {
@@ -490,10 +504,11 @@ impl Sharding {
         }
         let (n0, n1) = (old.len() as f64, new.len() as f64);
         g.ideal_fraction = if n0.max(n1) > 0.0 { libm::fabs(n1 - n0) / n0.max(n1) } else { 0.0 };
-        g.key_imbalance = key_imbalance(new, universe(self, g));
+        g.key_imbalance = key_imbalance(new, keys.iter().copied());
     }
 
     /// Writes one value per metric.
+    #[inline(never)]
     pub(crate) fn take_sample(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, out: &mut Vec<f64>) {
         g.slot();
         let mut hist = Hist::default();
@@ -531,6 +546,7 @@ impl Sharding {
     }
 
     /// Answers a named query.
+    #[inline(never)]
     pub(crate) fn answer(&self, nodes: &Nodes<Sharding>, g: &Ghost, name: &str) -> Option<f64> {
         let router = match nodes.up(Sharding::ROUTER) {
             Some(Node::Router(r)) => Some(r),
@@ -557,7 +573,7 @@ impl Sharding {
                     _ => None,
                 })
                 .sum(),
-            "key_imbalance" if !g.started => committed(nodes).map_or(0.0, |t| key_imbalance(&t, universe(self, g))),
+            "key_imbalance" if !g.started => committed(nodes).map_or(0.0, |t| key_imbalance(&t, universe(self, g).iter().copied())),
             "key_imbalance" => g.key_imbalance,
             "max_imbalance" => g.max_imbalance,
             "imbalance" | "p99_ms" | "scan_p99_ms" | "find_p99_ms" => metric(name)?,

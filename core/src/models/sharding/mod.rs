@@ -683,6 +683,8 @@ impl Model for Sharding {
         &INFO
     }
 
+    #[inline(never)]
+
     fn params(&self) -> Vec<Param> {
         let n = |x: f64| Value::Num(x);
         let t = |s: &str| Value::Text(s.into());
@@ -714,6 +716,8 @@ impl Model for Sharding {
         ];
         params_from(&PARAMS, values)
     }
+
+    #[inline(never)]
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
         check_param(&PARAMS, key, value)?;
@@ -759,6 +763,8 @@ impl Model for Sharding {
         1 + self.clients + SHARDS_MAX + SPARES_MAX
     }
 
+    #[inline(never)]
+
     fn init(&self, id: NodeId, ctx: &mut Ctx<Self>) -> Node {
         let table = Rc::new(self.initial_table());
         if id == Self::ROUTER {
@@ -770,6 +776,8 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
+
     fn durable(&self, node: &Node) -> Durable {
         match node {
             Node::Router(r) => Durable::Router(r.durable.clone()),
@@ -778,6 +786,8 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
+
     fn restart(&self, id: NodeId, durable: Durable, ctx: &mut Ctx<Self>) -> Node {
         match durable {
             Durable::Router(d) => Node::Router(alloc::boxed::Box::new(Router::start(self, d, ctx))),
@@ -785,6 +795,8 @@ impl Model for Sharding {
             Durable::Shard(d) => Node::Shard(alloc::boxed::Box::new(Shard::restart(self, id, d, ctx))),
         }
     }
+
+    #[inline(never)]
 
     fn on_message(&self, node: &mut Node, from: NodeId, msg: Msg, ctx: &mut Ctx<Self>) {
         node.begin();
@@ -795,6 +807,8 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
+
     fn on_timer(&self, node: &mut Node, timer: Timer, ctx: &mut Ctx<Self>) {
         node.begin();
         match node {
@@ -803,6 +817,8 @@ impl Model for Sharding {
             Node::Shard(s) => s.on_timer(self, timer, ctx),
         }
     }
+
+    #[inline(never)]
 
     fn parse_command(&self, name: &str, arg: &str) -> Result<Cmd, String> {
         let arg = arg.trim();
@@ -828,6 +844,8 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
+
     fn on_command(&self, node: &mut Node, cmd: Cmd, ctx: &mut Ctx<Self>) {
         node.begin();
         match node {
@@ -836,6 +854,8 @@ impl Model for Sharding {
             Node::Shard(s) => s.on_command(self, cmd, ctx),
         }
     }
+
+    #[inline(never)]
 
     fn describe(&self, msg: &Msg) -> MsgInfo {
         view::describe(self, msg)
@@ -850,6 +870,8 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
+
     fn observe(&self, nodes: &Nodes<Self>, ghost: &mut Ghost, what: Happened, out: &mut Vec<Violation>) {
         self.observe_event(nodes, ghost, what, out);
     }
@@ -858,25 +880,37 @@ impl Model for Sharding {
         100 * MS
     }
 
+    #[inline(never)]
+
     fn sample(&self, nodes: &Nodes<Self>, ghost: &mut Ghost, out: &mut Vec<f64>) {
         self.take_sample(nodes, ghost, out);
     }
+
+    #[inline(never)]
 
     fn query(&self, nodes: &Nodes<Self>, g: &Ghost, name: &str) -> Option<f64> {
         self.answer(nodes, g, name)
     }
 
+    #[inline(never)]
+
     fn node_view(&self, id: NodeId, node: Option<&Node>, durable: Option<&Durable>, now: Time) -> NodeView {
         view::node_view(self, id, node, durable, now)
     }
+
+    #[inline(never)]
 
     fn node_commands(&self, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
         view::node_commands(self, id, node)
     }
 
+    #[inline(never)]
+
     fn figures(&self, nodes: &Nodes<Self>, ghost: &Ghost) -> Vec<crate::figure::Figure> {
         view::figures(self, nodes, ghost)
     }
+
+    #[inline(never)]
 
     fn snapshot_bytes(&self, node: &Node) -> usize {
         core::mem::size_of::<Node>()

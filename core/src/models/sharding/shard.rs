@@ -21,7 +21,6 @@ use crate::persist::PMap;
 use crate::time::Time;
 use crate::NodeId;
 use crate::small::SmallMap;
-use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
@@ -134,8 +133,9 @@ pub struct Shard {
     pub prepared_at: Time,
     /// Ready reported (differs from `ready` only under the no-freeze mutation).
     pub claimed: bool,
-    /// Operations waiting.
-    pub queue: VecDeque<Op>,
+    /// Operations waiting, oldest first (at most [`QUEUE_MAX`]: a plain vector, whose code the
+    /// page already has, rather than a deque of its own).
+    pub queue: Vec<Op>,
     /// Operation in service.
     pub busy: Option<Op>,
     /// Writes waiting for backups.
@@ -185,6 +185,8 @@ impl Shard {
         }
     }
 
+    #[inline(never)]
+
     fn blank(id: NodeId, data: PMap<u32, u64>, table: Rc<Table>, weight: u32, failed: bool) -> Shard {
         Shard {
             id,
@@ -200,7 +202,7 @@ impl Shard {
             claimed: false,
             draining: false,
             prepared_at: 0,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             busy: None,
             pending_writes: SmallMap::new(),
             next_wid: 0,
@@ -220,6 +222,7 @@ impl Shard {
 
     /// A shard at the start of a run (preloaded with the keys it owns) or added later (empty,
     /// asking to join).
+    #[inline(never)]
     pub fn init(m: &Sharding, id: NodeId, table: Rc<Table>, ctx: &mut Ctx<Sharding>) -> Shard {
         let mut data = PMap::new();
         if table.index_of(id).is_some() {
@@ -253,6 +256,7 @@ impl Shard {
     }
 
     /// What survives a crash.
+    #[inline(never)]
     pub fn durable(&self) -> ShardDurable {
         let frozen_for = if self.claimed { self.next.clone() } else { None };
         let frozen_failed = if self.claimed { self.failed_set.clone() } else { Rc::new(Vec::new()) };
@@ -261,6 +265,7 @@ impl Shard {
 
     /// Rebuilds after a crash: the disk survives, the handoff restarts when the router
     /// prepares again (it resends until this shard is ready).
+    #[inline(never)]
     pub fn restart(m: &Sharding, id: NodeId, d: ShardDurable, ctx: &mut Ctx<Sharding>) -> Shard {
         let mut s = Shard::blank(id, d.data, d.table, d.weight, d.failed);
         s.member_req = d.member_req;
@@ -325,6 +330,8 @@ impl Shard {
         (self.ready || self.draining) && self.is_moving(key)
     }
 
+    #[inline(never)]
+
     fn moving_keys(&self, next: &Table) -> KeySet {
         let mut moving = KeySet::new();
         for (&k, _) in self.data.iter() {
@@ -372,6 +379,7 @@ impl Shard {
     }
 
     /// Starts preparing `next`: works out the moving keys and those to send.
+    #[inline(never)]
     fn prepare(&mut self, m: &Sharding, base: Rc<Table>, next: Rc<Table>, failed: Rc<Vec<NodeId>>, ctx: &mut Ctx<Sharding>) {
         if self.next.as_ref().is_some_and(|n| n.epoch >= next.epoch) {
             if self.claimed && self.next.as_ref().is_some_and(|n| n.epoch == next.epoch) {
@@ -481,6 +489,7 @@ impl Shard {
     }
 
     /// Serves one operation against the current table.
+    #[inline(never)]
     fn serve(&mut self, m: &Sharding, op: Op, ctx: &mut Ctx<Sharding>) {
         let reply = |ctx: &mut Ctx<Sharding>, out: Outcome| ctx.send(op.client, Msg::Reply(op, out));
         if op.epoch > self.table.epoch {
@@ -609,7 +618,8 @@ impl Shard {
         if self.busy.is_some() {
             return;
         }
-        if let Some(op) = self.queue.pop_front() {
+        if !self.queue.is_empty() {
+            let op = self.queue.remove(0);
             let scale = match op.kind {
                 OpKind::Scan(lo, hi) => 1.0 + (hi.saturating_sub(lo)) as f64 / 50.0,
                 _ => 1.0,
@@ -621,6 +631,7 @@ impl Shard {
     }
 
     /// Handles a message.
+    #[inline(never)]
     pub fn on_message(&mut self, m: &Sharding, from: NodeId, msg: Msg, ctx: &mut Ctx<Sharding>) {
         if self.failed {
             return;
@@ -630,7 +641,7 @@ impl Shard {
                 if self.queue.len() >= QUEUE_MAX {
                     ctx.send(op.client, Msg::Reply(op, Outcome::Retry));
                 } else {
-                    self.queue.push_back(op);
+                    self.queue.push(op);
                     self.start_next(m, ctx);
                 }
             }
@@ -678,6 +689,7 @@ impl Shard {
     }
 
     /// Handles a timer.
+    #[inline(never)]
     pub fn on_timer(&mut self, m: &Sharding, timer: Timer, ctx: &mut Ctx<Sharding>) {
         match timer {
             Timer::Done => {
@@ -720,6 +732,7 @@ impl Shard {
     }
 
     /// Handles a command.
+    #[inline(never)]
     pub fn on_command(&mut self, m: &Sharding, cmd: Cmd, ctx: &mut Ctx<Sharding>) {
         match cmd {
             Cmd::Leave if !self.failed => self.request(MemberChange::Leave, ctx),

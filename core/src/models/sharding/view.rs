@@ -86,6 +86,7 @@ fn numbers(rows: &[(&str, u64)]) -> Vec<(String, String)> {
 }
 
 /// Draws a node.
+#[inline(never)]
 pub fn node_view(m: &Sharding, id: NodeId, node: Option<&Node>, durable: Option<&Durable>, _now: Time) -> NodeView {
     let label = m.label(id);
     match node {
@@ -168,6 +169,7 @@ pub fn node_view(m: &Sharding, id: NodeId, node: Option<&Node>, durable: Option<
 }
 
 /// Commands offered in a node's menu.
+#[inline(never)]
 pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
     match node {
         Some(Node::Shard(s)) => {
@@ -218,6 +220,7 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
 
 /// With a global index, where each tag's entries live: one cell per tag in its primary's
 /// colour, marked while the entries move to a new owner.
+#[inline(never)]
 fn index_figure(m: &Sharding, t: &Table, next: Option<&Table>) -> Option<Figure> {
     if m.index != super::Index::Global {
         return None;
@@ -254,6 +257,7 @@ fn sample_keys(span: u32) -> impl Iterator<Item = u32> {
 }
 
 /// The key-space figure.
+#[inline(never)]
 pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> Vec<Figure> {
     let Some(t) = invariants::committed(nodes) else { return Vec::new() };
     let next: Option<alloc::rc::Rc<Table>> = match nodes.up(Sharding::ROUTER) {
@@ -400,6 +404,7 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
 /// their next owner; for a moment after a commit, the keys it moved are ringed (and their
 /// colour change is animated). Over it: the share of keys the last change moved, next to the
 /// ideal |Δn| / max(n) (1 / (n + 1) when one shard joins n).
+#[inline(never)]
 pub fn key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> Figure {
     // A thousand owner look-ups (for rendezvous, 32 hashes each) per table, every frame, cost
     // about a millisecond; the grid changes only with the tables, so it is kept until they do.
@@ -455,6 +460,8 @@ fn placement(h: &mut Fnv, t: &Table) {
         h.add(((start as u64) << 32) | i as u64);
     }
 }
+
+#[inline(never)]
 
 fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> (KeyGrid, String) {
     let n = GRID_KEYS.min(span.max(1));
