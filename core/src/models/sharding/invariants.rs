@@ -553,37 +553,41 @@ impl Sharding {
             _ => None,
         };
         let metric = |key: &str| METRICS.iter().position(|m| m.name == key).map(|i| g.last[i]);
-        Some(match name {
-            "completed" => g.completed as f64,
-            "gave_up" => g.gave_up as f64,
-            "acked_writes" => g.acked_count as f64,
-            "redirects" => g.redirects as f64,
-            "epoch" => committed(nodes).map_or(0.0, |t| t.epoch as f64),
-            "members" => committed(nodes).map_or(0.0, |t| t.len() as f64),
-            "migrating" => router.map_or(0.0, |r| r.next.is_some() as u8 as f64),
-            "reconfigs" => g.reconfigs as f64,
-            "moved_keys" => g.moved_keys as f64,
-            "moved_fraction" => g.moved_fraction,
-            "max_moved_fraction" => g.max_moved_fraction,
-            "ideal_fraction" => g.ideal_fraction,
-            "handed_off" => nodes
-                .live()
-                .filter_map(|(_, n)| match n {
-                    Node::Shard(s) => Some(s.handed as f64),
-                    _ => None,
-                })
-                .sum(),
-            "key_imbalance" if !g.started => committed(nodes).map_or(0.0, |t| key_imbalance(&t, universe(self, g).iter().copied())),
-            "key_imbalance" => g.key_imbalance,
-            "max_imbalance" => g.max_imbalance,
-            "imbalance" | "p99_ms" | "scan_p99_ms" | "find_p99_ms" => metric(name)?,
-            "finds" => g.finds.0 as f64,
-            "last_found" => g.last_found as f64,
-            "find_fanout" => if g.finds.0 > 0 { g.finds.1 as f64 / g.finds.0 as f64 } else { 0.0 },
-            "write_fanout" => if g.writes.0 > 0 { g.writes.1 as f64 / g.writes.0 as f64 } else { 0.0 },
-            "failed_shards" => router.map_or(0.0, |r| r.durable.failed.len() as f64),
-            "splits" => router.map_or(0.0, |r| r.durable.splits as f64),
-            _ => return None,
+        let ratio = |(n, d): (u64, u64)| if n > 0 { d as f64 / n as f64 } else { 0.0 };
+        // Dispatch on the query's row in the table (a jump table), not on its text.
+        Some(match super::QUERIES.iter().position(|q| q.name == name)? {
+            0 => g.completed as f64,
+            1 => g.gave_up as f64,
+            2 => g.acked_count as f64,
+            3 => g.redirects as f64,
+            4 => committed(nodes).map_or(0.0, |t| t.epoch as f64),
+            5 => committed(nodes).map_or(0.0, |t| t.len() as f64),
+            6 => router.map_or(0.0, |r| r.next.is_some() as u8 as f64),
+            7 => g.reconfigs as f64,
+            8 => g.moved_keys as f64,
+            9 => g.moved_fraction,
+            10 => g.max_moved_fraction,
+            11 => g.ideal_fraction,
+            12 => {
+                let mut handed = 0u64;
+                for (_, n) in nodes.live() {
+                    if let Node::Shard(s) = n {
+                        handed += s.handed;
+                    }
+                }
+                handed as f64
+            }
+            13 if !g.started => committed(nodes).map_or(0.0, |t| key_imbalance(&t, universe(self, g).iter().copied())),
+            13 => g.key_imbalance,
+            15 => g.max_imbalance,
+            18 => router.map_or(0.0, |r| r.durable.failed.len() as f64),
+            19 => router.map_or(0.0, |r| r.durable.splits as f64),
+            20 => g.finds.0 as f64,
+            21 => ratio(g.finds),
+            22 => ratio(g.writes),
+            23 => g.last_found as f64,
+            // imbalance, p99_ms, scan_p99_ms, find_p99_ms: the last sample.
+            _ => metric(name)?,
         })
     }
 }

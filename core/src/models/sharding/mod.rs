@@ -461,7 +461,7 @@ pub const METRICS: [MetricInfo; 9] = [
     MetricInfo { name: "find_p99_ms", label: "p99 latency (index query)", unit: "ms" },
 ];
 
-const QUERIES: &[QueryInfo] = &[
+pub(crate) const QUERIES: &[QueryInfo] = &[
     QueryInfo { name: "completed", summary: "operations completed so far" },
     QueryInfo { name: "gave_up", summary: "operations clients gave up on so far" },
     QueryInfo { name: "acked_writes", summary: "writes acknowledged so far" },
@@ -555,13 +555,7 @@ impl Sharding {
 
     /// A node's display name: `R`, `C0`, `S0`…
     pub fn label(&self, id: NodeId) -> String {
-        if id == Self::ROUTER {
-            "R".into()
-        } else if id < self.first_shard() {
-            format!("C{}", id - 1)
-        } else {
-            format!("S{}", id - self.first_shard())
-        }
+        view::Say::default().node(self, id).take()
     }
 
     /// The table the cluster starts with.
@@ -635,13 +629,6 @@ pub enum Durable {
     Client(u64),
     /// A shard's data and tables.
     Shard(shard::ShardDurable),
-}
-
-fn num(value: &Value) -> f64 {
-    match value {
-        Value::Num(n) => *n,
-        _ => 0.0,
-    }
 }
 
 /// The settings: key, label, help, type and range, whether it may change while running (their
@@ -721,36 +708,40 @@ impl Model for Sharding {
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
         check_param(&PARAMS, key, value)?;
-        let text = match value {
-            Value::Text(t) => t.as_str(),
-            _ => "",
+        // Checked: the key is in the table and the value of its kind and in range. Dispatch on
+        // the row's index (a jump table), not on the key's text again.
+        let row = PARAMS.iter().position(|p| p.0 == key).unwrap_or(usize::MAX);
+        let (x, flag, choice) = match (value, PARAMS.get(row).map(|p| &p.3)) {
+            (Value::Text(t), Some(ParamKind::Choice(names))) => (0.0, false, names.iter().position(|n| *n == t.as_str()).unwrap_or(0)),
+            (Value::Num(n), _) => (*n, false, 0),
+            (Value::Bool(b), _) => (0.0, *b, 0),
+            _ => (0.0, false, 0),
         };
-        let flag = matches!(value, Value::Bool(true));
-        let x = num(value);
-        match key {
-            "strategy" => self.strategy = Strategy::from_name(text).ok_or_else(|| format!("`strategy`: unknown \"{text}\""))?,
-            "shards" => self.shards = x as u32,
-            "keys" => self.keys = x as u32,
-            "replicas" => self.replicas = x as u32,
-            "vnodes" => self.vnodes = x as u32,
-            "workload" => self.workload = WORKLOADS[WORKLOAD_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
-            "zipf_alpha" => self.zipf_alpha = x,
-            "hot_share" => self.hot_share = x,
-            "rate" => self.rate = x,
-            "read_share" => self.read_share = x,
-            "scan_len" => self.scan_len = x as u32,
-            "service_us" => self.service_us = x,
-            "migrate_rate" => self.migrate_rate = x,
-            "read_replicas" => self.read_replicas = flag,
-            "salt" => self.salt = x as u32,
-            "auto_split" => self.auto_split = flag,
-            "split_factor" => self.split_factor = x,
-            "clients" => self.clients = x as u32,
-            "spares" => self.spares = x as u32,
-            "index" => self.index = index::INDEXES[INDEX_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
-            "index_share" => self.index_share = x,
-            "mutation" => self.mutation = MUTATIONS[MUTATION_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
-            _ => return Err(format!("unknown setting `{key}`")),
+        let u = x as u32;
+        // In the order of [`PARAMS`].
+        match row {
+            0 => self.strategy = table::STRATEGIES[choice],
+            1 => self.shards = u,
+            2 => self.keys = u,
+            3 => self.replicas = u,
+            4 => self.vnodes = u,
+            5 => self.workload = WORKLOADS[choice],
+            6 => self.zipf_alpha = x,
+            7 => self.hot_share = x,
+            8 => self.rate = x,
+            9 => self.read_share = x,
+            10 => self.scan_len = u,
+            11 => self.service_us = x,
+            12 => self.migrate_rate = x,
+            13 => self.read_replicas = flag,
+            14 => self.salt = u,
+            15 => self.auto_split = flag,
+            16 => self.split_factor = x,
+            17 => self.spares = u,
+            18 => self.clients = u,
+            19 => self.index = index::INDEXES[choice],
+            20 => self.index_share = x,
+            _ => self.mutation = MUTATIONS[choice],
         }
         Ok(())
     }

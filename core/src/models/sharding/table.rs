@@ -34,7 +34,8 @@ pub enum Strategy {
 
 /// Strategy names, as settings spell them.
 pub const STRATEGY_NAMES: &[&str] = &["modulo", "range", "ring", "jump", "rendezvous", "maglev"];
-const STRATEGIES: [Strategy; 6] = [Strategy::Modulo, Strategy::Range, Strategy::Ring, Strategy::Jump, Strategy::Rendezvous, Strategy::Maglev];
+/// The strategies, in the order of [`STRATEGY_NAMES`].
+pub const STRATEGIES: [Strategy; 6] = [Strategy::Modulo, Strategy::Range, Strategy::Ring, Strategy::Jump, Strategy::Rendezvous, Strategy::Maglev];
 
 impl Strategy {
     /// The setting's name.
