@@ -33,38 +33,14 @@ pub fn lesson(model: &str) -> Option<Lesson> {
     })
 }
 
-/// The challenges for a model (empty if none); a broken file is an error naming it.
+/// The challenges for a model (empty if none); a broken file is an error naming it. Each
+/// `brief` is HTML here (rendered from the file's Markdown at build time, see `build.rs`).
 pub fn challenges(model: &str) -> Result<Vec<Challenge>, ScenarioError> {
     let file = format!("{model}.json");
     match CHALLENGES.iter().find(|(n, _)| *n == file) {
         Some((_, text)) => challenge::parse(text).map_err(|e| ScenarioError(format!("challenges/{file}: {}", e.0))),
         None => Ok(Vec::new()),
     }
-}
-
-/// Markdown to HTML. Challenge briefs are rendered at build time by `build.rs` (lessons come
-/// rendered from [`lesson`]), so no Markdown parser ships in the app; any other text is shown as
-/// escaped paragraphs.
-pub fn markdown(text: &str) -> String {
-    let key = crate::lesson_format::text_key(text);
-    if let Some((_, html)) = generated::MARKDOWN.iter().find(|(k, _)| *k == key) {
-        return html.to_string();
-    }
-    let mut out = String::new();
-    for para in text.split("\n\n").filter(|p| !p.trim().is_empty()) {
-        out.push_str("<p>");
-        for c in para.trim().chars() {
-            match c {
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '&' => out.push_str("&amp;"),
-                '"' => out.push_str("&quot;"),
-                c => out.push(c),
-            }
-        }
-        out.push_str("</p>");
-    }
-    out
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -83,7 +59,17 @@ mod tests {
     }
 
     #[test]
-    fn escapes_unknown_text() {
-        assert_eq!(markdown("<b>x</b>\n\ny"), "<p>&lt;b&gt;x&lt;/b&gt;</p><p>y</p>");
+    fn built_in_files_parse_and_briefs_are_html() {
+        for (file, _) in SCENARIOS {
+            assert!(scenario(file).is_ok(), "{file}: {:?}", scenario(file).err());
+        }
+        let mut briefs = 0;
+        for (file, _) in CHALLENGES {
+            for c in challenges(file.trim_end_matches(".json")).unwrap() {
+                assert!(c.brief.starts_with("<p>") && !c.brief.contains("\n\n"), "{file} {}: {}", c.id, c.brief);
+                briefs += 1;
+            }
+        }
+        assert!(briefs >= 20, "{briefs} challenge briefs");
     }
 }

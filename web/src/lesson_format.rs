@@ -64,16 +64,3 @@ pub fn parse_lesson(text: &str) -> Lesson {
     }
     lesson
 }
-
-/// A 64-bit FNV-1a hash of a text: how the app finds a Markdown fragment's pre-rendered HTML
-/// without shipping the Markdown twice.
-pub fn text_key(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
-}
-
-/// Every Markdown fragment of a lesson (intro and step bodies), for pre-rendering.
-pub fn fragments(lesson: &Lesson) -> Vec<&str> {
-    let mut v = vec![lesson.intro.as_str()];
-    v.extend(lesson.steps.iter().map(|s| s.body.as_str()));
-    v
-}

@@ -1,6 +1,5 @@
 //! The challenge panel: the brief, a hint on request, and each goal graded live.
 
-use crate::content::markdown;
 use crate::route::Route;
 use yew::prelude::*;
 
@@ -11,8 +10,8 @@ pub struct ChallengePanelProps {
     pub model: AttrValue,
     /// Title.
     pub title: AttrValue,
-    /// Brief (Markdown).
-    pub brief: AttrValue,
+    /// Brief, as HTML (challenge files are rendered at build time: `content::challenges`).
+    pub brief_html: AttrValue,
     /// Hint.
     pub hint: AttrValue,
     /// Each goal's text and state (met, failed, open).
@@ -37,7 +36,7 @@ pub fn ChallengePanel(p: &ChallengePanelProps) -> Html {
     html! {
         <aside class={classes!("challenge", solved.then_some("solved"))} data-testid="challenge" aria-label="Challenge">
             <h2>{ p.title.clone() }</h2>
-            <div class="prose">{ Html::from_html_unchecked(markdown(&p.brief).into()) }</div>
+            <div class="prose">{ Html::from_html_unchecked(p.brief_html.clone()) }</div>
             if !p.hint.is_empty() {
                 <details data-testid="hint"><summary>{"Hint"}</summary><p>{ p.hint.clone() }</p></details>
             }

@@ -503,7 +503,7 @@ pub fn LabPage(p: &LabPageProps) -> Html {
             if solved && hand.is_none() {
                 hand.set(Some(lab.actions().iter().map(|a| format!("{} {}", fmt_time(a.at), describe_action(&a.action))).collect()));
             }
-            let panel = html! { <ChallengePanel model={info.name} title={c.title.clone()} brief={c.brief.clone()} hint={c.hint.clone()}
+            let panel = html! { <ChallengePanel model={info.name} title={c.title.clone()} brief_html={c.brief.clone()} hint={c.hint.clone()}
                 {goals} others={others.clone()} id={c.id.clone()} on_retry={on_reset.clone()} /> };
             match &c.checker {
                 Some(spec) => html! {
