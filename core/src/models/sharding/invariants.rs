@@ -316,7 +316,12 @@ pub fn owners_problem(t: &Table, keys: &[u32]) -> Option<String> {
         let ids = o.as_slice();
         let distinct = ids.iter().enumerate().all(|(i, a)| !ids[..i].contains(a));
         if ids.len() != r || !distinct || !ids.iter().all(|id| t.members.contains(id)) {
-            return Some(format!("epoch {}: key {k} has owners {ids:?}, want {r} distinct members", t.epoch));
+            let mut say = super::view::Say::new("epoch ");
+            say.n(t.epoch).s(": key ").n(k as u64).s(" has owners [");
+            for (i, &id) in ids.iter().enumerate() {
+                say.s(if i > 0 { ", " } else { "" }).n(id as u64);
+            }
+            return Some(say.s("], want ").n(r as u64).s(" distinct members").take());
         }
     }
     None

@@ -90,15 +90,15 @@ pub struct ShardDurable {
     pub frozen_failed: Rc<Vec<NodeId>>,
 }
 
-/// A write waiting for its backups.
-#[derive(Clone, Debug)]
+/// A write waiting for its backups (plain data: a snapshot copies it, no clone code).
+#[derive(Clone, Copy, Debug)]
 pub struct PendingWrite {
     /// The client's operation.
     pub op: Op,
     /// Version written.
     pub version: u64,
     /// Backups still to answer (a set, so a duplicated answer counts once).
-    pub waiting: Vec<NodeId>,
+    pub waiting: Owners,
     /// When it started.
     pub at: Time,
 }
@@ -120,8 +120,8 @@ pub struct Shard {
     pub moving: KeySet,
     /// Keys this shard must (re)send.
     pub pending: KeySet,
-    /// Batches sent and not acknowledged: number → (destination, keys, sent at).
-    pub inflight: SmallMap<u32, (NodeId, Vec<u32>, Time)>,
+    /// Batches sent and not acknowledged: number → (destination, the batch as sent, sent at).
+    pub inflight: SmallMap<u32, (NodeId, Rc<Vec<(u32, u64)>>, Time)>,
     /// Next batch number.
     pub next_batch: u32,
     /// Ready for `next` (moving keys frozen).
@@ -431,8 +431,8 @@ impl Shard {
         }
         let stale: Vec<u32> = self.inflight.iter().filter(|(_, b)| now.saturating_sub(b.2) >= BATCH_TIMEOUT).map(|(n, _)| *n).collect();
         for n in stale {
-            if let Some((_, keys, _)) = self.inflight.remove(&n) {
-                for k in keys {
+            if let Some((_, items, _)) = self.inflight.remove(&n) {
+                for &(k, _) in items.iter() {
                     self.pending.insert_mut(k);
                 }
             }
@@ -454,8 +454,9 @@ impl Shard {
                 let batch = self.next_batch;
                 self.next_batch += 1;
                 self.handed += items.len() as u64;
-                self.inflight.insert(batch, (dest, items.iter().map(|x| x.0).collect(), now));
-                ctx.send(dest, Msg::Handoff { epoch: next.epoch, batch, items: Rc::new(items) });
+                let items = Rc::new(items);
+                self.inflight.insert(batch, (dest, items.clone(), now));
+                ctx.send(dest, Msg::Handoff { epoch: next.epoch, batch, items });
             }
         }
         if self.pending.is_empty() && self.inflight.is_empty() {
@@ -541,18 +542,19 @@ impl Shard {
                         ctx.set_timer(Timer::Tick, HANDOFF_TICK);
                     }
                 }
-                let backups: Vec<NodeId> = owners.as_slice()[1..].to_vec();
-                if backups.is_empty() || m.mutation == Mutation::AckEarly {
+                // The owners after the primary (distinct, so: all but me).
+                let backups = owners.without(self.id);
+                if backups.len == 0 || m.mutation == Mutation::AckEarly {
                     reply(ctx, Outcome::Ok(v));
                 }
-                if !backups.is_empty() {
+                if backups.len > 0 {
                     let wid = self.next_wid;
                     self.next_wid += 1;
-                    for &b in &backups {
+                    for &b in backups.as_slice() {
                         ctx.send(b, Msg::Replicate { key: k, version: v, wid });
                     }
                     if m.mutation != Mutation::AckEarly {
-                        self.pending_writes.insert(wid, PendingWrite { op, version: v, waiting: backups.clone(), at: ctx.now() });
+                        self.pending_writes.insert(wid, PendingWrite { op, version: v, waiting: backups, at: ctx.now() });
                     }
                 }
             }
@@ -654,8 +656,8 @@ impl Shard {
             Msg::ReplicaAck { wid } => {
                 let done = match self.pending_writes.get_mut(&wid) {
                     Some(p) => {
-                        p.waiting.retain(|&b| b != from);
-                        p.waiting.is_empty()
+                        p.waiting = p.waiting.without(from);
+                        p.waiting.len == 0
                     }
                     None => false,
                 };

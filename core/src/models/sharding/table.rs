@@ -84,6 +84,18 @@ impl Owners {
     pub fn contains(&self, id: NodeId) -> bool {
         self.as_slice().contains(&id)
     }
+
+    /// These owners without `id`, in order.
+    pub fn without(&self, id: NodeId) -> Owners {
+        let mut o = Owners::default();
+        for &x in self.as_slice() {
+            if x != id {
+                o.ids[o.len as usize] = x;
+                o.len += 1;
+            }
+        }
+        o
+    }
 }
 
 /// A routing table.
