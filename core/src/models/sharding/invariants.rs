@@ -452,7 +452,6 @@ impl Sharding {
     }
 
     #[inline(never)]
-
     fn on_new_table(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, old: &Table, new: &Table, out: &mut Vec<Violation>) {
         g.reconfigs += 1;
         g.last_commit = nodes.now();

@@ -671,7 +671,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn params(&self) -> Vec<Param> {
         let n = |x: f64| Value::Num(x);
         let t = |s: &str| Value::Text(s.into());
@@ -705,7 +704,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
         check_param(&PARAMS, key, value)?;
         // Checked: the key is in the table and the value of its kind and in range. Dispatch on
@@ -755,7 +753,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn init(&self, id: NodeId, ctx: &mut Ctx<Self>) -> Node {
         let table = Rc::new(self.initial_table());
         if id == Self::ROUTER {
@@ -768,7 +765,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn durable(&self, node: &Node) -> Durable {
         match node {
             Node::Router(r) => Durable::Router(r.durable.clone()),
@@ -778,7 +774,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn restart(&self, id: NodeId, durable: Durable, ctx: &mut Ctx<Self>) -> Node {
         match durable {
             Durable::Router(d) => Node::Router(alloc::boxed::Box::new(Router::start(self, d, ctx))),
@@ -788,7 +783,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn on_message(&self, node: &mut Node, from: NodeId, msg: Msg, ctx: &mut Ctx<Self>) {
         node.begin();
         match node {
@@ -799,7 +793,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn on_timer(&self, node: &mut Node, timer: Timer, ctx: &mut Ctx<Self>) {
         node.begin();
         match node {
@@ -810,7 +803,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn parse_command(&self, name: &str, arg: &str) -> Result<Cmd, String> {
         let arg = arg.trim();
         let key = |what: &str| arg.parse::<u32>().map_err(|_| format!("{what} needs a key: a whole number from 0 to {}, got \"{arg}\"", u32::MAX));
@@ -836,7 +828,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn on_command(&self, node: &mut Node, cmd: Cmd, ctx: &mut Ctx<Self>) {
         node.begin();
         match node {
@@ -847,7 +838,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn describe(&self, msg: &Msg) -> MsgInfo {
         view::describe(self, msg)
     }
@@ -862,7 +852,6 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn observe(&self, nodes: &Nodes<Self>, ghost: &mut Ghost, what: Happened, out: &mut Vec<Violation>) {
         self.observe_event(nodes, ghost, what, out);
     }
@@ -872,37 +861,31 @@ impl Model for Sharding {
     }
 
     #[inline(never)]
-
     fn sample(&self, nodes: &Nodes<Self>, ghost: &mut Ghost, out: &mut Vec<f64>) {
         self.take_sample(nodes, ghost, out);
     }
 
     #[inline(never)]
-
     fn query(&self, nodes: &Nodes<Self>, g: &Ghost, name: &str) -> Option<f64> {
         self.answer(nodes, g, name)
     }
 
     #[inline(never)]
-
     fn node_view(&self, id: NodeId, node: Option<&Node>, durable: Option<&Durable>, now: Time) -> NodeView {
         view::node_view(self, id, node, durable, now)
     }
 
     #[inline(never)]
-
     fn node_commands(&self, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
         view::node_commands(self, id, node)
     }
 
     #[inline(never)]
-
     fn figures(&self, nodes: &Nodes<Self>, ghost: &Ghost) -> Vec<crate::figure::Figure> {
         view::figures(self, nodes, ghost)
     }
 
     #[inline(never)]
-
     fn snapshot_bytes(&self, node: &Node) -> usize {
         core::mem::size_of::<Node>()
             + match node {

@@ -186,7 +186,6 @@ impl Shard {
     }
 
     #[inline(never)]
-
     fn blank(id: NodeId, data: PMap<u32, u64>, table: Rc<Table>, weight: u32, failed: bool) -> Shard {
         Shard {
             id,
@@ -331,7 +330,6 @@ impl Shard {
     }
 
     #[inline(never)]
-
     fn moving_keys(&self, next: &Table) -> KeySet {
         let mut moving = KeySet::new();
         for (&k, _) in self.data.iter() {

@@ -612,7 +612,6 @@ fn placement(h: &mut Fnv, t: &Table) {
 }
 
 #[inline(never)]
-
 fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> (KeyGrid, String) {
     let n = GRID_KEYS.min(span.max(1));
     // Owners: every shard of the committed and next tables, in id order.
