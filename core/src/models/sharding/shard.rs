@@ -90,6 +90,9 @@ pub struct ShardDurable {
     pub frozen_failed: Rc<Vec<NodeId>>,
 }
 
+/// A handoff batch: keys and versions, shared by the message and the sender's record of it.
+pub type Batch = Rc<Vec<(u32, u64)>>;
+
 /// A write waiting for its backups (plain data: a snapshot copies it, no clone code).
 #[derive(Clone, Copy, Debug)]
 pub struct PendingWrite {
@@ -121,7 +124,7 @@ pub struct Shard {
     /// Keys this shard must (re)send.
     pub pending: KeySet,
     /// Batches sent and not acknowledged: number → (destination, the batch as sent, sent at).
-    pub inflight: SmallMap<u32, (NodeId, Rc<Vec<(u32, u64)>>, Time)>,
+    pub inflight: SmallMap<u32, (NodeId, Batch, Time)>,
     /// Next batch number.
     pub next_batch: u32,
     /// Ready for `next` (moving keys frozen).
