@@ -156,6 +156,9 @@ pub struct Ghost {
 pub struct FigureState {
     /// The table before the last commit.
     pub prev_table: Option<alloc::rc::Rc<Table>>,
+    /// The committed table as last observed (the one before the next commit; not in the
+    /// `Debug` text: the router's state holds it).
+    pub table: Option<alloc::rc::Rc<Table>>,
     /// The key grid last drawn (its picture and caption), by key.
     pub grid: alloc::rc::Rc<core::cell::RefCell<Option<(u64, crate::figure::KeyGrid, alloc::string::String)>>>,
 }
@@ -338,6 +341,7 @@ impl Sharding {
         if !g.started {
             g.started = true;
             if let Some(t) = committed(nodes) {
+                g.figure.table = Some(t.clone());
                 let (keys, data) = placed_keys(self, g);
                 if let Some(e) = owners_problem(&t, &keys) {
                     out.push(Self::violation(nodes, R_OWNERS, Vec::new(), e));
@@ -443,9 +447,11 @@ impl Sharding {
                     }
                     s.load[i] += n;
                 }
-                Obs::NewTable { old, new } => {
+                Obs::NewTable => {
+                    let Some(new) = committed(nodes) else { continue };
+                    let old = g.figure.table.replace(new.clone()).unwrap_or_else(|| new.clone());
                     g.figure.prev_table = Some(old.clone());
-                    self.on_new_table(nodes, g, old, new, out)
+                    self.on_new_table(nodes, g, &old, &new, out)
                 }
             }
         }

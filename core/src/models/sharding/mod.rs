@@ -293,8 +293,9 @@ pub enum Cmd {
     Find(u32),
 }
 
-/// What the observer should know about a handler's work (cleared at each handler).
-#[derive(Clone, Debug, PartialEq)]
+/// What the observer should know about a handler's work (cleared at each handler). Plain data,
+/// so a snapshot copies a node's list without clone code.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Obs {
     /// A shard served a read of `key` at `version`.
     Served {
@@ -358,13 +359,9 @@ pub enum Obs {
         /// Shards written.
         shards: u32,
     },
-    /// The router committed a new table.
-    NewTable {
-        /// The table before.
-        old: Rc<Table>,
-        /// The new one.
-        new: Rc<Table>,
-    },
+    /// The router committed a new table (the observer reads it from the router, and the one
+    /// before from the ghost).
+    NewTable,
 }
 
 /// The sharding model's configuration.

@@ -81,6 +81,15 @@ impl Router {
         &self.durable.committed
     }
 
+    /// The members the cluster should have, in bucket order.
+    fn want_ids(&self) -> Vec<NodeId> {
+        let mut ids = Vec::with_capacity(self.durable.want.len());
+        for w in &self.durable.want {
+            ids.push(w.0);
+        }
+        ids
+    }
+
     /// Largest key the cluster is known to hold (for range widths).
     fn span(&self, m: &Sharding) -> u32 {
         let reported = self.loads.values().map(|l| l.2).filter(|&k| k < super::SALT_BASE).max().unwrap_or(0);
@@ -90,7 +99,7 @@ impl Router {
     /// Brings the desired ranges in line with the desired members: ranges of departed members
     /// go to a neighbour, each member without a range gets the upper half of the widest one.
     fn fix_ranges(&mut self, m: &Sharding) {
-        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
+        let members = self.want_ids();
         let span = self.span(m);
         let r = &mut self.durable.ranges;
         if r.is_empty() || r[0].0 != 0 || members.is_empty() {
@@ -129,8 +138,11 @@ impl Router {
     /// The table the cluster should have now (epoch left at 0).
     #[inline(never)]
     fn target(&mut self, m: &Sharding) -> Table {
-        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
-        let weights: Vec<u32> = self.durable.want.iter().map(|w| w.1).collect();
+        let members = self.want_ids();
+        let mut weights: Vec<u32> = Vec::new();
+        for w in &self.durable.want {
+            weights.push(w.1);
+        }
         let ranges: Ranges = if m.strategy == Strategy::Range {
             self.fix_ranges(m);
             self.durable.ranges.iter().filter_map(|&(s, id)| members.iter().position(|&x| x == id).map(|i| (s, i as u32))).collect()
@@ -183,7 +195,7 @@ impl Router {
         };
         let involved = self.involved(&next);
         if involved.iter().all(|id| self.ready.contains(id)) {
-            let old = core::mem::replace(&mut self.durable.committed, next.clone());
+            self.durable.committed = next.clone();
             // Rejoined failed shards are refilled now: from here on their disks count.
             self.durable.failed.retain(|f| !next.members.contains(f));
             self.next = None;
@@ -197,7 +209,7 @@ impl Router {
                 ctx.send(c, Msg::Commit(next.clone()));
             }
             ctx.announce(format!("router: committed epoch {}", next.epoch));
-            self.obs.push(Obs::NewTable { old, new: next });
+            self.obs.push(Obs::NewTable);
             return;
         }
         let failed = Rc::new(self.durable.failed.clone());
@@ -349,7 +361,7 @@ impl Router {
         match cmd {
             Cmd::Split(key) => {
                 // The new range goes to the least loaded member (by the last reports).
-                let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
+                let members = self.want_ids();
                 let owner = *members.iter().min_by_key(|id| (self.loads.get(id).map_or(0, |l| l.0), **id)).unwrap_or(&m.first_shard());
                 if self.split_at(m, key, owner) {
                     ctx.announce(format!("router: split at key {key}, upper part to {}", m.label(owner)));
