@@ -49,9 +49,11 @@ fn now_ms() -> f64 {
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` would pass nothing useful either.
     let quick = std::env::args().any(|a| a == "--quick");
+    // `-- --checker`: only the model checker's figures (to iterate on the explorer's speed).
+    let checker_only = std::env::args().any(|a| a == "--checker");
     println!("native kernel throughput (Sim through the Lab facade, as the web shell drives it)");
     println!("{:<16} {:>12} {:>10} {:>14}  what", "workload", "events", "wall ms", "events/s");
-    for w in all() {
+    for w in all().into_iter().filter(|_| !checker_only) {
         match measure(&w, now_ms) {
             Ok(f) => {
                 println!("{:<16} {:>12} {:>10.0} {:>14.0}  {}", w.name, f.events, f.wall_ms, f.events_per_sec(), w.what);
@@ -80,6 +82,9 @@ fn main() {
     println!("BENCH|checker heap bytes per distinct state (raft-3)|{:.0}|B|heap in use after the search / distinct states; worlds waiting in the frontier included", c.heap_per_state);
     println!("BENCH|checker bookkeeping bytes per distinct state (raft-3)|{:.1}|B|visited table + trail + frontier slots, without the worlds", c.bookkeeping_per_state);
     println!("BENCH|checker bytes per stored state (raft-3)|{}|B|World::snapshot_bytes of the start state", c.state_bytes);
+    if checker_only {
+        return;
+    }
 
     let n = if quick { 200_000 } else { 2_000_000 };
     let (mid, plain) = workloads::header_hashes(n, now_ms);

@@ -3,7 +3,7 @@
 
 use super::choice::{choices, next_in_round, resolve, Choice};
 use crate::action::TimedAction as Timed;
-use super::fingerprint::{of_world, of_world_with, NodeHashes};
+use super::fingerprint::{message_hashes, of_world, of_world_known, NodeHashes};
 use super::goals::{goals_of, GoalSpec};
 use super::{Budget, Config, Counterexample, Stats, Status, Strategy};
 use crate::action::{Action, TimedAction};
@@ -211,6 +211,9 @@ pub struct Explorer<M: Model> {
     buf: Vec<(Choice, Timed)>,
     /// The deliveries of the current round (kept for its storage).
     round: Vec<Choice>,
+    /// The hashes of the messages in flight in the state being expanded, by id (kept for its
+    /// storage).
+    msgs: Vec<(crate::MsgId, u64)>,
     /// Check every fingerprint made from the parent's node hashes against one made from
     /// scratch (debug builds and the unit tests).
     verify: bool,
@@ -237,6 +240,7 @@ impl<M: Model> Explorer<M> {
             timer_bias: 8,
             buf: Vec::new(),
             round: Vec::new(),
+            msgs: Vec::new(),
             verify: cfg!(debug_assertions),
             root,
             config,
@@ -388,6 +392,8 @@ impl<M: Model> Explorer<M> {
         let dfs = self.config.strategy == Strategy::Dfs;
         let first_child = self.frontier.len();
         let mut round = core::mem::take(&mut self.round);
+        let mut msgs = core::mem::take(&mut self.msgs);
+        message_hashes(&item.world, &mut msgs);
         // The last choice takes the state itself instead of a copy.
         let mut parent = Some(item.world);
         let last = buf.len().saturating_sub(1);
@@ -408,7 +414,7 @@ impl<M: Model> Explorer<M> {
             choice.spend(&mut used);
             let mut nodes = NodeHashes::default();
             nodes.fill(&world, touched(choice, &round).map(|t| (&item.nodes, t)));
-            let fp = of_world_with(&world, self.config.with_ghost, used.key(), &nodes);
+            let fp = of_world_known(&world, self.config.with_ghost, used.key(), &nodes, &msgs);
             if self.verify {
                 assert_eq!(fp, of_world(&world, self.config.with_ghost, used.key()), "fingerprint from the parent's node hashes after {choice:?}");
             }
@@ -428,6 +434,7 @@ impl<M: Model> Explorer<M> {
         }
         self.buf = buf;
         self.round = round;
+        self.msgs = msgs;
         if dfs {
             // Reversed, so the first choice is popped (explored) first.
             // (Depth-first only pushes and pops at the back, so the queue is one slice already.)
