@@ -146,7 +146,7 @@ impl<M: Model> Clone for World<M> {
     fn clone(&self) -> Self {
         // With room for the events and messages of a step or two, so that the copy's next
         // step does not reallocate them (the model checker takes one step per copy).
-        let mut queue = BinaryHeap::with_capacity(self.queue.len() + ROOM);
+        let mut queue = BinaryHeap::with_capacity(if self.manual { 0 } else { self.queue.len() + ROOM });
         queue.clone_from(&self.queue);
         World {
             model: self.model.clone(),
@@ -349,7 +349,17 @@ impl<M: Model> World<M> {
             }
         }
         self.timers.insert((node, timer.clone()), Armed { at, seq, queued: (at, seq) });
-        self.queue.push(Entry { at, seq, ev: Ev::Timer(node, timer) });
+        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, timer) });
+    }
+
+    /// Queues an event for the clock, which in manual mode never takes one: there the queue
+    /// stays empty (the timeline's `Deliver` and `Fire` actions name messages and timers by id,
+    /// and timers keep their deadlines in `timers`), so copies of a manual world, as the model
+    /// checker makes for every step, carry no queue.
+    fn enqueue(&mut self, entry: Entry<M>) {
+        if !self.manual {
+            self.queue.push(entry);
+        }
     }
 
     /// Processes the next event or action. Returns false when nothing is left.
@@ -572,11 +582,11 @@ impl<M: Model> World<M> {
             let dup = self.next_seq();
             let at = self.now + d2 * slow;
             self.in_flight.insert(dup, Envelope { from, to, sent_at: self.now, arrives_at: at, msg: msg.clone() });
-            self.queue.push(Entry { at, seq: dup, ev: Ev::Deliver(dup) });
+            self.enqueue(Entry { at, seq: dup, ev: Ev::Deliver(dup) });
         }
         let at = self.now + first * slow;
         self.in_flight.insert(id, Envelope { from, to, sent_at: self.now, arrives_at: at, msg });
-        self.queue.push(Entry { at, seq: id, ev: Ev::Deliver(id) });
+        self.enqueue(Entry { at, seq: id, ev: Ev::Deliver(id) });
     }
 
     /// Checks that an action makes sense in this world now; the error says why not.
@@ -660,7 +670,7 @@ impl<M: Model> World<M> {
                             Ev::Timer(n, t) => self.arm(n, t, self.now),
                             ev => {
                                 let seq = self.next_seq();
-                                self.queue.push(Entry { at: self.now, seq, ev });
+                                self.enqueue(Entry { at: self.now, seq, ev });
                             }
                         }
                     }
@@ -708,13 +718,17 @@ impl<M: Model> World<M> {
                 let id = self.add_node(sink);
                 what = Happened::Started(id);
             }
-            Action::Manual => self.manual = true,
+            Action::Manual => {
+                // Nothing takes events from the queue from now on (see `enqueue`).
+                self.manual = true;
+                self.queue = BinaryHeap::new();
+            }
             Action::Duplicate(id) => {
                 if let Some(env) = self.in_flight.get(id).cloned() {
                     let copy = self.next_seq();
                     let at = env.arrives_at;
                     self.in_flight.insert(copy, env);
-                    self.queue.push(Entry { at, seq: copy, ev: Ev::Deliver(copy) });
+                    self.enqueue(Entry { at, seq: copy, ev: Ev::Deliver(copy) });
                 }
             }
             Action::Deliver(id) => {

@@ -83,6 +83,7 @@ impl Hasher {
         self.bytes(&[0xff]);
     }
 
+    #[inline]
     fn flush(&mut self) {
         if self.len > 0 {
             let mut last = [0u8; 8];
