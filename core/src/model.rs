@@ -40,12 +40,14 @@ pub struct Ctx<'a, M: Model> {
     pub(crate) rng: &'a mut Rng,
     pub(crate) out: &'a mut Vec<Effect<M>>,
     pub(crate) byzantine: bool,
+    /// Whether ordinary notes are kept (see [`Ctx::tracing`]).
+    pub(crate) tracing: bool,
 }
 
 impl<'a, M: Model> Ctx<'a, M> {
     /// Builds a context by hand: for unit tests of handlers, which then inspect `out`.
     pub fn new(now: Time, id: NodeId, rng: &'a mut Rng, out: &'a mut Vec<Effect<M>>) -> Self {
-        Ctx { now, id, rng, out, byzantine: false }
+        Ctx { now, id, rng, out, byzantine: false, tracing: true }
     }
 
     /// Current virtual time.
@@ -88,6 +90,15 @@ impl<'a, M: Model> Ctx<'a, M> {
     #[inline]
     pub fn cancel_timer(&mut self, timer: M::Timer) {
         self.out.push(Effect::CancelTimer(timer));
+    }
+
+    /// Whether the world keeps ordinary notes ([`Ctx::note`]); false when nobody reads the
+    /// trace (the model checker, raw-throughput benchmarks), so a handler may skip formatting
+    /// a note on a hot path: `if ctx.tracing() { ctx.note(text!(...)) }`. Announcements are
+    /// always kept.
+    #[inline]
+    pub fn tracing(&self) -> bool {
+        self.tracing
     }
 
     /// Adds a line to the trace (a `String`, or a [`Text`] built with `text!` or

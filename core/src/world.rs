@@ -475,7 +475,7 @@ impl<M: Model> World<M> {
                 {
                     let NodeCell { slot, rng } = cell_mut(&mut self.cells, to);
                     let node = slot.state.as_mut().expect("up nodes have state");
-                    let mut ctx = Ctx { now: self.now, id: to, rng, out: &mut out, byzantine: slot.byzantine };
+                    let mut ctx = Ctx { now: self.now, id: to, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                     self.model.on_message(node, env.from, env.msg, &mut ctx);
                 }
                 self.apply_effects(to, &mut out, sink);
@@ -500,7 +500,7 @@ impl<M: Model> World<M> {
                 {
                     let NodeCell { slot, rng } = cell_mut(&mut self.cells, node);
                     let state = slot.state.as_mut().expect("crashed nodes have no timers");
-                    let mut ctx = Ctx { now: self.now, id: node, rng, out: &mut out, byzantine: slot.byzantine };
+                    let mut ctx = Ctx { now: self.now, id: node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                     self.model.on_timer(state, timer, &mut ctx);
                 }
                 self.apply_effects(node, &mut out, sink);
@@ -648,7 +648,7 @@ impl<M: Model> World<M> {
                     let durable = slot.durable.take().expect("checked");
                     slot.status = NodeStatus::Up;
                     let mut out = core::mem::take(&mut self.scratch);
-                    let mut ctx = Ctx { now: self.now, id: *id, rng, out: &mut out, byzantine: slot.byzantine };
+                    let mut ctx = Ctx { now: self.now, id: *id, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                     slot.state = Some(self.model.restart(*id, durable, &mut ctx));
                     self.apply_effects(*id, &mut out, sink);
                     self.scratch = out;
@@ -698,7 +698,7 @@ impl<M: Model> World<M> {
                         let NodeCell { slot, rng } = cell_mut(&mut self.cells, *node);
                         let state = slot.state.as_mut().expect("checked");
                         let mut out = core::mem::take(&mut self.scratch);
-                        let mut ctx = Ctx { now: self.now, id: *node, rng, out: &mut out, byzantine: slot.byzantine };
+                        let mut ctx = Ctx { now: self.now, id: *node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                         self.model.on_command(state, cmd, &mut ctx);
                         self.apply_effects(*node, &mut out, sink);
                         self.scratch = out;
@@ -755,7 +755,7 @@ impl<M: Model> World<M> {
         let mut rng = Rng::stream(self.seed, id as u64 + 1);
         let mut out = Vec::new();
         let state = {
-            let mut ctx = Ctx { now: self.now, id, rng: &mut rng, out: &mut out, byzantine: false };
+            let mut ctx = Ctx { now: self.now, id, rng: &mut rng, out: &mut out, byzantine: false, tracing: self.tracing };
             self.model.init(id, &mut ctx)
         };
         self.cells.push(Rc::new(NodeCell { slot: Slot { state: Some(state), durable: None, status: NodeStatus::Up, byzantine: false }, rng }));
