@@ -103,6 +103,11 @@ struct Armed {
 }
 
 /// A simulated world running model `M`.
+///
+/// Copies are cheap (time-travel snapshots, the model checker's successor states): each node
+/// (with its random stream), the network and every message in flight sit behind an `Rc`,
+/// shared with the copies until one of them changes it; an event copies the one node it is
+/// handled by. A manual world ([`Action::Manual`]) keeps no event queue at all.
 #[derive(Debug)]
 pub struct World<M: Model> {
     /// The model's configuration (changed only by `Set` actions).
