@@ -75,7 +75,8 @@ for l in "${labs[@]}"; do
   printf '%-28s %12d %10s   (checker worker, on first use: +%s KB)\n' "lab $l (delta)" "${delta[$l]}" "$(kb "${delta[$l]}")" "$(kb "${worker_delta[$l]}")"
   sum=$((sum + delta[$l]))
 done
-wasm_of() { find "$out/$1" -name '*.wasm' | head -n 1; }
+# The page's wasm, not the checker worker's (fetched on first use, reported apart).
+wasm_of() { find "$out/$1" -name 'distlab-web-*_bg.wasm' | head -n 1; }
 if command -v python3 >/dev/null; then
   for l in "${labs[@]}"; do
     echo "  $l: $(scripts/wasm-sizes.py --sections "$(wasm_of all)" "$(wasm_of "no-$l")" | paste -sd';' -)"

@@ -40,12 +40,14 @@ pub struct Ctx<'a, M: Model> {
     pub(crate) rng: &'a mut Rng,
     pub(crate) out: &'a mut Vec<Effect<M>>,
     pub(crate) byzantine: bool,
+    /// Whether ordinary notes are kept (see [`Ctx::tracing`]).
+    pub(crate) tracing: bool,
 }
 
 impl<'a, M: Model> Ctx<'a, M> {
     /// Builds a context by hand: for unit tests of handlers, which then inspect `out`.
     pub fn new(now: Time, id: NodeId, rng: &'a mut Rng, out: &'a mut Vec<Effect<M>>) -> Self {
-        Ctx { now, id, rng, out, byzantine: false }
+        Ctx { now, id, rng, out, byzantine: false, tracing: true }
     }
 
     /// Current virtual time.
@@ -90,6 +92,15 @@ impl<'a, M: Model> Ctx<'a, M> {
         self.out.push(Effect::CancelTimer(timer));
     }
 
+    /// Whether the world keeps ordinary notes ([`Ctx::note`]); false when nobody reads the
+    /// trace (the model checker, raw-throughput benchmarks), so a handler may skip formatting
+    /// a note on a hot path: `if ctx.tracing() { ctx.note(text!(...)) }`. Announcements are
+    /// always kept.
+    #[inline]
+    pub fn tracing(&self) -> bool {
+        self.tracing
+    }
+
     /// Adds a line to the trace (a `String`, or a [`Text`] built with `text!` or
     /// [`Text::lazy`], which cost no allocation).
     pub fn note(&mut self, text: impl Into<Text>) {
@@ -130,9 +141,50 @@ pub struct Envelope<Msg> {
     pub msg: Msg,
 }
 
+/// A node's slot and its random stream, as a world holds them: behind an `Rc`, shared with the
+/// world's copies (time-travel snapshots, the model checker's successor states) until one of
+/// them changes the node, which then gets its own copy (`Rc::make_mut`). Copying a world copies
+/// a pointer per node, and an event copies only the node it touches.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeCell<M: Model> {
+    pub(crate) slot: Slot<M>,
+    pub(crate) rng: crate::rng::Rng,
+}
+
+/// The nodes [`Nodes`] reads: a world's shared cells, or a plain slice of slots (tests).
+pub(crate) enum SlotList<'a, M: Model> {
+    Cells(&'a [alloc::rc::Rc<NodeCell<M>>]),
+    Plain(&'a [Slot<M>]),
+}
+
+impl<M: Model> Clone for SlotList<'_, M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M: Model> Copy for SlotList<'_, M> {}
+
+impl<'a, M: Model> SlotList<'a, M> {
+    #[inline]
+    fn len(self) -> usize {
+        match self {
+            SlotList::Cells(c) => c.len(),
+            SlotList::Plain(s) => s.len(),
+        }
+    }
+
+    #[inline]
+    fn get(self, i: usize) -> Option<&'a Slot<M>> {
+        match self {
+            SlotList::Cells(c) => c.get(i).map(|c| &c.slot),
+            SlotList::Plain(s) => s.get(i),
+        }
+    }
+}
+
 /// Read access to every node and the messages in flight, for invariants, metrics and views.
 pub struct Nodes<'a, M: Model> {
-    pub(crate) slots: &'a [Slot<M>],
+    pub(crate) slots: SlotList<'a, M>,
     pub(crate) in_flight: &'a crate::small::SeqMap<Envelope<M::Msg>>,
     pub(crate) now: Time,
 }
@@ -144,7 +196,7 @@ impl<'a, M: Model> Nodes<'a, M> {
         in_flight: &'a crate::small::SeqMap<Envelope<M::Msg>>,
         now: Time,
     ) -> Self {
-        Nodes { slots, in_flight, now }
+        Nodes { slots: SlotList::Plain(slots), in_flight, now }
     }
 
     /// Number of nodes.
@@ -154,7 +206,7 @@ impl<'a, M: Model> Nodes<'a, M> {
 
     /// Whether there are no nodes.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.slots.len() == 0
     }
 
     /// Current time.
@@ -174,10 +226,8 @@ impl<'a, M: Model> Nodes<'a, M> {
 
     /// Every live node with its id.
     pub fn live(&self) -> impl Iterator<Item = (NodeId, &'a M::Node)> + 'a {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.state.as_ref().map(|n| (i as NodeId, n)))
+        let slots = self.slots;
+        (0..slots.len()).filter_map(move |i| slots.get(i).and_then(|s| s.state.as_ref()).map(|n| (i as NodeId, n)))
     }
 
     /// Messages in flight.

@@ -234,10 +234,19 @@ impl<K: Ord> SmallSet<K> {
 /// Lookups are a binary search. Iteration is in key order, like the `BTreeMap` it replaces,
 /// whose code was copied into the page once per model's message type; this one is a few
 /// hundred bytes per type.
-#[derive(Clone)]
+///
+/// Each value sits behind an `Rc`, shared by the map's copies: copying the messages in flight of
+/// a world (a time-travel snapshot, a successor state in the model checker) copies pointers,
+/// and removing a value another copy still holds clones that one value.
 pub struct SeqMap<V> {
-    slots: alloc::collections::VecDeque<(u64, Option<V>)>,
+    slots: alloc::collections::VecDeque<(u64, Option<alloc::rc::Rc<V>>)>,
     live: usize,
+}
+
+impl<V> Clone for SeqMap<V> {
+    fn clone(&self) -> Self {
+        self.clone_with_room(0)
+    }
 }
 
 impl<V> Default for SeqMap<V> {
@@ -272,7 +281,11 @@ impl<V> SeqMap<V> {
 
     /// Sets the value at `k` (a push when `k` is above every key); returns the value it
     /// replaces, if any.
-    pub fn insert(&mut self, k: u64, v: V) -> Option<V> {
+    pub fn insert(&mut self, k: u64, v: V) -> Option<V>
+    where
+        V: Clone,
+    {
+        let v = alloc::rc::Rc::new(v);
         if self.slots.back().is_none_or(|b| b.0 < k) {
             self.slots.push_back((k, Some(v)));
             self.live += 1;
@@ -284,7 +297,7 @@ impl<V> SeqMap<V> {
                 if old.is_none() {
                     self.live += 1;
                 }
-                old
+                old.map(alloc::rc::Rc::unwrap_or_clone)
             }
             Err(i) => {
                 self.slots.insert(i, (k, Some(v)));
@@ -296,7 +309,7 @@ impl<V> SeqMap<V> {
 
     /// The value at `k`.
     pub fn get(&self, k: &u64) -> Option<&V> {
-        self.find(*k).ok().and_then(|i| self.slots[i].1.as_ref())
+        self.find(*k).ok().and_then(|i| self.slots[i].1.as_deref())
     }
 
     /// Whether `k` has a value.
@@ -305,7 +318,10 @@ impl<V> SeqMap<V> {
     }
 
     /// Removes and returns the value at `k`.
-    pub fn remove(&mut self, k: &u64) -> Option<V> {
+    pub fn remove(&mut self, k: &u64) -> Option<V>
+    where
+        V: Clone,
+    {
         let i = self.find(*k).ok()?;
         let v = self.slots[i].1.take()?;
         self.live -= 1;
@@ -315,7 +331,15 @@ impl<V> SeqMap<V> {
         if self.slots.len() > 2 * self.live + 64 {
             self.slots.retain(|s| s.1.is_some());
         }
-        Some(v)
+        Some(alloc::rc::Rc::unwrap_or_clone(v))
+    }
+
+    /// A copy without the empty slots, with room for `extra` more entries before it grows (a
+    /// world copied to take one more step sends a message or two).
+    pub fn clone_with_room(&self, extra: usize) -> Self {
+        let mut slots = alloc::collections::VecDeque::with_capacity(self.live + extra);
+        slots.extend(self.slots.iter().filter(|s| s.1.is_some()).cloned());
+        SeqMap { slots, live: self.live }
     }
 
     /// Entries.
@@ -341,7 +365,7 @@ impl<V> SeqMap<V> {
 
 /// The iterator of [`SeqMap::iter`].
 pub struct SeqIter<'a, V> {
-    slots: alloc::collections::vec_deque::Iter<'a, (u64, Option<V>)>,
+    slots: alloc::collections::vec_deque::Iter<'a, (u64, Option<alloc::rc::Rc<V>>)>,
     left: usize,
 }
 
@@ -351,7 +375,7 @@ impl<'a, V> Iterator for SeqIter<'a, V> {
         for (k, v) in self.slots.by_ref() {
             if let Some(v) = v {
                 self.left -= 1;
-                return Some((k, v));
+                return Some((k, &**v));
             }
         }
         None

@@ -8,7 +8,7 @@
 //! time, by `run_until`, or resumed from a snapshot.
 
 use crate::action::{Action, TimedAction};
-use crate::model::{Ctx, Effect, Envelope, Happened, Model, Nodes, Slot};
+use crate::model::{Ctx, Effect, Envelope, Happened, Model, NodeCell, Nodes, Slot, SlotList};
 use crate::net::{Fate, Loss, Network};
 use crate::rng::{Rng, NETWORK_STREAM};
 use crate::small::{SeqMap, SmallMap};
@@ -18,6 +18,7 @@ use crate::trace::{Text, TraceEntry, TraceHash, TraceKind};
 use crate::view::{MessageView, NodeStatus, View, Violation};
 use crate::{MsgId, NodeId};
 use alloc::collections::BinaryHeap;
+use alloc::rc::Rc;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -102,6 +103,11 @@ struct Armed {
 }
 
 /// A simulated world running model `M`.
+///
+/// Copies are cheap (time-travel snapshots, the model checker's successor states): each node
+/// (with its random stream), the network and every message in flight sit behind an `Rc`,
+/// shared with the copies until one of them changes it; an event copies the one node it is
+/// handled by. A manual world ([`Action::Manual`]) keeps no event queue at all.
 #[derive(Debug)]
 pub struct World<M: Model> {
     /// The model's configuration (changed only by `Set` actions).
@@ -117,11 +123,13 @@ pub struct World<M: Model> {
     /// stale. A sorted vector, not a `BTreeMap`: a world holds a few timers per node, and each
     /// model's `BTreeMap` of its timer type was a copy of the B-tree code in the page.
     timers: SmallMap<(NodeId, M::Timer), Armed>,
-    slots: Vec<Slot<M>>,
-    rngs: Vec<Rng>,
+    /// Each node's slot and random stream, shared with this world's copies until changed
+    /// (see [`NodeCell`]): change one only through [`cell_mut`].
+    cells: Vec<Rc<NodeCell<M>>>,
     /// Events that arrived while a node was paused, in arrival order.
     backlog: Vec<(NodeId, Ev<M>)>,
-    net: Network,
+    /// Shared with copies until a partition, cut or link setting changes it.
+    net: Rc<Network>,
     net_rng: Rng,
     ghost: M::Ghost,
     action_cursor: usize,
@@ -141,17 +149,20 @@ pub struct World<M: Model> {
 /// the page, for vectors that are always empty when a world is cloned).
 impl<M: Model> Clone for World<M> {
     fn clone(&self) -> Self {
+        // With room for the events and messages of a step or two, so that the copy's next
+        // step does not reallocate them (the model checker takes one step per copy).
+        let mut queue = BinaryHeap::with_capacity(if self.manual { 0 } else { self.queue.len() + ROOM });
+        queue.clone_from(&self.queue);
         World {
             model: self.model.clone(),
             seed: self.seed,
             now: self.now,
             seq: self.seq,
             events: self.events,
-            queue: self.queue.clone(),
-            in_flight: self.in_flight.clone(),
+            queue,
+            in_flight: self.in_flight.clone_with_room(ROOM),
             timers: self.timers.clone(),
-            slots: self.slots.clone(),
-            rngs: self.rngs.clone(),
+            cells: self.cells.clone(),
             backlog: self.backlog.clone(),
             net: self.net.clone(),
             net_rng: self.net_rng.clone(),
@@ -168,6 +179,9 @@ impl<M: Model> Clone for World<M> {
     }
 }
 
+/// Spare room in a copy's event queue and messages in flight.
+const ROOM: usize = 2;
+
 /// Why an action was refused.
 pub type ActionError = String;
 
@@ -183,10 +197,9 @@ impl<M: Model> World<M> {
             queue: BinaryHeap::new(),
             in_flight: SeqMap::new(),
             timers: SmallMap::new(),
-            slots: Vec::new(),
-            rngs: Vec::new(),
+            cells: Vec::new(),
             backlog: Vec::new(),
-            net: Network::default(),
+            net: Rc::default(),
             net_rng: Rng::stream(seed, NETWORK_STREAM),
             ghost: M::Ghost::default(),
             action_cursor: 0,
@@ -234,11 +247,11 @@ impl<M: Model> World<M> {
     }
     /// Number of nodes.
     pub fn node_count(&self) -> u32 {
-        self.slots.len() as u32
+        self.cells.len() as u32
     }
     /// Read access to nodes and messages.
     pub fn nodes(&self) -> Nodes<'_, M> {
-        Nodes { slots: &self.slots, in_flight: &self.in_flight, now: self.now }
+        Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: self.now }
     }
     /// The ghost history.
     pub fn ghost(&self) -> &M::Ghost {
@@ -261,10 +274,10 @@ impl<M: Model> World<M> {
             + self.in_flight.len() * (size_of::<MsgId>() + size_of::<Envelope<M::Msg>>() + TREE_SLOT)
             + self.timers.len() * (size_of::<(NodeId, M::Timer)>() + size_of::<Armed>() + TREE_SLOT)
             + self.backlog.len() * size_of::<(NodeId, Ev<M>)>()
-            + self.slots.len() * (size_of::<Slot<M>>() + size_of::<Rng>())
+            + self.cells.len() * (size_of::<NodeCell<M>>() + 2 * size_of::<usize>())
             + self.model.ghost_bytes(&self.ghost);
-        for slot in &self.slots {
-            if let Some(node) = &slot.state {
+        for cell in &self.cells {
+            if let Some(node) = &cell.slot.state {
                 bytes += self.model.snapshot_bytes(node);
             }
         }
@@ -272,7 +285,7 @@ impl<M: Model> World<M> {
     }
     /// A node's status, if it exists.
     pub fn status(&self, id: NodeId) -> Option<NodeStatus> {
-        self.slots.get(id as usize).map(|s| s.status)
+        self.cells.get(id as usize).map(|c| c.slot.status)
     }
     /// A model query.
     pub fn query(&self, name: &str) -> Option<f64> {
@@ -299,7 +312,7 @@ impl<M: Model> World<M> {
         let at = at.max(self.now);
         self.emit_samples_before(at, sink);
         self.now = at;
-        self.apply_action(action, sink);
+        self.apply_action(action, true, sink);
         Ok(())
     }
 
@@ -341,7 +354,17 @@ impl<M: Model> World<M> {
             }
         }
         self.timers.insert((node, timer.clone()), Armed { at, seq, queued: (at, seq) });
-        self.queue.push(Entry { at, seq, ev: Ev::Timer(node, timer) });
+        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, timer) });
+    }
+
+    /// Queues an event for the clock, which in manual mode never takes one: there the queue
+    /// stays empty (the timeline's `Deliver` and `Fire` actions name messages and timers by id,
+    /// and timers keep their deadlines in `timers`), so copies of a manual world, as the model
+    /// checker makes for every step, carry no queue.
+    fn enqueue(&mut self, entry: Entry<M>) {
+        if !self.manual {
+            self.queue.push(entry);
+        }
     }
 
     /// Processes the next event or action. Returns false when nothing is left.
@@ -372,7 +395,7 @@ impl<M: Model> World<M> {
                 self.now = at;
                 self.action_cursor += 1;
                 // `actions` is not part of the world: no need to clone the action to apply it.
-                self.apply_action(&timed.action, sink);
+                self.apply_action(&timed.action, false, sink);
                 return true;
             }
             let Some(entry) = self.queue.pop() else { return false };
@@ -422,7 +445,7 @@ impl<M: Model> World<M> {
         let at = self.next_sample;
         let mut values = core::mem::take(&mut self.samples);
         values.clear();
-        let nodes = Nodes { slots: &self.slots, in_flight: &self.in_flight, now: at };
+        let nodes = Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: at };
         self.model.sample(&nodes, &mut self.ghost, &mut values);
         sink.sample(at, &values);
         self.samples = values;
@@ -434,7 +457,7 @@ impl<M: Model> World<M> {
         match entry.ev {
             Ev::Deliver(id) => {
                 let to = self.in_flight.get(&id).expect("checked by drop_stale").to;
-                let status = self.slots[to as usize].status;
+                let status = self.cells[to as usize].slot.status;
                 if status == NodeStatus::Paused {
                     self.backlog.push((to, Ev::Deliver(id)));
                     return false;
@@ -455,9 +478,9 @@ impl<M: Model> World<M> {
                 }
                 let mut out = core::mem::take(&mut self.scratch);
                 {
-                    let slot = &mut self.slots[to as usize];
+                    let NodeCell { slot, rng } = cell_mut(&mut self.cells, to);
                     let node = slot.state.as_mut().expect("up nodes have state");
-                    let mut ctx = Ctx { now: self.now, id: to, rng: &mut self.rngs[to as usize], out: &mut out, byzantine: slot.byzantine };
+                    let mut ctx = Ctx { now: self.now, id: to, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                     self.model.on_message(node, env.from, env.msg, &mut ctx);
                 }
                 self.apply_effects(to, &mut out, sink);
@@ -466,7 +489,7 @@ impl<M: Model> World<M> {
                 true
             }
             Ev::Timer(node, timer) => {
-                let status = self.slots[node as usize].status;
+                let status = self.cells[node as usize].slot.status;
                 if status == NodeStatus::Paused {
                     // Disarmed while it waits; resuming arms it again.
                     self.timers.remove(&(node, timer.clone()));
@@ -480,9 +503,9 @@ impl<M: Model> World<M> {
                 }
                 let mut out = core::mem::take(&mut self.scratch);
                 {
-                    let slot = &mut self.slots[node as usize];
+                    let NodeCell { slot, rng } = cell_mut(&mut self.cells, node);
                     let state = slot.state.as_mut().expect("crashed nodes have no timers");
-                    let mut ctx = Ctx { now: self.now, id: node, rng: &mut self.rngs[node as usize], out: &mut out, byzantine: slot.byzantine };
+                    let mut ctx = Ctx { now: self.now, id: node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                     self.model.on_timer(state, timer, &mut ctx);
                 }
                 self.apply_effects(node, &mut out, sink);
@@ -500,7 +523,7 @@ impl<M: Model> World<M> {
     }
 
     fn after_event(&mut self, what: Happened, sink: &mut dyn Sink) {
-        let nodes = Nodes { slots: &self.slots, in_flight: &self.in_flight, now: self.now };
+        let nodes = Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: self.now };
         self.model.observe(&nodes, &mut self.ghost, what, &mut self.violations);
         for mut v in self.violations.drain(..) {
             v.time = self.now;
@@ -511,7 +534,7 @@ impl<M: Model> World<M> {
     }
 
     fn apply_effects(&mut self, node: NodeId, out: &mut Vec<Effect<M>>, sink: &mut dyn Sink) {
-        let slow = match self.slots[node as usize].status {
+        let slow = match self.cells[node as usize].slot.status {
             NodeStatus::Slow(k) => k.max(1) as Time,
             _ => 1,
         };
@@ -537,7 +560,7 @@ impl<M: Model> World<M> {
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: M::Msg, slow: Time, sink: &mut dyn Sink) {
-        if to as usize >= self.slots.len() {
+        if to as usize >= self.cells.len() {
             debug_assert!(false, "node {from} sent to missing node {to}");
             return;
         }
@@ -564,16 +587,16 @@ impl<M: Model> World<M> {
             let dup = self.next_seq();
             let at = self.now + d2 * slow;
             self.in_flight.insert(dup, Envelope { from, to, sent_at: self.now, arrives_at: at, msg: msg.clone() });
-            self.queue.push(Entry { at, seq: dup, ev: Ev::Deliver(dup) });
+            self.enqueue(Entry { at, seq: dup, ev: Ev::Deliver(dup) });
         }
         let at = self.now + first * slow;
         self.in_flight.insert(id, Envelope { from, to, sent_at: self.now, arrives_at: at, msg });
-        self.queue.push(Entry { at, seq: id, ev: Ev::Deliver(id) });
+        self.enqueue(Entry { at, seq: id, ev: Ev::Deliver(id) });
     }
 
     /// Checks that an action makes sense in this world now; the error says why not.
     pub fn validate(&self, action: &Action) -> Result<(), ActionError> {
-        let n = self.slots.len() as NodeId;
+        let n = self.cells.len() as NodeId;
         // Only commands and settings need the model; the rest is checked by one non-generic
         // function shared by every model (see `validate_action`).
         match action {
@@ -586,14 +609,15 @@ impl<M: Model> World<M> {
         }
     }
 
-    fn apply_action(&mut self, action: &Action, sink: &mut dyn Sink) {
+    /// Applies an action; `valid`: [`World::validate`] has just accepted it.
+    fn apply_action(&mut self, action: &Action, valid: bool, sink: &mut dyn Sink) {
         let important = !matches!(action, Action::Command { .. } | Action::Drop(_) | Action::Set(..) | Action::Deliver(_) | Action::Duplicate(_) | Action::Fire(..));
         // Without tracing, only important entries are recorded (as for notes): the model
         // checker applies an action per step and has no use for its text.
         if self.tracing || important {
             self.record(sink, TraceKind::Action, action.node(), None, 0, None, "action", action.describe().into(), important);
         }
-        if let Err(why) = self.validate(action) {
+        if let Err(why) = if valid { Ok(()) } else { self.validate(action) } {
             // Scripts are validated when loaded; a script edited into inconsistency is reported,
             // never panicked on.
             self.record(sink, TraceKind::Note, action.node(), None, 0, None, "note", text!("ignored: {why}"), false);
@@ -603,8 +627,9 @@ impl<M: Model> World<M> {
         let mut what = Happened::Action;
         match action {
             Action::Crash(id) => {
-                let slot = &mut self.slots[*id as usize];
-                if let Some(state) = slot.state.take() {
+                if self.cells[*id as usize].slot.state.is_some() {
+                    let slot = &mut cell_mut(&mut self.cells, *id).slot;
+                    let state = slot.state.take().expect("checked");
                     slot.durable = Some(self.model.durable(&state));
                     slot.status = NodeStatus::Crashed;
                     self.timers.retain(|(n, _), _| n != id);
@@ -623,28 +648,26 @@ impl<M: Model> World<M> {
                 }
             }
             Action::Restart(id) => {
-                let slot = &mut self.slots[*id as usize];
-                if let Some(durable) = slot.durable.take() {
+                if self.cells[*id as usize].slot.durable.is_some() {
+                    let NodeCell { slot, rng } = cell_mut(&mut self.cells, *id);
+                    let durable = slot.durable.take().expect("checked");
                     slot.status = NodeStatus::Up;
                     let mut out = core::mem::take(&mut self.scratch);
-                    let mut ctx = Ctx { now: self.now, id: *id, rng: &mut self.rngs[*id as usize], out: &mut out, byzantine: slot.byzantine };
-                    let state = self.model.restart(*id, durable, &mut ctx);
-                    self.slots[*id as usize].state = Some(state);
+                    let mut ctx = Ctx { now: self.now, id: *id, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
+                    slot.state = Some(self.model.restart(*id, durable, &mut ctx));
                     self.apply_effects(*id, &mut out, sink);
                     self.scratch = out;
                     what = Happened::Started(*id);
                 }
             }
             Action::Pause(id) => {
-                let slot = &mut self.slots[*id as usize];
-                if slot.state.is_some() {
-                    slot.status = NodeStatus::Paused;
+                if self.cells[*id as usize].slot.state.is_some() {
+                    cell_mut(&mut self.cells, *id).slot.status = NodeStatus::Paused;
                 }
             }
             Action::Resume(id) => {
-                let slot = &mut self.slots[*id as usize];
-                if slot.status == NodeStatus::Paused {
-                    slot.status = NodeStatus::Up;
+                if self.cells[*id as usize].slot.status == NodeStatus::Paused {
+                    cell_mut(&mut self.cells, *id).slot.status = NodeStatus::Up;
                     let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| n == id);
                     self.backlog = rest;
                     for (_, ev) in mine {
@@ -652,20 +675,20 @@ impl<M: Model> World<M> {
                             Ev::Timer(n, t) => self.arm(n, t, self.now),
                             ev => {
                                 let seq = self.next_seq();
-                                self.queue.push(Entry { at: self.now, seq, ev });
+                                self.enqueue(Entry { at: self.now, seq, ev });
                             }
                         }
                     }
                 }
             }
             Action::Slow(id, k) => {
-                let slot = &mut self.slots[*id as usize];
+                let slot = &self.cells[*id as usize].slot;
                 if slot.state.is_some() && slot.status != NodeStatus::Paused {
-                    slot.status = if *k <= 1 { NodeStatus::Up } else { NodeStatus::Slow(*k) };
+                    cell_mut(&mut self.cells, *id).slot.status = if *k <= 1 { NodeStatus::Up } else { NodeStatus::Slow(*k) };
                 }
             }
-            Action::Byzantine(id, on) => self.slots[*id as usize].byzantine = *on,
-            Action::Partition(_) | Action::Isolate(_) | Action::Heal | Action::Cut(..) | Action::Uncut(..) | Action::Link(..) | Action::Net(_) => self.net.apply(action),
+            Action::Byzantine(id, on) => cell_mut(&mut self.cells, *id).slot.byzantine = *on,
+            Action::Partition(_) | Action::Isolate(_) | Action::Heal | Action::Cut(..) | Action::Uncut(..) | Action::Link(..) | Action::Net(_) => Rc::make_mut(&mut self.net).apply(action),
             Action::Drop(id) => {
                 if let Some(env) = self.in_flight.remove(id) {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::Dropped);
@@ -674,11 +697,13 @@ impl<M: Model> World<M> {
                 }
             }
             Action::Command { node, name, arg } => {
-                let slot = &mut self.slots[*node as usize];
-                match (slot.state.as_mut(), self.model.parse_command(name, arg)) {
-                    (Some(state), Ok(cmd)) if slot.status != NodeStatus::Paused => {
+                let slot = &self.cells[*node as usize].slot;
+                match (slot.state.is_some() && slot.status != NodeStatus::Paused, self.model.parse_command(name, arg)) {
+                    (true, Ok(cmd)) => {
+                        let NodeCell { slot, rng } = cell_mut(&mut self.cells, *node);
+                        let state = slot.state.as_mut().expect("checked");
                         let mut out = core::mem::take(&mut self.scratch);
-                        let mut ctx = Ctx { now: self.now, id: *node, rng: &mut self.rngs[*node as usize], out: &mut out, byzantine: slot.byzantine };
+                        let mut ctx = Ctx { now: self.now, id: *node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                         self.model.on_command(state, cmd, &mut ctx);
                         self.apply_effects(*node, &mut out, sink);
                         self.scratch = out;
@@ -698,13 +723,17 @@ impl<M: Model> World<M> {
                 let id = self.add_node(sink);
                 what = Happened::Started(id);
             }
-            Action::Manual => self.manual = true,
+            Action::Manual => {
+                // Nothing takes events from the queue from now on (see `enqueue`).
+                self.manual = true;
+                self.queue = BinaryHeap::new();
+            }
             Action::Duplicate(id) => {
                 if let Some(env) = self.in_flight.get(id).cloned() {
                     let copy = self.next_seq();
                     let at = env.arrives_at;
                     self.in_flight.insert(copy, env);
-                    self.queue.push(Entry { at, seq: copy, ev: Ev::Deliver(copy) });
+                    self.enqueue(Entry { at, seq: copy, ev: Ev::Deliver(copy) });
                 }
             }
             Action::Deliver(id) => {
@@ -727,14 +756,14 @@ impl<M: Model> World<M> {
     }
 
     pub(crate) fn add_node(&mut self, sink: &mut dyn Sink) -> NodeId {
-        let id = self.slots.len() as NodeId;
-        self.rngs.push(Rng::stream(self.seed, id as u64 + 1));
+        let id = self.cells.len() as NodeId;
+        let mut rng = Rng::stream(self.seed, id as u64 + 1);
         let mut out = Vec::new();
         let state = {
-            let mut ctx = Ctx { now: self.now, id, rng: &mut self.rngs[id as usize], out: &mut out, byzantine: false };
+            let mut ctx = Ctx { now: self.now, id, rng: &mut rng, out: &mut out, byzantine: false, tracing: self.tracing };
             self.model.init(id, &mut ctx)
         };
-        self.slots.push(Slot { state: Some(state), durable: None, status: NodeStatus::Up, byzantine: false });
+        self.cells.push(Rc::new(NodeCell { slot: Slot { state: Some(state), durable: None, status: NodeStatus::Up, byzantine: false }, rng }));
         self.apply_effects(id, &mut out, sink);
         id
     }
@@ -750,8 +779,9 @@ impl<M: Model> World<M> {
     /// to build than the rest: for a frame that does not redraw them.
     pub fn view_without_figures(&self) -> View {
         let nodes = self
-            .slots
+            .cells
             .iter()
+            .map(|c| &c.slot)
             .enumerate()
             .map(|(i, s)| {
                 let mut v = self.model.node_view(i as NodeId, s.state.as_ref(), s.durable.as_ref(), self.now);
@@ -772,16 +802,23 @@ impl<M: Model> World<M> {
 
     /// The model's figures now, as [`World::view`] includes them.
     pub fn figures(&self) -> Vec<crate::figure::Figure> {
-        self.model.figures(&Nodes { slots: &self.slots, in_flight: &self.in_flight, now: self.now }, &self.ghost)
+        self.model.figures(&Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: self.now }, &self.ghost)
     }
 
     /// Commands offered for a node right now.
     pub fn node_commands(&self, id: NodeId) -> Vec<(&'static str, String, String)> {
-        match self.slots.get(id as usize) {
-            Some(s) => self.model.node_commands(id, s.state.as_ref()),
+        match self.cells.get(id as usize) {
+            Some(c) => self.model.node_commands(id, c.slot.state.as_ref()),
             None => Vec::new(),
         }
     }
+}
+
+/// Node `id`'s cell, to change: this world's own copy (cloned from the one it shares with its
+/// copies, if it does).
+#[inline]
+fn cell_mut<M: Model>(cells: &mut [Rc<NodeCell<M>>], id: NodeId) -> &mut NodeCell<M> {
+    Rc::make_mut(&mut cells[id as usize])
 }
 
 /// Completes a [`View`] with the network's part. Not generic: one copy serves every model.

@@ -142,9 +142,7 @@ fn an_exercise_scenario_opens_with_its_prefix_and_settings() {
 }
 
 /// Teaching mutations without an exercise yet: (model, setting=value).
-const GAPS: &[&str] = &[
-    "sharding mutation=no_freeze",
-];
+const GAPS: &[&str] = &[];
 
 #[test]
 fn every_teaching_mutation_has_an_exercise_but_the_named_gaps() {

@@ -96,7 +96,9 @@ export const tests = [
         const m = c.match(/stampede peak (\d+) reads of one key \((\d+) in the last/);
         return m ? { peak: Number(m[1]), now: Number(m[2]) } : { peak: NaN, now: NaN };
       });
-      await until(async () => (await herd()).peak >= 10, 'a herd of 10 reads of one key reaches the database', { timeoutMs: 20_000 });
+      // The peak depends on where the expiries fall in virtual time (9 to 20 in runs so far); five
+      // reads of one key at once is already a herd, against at most one with the cure below.
+      await until(async () => (await herd()).peak >= 5, 'a herd of 5 reads of one key reaches the database', { timeoutMs: 20_000 });
       await pause(page);
       await shot('caching-stampede');
       await setParam(page, 'cure', 'single_flight');

@@ -83,6 +83,7 @@ impl Hasher {
         self.bytes(&[0xff]);
     }
 
+    #[inline]
     fn flush(&mut self) {
         if self.len > 0 {
             let mut last = [0u8; 8];
@@ -306,6 +307,19 @@ pub fn node_hash<M: Model>(world: &World<M>, id: crate::NodeId) -> u64 {
 
 /// [`of_world`] given the nodes' hashes (from [`NodeHashes::fill`] on this very world).
 pub fn of_world_with<M: Model>(world: &World<M>, with_ghost: bool, extra: u64, node_hashes: &NodeHashes) -> u64 {
+    of_world_known(world, with_ghost, extra, node_hashes, &[])
+}
+
+/// The hashes ([`of_message`]) of a world's messages in flight, by message id, in id order.
+pub fn message_hashes<M: Model>(world: &World<M>, out: &mut Vec<(crate::MsgId, u64)>) {
+    out.clear();
+    out.extend(world.nodes().in_flight().map(|(id, env)| (id, of_message(&world.model, env.from, env.to, &env.msg))));
+}
+
+/// [`of_world_with`], reusing the hashes of messages already known by id (`known`, in id
+/// order, from [`message_hashes`] of the state this one was reached from: a message keeps its
+/// id and payload while in flight, and a step sends or removes only one or two).
+pub fn of_world_known<M: Model>(world: &World<M>, with_ghost: bool, extra: u64, node_hashes: &NodeHashes, known: &[(crate::MsgId, u64)]) -> u64 {
     let model = &world.model;
     let mut h = Hasher::default();
     let nodes = world.nodes();
@@ -326,8 +340,16 @@ pub fn of_world_with<M: Model>(world: &World<M>, with_ghost: bool, extra: u64, n
     }
     // The messages as a multiset: their hashes, sorted (on the stack for the usual few).
     let mut msgs: SmallVec = SmallVec::default();
-    for (_, env) in nodes.in_flight() {
-        msgs.push(of_message(model, env.from, env.to, &env.msg));
+    // Both in id order: walk `known` alongside.
+    let mut k = 0;
+    for (id, env) in nodes.in_flight() {
+        while k < known.len() && known[k].0 < id {
+            k += 1;
+        }
+        match known.get(k) {
+            Some(&(kid, h)) if kid == id => msgs.push(h),
+            _ => msgs.push(of_message(model, env.from, env.to, &env.msg)),
+        }
     }
     let msgs = msgs.sorted();
     h.u64(msgs.len() as u64);

@@ -3,7 +3,7 @@
 
 use super::choice::{choices, next_in_round, resolve, Choice};
 use crate::action::TimedAction as Timed;
-use super::fingerprint::{of_world, of_world_with, NodeHashes};
+use super::fingerprint::{message_hashes, of_world, of_world_known, NodeHashes};
 use super::goals::{goals_of, GoalSpec};
 use super::{Budget, Config, Counterexample, Stats, Status, Strategy};
 use crate::action::{Action, TimedAction};
@@ -13,6 +13,7 @@ use crate::time::Time;
 use crate::view::Violation;
 use crate::world::{Sink, World};
 use alloc::collections::{BTreeMap, VecDeque};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 /// A sink that keeps the first violation and nothing else.
@@ -34,7 +35,9 @@ impl Sink for Catch {
 /// A state waiting to be expanded.
 #[derive(Clone)]
 struct Item<M: Model> {
-    world: World<M>,
+    /// Boxed: the frontier's slots stay small (a world is several hundred bytes, mostly
+    /// pointers to what it shares), and moving an item moves a pointer.
+    world: Box<World<M>>,
     used: Budget,
     depth: u32,
     /// Index in the trail (breadth- and depth-first) of the step that led here.
@@ -211,6 +214,9 @@ pub struct Explorer<M: Model> {
     buf: Vec<(Choice, Timed)>,
     /// The deliveries of the current round (kept for its storage).
     round: Vec<Choice>,
+    /// The hashes of the messages in flight in the state being expanded, by id (kept for its
+    /// storage).
+    msgs: Vec<(crate::MsgId, u64)>,
     /// Check every fingerprint made from the parent's node hashes against one made from
     /// scratch (debug builds and the unit tests).
     verify: bool,
@@ -237,6 +243,7 @@ impl<M: Model> Explorer<M> {
             timer_bias: 8,
             buf: Vec::new(),
             round: Vec::new(),
+            msgs: Vec::new(),
             verify: cfg!(debug_assertions),
             root,
             config,
@@ -254,7 +261,7 @@ impl<M: Model> Explorer<M> {
         if !matches!(e.config.strategy, Strategy::Random) {
             let mut nodes = NodeHashes::default();
             nodes.fill(&e.root, None);
-            e.frontier.push_back(Item { world: e.root.clone(), used: Budget::default(), depth: 0, trail: 0, nodes });
+            e.frontier.push_back(Item { world: Box::new(e.root.clone()), used: Budget::default(), depth: 0, trail: 0, nodes });
         }
         e
     }
@@ -350,13 +357,13 @@ impl<M: Model> Explorer<M> {
     /// Applies a choice (as its kernel action) to `next` (a copy of the state it was listed
     /// in), then (with rounds) the network's deliveries, pushed onto `round`; None if it is
     /// refused.
-    fn apply(&mut self, mut next: World<M>, timed: &Timed, round: &mut Vec<Choice>) -> Option<(World<M>, Option<Violation>)> {
+    fn apply(&mut self, next: &mut World<M>, timed: &Timed, round: &mut Vec<Choice>) -> Option<Option<Violation>> {
         let mut sink = Catch::default();
         next.act_at(timed.at, &timed.action, &mut sink).ok()?;
         round.clear();
         if self.config.rounds {
             while sink.violation.is_none() && round.len() < ROUND_MAX {
-                let Some((choice, timed)) = next_in_round(&next) else { break };
+                let Some((choice, timed)) = next_in_round(next) else { break };
                 if next.act_at(timed.at, &timed.action, &mut sink).is_err() {
                     break;
                 }
@@ -364,8 +371,8 @@ impl<M: Model> Explorer<M> {
             }
         }
         self.stats.explored += 1;
-        self.note_goals(&next);
-        Some((next, sink.violation))
+        self.note_goals(next);
+        Some(sink.violation)
     }
 
     fn found(&mut self, v: Violation, path: Vec<Choice>) {
@@ -388,13 +395,15 @@ impl<M: Model> Explorer<M> {
         let dfs = self.config.strategy == Strategy::Dfs;
         let first_child = self.frontier.len();
         let mut round = core::mem::take(&mut self.round);
+        let mut msgs = core::mem::take(&mut self.msgs);
+        message_hashes(&item.world, &mut msgs);
         // The last choice takes the state itself instead of a copy.
         let mut parent = Some(item.world);
         let last = buf.len().saturating_sub(1);
         for (i, (choice, timed)) in buf.iter().enumerate() {
             let start = if i == last { parent.take() } else { parent.clone() };
-            let Some(start) = start else { break };
-            let Some((world, violation)) = self.apply(start, timed, &mut round) else { continue };
+            let Some(mut world) = start else { break };
+            let Some(violation) = self.apply(&mut world, timed, &mut round) else { continue };
             let depth = item.depth + 1;
             self.stats.depth = self.stats.depth.max(depth);
             if let Some(v) = violation {
@@ -408,7 +417,7 @@ impl<M: Model> Explorer<M> {
             choice.spend(&mut used);
             let mut nodes = NodeHashes::default();
             nodes.fill(&world, touched(choice, &round).map(|t| (&item.nodes, t)));
-            let fp = of_world_with(&world, self.config.with_ghost, used.key(), &nodes);
+            let fp = of_world_known(&world, self.config.with_ghost, used.key(), &nodes, &msgs);
             if self.verify {
                 assert_eq!(fp, of_world(&world, self.config.with_ghost, used.key()), "fingerprint from the parent's node hashes after {choice:?}");
             }
@@ -428,6 +437,7 @@ impl<M: Model> Explorer<M> {
         }
         self.buf = buf;
         self.round = round;
+        self.msgs = msgs;
         if dfs {
             // Reversed, so the first choice is popped (explored) first.
             // (Depth-first only pushes and pops at the back, so the queue is one slice already.)
@@ -481,7 +491,8 @@ impl<M: Model> Explorer<M> {
         let (choice, timed) = buf[pick as usize].clone();
         self.buf = buf;
         let mut round = Vec::new();
-        let Some((next, violation)) = self.apply(world, &timed, &mut round) else {
+        let mut next = world;
+        let Some(violation) = self.apply(&mut next, &timed, &mut round) else {
             // Choices come from this very state, so this does not happen; end the walk anyway.
             if path.is_empty() {
                 self.status = Status::Exhausted;

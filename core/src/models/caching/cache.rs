@@ -62,8 +62,6 @@ pub struct Cache {
     pub fills: SmallMap<u64, Fill>,
     /// The fetch new misses of a key join (single flight, or leases in read-through modes).
     pub flight: SmallMap<Key, u64>,
-    /// Every fetch in flight per key.
-    pub by_key: SmallSet<(Key, u64)>,
     /// Leases handed out (cache-aside): key → (token, expiry).
     pub leases: SmallMap<Key, (u64, Time)>,
     /// Write-through writes waiting for the database.
@@ -99,7 +97,6 @@ impl Cache {
             entries: SmallMap::new(),
             fills: SmallMap::new(),
             flight: SmallMap::new(),
-            by_key: SmallSet::new(),
             leases: SmallMap::new(),
             writes: SmallMap::new(),
             dirty: SmallSet::new(),
@@ -180,19 +177,18 @@ impl Cache {
     /// A write to `key` arrived: fetches already under way may bring an older value.
     fn writes_key(&mut self, key: Key) {
         self.flight.remove(&key);
-        let tickets: Vec<u64> = self.by_key.range((key, 0)..=(key, u64::MAX)).map(|x| x.1).collect();
-        for t in tickets {
-            if let Some(f) = self.fills.get_mut(&t) {
-                f.stale = true;
-            }
-        }
+        // Every fetch of the key in flight (a scan of the few fetches in flight: a set of
+        // (key, ticket) pairs kept beside them was one more map type in the page).
+        self.fills.retain(|_, f| {
+            f.stale |= f.key == key;
+            true
+        });
     }
 
     fn start_fill(&mut self, model: &CachingModel, key: Key, waiter: Option<(NodeId, u64)>, ctx: &mut Ctx<CachingModel>) -> u64 {
         let t = self.next_ticket;
         self.next_ticket += 1;
         self.fills.insert(t, Fill { key, waiters: waiter.into_iter().collect(), stale: false, started: ctx.now() });
-        self.by_key.insert((key, t));
         self.fetches += 1;
         ctx.send(model.db_id(), Msg::DbRead { key, tag: t });
         ctx.set_timer(Timer::Fill(t), model.timeout());
@@ -201,7 +197,6 @@ impl Cache {
 
     fn end_fill(&mut self, t: u64) -> Option<Fill> {
         let f = self.fills.remove(&t)?;
-        self.by_key.remove(&(f.key, t));
         if self.flight.get(&f.key) == Some(&t) {
             self.flight.remove(&f.key);
         }

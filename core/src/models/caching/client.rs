@@ -33,7 +33,7 @@ pub enum Stage {
 }
 
 /// An open request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Op {
     /// A write (else a read).
     pub write: bool,

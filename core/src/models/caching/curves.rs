@@ -78,7 +78,12 @@ impl CurveJob {
     /// A job over `requests` keys from `gen`, drawn with `rng`.
     pub fn new(fingerprint: u64, gen: Gen, rng: Rng, requests: u32) -> CurveJob {
         let sizes = sizes(gen.distinct());
-        let caches = KINDS.iter().flat_map(|k| sizes.iter().map(move |s| AnyPolicy::new(*k, *s))).collect();
+        let mut caches = Vec::new();
+        for k in KINDS {
+            for s in sizes {
+                caches.push(AnyPolicy::new(k, s));
+            }
+        }
         let opts = sizes.iter().map(|s| Opt::new(*s)).collect();
         CurveJob {
             fingerprint,

@@ -100,9 +100,9 @@ impl Db {
         match &op {
             DbOp::Read(_, key, _) => {
                 self.reads += 1;
-                let n = self.key_reads.entry(*key as u64).or_insert(0);
-                *n += 1;
-                self.last_key_load = *n as u32;
+                let n = self.key_reads.get(&(*key as u64)).copied().unwrap_or(0) + 1;
+                self.key_reads.insert(*key as u64, n);
+                self.last_key_load = n as u32;
             }
             _ => self.writes += 1,
         }

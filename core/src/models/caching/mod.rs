@@ -145,7 +145,12 @@ pub fn key_hash(k: Key) -> u32 {
 pub fn build_ring(caches: u32) -> Vec<(u32, u32)> {
     // Sorted as (u64, u32) pairs, the same order: that sort is already in the page (the load
     // balancer's ring), a sort of (u32, u32) pairs would be one more copy.
-    let mut ring: Vec<(u64, u32)> = (0..caches).flat_map(|c| (0..VNODES).map(move |v| (key_hash(0x4000_0000 ^ (c << 16) ^ v) as u64, c))).collect();
+    let mut ring: Vec<(u64, u32)> = Vec::new();
+    for c in 0..caches {
+        for v in 0..VNODES {
+            ring.push((key_hash(0x4000_0000 ^ (c << 16) ^ v) as u64, c));
+        }
+    }
     ring.sort_unstable();
     ring.into_iter().map(|(h, c)| (h as u32, c)).collect()
 }
@@ -489,34 +494,38 @@ impl Model for CachingModel {
         };
         let flag = matches!(value, Value::Bool(true));
         let x = num(value);
-        match key {
-            "policy" => self.policy = Kind::from_name(text).ok_or_else(|| format!("`policy`: unknown \"{text}\""))?,
-            "capacity" => self.capacity = x as u32,
-            "workload" => self.shape = Shape::from_name(text).ok_or_else(|| format!("`workload`: unknown \"{text}\""))?,
-            "keys" => self.keys = x as u32,
-            "alpha" => self.alpha = x,
-            "scan_share" => self.scan_share = x,
-            "rate" => self.rate = x,
-            "write_share" => self.write_share = x,
-            "mode" => self.mode = MODES[MODE_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
-            "ttl_ms" => self.ttl_ms = x,
-            "cure" => self.cure = CURES[CURE_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
-            "xfetch_beta" => self.xfetch_beta = x,
-            "db_ms" => self.db_ms = x,
-            "db_workers" => self.db_workers = x as u32,
-            "flush_ms" => self.flush_ms = x,
-            "timeout_ms" => self.timeout_ms = x,
-            "down_ms" => self.down_ms = x,
-            "lease_wait_ms" => self.lease_wait_ms = x,
-            "clients" => self.clients = x as u32,
-            "caches" => {
+        // A choice's index in its list of names (check_param has checked it is one of them).
+        let at = |names: &[&str]| names.iter().position(|n| *n == text).unwrap_or(0);
+        // The setting's row in PARAMS (check_param found it): a jump on a number, not a string
+        // comparison per setting.
+        match PARAMS.iter().position(|p| p.0 == key).unwrap_or(usize::MAX) {
+            0 => self.policy = policy::KINDS[at(policy::KIND_NAMES)],
+            1 => self.capacity = x as u32,
+            2 => self.shape = workload::SHAPES[at(workload::SHAPE_NAMES)],
+            3 => self.keys = x as u32,
+            4 => self.alpha = x,
+            5 => self.scan_share = x,
+            6 => self.rate = x,
+            7 => self.write_share = x,
+            8 => self.mode = MODES[at(MODE_NAMES)],
+            9 => self.ttl_ms = x,
+            10 => self.cure = CURES[at(CURE_NAMES)],
+            11 => self.xfetch_beta = x,
+            12 => self.db_ms = x,
+            13 => self.db_workers = x as u32,
+            14 => self.flush_ms = x,
+            15 => self.timeout_ms = x,
+            16 => self.down_ms = x,
+            17 => self.lease_wait_ms = x,
+            18 => self.clients = x as u32,
+            19 => {
                 self.caches = x as u32;
                 self.ring = Rc::new(build_ring(self.caches));
             }
-            "curve_requests" => self.curve_requests = x as u32,
-            "bug_no_evict" => self.bug_no_evict = flag,
-            "bug_blind_fill" => self.bug_blind_fill = flag,
-            _ => return Err(format!("unknown setting `{key}`")),
+            20 => self.curve_requests = x as u32,
+            21 => self.bug_no_evict = flag,
+            22 => self.bug_blind_fill = flag,
+            _ => {}
         }
         Ok(())
     }
@@ -660,5 +669,46 @@ impl Model for CachingModel {
                 Node::Cache(c) => c.entries.len() * 128 + c.fills.len() * 96,
                 Node::Db(d) => d.ops.len() * 64 + d.key_reads.len() * 24,
             }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `set_param` picks the field by the setting's row in `PARAMS`: every setting, set to a
+    /// value other than its default, reads back as that value and changes no other setting.
+    #[test]
+    fn every_setting_sets_its_own_field() {
+        for spec in PARAMS.iter() {
+            let mut m = CachingModel::default();
+            let before = m.params();
+            let value = match spec.3 {
+                ParamKind::Int { min, .. } => Value::Num(min as f64 + 1.0),
+                ParamKind::Float { max, .. } => Value::Num(max),
+                ParamKind::Bool => Value::Bool(true),
+                ParamKind::Choice(names) => Value::Text(names[names.len() - 1].into()),
+            };
+            m.set_param(spec.0, &value).expect("a valid value");
+            for (a, b) in before.iter().zip(m.params()) {
+                if a.key == spec.0 {
+                    assert_eq!(b.value, value, "{}", spec.0);
+                } else {
+                    assert_eq!(a.value, b.value, "setting {} changed {}", spec.0, a.key);
+                }
+            }
+        }
+        assert!(CachingModel::default().set_param("nope", &Value::Num(1.0)).is_err());
+    }
+
+    /// `invariants::query` answers by the query's row in `INFO.queries`.
+    #[test]
+    fn query_rows_in_the_order_query_answers_them() {
+        let names: Vec<&str> = INFO.queries.iter().take(14).map(|q| q.name).collect();
+        assert_eq!(
+            names,
+            ["requests", "reads", "hits", "hit_ratio", "failed", "stale_reads", "acked_writes", "lost_writes", "db_reads", "herd_peak", "evictions", "rejected_sets", "capacity_peak", "curve_done"]
+        );
+        assert!(INFO.queries.iter().skip(14).all(|q| q.name.starts_with("auc_")));
     }
 }

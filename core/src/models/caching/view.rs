@@ -106,15 +106,17 @@ pub fn node_view(model: &CachingModel, id: NodeId, node: Option<&Node>, _durable
             v.details.insert(0, ("policy".into(), c.policy.kind().label().into()));
             v.details.insert(1, ("keys".into(), format!("{n} of {}", model.capacity)));
             v.details.insert(4, ("hit ratio".into(), if total > 0 { pct(c.hits as f64 / total as f64) } else { "—".into() }));
-            v.cells = c
-                .policy
-                .lists(super::view::ITEMS_MAX)
-                .into_iter()
-                .flat_map(|l| l.items)
-                .filter(|i| !i.ghost)
-                .take(16)
-                .map(|i| Cell { text: i.text, color: if i.hot { GREEN } else { GREY }, solid: true, marked: false })
-                .collect();
+            // Plain loops, not an iterator chain: each adapter type is more code in the page.
+            'lists: for l in c.policy.lists(ITEMS_MAX) {
+                for i in l.items {
+                    if v.cells.len() == 16 {
+                        break 'lists;
+                    }
+                    if !i.ghost {
+                        v.cells.push(Cell { text: i.text, color: if i.hot { GREEN } else { GREY }, solid: true, marked: false });
+                    }
+                }
+            }
             v
         }
         Some(Node::Db(d)) => {

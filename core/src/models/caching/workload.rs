@@ -51,7 +51,8 @@ pub enum Shape {
 
 /// Setting names of the shapes.
 pub const SHAPE_NAMES: &[&str] = &["zipf", "uniform", "loop", "scan", "recency", "trace"];
-const SHAPES: [Shape; 6] = [Shape::Zipf, Shape::Uniform, Shape::Loop, Shape::Scan, Shape::Recency, Shape::Trace];
+/// The shapes, in the order of their names.
+pub const SHAPES: [Shape; 6] = [Shape::Zipf, Shape::Uniform, Shape::Loop, Shape::Scan, Shape::Recency, Shape::Trace];
 
 impl Shape {
     /// Setting name.
@@ -129,7 +130,16 @@ impl Zipf {
         for _ in 0..64 {
             let u = self.h_n + rng.unit() * (self.h_x1 - self.h_n);
             let x = self.h_integral_inv(u);
-            let k = libm::floor(x + 0.5).clamp(1.0, self.n);
+            // Clamped to 1..=n by hand: `f64::clamp`'s assertion message formats floats with
+            // `Debug`, which pulled the shortest-float printer into the page for this alone.
+            let k = libm::floor(x + 0.5);
+            let k = if k < 1.0 {
+                1.0
+            } else if k > self.n {
+                self.n
+            } else {
+                k
+            };
             if k - x <= self.cut || u >= self.h_integral(k + 0.5) - self.h(k) {
                 return k as u32;
             }
@@ -234,6 +244,13 @@ pub fn distinct(trace: &[Key]) -> u32 {
     v.len() as u32
 }
 
+/// What a trace line longer than [`TRACE_KEY_CHARS_MAX`] characters is told.
+const KEY_TOO_LONG: &str = "a key may have at most 64 characters";
+/// What a numeric trace key too large is told.
+const NUMBER_TOO_BIG: &str = "numeric keys must be below 536870912";
+// The two texts above spell the limits out; they must stay in step with them.
+const _: () = assert!(TRACE_KEY_CHARS_MAX == 64 && SCAN_BASE / 2 == 536_870_912);
+
 fn key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '/' | '-')
 }
@@ -243,36 +260,42 @@ fn key_char(c: char) -> bool {
 /// Blank lines and lines starting with `#` are skipped. The error lists the first bad lines by
 /// number (up to five) and what is wrong with each, or the size limit exceeded.
 pub fn parse_trace(text: &str) -> Result<Vec<Key>, String> {
+    use core::fmt::Write as _;
     if text.len() > TRACE_BYTES_MAX {
         return Err(format!("the trace is {} bytes; the limit is {} bytes", text.len(), TRACE_BYTES_MAX));
     }
     let mut keys = Vec::new();
     // Named keys by a hash of the name (the policies' shared map type, not a map of strings:
-    // one copy less of the B-tree code), each slot holding an index into `named`; a slot
-    // taken by another name moves on to the next slot, so a collision never merges two names.
+    // one copy less of the map code), each slot holding an index into `named`; a slot taken
+    // by another name moves on to the next slot, so a collision never merges two names.
     let mut names = super::policy::Map::new();
     let mut named: Vec<&str> = Vec::new();
     let first_name: Key = SCAN_BASE / 2;
-    let mut errors: Vec<String> = Vec::new();
+    // The first five bad lines, written out as they are found, and how many there were.
+    let mut errors = String::new();
     let mut bad = 0usize;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        // What is wrong with the line: fixed texts (each `format!` is code in the page), after
+        // the character at fault if there is one.
+        let mut at_fault = None;
         let problem = if line.chars().count() > TRACE_KEY_CHARS_MAX {
-            Some(format!("a key may have at most {TRACE_KEY_CHARS_MAX} characters"))
+            Some(KEY_TOO_LONG)
         } else if line.chars().any(char::is_whitespace) {
-            Some("one key per line, without spaces".into())
+            Some("one key per line, without spaces")
         } else if let Some(c) = line.chars().find(|c| !key_char(*c)) {
-            Some(format!("'{c}' is not allowed in a key (letters, digits and _ . : / - are)"))
+            at_fault = Some(c);
+            Some(" is not allowed in a key (letters, digits and _ . : / - are)")
         } else if line.bytes().all(|b| b.is_ascii_digit()) {
             match line.parse::<u64>() {
                 Ok(n) if n < (SCAN_BASE / 2) as u64 => {
                     keys.push(n as Key);
                     None
                 }
-                _ => Some(format!("numeric keys must be below {}", SCAN_BASE / 2)),
+                _ => Some(NUMBER_TOO_BIG),
             }
         } else {
             let mut slot = line.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
@@ -292,9 +315,21 @@ pub fn parse_trace(text: &str) -> Result<Vec<Key>, String> {
         };
         if let Some(p) = problem {
             bad += 1;
-            if errors.len() < 5 {
-                let shown: String = line.chars().take(20).collect();
-                errors.push(format!("line {}: \"{shown}\": {p}", i + 1));
+            if bad <= 5 {
+                // The line as shown: its first 20 characters (the byte where the 21st starts).
+                let mut chars = 0;
+                let end = line.bytes().position(|b| {
+                    chars += (b & 0xC0 != 0x80) as usize;
+                    chars > 20
+                });
+                if bad > 1 {
+                    errors.push_str("; ");
+                }
+                let _ = write!(errors, "line {}: \"{}\": ", i + 1, &line[..end.unwrap_or(line.len())]);
+                if let Some(c) = at_fault {
+                    let _ = write!(errors, "'{c}'");
+                }
+                errors.push_str(p);
             }
         }
         if keys.len() > TRACE_LINES_MAX {
@@ -302,8 +337,11 @@ pub fn parse_trace(text: &str) -> Result<Vec<Key>, String> {
         }
     }
     if bad > 0 {
-        let more = if bad > errors.len() { format!(" (and {} more bad lines)", bad - errors.len()) } else { String::new() };
-        return Err(format!("bad trace: {}{more}", errors.join("; ")));
+        if bad > 5 {
+            let _ = write!(errors, " (and {} more bad lines)", bad - 5);
+        }
+        errors.insert_str(0, "bad trace: ");
+        return Err(errors);
     }
     if keys.is_empty() {
         return Err("the trace is empty: give one key per line".into());

@@ -451,7 +451,9 @@ impl Node {
         self.leader = None;
         self.votes.clear();
         self.votes.insert(self.id);
-        ctx.note(text!("S{} asks for pre-votes for term {}", self.id, self.term + 1));
+        if ctx.tracing() {
+            ctx.note(text!("S{} asks for pre-votes for term {}", self.id, self.term + 1));
+        }
         self.reset_election_timer(cfg, ctx);
         if self.quorum(&self.votes.clone()) {
             return self.campaign(cfg, ctx);
@@ -863,17 +865,22 @@ impl Node {
                 return;
             }
             let index = self.append(Entry { term: self.term, op: Op::Put(request.clone()) });
-            ctx.note(text!("S{} appends {}={} at index {index}", self.id, request.key, request.value));
+            if ctx.tracing() {
+                ctx.note(text!("S{} appends {}={} at index {index}", self.id, request.key, request.value));
+            }
             self.pending.insert(index, request);
             self.broadcast_append(ctx);
             return;
         }
         match self.leader {
             Some(l) if l != self.id && hops < HOPS_MAX => {
-                ctx.note(text!("S{} forwards {}={} to leader S{l}", self.id, request.key, request.value));
+                if ctx.tracing() {
+                    ctx.note(text!("S{} forwards {}={} to leader S{l}", self.id, request.key, request.value));
+                }
                 ctx.send(l, Msg::Forward { request, hops: hops + 1 });
             }
-            _ => ctx.note(text!("S{} knows no leader: {}={} is refused (the client would retry)", self.id, request.key, request.value)),
+            _ if ctx.tracing() => ctx.note(text!("S{} knows no leader: {}={} is refused (the client would retry)", self.id, request.key, request.value)),
+            _ => {}
         }
     }
 

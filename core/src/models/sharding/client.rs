@@ -21,8 +21,8 @@ use crate::small::SmallMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
-/// An operation the client is waiting for.
-#[derive(Clone, Debug, PartialEq)]
+/// An operation the client is waiting for (plain data: a snapshot copies it, no clone code).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pending {
     /// What (a scan's range covers every part).
     pub kind: OpKind,
@@ -34,8 +34,9 @@ pub struct Pending {
     pub tries: u32,
     /// Resend at this time (after a retry answer).
     pub retry_at: Option<Time>,
-    /// Scan parts still outstanding (shard ids).
-    pub parts: Vec<NodeId>,
+    /// Scan or index-query parts still outstanding: one bit per shard id (every node id is
+    /// below 64, see [`bit`]).
+    pub parts: u64,
     /// Index query: keys counted so far, and shards asked.
     pub found: (u64, u32),
     /// An index entry written after its write was already acknowledged (`index_async`).
@@ -69,6 +70,21 @@ pub struct Client {
     pub obs_seq: u64,
 }
 
+/// A node's bit in a set of shards ([`Pending::parts`]); every node id is below 64.
+fn bit(id: NodeId) -> u64 {
+    const { assert!(1 + super::CLIENTS_MAX + super::SHARDS_MAX + super::SPARES_MAX <= 64) };
+    1u64.checked_shl(id).unwrap_or(0)
+}
+
+/// The set of `ids` as bits.
+fn mask(ids: &[NodeId]) -> u64 {
+    let mut m = 0;
+    for &id in ids {
+        m |= bit(id);
+    }
+    m
+}
+
 /// Continuous Zipf by inversion: a rank in `1..=n` with weight ∝ rank^-α.
 pub fn zipf_rank(u: f64, n: u32, alpha: f64) -> u32 {
     let n1 = n as f64 + 1.0;
@@ -84,6 +100,7 @@ pub fn zipf_rank(u: f64, n: u32, alpha: f64) -> u32 {
 
 impl Client {
     /// Starts a client.
+    #[inline(never)]
     pub fn start(m: &Sharding, id: NodeId, next_id: u64, table: Rc<Table>, ctx: &mut Ctx<Sharding>) -> Client {
         let c = Client { id, table, next_id, pending: SmallMap::new(), mono: 0, completed: 0, redirects: 0, gave_up: 0, shed: 0, obs: Vec::new(), obs_seq: 0 };
         c.arm(m, ctx);
@@ -105,6 +122,7 @@ impl Client {
     }
 
     /// Draws the next operation of the workload.
+    #[inline(never)]
     fn draw(&mut self, m: &Sharding, ctx: &mut Ctx<Sharding>) -> OpKind {
         let read = ctx.rng().chance(m.read_share);
         // (Draws nothing more without an index, so runs without one keep their traces.)
@@ -168,7 +186,7 @@ impl Client {
         let id = self.next_id;
         self.next_id += 1;
         let now = ctx.now();
-        self.pending.insert(id, Pending { kind, issued: now, sent_at: now, tries: 0, retry_at: None, parts: Vec::new(), found: (0, 0), background: false });
+        self.pending.insert(id, Pending { kind, issued: now, sent_at: now, tries: 0, retry_at: None, parts: 0, found: (0, 0), background: false });
         self.send(m, id, ctx);
     }
 
@@ -197,15 +215,17 @@ impl Client {
                 }
             }
             OpKind::Scan(lo, hi) => {
-                p.parts = table.shards_for_scan(lo, hi);
-                for &s in &p.parts {
+                let shards = table.shards_for_scan(lo, hi);
+                p.parts = mask(&shards);
+                for &s in &shards {
                     ctx.send(s, Msg::Op(op));
                 }
             }
             OpKind::Find(t) => {
-                p.parts = if m.index == Index::Global { table.primary(index::tag_base(t)).into_iter().collect() } else { table.shards_for_scan(0, u32::MAX) };
-                p.found = (0, p.parts.len() as u32);
-                for &s in &p.parts {
+                let shards = if m.index == Index::Global { table.primary(index::tag_base(t)).map_or(Vec::new(), |p| alloc::vec![p]) } else { table.shards_for_scan(0, u32::MAX) };
+                p.parts = mask(&shards);
+                p.found = (0, shards.len() as u32);
+                for &s in &shards {
                     ctx.send(s, Msg::Op(op));
                 }
             }
@@ -219,6 +239,7 @@ impl Client {
 
     /// A write's first half is done at version `v`: with a global index, write its entry next.
     /// Returns whether the write is finished (acknowledged to the application).
+    #[inline(never)]
     fn wrote(&mut self, m: &Sharding, id: u64, key: u32, v: u64, ctx: &mut Ctx<Sharding>) -> bool {
         self.obs.push(Obs::Acked { key, version: v });
         if m.index != Index::Global || !index::indexable(key) {
@@ -248,6 +269,7 @@ impl Client {
     }
 
     /// Handles a message.
+    #[inline(never)]
     pub fn on_message(&mut self, m: &Sharding, from: NodeId, msg: Msg, ctx: &mut Ctx<Sharding>) {
         match msg {
             Msg::Commit(t) => self.adopt(t),
@@ -265,22 +287,22 @@ impl Client {
                     Outcome::Ok(v) => {
                         match p.kind {
                             OpKind::Scan(..) => {
-                                if op.epoch != self.table.epoch || !p.parts.contains(&from) {
+                                if op.epoch != self.table.epoch || p.parts & bit(from) == 0 {
                                     return;
                                 }
-                                p.parts.retain(|&s| s != from);
-                                if !p.parts.is_empty() {
+                                p.parts &= !bit(from);
+                                if p.parts != 0 {
                                     return;
                                 }
                                 self.obs.push(Obs::Done { latency: now - p.issued, scan: true });
                             }
                             OpKind::Find(_) => {
-                                if op.epoch != self.table.epoch || !p.parts.contains(&from) {
+                                if op.epoch != self.table.epoch || p.parts & bit(from) == 0 {
                                     return;
                                 }
-                                p.parts.retain(|&s| s != from);
+                                p.parts &= !bit(from);
                                 p.found.0 += v;
-                                if !p.parts.is_empty() {
+                                if p.parts != 0 {
                                     return;
                                 }
                                 self.obs.push(Obs::FindDone { latency: now - p.issued, shards: p.found.1, count: p.found.0 });
@@ -332,6 +354,7 @@ impl Client {
     }
 
     /// Handles a timer.
+    #[inline(never)]
     pub fn on_timer(&mut self, m: &Sharding, timer: Timer, ctx: &mut Ctx<Sharding>) {
         match timer {
             Timer::Arrive => {
@@ -374,6 +397,7 @@ impl Client {
     }
 
     /// Handles a command (one read or write).
+    #[inline(never)]
     pub fn on_command(&mut self, m: &Sharding, cmd: Cmd, ctx: &mut Ctx<Sharding>) {
         match cmd {
             Cmd::Write(k) => self.issue(m, OpKind::Write(k), ctx),

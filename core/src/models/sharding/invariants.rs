@@ -156,6 +156,9 @@ pub struct Ghost {
 pub struct FigureState {
     /// The table before the last commit.
     pub prev_table: Option<alloc::rc::Rc<Table>>,
+    /// The committed table as last observed (the one before the next commit; not in the
+    /// `Debug` text: the router's state holds it).
+    pub table: Option<alloc::rc::Rc<Table>>,
     /// The key grid last drawn (its picture and caption), by key.
     pub grid: alloc::rc::Rc<core::cell::RefCell<Option<(u64, crate::figure::KeyGrid, alloc::string::String)>>>,
 }
@@ -225,18 +228,25 @@ fn preloaded_entry(m: &Sharding, key: u32) -> bool {
     m.index == Index::Global && index::is_entry(key) && index::entry_of(key).0 < m.keys
 }
 
-/// Every data key the cluster should hold: the preloaded ones and every key written since
-/// (index entries not included: they are [`entries`]).
-pub fn universe<'a>(m: &Sharding, g: &'a Ghost) -> impl Iterator<Item = u32> + 'a {
-    let keys = m.keys;
-    (0..keys).chain(g.acked.range(keys..index::INDEX_BASE).map(|(&k, _)| k)).chain(g.acked.range(index::INDEX_BASE + index::TAGS * index::INDEXABLE..).map(|(&k, _)| k))
+/// Every data key the cluster should hold, in order: the preloaded ones and every key written
+/// since (index entries not included: they are [`entries`]). Built once per commit (a vector,
+/// not a chain of iterators: one loop in the page instead of an adapter type per caller).
+pub fn universe(m: &Sharding, g: &Ghost) -> Vec<u32> {
+    let mut keys: Vec<u32> = (0..m.keys).collect();
+    keys.extend(g.acked.range(m.keys..).map(|(&k, _)| k).filter(|&k| !index::is_entry(k)));
+    keys
 }
 
-/// The keys a global index's entries are placed by, one per tag (every entry has its tag's
-/// owners, so checking these checks them all).
-pub fn index_keys(m: &Sharding) -> impl Iterator<Item = u32> {
-    let n = if m.index == Index::Global { index::TAGS } else { 0 };
-    (0..n).map(index::tag_base)
+/// [`universe`], then the keys a global index's entries are placed by, one per tag (every
+/// entry has its tag's owners, so checking these checks them all): the keys whose owners
+/// [`owners_problem`] checks. Also returns where the index keys start.
+pub fn placed_keys(m: &Sharding, g: &Ghost) -> (Vec<u32>, usize) {
+    let mut keys = universe(m, g);
+    let data = keys.len();
+    if m.index == Index::Global {
+        keys.extend((0..index::TAGS).map(index::tag_base));
+    }
+    (keys, data)
 }
 
 /// Every index entry the cluster should hold (global index): the preloaded keys' entries and
@@ -248,10 +258,11 @@ pub fn entries<'a>(m: &Sharding, g: &'a Ghost) -> impl Iterator<Item = u32> + 'a
 
 /// Checks from scratch that every acknowledged version survives somewhere; returns what is
 /// wrong (for the sweeps, to cross-check the incremental checks).
+#[inline(never)]
 pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<String> {
     let mut bad = Vec::new();
     let shards: Vec<NodeId> = (m.first_shard()..nodes.len()).collect();
-    for k in universe(m, g).chain(entries(m, g)) {
+    for k in universe(m, g).into_iter().chain(entries(m, g)) {
         let a = g.acked_of(m, k);
         if a == 0 {
             continue;
@@ -264,7 +275,7 @@ pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<Strin
         }
     }
     if let Some(t) = committed(nodes) {
-        if let Some(e) = owners_problem(&t, universe(m, g).chain(index_keys(m))) {
+        if let Some(e) = owners_problem(&t, &placed_keys(m, g).0) {
             bad.push(e);
         }
         // The index: a local one matches a recount; a global one holds every told-of key.
@@ -301,14 +312,19 @@ fn committed_quiet(nodes: &Nodes<Sharding>) -> bool {
 }
 
 /// The first key whose owners in `t` are not exactly R distinct members, if any.
-pub fn owners_problem(t: &Table, keys: impl Iterator<Item = u32>) -> Option<String> {
+pub fn owners_problem(t: &Table, keys: &[u32]) -> Option<String> {
     let r = t.r();
-    for k in keys {
+    for &k in keys {
         let o = t.owners(k);
         let ids = o.as_slice();
         let distinct = ids.iter().enumerate().all(|(i, a)| !ids[..i].contains(a));
         if ids.len() != r || !distinct || !ids.iter().all(|id| t.members.contains(id)) {
-            return Some(format!("epoch {}: key {k} has owners {ids:?}, want {r} distinct members", t.epoch));
+            let mut say = super::view::Say::new("epoch ");
+            say.n(t.epoch).s(": key ").n(k as u64).s(" has owners [");
+            for (i, &id) in ids.iter().enumerate() {
+                say.s(if i > 0 { ", " } else { "" }).n(id as u64);
+            }
+            return Some(say.s("], want ").n(r as u64).s(" distinct members").take());
         }
     }
     None
@@ -320,14 +336,17 @@ impl Sharding {
     }
 
     /// Looks at what the last event did.
+    #[inline(never)]
     pub(crate) fn observe_event(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, what: Happened, out: &mut Vec<Violation>) {
         if !g.started {
             g.started = true;
             if let Some(t) = committed(nodes) {
-                if let Some(e) = owners_problem(&t, universe(self, g).chain(index_keys(self))) {
+                g.figure.table = Some(t.clone());
+                let (keys, data) = placed_keys(self, g);
+                if let Some(e) = owners_problem(&t, &keys) {
                     out.push(Self::violation(nodes, R_OWNERS, Vec::new(), e));
                 }
-                g.key_imbalance = key_imbalance(&t, universe(self, g));
+                g.key_imbalance = key_imbalance(&t, keys[..data].iter().copied());
             }
             g.max_key = self.keys.saturating_sub(1);
             if self.index == Index::Global {
@@ -428,20 +447,25 @@ impl Sharding {
                     }
                     s.load[i] += n;
                 }
-                Obs::NewTable { old, new } => {
+                Obs::NewTable => {
+                    let Some(new) = committed(nodes) else { continue };
+                    let old = g.figure.table.replace(new.clone()).unwrap_or_else(|| new.clone());
                     g.figure.prev_table = Some(old.clone());
-                    self.on_new_table(nodes, g, old, new, out)
+                    self.on_new_table(nodes, g, &old, &new, out)
                 }
             }
         }
     }
 
+    #[inline(never)]
     fn on_new_table(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, old: &Table, new: &Table, out: &mut Vec<Violation>) {
         g.reconfigs += 1;
         g.last_commit = nodes.now();
-        if let Some(e) = owners_problem(new, universe(self, g).chain(index_keys(self))) {
+        let (keys, data) = placed_keys(self, g);
+        if let Some(e) = owners_problem(new, &keys) {
             out.push(Self::violation(nodes, R_OWNERS, Vec::new(), e));
         }
+        let keys = &keys[..data];
         // Minimal movement applies when only membership or weights changed under a
         // consistent strategy (jump hash: only when members were appended or cut at the end).
         let prefix = old.members.starts_with(&new.members) || new.members.starts_with(&old.members);
@@ -456,7 +480,7 @@ impl Sharding {
         let mut bad: Option<String> = None;
         let mut bad_count = 0u64;
         let mut recent = Vec::new();
-        for k in universe(self, g) {
+        for &k in keys {
             total += 1;
             let (a, b) = (old.primary(k), new.primary(k));
             if a == b {
@@ -490,10 +514,11 @@ impl Sharding {
         }
         let (n0, n1) = (old.len() as f64, new.len() as f64);
         g.ideal_fraction = if n0.max(n1) > 0.0 { libm::fabs(n1 - n0) / n0.max(n1) } else { 0.0 };
-        g.key_imbalance = key_imbalance(new, universe(self, g));
+        g.key_imbalance = key_imbalance(new, keys.iter().copied());
     }
 
     /// Writes one value per metric.
+    #[inline(never)]
     pub(crate) fn take_sample(&self, nodes: &Nodes<Sharding>, g: &mut Ghost, out: &mut Vec<f64>) {
         g.slot();
         let mut hist = Hist::default();
@@ -531,43 +556,48 @@ impl Sharding {
     }
 
     /// Answers a named query.
+    #[inline(never)]
     pub(crate) fn answer(&self, nodes: &Nodes<Sharding>, g: &Ghost, name: &str) -> Option<f64> {
         let router = match nodes.up(Sharding::ROUTER) {
             Some(Node::Router(r)) => Some(r),
             _ => None,
         };
         let metric = |key: &str| METRICS.iter().position(|m| m.name == key).map(|i| g.last[i]);
-        Some(match name {
-            "completed" => g.completed as f64,
-            "gave_up" => g.gave_up as f64,
-            "acked_writes" => g.acked_count as f64,
-            "redirects" => g.redirects as f64,
-            "epoch" => committed(nodes).map_or(0.0, |t| t.epoch as f64),
-            "members" => committed(nodes).map_or(0.0, |t| t.len() as f64),
-            "migrating" => router.map_or(0.0, |r| r.next.is_some() as u8 as f64),
-            "reconfigs" => g.reconfigs as f64,
-            "moved_keys" => g.moved_keys as f64,
-            "moved_fraction" => g.moved_fraction,
-            "max_moved_fraction" => g.max_moved_fraction,
-            "ideal_fraction" => g.ideal_fraction,
-            "handed_off" => nodes
-                .live()
-                .filter_map(|(_, n)| match n {
-                    Node::Shard(s) => Some(s.handed as f64),
-                    _ => None,
-                })
-                .sum(),
-            "key_imbalance" if !g.started => committed(nodes).map_or(0.0, |t| key_imbalance(&t, universe(self, g))),
-            "key_imbalance" => g.key_imbalance,
-            "max_imbalance" => g.max_imbalance,
-            "imbalance" | "p99_ms" | "scan_p99_ms" | "find_p99_ms" => metric(name)?,
-            "finds" => g.finds.0 as f64,
-            "last_found" => g.last_found as f64,
-            "find_fanout" => if g.finds.0 > 0 { g.finds.1 as f64 / g.finds.0 as f64 } else { 0.0 },
-            "write_fanout" => if g.writes.0 > 0 { g.writes.1 as f64 / g.writes.0 as f64 } else { 0.0 },
-            "failed_shards" => router.map_or(0.0, |r| r.durable.failed.len() as f64),
-            "splits" => router.map_or(0.0, |r| r.durable.splits as f64),
-            _ => return None,
+        let ratio = |(n, d): (u64, u64)| if n > 0 { d as f64 / n as f64 } else { 0.0 };
+        // Dispatch on the query's row in the table (a jump table), not on its text.
+        Some(match super::QUERIES.iter().position(|q| q.name == name)? {
+            0 => g.completed as f64,
+            1 => g.gave_up as f64,
+            2 => g.acked_count as f64,
+            3 => g.redirects as f64,
+            4 => committed(nodes).map_or(0.0, |t| t.epoch as f64),
+            5 => committed(nodes).map_or(0.0, |t| t.len() as f64),
+            6 => router.map_or(0.0, |r| r.next.is_some() as u8 as f64),
+            7 => g.reconfigs as f64,
+            8 => g.moved_keys as f64,
+            9 => g.moved_fraction,
+            10 => g.max_moved_fraction,
+            11 => g.ideal_fraction,
+            12 => {
+                let mut handed = 0u64;
+                for (_, n) in nodes.live() {
+                    if let Node::Shard(s) = n {
+                        handed += s.handed;
+                    }
+                }
+                handed as f64
+            }
+            13 if !g.started => committed(nodes).map_or(0.0, |t| key_imbalance(&t, universe(self, g).iter().copied())),
+            13 => g.key_imbalance,
+            15 => g.max_imbalance,
+            18 => router.map_or(0.0, |r| r.durable.failed.len() as f64),
+            19 => router.map_or(0.0, |r| r.durable.splits as f64),
+            20 => g.finds.0 as f64,
+            21 => ratio(g.finds),
+            22 => ratio(g.writes),
+            23 => g.last_found as f64,
+            // imbalance, p99_ms, scan_p99_ms, find_p99_ms: the last sample.
+            _ => metric(name)?,
         })
     }
 }

@@ -293,8 +293,9 @@ pub enum Cmd {
     Find(u32),
 }
 
-/// What the observer should know about a handler's work (cleared at each handler).
-#[derive(Clone, Debug, PartialEq)]
+/// What the observer should know about a handler's work (cleared at each handler). Plain data,
+/// so a snapshot copies a node's list without clone code.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Obs {
     /// A shard served a read of `key` at `version`.
     Served {
@@ -358,13 +359,9 @@ pub enum Obs {
         /// Shards written.
         shards: u32,
     },
-    /// The router committed a new table.
-    NewTable {
-        /// The table before.
-        old: Rc<Table>,
-        /// The new one.
-        new: Rc<Table>,
-    },
+    /// The router committed a new table (the observer reads it from the router, and the one
+    /// before from the ghost).
+    NewTable,
 }
 
 /// The sharding model's configuration.
@@ -461,7 +458,7 @@ pub const METRICS: [MetricInfo; 9] = [
     MetricInfo { name: "find_p99_ms", label: "p99 latency (index query)", unit: "ms" },
 ];
 
-const QUERIES: &[QueryInfo] = &[
+pub(crate) const QUERIES: &[QueryInfo] = &[
     QueryInfo { name: "completed", summary: "operations completed so far" },
     QueryInfo { name: "gave_up", summary: "operations clients gave up on so far" },
     QueryInfo { name: "acked_writes", summary: "writes acknowledged so far" },
@@ -555,13 +552,7 @@ impl Sharding {
 
     /// A node's display name: `R`, `C0`, `S0`…
     pub fn label(&self, id: NodeId) -> String {
-        if id == Self::ROUTER {
-            "R".into()
-        } else if id < self.first_shard() {
-            format!("C{}", id - 1)
-        } else {
-            format!("S{}", id - self.first_shard())
-        }
+        view::Say::default().node(self, id).take()
     }
 
     /// The table the cluster starts with.
@@ -637,13 +628,6 @@ pub enum Durable {
     Shard(shard::ShardDurable),
 }
 
-fn num(value: &Value) -> f64 {
-    match value {
-        Value::Num(n) => *n,
-        _ => 0.0,
-    }
-}
-
 /// The settings: key, label, help, type and range, whether it may change while running (their
 /// values are in [`Sharding::params`], in this order). A table, not code: much smaller in the page.
 static PARAMS: [ParamSpec; 22] = [
@@ -683,6 +667,7 @@ impl Model for Sharding {
         &INFO
     }
 
+    #[inline(never)]
     fn params(&self) -> Vec<Param> {
         let n = |x: f64| Value::Num(x);
         let t = |s: &str| Value::Text(s.into());
@@ -715,38 +700,43 @@ impl Model for Sharding {
         params_from(&PARAMS, values)
     }
 
+    #[inline(never)]
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), String> {
         check_param(&PARAMS, key, value)?;
-        let text = match value {
-            Value::Text(t) => t.as_str(),
-            _ => "",
+        // Checked: the key is in the table and the value of its kind and in range. Dispatch on
+        // the row's index (a jump table), not on the key's text again.
+        let row = PARAMS.iter().position(|p| p.0 == key).unwrap_or(usize::MAX);
+        let (x, flag, choice) = match (value, PARAMS.get(row).map(|p| &p.3)) {
+            (Value::Text(t), Some(ParamKind::Choice(names))) => (0.0, false, names.iter().position(|n| *n == t.as_str()).unwrap_or(0)),
+            (Value::Num(n), _) => (*n, false, 0),
+            (Value::Bool(b), _) => (0.0, *b, 0),
+            _ => (0.0, false, 0),
         };
-        let flag = matches!(value, Value::Bool(true));
-        let x = num(value);
-        match key {
-            "strategy" => self.strategy = Strategy::from_name(text).ok_or_else(|| format!("`strategy`: unknown \"{text}\""))?,
-            "shards" => self.shards = x as u32,
-            "keys" => self.keys = x as u32,
-            "replicas" => self.replicas = x as u32,
-            "vnodes" => self.vnodes = x as u32,
-            "workload" => self.workload = WORKLOADS[WORKLOAD_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
-            "zipf_alpha" => self.zipf_alpha = x,
-            "hot_share" => self.hot_share = x,
-            "rate" => self.rate = x,
-            "read_share" => self.read_share = x,
-            "scan_len" => self.scan_len = x as u32,
-            "service_us" => self.service_us = x,
-            "migrate_rate" => self.migrate_rate = x,
-            "read_replicas" => self.read_replicas = flag,
-            "salt" => self.salt = x as u32,
-            "auto_split" => self.auto_split = flag,
-            "split_factor" => self.split_factor = x,
-            "clients" => self.clients = x as u32,
-            "spares" => self.spares = x as u32,
-            "index" => self.index = index::INDEXES[INDEX_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
-            "index_share" => self.index_share = x,
-            "mutation" => self.mutation = MUTATIONS[MUTATION_NAMES.iter().position(|n| *n == text).unwrap_or(0)],
-            _ => return Err(format!("unknown setting `{key}`")),
+        let u = x as u32;
+        // In the order of [`PARAMS`].
+        match row {
+            0 => self.strategy = table::STRATEGIES[choice],
+            1 => self.shards = u,
+            2 => self.keys = u,
+            3 => self.replicas = u,
+            4 => self.vnodes = u,
+            5 => self.workload = WORKLOADS[choice],
+            6 => self.zipf_alpha = x,
+            7 => self.hot_share = x,
+            8 => self.rate = x,
+            9 => self.read_share = x,
+            10 => self.scan_len = u,
+            11 => self.service_us = x,
+            12 => self.migrate_rate = x,
+            13 => self.read_replicas = flag,
+            14 => self.salt = u,
+            15 => self.auto_split = flag,
+            16 => self.split_factor = x,
+            17 => self.spares = u,
+            18 => self.clients = u,
+            19 => self.index = index::INDEXES[choice],
+            20 => self.index_share = x,
+            _ => self.mutation = MUTATIONS[choice],
         }
         Ok(())
     }
@@ -759,6 +749,7 @@ impl Model for Sharding {
         1 + self.clients + SHARDS_MAX + SPARES_MAX
     }
 
+    #[inline(never)]
     fn init(&self, id: NodeId, ctx: &mut Ctx<Self>) -> Node {
         let table = Rc::new(self.initial_table());
         if id == Self::ROUTER {
@@ -770,6 +761,7 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
     fn durable(&self, node: &Node) -> Durable {
         match node {
             Node::Router(r) => Durable::Router(r.durable.clone()),
@@ -778,6 +770,7 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
     fn restart(&self, id: NodeId, durable: Durable, ctx: &mut Ctx<Self>) -> Node {
         match durable {
             Durable::Router(d) => Node::Router(alloc::boxed::Box::new(Router::start(self, d, ctx))),
@@ -786,6 +779,7 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
     fn on_message(&self, node: &mut Node, from: NodeId, msg: Msg, ctx: &mut Ctx<Self>) {
         node.begin();
         match node {
@@ -795,6 +789,7 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
     fn on_timer(&self, node: &mut Node, timer: Timer, ctx: &mut Ctx<Self>) {
         node.begin();
         match node {
@@ -804,6 +799,7 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
     fn parse_command(&self, name: &str, arg: &str) -> Result<Cmd, String> {
         let arg = arg.trim();
         let key = |what: &str| arg.parse::<u32>().map_err(|_| format!("{what} needs a key: a whole number from 0 to {}, got \"{arg}\"", u32::MAX));
@@ -828,6 +824,7 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
     fn on_command(&self, node: &mut Node, cmd: Cmd, ctx: &mut Ctx<Self>) {
         node.begin();
         match node {
@@ -837,6 +834,7 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
     fn describe(&self, msg: &Msg) -> MsgInfo {
         view::describe(self, msg)
     }
@@ -850,6 +848,7 @@ impl Model for Sharding {
         }
     }
 
+    #[inline(never)]
     fn observe(&self, nodes: &Nodes<Self>, ghost: &mut Ghost, what: Happened, out: &mut Vec<Violation>) {
         self.observe_event(nodes, ghost, what, out);
     }
@@ -858,26 +857,32 @@ impl Model for Sharding {
         100 * MS
     }
 
+    #[inline(never)]
     fn sample(&self, nodes: &Nodes<Self>, ghost: &mut Ghost, out: &mut Vec<f64>) {
         self.take_sample(nodes, ghost, out);
     }
 
+    #[inline(never)]
     fn query(&self, nodes: &Nodes<Self>, g: &Ghost, name: &str) -> Option<f64> {
         self.answer(nodes, g, name)
     }
 
+    #[inline(never)]
     fn node_view(&self, id: NodeId, node: Option<&Node>, durable: Option<&Durable>, now: Time) -> NodeView {
         view::node_view(self, id, node, durable, now)
     }
 
+    #[inline(never)]
     fn node_commands(&self, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
         view::node_commands(self, id, node)
     }
 
+    #[inline(never)]
     fn figures(&self, nodes: &Nodes<Self>, ghost: &Ghost) -> Vec<crate::figure::Figure> {
         view::figures(self, nodes, ghost)
     }
 
+    #[inline(never)]
     fn snapshot_bytes(&self, node: &Node) -> usize {
         core::mem::size_of::<Node>()
             + match node {

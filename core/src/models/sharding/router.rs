@@ -14,7 +14,6 @@ use super::{Cmd, MemberChange, Msg, Mutation, Obs, Sharding, Strategy, Table, Ti
 use crate::model::Ctx;
 use crate::NodeId;
 use crate::small::SmallMap;
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
@@ -52,14 +51,15 @@ pub struct Router {
     pub durable: RouterDurable,
     /// The table being prepared.
     pub next: Option<Rc<Table>>,
-    /// Shards ready for `next`.
-    pub ready: BTreeSet<NodeId>,
-    /// Shards that have not confirmed the committed table.
-    pub unconfirmed: BTreeSet<NodeId>,
+    /// Shards ready for `next` (each once).
+    pub ready: Vec<NodeId>,
+    /// Shards that have not confirmed the committed table, in id order.
+    pub unconfirmed: Vec<NodeId>,
     /// Last load report per shard: (ops, median key, largest key).
     pub loads: SmallMap<NodeId, (u32, u32, u32)>,
-    /// Last size report per shard: (data keys held, middle key).
-    pub sizes: SmallMap<NodeId, (u32, u32)>,
+    /// Last size report per shard: (data keys held, middle key, 0) (the type of `loads`: one
+    /// copy of the map's code in the page).
+    pub sizes: SmallMap<NodeId, (u32, u32, u32)>,
     /// Tables committed since this router started.
     pub reconfigs: u32,
     /// Observations of the last handler.
@@ -70,14 +70,24 @@ pub struct Router {
 
 impl Router {
     /// Starts (or restarts) the router.
+    #[inline(never)]
     pub fn start(_m: &Sharding, durable: RouterDurable, ctx: &mut Ctx<Sharding>) -> Router {
         ctx.set_timer(Timer::Tick, ROUTER_TICK);
-        Router { durable, next: None, ready: BTreeSet::new(), unconfirmed: BTreeSet::new(), loads: SmallMap::new(), sizes: SmallMap::new(), reconfigs: 0, obs: Vec::new(), obs_seq: 0 }
+        Router { durable, next: None, ready: Vec::new(), unconfirmed: Vec::new(), loads: SmallMap::new(), sizes: SmallMap::new(), reconfigs: 0, obs: Vec::new(), obs_seq: 0 }
     }
 
     /// The committed table.
     pub fn table(&self) -> &Rc<Table> {
         &self.durable.committed
+    }
+
+    /// The members the cluster should have, in bucket order.
+    fn want_ids(&self) -> Vec<NodeId> {
+        let mut ids = Vec::with_capacity(self.durable.want.len());
+        for w in &self.durable.want {
+            ids.push(w.0);
+        }
+        ids
     }
 
     /// Largest key the cluster is known to hold (for range widths).
@@ -89,7 +99,7 @@ impl Router {
     /// Brings the desired ranges in line with the desired members: ranges of departed members
     /// go to a neighbour, each member without a range gets the upper half of the widest one.
     fn fix_ranges(&mut self, m: &Sharding) {
-        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
+        let members = self.want_ids();
         let span = self.span(m);
         let r = &mut self.durable.ranges;
         if r.is_empty() || r[0].0 != 0 || members.is_empty() {
@@ -110,7 +120,7 @@ impl Router {
             // The widest range (capped at the known keys) gives up its upper half.
             let (mut best, mut width) = (0usize, 0u64);
             for i in 0..r.len() {
-                let end = range::end(&r.iter().map(|&(s, o)| (s, o)).collect::<Vec<_>>(), i).min(span as u64);
+                let end = range::end(r, i).min(span as u64);
                 let w = end.saturating_sub(r[i].0 as u64);
                 if w > width {
                     best = i;
@@ -126,9 +136,13 @@ impl Router {
     }
 
     /// The table the cluster should have now (epoch left at 0).
+    #[inline(never)]
     fn target(&mut self, m: &Sharding) -> Table {
-        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
-        let weights: Vec<u32> = self.durable.want.iter().map(|w| w.1).collect();
+        let members = self.want_ids();
+        let mut weights: Vec<u32> = Vec::new();
+        for w in &self.durable.want {
+            weights.push(w.1);
+        }
         let ranges: Ranges = if m.strategy == Strategy::Range {
             self.fix_ranges(m);
             self.durable.ranges.iter().filter_map(|&(s, id)| members.iter().position(|&x| x == id).map(|i| (s, i as u32))).collect()
@@ -181,13 +195,13 @@ impl Router {
         };
         let involved = self.involved(&next);
         if involved.iter().all(|id| self.ready.contains(id)) {
-            let old = core::mem::replace(&mut self.durable.committed, next.clone());
+            self.durable.committed = next.clone();
             // Rejoined failed shards are refilled now: from here on their disks count.
             self.durable.failed.retain(|f| !next.members.contains(f));
             self.next = None;
             self.ready.clear();
             self.reconfigs += 1;
-            self.unconfirmed = involved.iter().copied().collect();
+            self.unconfirmed = involved.clone();
             for &id in &involved {
                 ctx.send(id, Msg::Commit(next.clone()));
             }
@@ -195,7 +209,7 @@ impl Router {
                 ctx.send(c, Msg::Commit(next.clone()));
             }
             ctx.announce(format!("router: committed epoch {}", next.epoch));
-            self.obs.push(Obs::NewTable { old, new: next });
+            self.obs.push(Obs::NewTable);
             return;
         }
         let failed = Rc::new(self.durable.failed.clone());
@@ -215,59 +229,50 @@ impl Router {
     /// Splits the busiest shard's range at its median key when it is hot (range strategy);
     /// failing that, the biggest shard's at its middle key when it is big.
     fn auto_split(&mut self, m: &Sharding) {
-        if !self.auto_split_load(m) {
-            self.auto_split_size(m);
+        if !m.auto_split || m.strategy != Strategy::Range || self.next.is_some() || self.durable.want.len() < 2 {
+            return;
+        }
+        if !self.split_busiest(m, false) {
+            self.split_busiest(m, true);
         }
     }
 
-    /// A split on size: the shard holding the most keys, if it holds `split_factor` times the
-    /// mean, gives the upper half of its range to the shard holding the fewest.
-    fn auto_split_size(&mut self, m: &Sharding) -> bool {
-        if !m.auto_split || m.strategy != Strategy::Range || self.next.is_some() || self.durable.want.len() < 2 {
+    /// A split on load (the last load reports: operations served, median key) or on size (the
+    /// last size reports: keys held, middle key): the shard with the highest count, if it has
+    /// `split_factor` times the mean, gives the range above its key to the shard with the
+    /// lowest. On size only if the taker ends up smaller than the giver was (otherwise the
+    /// split just swaps which shard is big). Whether it split.
+    fn split_busiest(&mut self, m: &Sharding, by_size: bool) -> bool {
+        let reports = if by_size { &self.sizes } else { &self.loads };
+        // (count, split key, id) per member; every member must have reported.
+        let mut counts: Vec<(u32, u32, NodeId)> = Vec::new();
+        for &(id, _) in &self.durable.want {
+            match reports.get(&id) {
+                Some(r) => counts.push((r.0, r.1, id)),
+                None => return false,
+            }
+        }
+        let total: u64 = counts.iter().map(|c| c.0 as u64).sum();
+        let mean = total as f64 / counts.len() as f64;
+        let (mut hot, mut cold) = (counts[0], counts[0]);
+        for &c in &counts {
+            // Ties go to the lower id, both ways.
+            if c.0 > hot.0 || (c.0 == hot.0 && c.2 < hot.2) {
+                hot = c;
+            }
+            if c.0 < cold.0 || (c.0 == cold.0 && c.2 < cold.2) {
+                cold = c;
+            }
+        }
+        if (hot.0 as f64) < m.split_factor * mean || hot.0 < 20 || cold.2 == hot.2 || (by_size && 2 * cold.0 >= hot.0) {
             return false;
         }
-        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
-        if !members.iter().all(|id| self.sizes.contains_key(id)) {
-            return false;
+        let done = self.split_at(m, hot.1, cold.2);
+        if by_size {
+            self.sizes.clear();
+        } else {
+            self.loads.clear();
         }
-        let total: u64 = members.iter().map(|id| self.sizes[id].0 as u64).sum();
-        let mean = total as f64 / members.len() as f64;
-        let (big, (held, middle)) = members.iter().map(|&id| (id, self.sizes[&id])).max_by_key(|(id, s)| (s.0, u32::MAX - *id)).expect("members");
-        if (held as f64) < m.split_factor * mean || held < 20 {
-            return false;
-        }
-        let small = *members.iter().min_by_key(|id| (self.sizes[id].0, **id)).expect("members");
-        // Only if the taker ends up smaller than the giver was: otherwise the split just
-        // swaps which shard is big.
-        if small == big || 2 * self.sizes[&small].0 >= held {
-            return false;
-        }
-        let done = self.split_at(m, middle, small);
-        self.sizes.clear();
-        done
-    }
-
-    /// A split on load (see [`Router::auto_split`]); whether it split.
-    fn auto_split_load(&mut self, m: &Sharding) -> bool {
-        if !m.auto_split || m.strategy != Strategy::Range || self.next.is_some() || self.durable.want.len() < 2 {
-            return false;
-        }
-        let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
-        if !members.iter().all(|id| self.loads.contains_key(id)) {
-            return false;
-        }
-        let total: u64 = members.iter().map(|id| self.loads[id].0 as u64).sum();
-        let mean = total as f64 / members.len() as f64;
-        let (&hot, &(ops, median, _)) = self.loads.iter().filter(|(id, _)| members.contains(id)).max_by_key(|(id, l)| (l.0, u32::MAX - **id)).expect("members have loads");
-        if (ops as f64) < m.split_factor * mean || ops < 20 {
-            return false;
-        }
-        let cold = *members.iter().min_by_key(|id| (self.loads[id].0, **id)).expect("members");
-        if cold == hot {
-            return false;
-        }
-        let done = self.split_at(m, median, cold);
-        self.loads.clear();
         done
     }
 
@@ -286,20 +291,23 @@ impl Router {
     }
 
     /// Handles a message.
+    #[inline(never)]
     pub fn on_message(&mut self, m: &Sharding, from: NodeId, msg: Msg, ctx: &mut Ctx<Sharding>) {
         match msg {
             Msg::Ready(epoch) if self.next.as_ref().is_some_and(|n| n.epoch == epoch) => {
-                self.ready.insert(from);
+                if !self.ready.contains(&from) {
+                    self.ready.push(from);
+                }
                 self.step(m, ctx);
             }
             Msg::Committed(epoch) if epoch >= self.durable.committed.epoch => {
-                self.unconfirmed.remove(&from);
+                self.unconfirmed.retain(|&id| id != from);
             }
             Msg::GetTable => ctx.send(from, Msg::Commit(self.durable.committed.clone())),
             Msg::Load { ops, median_key, max_key, size } => {
                 self.loads.insert(from, (ops, median_key, max_key));
                 if size.0 > 0 {
-                    self.sizes.insert(from, size);
+                    self.sizes.insert(from, (size.0, size.1, 0));
                 }
             }
             Msg::Member(change) => {
@@ -338,6 +346,7 @@ impl Router {
     }
 
     /// Handles a timer.
+    #[inline(never)]
     pub fn on_timer(&mut self, m: &Sharding, timer: Timer, ctx: &mut Ctx<Sharding>) {
         if timer == Timer::Tick {
             self.auto_split(m);
@@ -347,11 +356,12 @@ impl Router {
     }
 
     /// Handles a command (split, merge).
+    #[inline(never)]
     pub fn on_command(&mut self, m: &Sharding, cmd: Cmd, ctx: &mut Ctx<Sharding>) {
         match cmd {
             Cmd::Split(key) => {
                 // The new range goes to the least loaded member (by the last reports).
-                let members: Vec<NodeId> = self.durable.want.iter().map(|w| w.0).collect();
+                let members = self.want_ids();
                 let owner = *members.iter().min_by_key(|id| (self.loads.get(id).map_or(0, |l| l.0), **id)).unwrap_or(&m.first_shard());
                 if self.split_at(m, key, owner) {
                     ctx.announce(format!("router: split at key {key}, upper part to {}", m.label(owner)));

@@ -21,7 +21,6 @@ use crate::persist::PMap;
 use crate::time::Time;
 use crate::NodeId;
 use crate::small::SmallMap;
-use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
@@ -91,15 +90,18 @@ pub struct ShardDurable {
     pub frozen_failed: Rc<Vec<NodeId>>,
 }
 
-/// A write waiting for its backups.
-#[derive(Clone, Debug)]
+/// A handoff batch: keys and versions, shared by the message and the sender's record of it.
+pub type Batch = Rc<Vec<(u32, u64)>>;
+
+/// A write waiting for its backups (plain data: a snapshot copies it, no clone code).
+#[derive(Clone, Copy, Debug)]
 pub struct PendingWrite {
     /// The client's operation.
     pub op: Op,
     /// Version written.
     pub version: u64,
     /// Backups still to answer (a set, so a duplicated answer counts once).
-    pub waiting: Vec<NodeId>,
+    pub waiting: Owners,
     /// When it started.
     pub at: Time,
 }
@@ -121,8 +123,8 @@ pub struct Shard {
     pub moving: KeySet,
     /// Keys this shard must (re)send.
     pub pending: KeySet,
-    /// Batches sent and not acknowledged: number → (destination, keys, sent at).
-    pub inflight: SmallMap<u32, (NodeId, Vec<u32>, Time)>,
+    /// Batches sent and not acknowledged: number → (destination, the batch as sent, sent at).
+    pub inflight: SmallMap<u32, (NodeId, Batch, Time)>,
     /// Next batch number.
     pub next_batch: u32,
     /// Ready for `next` (moving keys frozen).
@@ -134,8 +136,9 @@ pub struct Shard {
     pub prepared_at: Time,
     /// Ready reported (differs from `ready` only under the no-freeze mutation).
     pub claimed: bool,
-    /// Operations waiting.
-    pub queue: VecDeque<Op>,
+    /// Operations waiting, oldest first (at most [`QUEUE_MAX`]: a plain vector, whose code the
+    /// page already has, rather than a deque of its own).
+    pub queue: Vec<Op>,
     /// Operation in service.
     pub busy: Option<Op>,
     /// Writes waiting for backups.
@@ -185,6 +188,7 @@ impl Shard {
         }
     }
 
+    #[inline(never)]
     fn blank(id: NodeId, data: PMap<u32, u64>, table: Rc<Table>, weight: u32, failed: bool) -> Shard {
         Shard {
             id,
@@ -200,7 +204,7 @@ impl Shard {
             claimed: false,
             draining: false,
             prepared_at: 0,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             busy: None,
             pending_writes: SmallMap::new(),
             next_wid: 0,
@@ -220,6 +224,7 @@ impl Shard {
 
     /// A shard at the start of a run (preloaded with the keys it owns) or added later (empty,
     /// asking to join).
+    #[inline(never)]
     pub fn init(m: &Sharding, id: NodeId, table: Rc<Table>, ctx: &mut Ctx<Sharding>) -> Shard {
         let mut data = PMap::new();
         if table.index_of(id).is_some() {
@@ -253,6 +258,7 @@ impl Shard {
     }
 
     /// What survives a crash.
+    #[inline(never)]
     pub fn durable(&self) -> ShardDurable {
         let frozen_for = if self.claimed { self.next.clone() } else { None };
         let frozen_failed = if self.claimed { self.failed_set.clone() } else { Rc::new(Vec::new()) };
@@ -261,6 +267,7 @@ impl Shard {
 
     /// Rebuilds after a crash: the disk survives, the handoff restarts when the router
     /// prepares again (it resends until this shard is ready).
+    #[inline(never)]
     pub fn restart(m: &Sharding, id: NodeId, d: ShardDurable, ctx: &mut Ctx<Sharding>) -> Shard {
         let mut s = Shard::blank(id, d.data, d.table, d.weight, d.failed);
         s.member_req = d.member_req;
@@ -325,6 +332,7 @@ impl Shard {
         (self.ready || self.draining) && self.is_moving(key)
     }
 
+    #[inline(never)]
     fn moving_keys(&self, next: &Table) -> KeySet {
         let mut moving = KeySet::new();
         for (&k, _) in self.data.iter() {
@@ -372,6 +380,7 @@ impl Shard {
     }
 
     /// Starts preparing `next`: works out the moving keys and those to send.
+    #[inline(never)]
     fn prepare(&mut self, m: &Sharding, base: Rc<Table>, next: Rc<Table>, failed: Rc<Vec<NodeId>>, ctx: &mut Ctx<Sharding>) {
         if self.next.as_ref().is_some_and(|n| n.epoch >= next.epoch) {
             if self.claimed && self.next.as_ref().is_some_and(|n| n.epoch == next.epoch) {
@@ -423,8 +432,8 @@ impl Shard {
         }
         let stale: Vec<u32> = self.inflight.iter().filter(|(_, b)| now.saturating_sub(b.2) >= BATCH_TIMEOUT).map(|(n, _)| *n).collect();
         for n in stale {
-            if let Some((_, keys, _)) = self.inflight.remove(&n) {
-                for k in keys {
+            if let Some((_, items, _)) = self.inflight.remove(&n) {
+                for &(k, _) in items.iter() {
                     self.pending.insert_mut(k);
                 }
             }
@@ -446,8 +455,9 @@ impl Shard {
                 let batch = self.next_batch;
                 self.next_batch += 1;
                 self.handed += items.len() as u64;
-                self.inflight.insert(batch, (dest, items.iter().map(|x| x.0).collect(), now));
-                ctx.send(dest, Msg::Handoff { epoch: next.epoch, batch, items: Rc::new(items) });
+                let items = Rc::new(items);
+                self.inflight.insert(batch, (dest, items.clone(), now));
+                ctx.send(dest, Msg::Handoff { epoch: next.epoch, batch, items });
             }
         }
         if self.pending.is_empty() && self.inflight.is_empty() {
@@ -481,6 +491,7 @@ impl Shard {
     }
 
     /// Serves one operation against the current table.
+    #[inline(never)]
     fn serve(&mut self, m: &Sharding, op: Op, ctx: &mut Ctx<Sharding>) {
         let reply = |ctx: &mut Ctx<Sharding>, out: Outcome| ctx.send(op.client, Msg::Reply(op, out));
         if op.epoch > self.table.epoch {
@@ -532,18 +543,19 @@ impl Shard {
                         ctx.set_timer(Timer::Tick, HANDOFF_TICK);
                     }
                 }
-                let backups: Vec<NodeId> = owners.as_slice()[1..].to_vec();
-                if backups.is_empty() || m.mutation == Mutation::AckEarly {
+                // The owners after the primary (distinct, so: all but me).
+                let backups = owners.without(self.id);
+                if backups.len == 0 || m.mutation == Mutation::AckEarly {
                     reply(ctx, Outcome::Ok(v));
                 }
-                if !backups.is_empty() {
+                if backups.len > 0 {
                     let wid = self.next_wid;
                     self.next_wid += 1;
-                    for &b in &backups {
+                    for &b in backups.as_slice() {
                         ctx.send(b, Msg::Replicate { key: k, version: v, wid });
                     }
                     if m.mutation != Mutation::AckEarly {
-                        self.pending_writes.insert(wid, PendingWrite { op, version: v, waiting: backups.clone(), at: ctx.now() });
+                        self.pending_writes.insert(wid, PendingWrite { op, version: v, waiting: backups, at: ctx.now() });
                     }
                 }
             }
@@ -609,7 +621,8 @@ impl Shard {
         if self.busy.is_some() {
             return;
         }
-        if let Some(op) = self.queue.pop_front() {
+        if !self.queue.is_empty() {
+            let op = self.queue.remove(0);
             let scale = match op.kind {
                 OpKind::Scan(lo, hi) => 1.0 + (hi.saturating_sub(lo)) as f64 / 50.0,
                 _ => 1.0,
@@ -621,6 +634,7 @@ impl Shard {
     }
 
     /// Handles a message.
+    #[inline(never)]
     pub fn on_message(&mut self, m: &Sharding, from: NodeId, msg: Msg, ctx: &mut Ctx<Sharding>) {
         if self.failed {
             return;
@@ -630,7 +644,7 @@ impl Shard {
                 if self.queue.len() >= QUEUE_MAX {
                     ctx.send(op.client, Msg::Reply(op, Outcome::Retry));
                 } else {
-                    self.queue.push_back(op);
+                    self.queue.push(op);
                     self.start_next(m, ctx);
                 }
             }
@@ -643,8 +657,8 @@ impl Shard {
             Msg::ReplicaAck { wid } => {
                 let done = match self.pending_writes.get_mut(&wid) {
                     Some(p) => {
-                        p.waiting.retain(|&b| b != from);
-                        p.waiting.is_empty()
+                        p.waiting = p.waiting.without(from);
+                        p.waiting.len == 0
                     }
                     None => false,
                 };
@@ -678,6 +692,7 @@ impl Shard {
     }
 
     /// Handles a timer.
+    #[inline(never)]
     pub fn on_timer(&mut self, m: &Sharding, timer: Timer, ctx: &mut Ctx<Sharding>) {
         match timer {
             Timer::Done => {
@@ -720,6 +735,7 @@ impl Shard {
     }
 
     /// Handles a command.
+    #[inline(never)]
     pub fn on_command(&mut self, m: &Sharding, cmd: Cmd, ctx: &mut Ctx<Sharding>) {
         match cmd {
             Cmd::Leave if !self.failed => self.request(MemberChange::Leave, ctx),

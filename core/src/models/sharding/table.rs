@@ -34,7 +34,8 @@ pub enum Strategy {
 
 /// Strategy names, as settings spell them.
 pub const STRATEGY_NAMES: &[&str] = &["modulo", "range", "ring", "jump", "rendezvous", "maglev"];
-const STRATEGIES: [Strategy; 6] = [Strategy::Modulo, Strategy::Range, Strategy::Ring, Strategy::Jump, Strategy::Rendezvous, Strategy::Maglev];
+/// The strategies, in the order of [`STRATEGY_NAMES`].
+pub const STRATEGIES: [Strategy; 6] = [Strategy::Modulo, Strategy::Range, Strategy::Ring, Strategy::Jump, Strategy::Rendezvous, Strategy::Maglev];
 
 impl Strategy {
     /// The setting's name.
@@ -83,6 +84,18 @@ impl Owners {
     pub fn contains(&self, id: NodeId) -> bool {
         self.as_slice().contains(&id)
     }
+
+    /// These owners without `id`, in order.
+    pub fn without(&self, id: NodeId) -> Owners {
+        let mut o = Owners::default();
+        for &x in self.as_slice() {
+            if x != id {
+                o.ids[o.len as usize] = x;
+                o.len += 1;
+            }
+        }
+        o
+    }
 }
 
 /// A routing table.
@@ -106,6 +119,8 @@ pub struct Table {
     pub reseed: bool,
     tokens: Vec<(u64, u32)>,
     maglev: Vec<u32>,
+    /// `(node id, weight)` per member, in bucket order (rendezvous scores these).
+    weighted: Vec<(u64, u32)>,
 }
 
 impl Table {
@@ -133,7 +148,7 @@ impl Table {
         } else {
             ranges.clear();
         }
-        Table { epoch, strategy, members, weights, replicas: replicas.clamp(1, REPLICAS_MAX as u8), vnodes, ranges, reseed, tokens, maglev }
+        Table { epoch, strategy, members, weights, replicas: replicas.clamp(1, REPLICAS_MAX as u8), vnodes, ranges, reseed, tokens, maglev, weighted }
     }
 
     /// Number of member shards.
@@ -163,72 +178,41 @@ impl Table {
 
     /// Member index of the primary of `key`.
     pub fn primary_index(&self, key: u32) -> u32 {
+        let mut i = [0u32; 1];
+        self.indexes(key, &mut i);
+        i[0]
+    }
+
+    /// Member indexes of the first `out.len()` owners of `key` (at most the members), primary
+    /// first; returns how many. One routine for the primary and the replicas of every strategy.
+    fn indexes(&self, key: u32, out: &mut [u32]) -> usize {
+        // Index entries are placed by their tag (all of a tag's entries on one shard).
         let key = super::index::route(key);
         let n = self.len();
+        if n == 0 {
+            return 0;
+        }
         let h = key_hash(key);
-        match self.strategy {
+        let p = match self.strategy {
+            Strategy::Ring => return ring::preference(&self.tokens, h, out),
+            Strategy::Rendezvous => return rendezvous::top(h, &self.weighted, out.len(), out),
             Strategy::Modulo => modulo::bucket(h, n),
             Strategy::Jump => jump::bucket(h, n),
             Strategy::Range => self.ranges[range::find(&self.ranges, key)].1,
-            Strategy::Ring => self.tokens[ring::successor(&self.tokens, h)].1,
             Strategy::Maglev => self.maglev[(h % self.maglev.len() as u64) as usize],
-            Strategy::Rendezvous => {
-                let mut out = [0u32; 1];
-                rendezvous::top(h, &self.weighted(), 1, &mut out);
-                out[0]
-            }
+        };
+        // Replicas on the next members in bucket order.
+        for (j, slot) in out.iter_mut().enumerate() {
+            *slot = (p + j as u32) % n;
         }
-    }
-
-    fn weighted(&self) -> Vec<(u64, u32)> {
-        self.members.iter().zip(self.weights.iter().chain(core::iter::repeat(&1))).map(|(&m, &w)| (m as u64, w)).collect()
+        out.len()
     }
 
     /// The owners of `key`, primary first; empty when the table has no members.
     pub fn owners(&self, key: u32) -> Owners {
-        // Index entries are placed by their tag (all of a tag's entries on one shard).
-        let key = super::index::route(key);
         let mut o = Owners::default();
-        let n = self.len();
-        if n == 0 {
-            return o;
-        }
-        let r = self.r();
         let mut idx = [0u32; REPLICAS_MAX];
-        let got = match self.strategy {
-            Strategy::Ring => ring::preference(&self.tokens, key_hash(key), &mut idx[..r]),
-            Strategy::Rendezvous => {
-                let h = key_hash(key);
-                let mut best = [(f64::NEG_INFINITY, 0u32); REPLICAS_MAX];
-                for (i, (&m, &w)) in self.members.iter().zip(self.weights.iter().chain(core::iter::repeat(&1))).enumerate() {
-                    let s = rendezvous::score(h, m as u64, w);
-                    let mut pos = r;
-                    while pos > 0 && s > best[pos - 1].0 {
-                        pos -= 1;
-                    }
-                    if pos < r {
-                        let mut j = r - 1;
-                        while j > pos {
-                            best[j] = best[j - 1];
-                            j -= 1;
-                        }
-                        best[pos] = (s, i as u32);
-                    }
-                }
-                for j in 0..r {
-                    idx[j] = best[j].1;
-                }
-                r
-            }
-            _ => {
-                // Primary by the strategy, replicas on the next members in bucket order.
-                let p = self.primary_index(key);
-                for (j, slot) in idx.iter_mut().enumerate().take(r) {
-                    *slot = (p + j as u32) % n;
-                }
-                r
-            }
-        };
+        let got = self.indexes(key, &mut idx[..self.r()]);
         for (slot, &i) in o.ids.iter_mut().zip(idx.iter()).take(got) {
             *slot = self.members[i as usize];
         }

@@ -9,7 +9,7 @@ use crate::time::Time;
 use crate::view::{MsgInfo, NodeView};
 use crate::NodeId;
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// Keys drawn on a figure (evenly spaced over the key space).
@@ -31,91 +31,224 @@ pub fn shard_color(m: &Sharding, id: NodeId) -> u32 {
     id.saturating_sub(m.first_shard()) % 8
 }
 
-/// Describes a message.
-pub fn describe(m: &Sharding, msg: &Msg) -> MsgInfo {
-    let op = |k: &OpKind| match k {
-        OpKind::Read(k) => ("read", format!("get k{k}")),
-        OpKind::Write(k) => ("write", format!("put k{k}")),
-        OpKind::Scan(a, b) => ("scan", format!("scan k{a}..k{b}")),
-        OpKind::Find(t) => ("find", format!("find tag {t}")),
-        OpKind::Put(e, v) => {
-            let (k, t) = super::index::entry_of(*e);
-            ("index write", format!("index tag {t} ← k{k} v{v}"))
-        }
-    };
-    match msg {
-        Msg::Op(o) => {
-            let (kind, label) = op(&o.kind);
-            MsgInfo { kind, label: format!("{label} (e{})", o.epoch), ok: None }
-        }
-        Msg::Reply(o, out) => {
-            let (_, label) = op(&o.kind);
-            match out {
-                Outcome::Ok(v) => MsgInfo { kind: "reply", label: format!("{label} → v{v}"), ok: Some(true) },
-                Outcome::Redirect(t) => MsgInfo { kind: "redirect", label: format!("{label}: not mine, table e{}", t.epoch), ok: Some(false) },
-                Outcome::Retry => MsgInfo { kind: "retry", label: format!("{label}: retry"), ok: Some(false) },
+/// Text built from pieces: words and numbers. One small routine the labels share: a call
+/// here is much smaller in the page than a `format!` at every site.
+#[derive(Default)]
+pub struct Say(pub String);
+
+impl Say {
+    /// Starts with `s`.
+    pub fn new(s: &str) -> Say {
+        Say(String::from(s))
+    }
+    /// Appends a word.
+    pub fn s(&mut self, s: &str) -> &mut Say {
+        self.0.push_str(s);
+        self
+    }
+    /// Appends a whole number.
+    #[inline(never)]
+    pub fn n(&mut self, n: u64) -> &mut Say {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut n = n;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
             }
         }
-        Msg::Replicate { key, version, .. } => MsgInfo { kind: "replicate", label: format!("k{key} v{version}"), ok: None },
-        Msg::ReplicaAck { .. } => MsgInfo { kind: "replica ack", label: "stored".to_string(), ok: Some(true) },
-        Msg::Prepare { table, .. } => MsgInfo { kind: "prepare", label: format!("prepare e{} ({})", table.epoch, table.strategy.name()), ok: None },
-        Msg::Ready(e) => MsgInfo { kind: "ready", label: format!("ready e{e}"), ok: Some(true) },
-        Msg::Commit(t) => MsgInfo { kind: "commit", label: format!("commit e{}", t.epoch), ok: None },
-        Msg::Committed(e) => MsgInfo { kind: "committed", label: format!("on e{e}"), ok: Some(true) },
-        Msg::Handoff { items, epoch, .. } => MsgInfo { kind: "handoff", label: format!("{} keys for e{epoch}", items.len()), ok: None },
-        Msg::HandoffAck { batch, .. } => MsgInfo { kind: "handoff ack", label: format!("batch {batch} stored"), ok: Some(true) },
-        Msg::GetTable => MsgInfo { kind: "get table", label: "table?".to_string(), ok: None },
-        Msg::Member(c) => MsgInfo {
-            kind: "membership",
-            label: match c {
-                MemberChange::Join(w) => format!("join (weight {w})"),
-                MemberChange::Leave => "leave".to_string(),
-                MemberChange::Failed => "failed: disk lost".to_string(),
-                MemberChange::Weight(w) => format!("weight {w}"),
-            },
-            ok: None,
-        },
-        Msg::Load { ops, .. } => MsgInfo { kind: "load report", label: format!("{ops} ops ({})", m.label(0)), ok: None },
+        self.0.push_str(core::str::from_utf8(&digits[i..]).unwrap_or(""));
+        self
     }
+    /// Appends a node's label: `R`, `C0`, `S0`…
+    #[inline(never)]
+    pub fn node(&mut self, m: &Sharding, id: NodeId) -> &mut Say {
+        if id == Sharding::ROUTER {
+            self.s("R")
+        } else if id < m.first_shard() {
+            self.s("C").n((id - 1) as u64)
+        } else {
+            self.s("S").n((id - m.first_shard()) as u64)
+        }
+    }
+    /// Appends node labels with `sep` between them.
+    pub fn nodes(&mut self, m: &Sharding, ids: &[NodeId], sep: &str) -> &mut Say {
+        for (i, &id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.s(sep);
+            }
+            self.node(m, id);
+        }
+        self
+    }
+    /// Appends a node's label, or "—" for none.
+    pub fn owner(&mut self, m: &Sharding, id: Option<NodeId>) -> &mut Say {
+        match id {
+            Some(id) => self.node(m, id),
+            None => self.s("—"),
+        }
+    }
+    /// The text (leaves this empty).
+    pub fn take(&mut self) -> String {
+        core::mem::take(&mut self.0)
+    }
+}
+
+/// Describes a message.
+pub fn describe(m: &Sharding, msg: &Msg) -> MsgInfo {
+    let mut l = Say::default();
+    let op = |l: &mut Say, k: &OpKind| match *k {
+        OpKind::Read(k) => {
+            l.s("get k").n(k as u64);
+            "read"
+        }
+        OpKind::Write(k) => {
+            l.s("put k").n(k as u64);
+            "write"
+        }
+        OpKind::Scan(a, b) => {
+            l.s("scan k").n(a as u64).s("..k").n(b as u64);
+            "scan"
+        }
+        OpKind::Find(t) => {
+            l.s("find tag ").n(t as u64);
+            "find"
+        }
+        OpKind::Put(e, v) => {
+            let (k, t) = super::index::entry_of(e);
+            l.s("index tag ").n(t as u64).s(" ← k").n(k as u64).s(" v").n(v);
+            "index write"
+        }
+    };
+    let (kind, ok) = match msg {
+        Msg::Op(o) => {
+            let kind = op(&mut l, &o.kind);
+            l.s(" (e").n(o.epoch).s(")");
+            (kind, None)
+        }
+        Msg::Reply(o, out) => {
+            op(&mut l, &o.kind);
+            match out {
+                Outcome::Ok(v) => {
+                    l.s(" → v").n(*v);
+                    ("reply", Some(true))
+                }
+                Outcome::Redirect(t) => {
+                    l.s(": not mine, table e").n(t.epoch);
+                    ("redirect", Some(false))
+                }
+                Outcome::Retry => {
+                    l.s(": retry");
+                    ("retry", Some(false))
+                }
+            }
+        }
+        Msg::Replicate { key, version, .. } => {
+            l.s("k").n(*key as u64).s(" v").n(*version);
+            ("replicate", None)
+        }
+        Msg::ReplicaAck { .. } => {
+            l.s("stored");
+            ("replica ack", Some(true))
+        }
+        Msg::Prepare { table, .. } => {
+            l.s("prepare e").n(table.epoch).s(" (").s(table.strategy.name()).s(")");
+            ("prepare", None)
+        }
+        Msg::Ready(e) => {
+            l.s("ready e").n(*e);
+            ("ready", Some(true))
+        }
+        Msg::Commit(t) => {
+            l.s("commit e").n(t.epoch);
+            ("commit", None)
+        }
+        Msg::Committed(e) => {
+            l.s("on e").n(*e);
+            ("committed", Some(true))
+        }
+        Msg::Handoff { items, epoch, .. } => {
+            l.n(items.len() as u64).s(" keys for e").n(*epoch);
+            ("handoff", None)
+        }
+        Msg::HandoffAck { batch, .. } => {
+            l.s("batch ").n(*batch as u64).s(" stored");
+            ("handoff ack", Some(true))
+        }
+        Msg::GetTable => {
+            l.s("table?");
+            ("get table", None)
+        }
+        Msg::Member(c) => {
+            match *c {
+                MemberChange::Join(w) => l.s("join (weight ").n(w as u64).s(")"),
+                MemberChange::Leave => l.s("leave"),
+                MemberChange::Failed => l.s("failed: disk lost"),
+                MemberChange::Weight(w) => l.s("weight ").n(w as u64),
+            };
+            ("membership", None)
+        }
+        Msg::Load { ops, .. } => {
+            l.n(*ops as u64).s(" ops (").node(m, 0).s(")");
+            ("load report", None)
+        }
+    };
+    MsgInfo { kind, label: l.take(), ok }
 }
 
 /// Detail rows of whole numbers (one formatting loop for them all).
 #[inline(never)]
 fn numbers(rows: &[(&str, u64)]) -> Vec<(String, String)> {
-    rows.iter().map(|&(name, n)| (name.to_string(), n.to_string())).collect()
+    let mut out = Vec::with_capacity(rows.len());
+    for &(name, n) in rows {
+        out.push((String::from(name), Say::default().n(n).take()));
+    }
+    out
 }
 
 /// Draws a node.
 pub fn node_view(m: &Sharding, id: NodeId, node: Option<&Node>, durable: Option<&Durable>, _now: Time) -> NodeView {
-    let label = m.label(id);
+    let shard = |s: &super::Shard| s.table.index_of(id).is_some() || s.next.as_ref().is_some_and(|n| n.index_of(id).is_some());
+    // Role, column and colour first, so that the view is built in one place.
+    let (role, tier, color) = match node {
+        Some(Node::Router(_)) => ("router", 1, 2),
+        Some(Node::Client(_)) => ("client", 0, 4),
+        Some(Node::Shard(s)) => (if shard(s) || s.member_req.is_some() { "shard" } else { "spare" }, 2, shard_color(m, id)),
+        None if id == 0 => ("router", 1, 0),
+        None if m.is_shard(id) => ("shard", 2, if matches!(durable, Some(Durable::Shard(_))) { shard_color(m, id) } else { 0 }),
+        None => ("client", 0, 0),
+    };
+    let mut v = NodeView::new(id, Say::default().node(m, id).take(), role);
+    v.tier = tier;
+    v.color = color;
+    let mut say = Say::default();
     match node {
         Some(Node::Router(r)) => {
-            let mut v = NodeView::new(id, label, "router");
-            v.tier = 1;
-            v.color = 2;
             let t = r.table();
-            v.headline = format!("e{}", t.epoch);
-            v.badges.push(t.strategy.name().to_string());
-            v.badges.push(format!("R={}", t.r()));
+            v.headline = say.s("e").n(t.epoch).take();
+            v.badges.push(t.strategy.name().into());
+            v.badges.push(say.s("R=").n(t.r() as u64).take());
             if let Some(n) = &r.next {
-                v.badges.push(format!("moving → e{}", n.epoch));
+                v.badges.push(say.s("moving → e").n(n.epoch).take());
             }
-            v.details = alloc::vec![
-                ("epoch".into(), t.epoch.to_string()),
-                ("strategy".into(), t.strategy.name().into()),
-                ("members".into(), t.members.iter().map(|&s| m.label(s)).collect::<Vec<_>>().join(" ")),
-                ("failed".into(), r.durable.failed.iter().map(|&s| m.label(s)).collect::<Vec<_>>().join(" ")),
-                ("preparing".into(), r.next.as_ref().map_or("—".into(), |n| format!("e{}: {} of {} ready", n.epoch, r.ready.len(), n.len()))),
-                ("ranges".into(), t.ranges.len().to_string()),
+            v.details = numbers(&[("epoch", t.epoch)]);
+            let rows: [(&str, String); 5] = [
+                ("strategy", t.strategy.name().into()),
+                ("members", say.nodes(m, &t.members, " ").take()),
+                ("failed", say.nodes(m, &r.durable.failed, " ").take()),
+                ("preparing", r.next.as_ref().map_or("—".into(), |n| Say::new("e").n(n.epoch).s(": ").n(r.ready.len() as u64).s(" of ").n(n.len() as u64).s(" ready").take())),
+                ("ranges", say.n(t.ranges.len() as u64).take()),
             ];
-            v
+            for (k, text) in rows {
+                v.details.push((k.into(), text));
+            }
         }
         Some(Node::Client(c)) => {
-            let mut v = NodeView::new(id, label, "client");
-            v.tier = 0;
-            v.color = 4;
-            v.headline = c.completed.to_string();
-            v.badges.push(format!("table e{}", c.table.epoch));
+            v.headline = say.n(c.completed).take();
+            v.badges.push(say.s("table e").n(c.table.epoch).take());
             v.details = numbers(&[
                 ("table epoch", c.table.epoch),
                 ("completed", c.completed),
@@ -124,50 +257,49 @@ pub fn node_view(m: &Sharding, id: NodeId, node: Option<&Node>, durable: Option<
                 ("gave up", c.gave_up),
                 ("shed", c.shed),
             ]);
-            v
         }
         Some(Node::Shard(s)) => {
-            let member = s.table.index_of(id).is_some() || s.next.as_ref().is_some_and(|n| n.index_of(id).is_some());
-            let mut v = NodeView::new(id, label, if member || s.member_req.is_some() { "shard" } else { "spare" });
-            v.tier = 2;
-            v.color = shard_color(m, id);
-            v.headline = format!("{} keys", s.data.size());
-            v.member = s.table.index_of(id).is_some() || s.next.as_ref().is_some_and(|n| n.index_of(id).is_some());
+            v.headline = say.n(s.data.size() as u64).s(" keys").take();
+            v.member = shard(s);
             v.load = Some((s.queue.len() as f64 / 40.0).min(1.0));
             if s.failed {
                 v.badges.push("failed".into());
             }
             if let Some(n) = &s.next {
-                v.badges.push(if s.ready { format!("frozen for e{}", n.epoch) } else { format!("sending {} → e{}", s.pending.size() + s.inflight.len(), n.epoch) });
+                if s.ready {
+                    say.s("frozen for e");
+                } else {
+                    say.s("sending ").n((s.pending.size() + s.inflight.len()) as u64).s(" → e");
+                }
+                v.badges.push(say.n(n.epoch).take());
             }
             if s.weight != 1 {
-                v.badges.push(format!("weight {}", s.weight));
+                v.badges.push(say.s("weight ").n(s.weight as u64).take());
             }
-            v.details = numbers(&[("keys held", s.data.size() as u64), ("table epoch", s.table.epoch)]);
-            v.details.push(("queue".into(), format!("{} of {QUEUE_MAX}", s.queue.len())));
-            v.details.extend(numbers(&[
+            v.details = numbers(&[
+                ("keys held", s.data.size() as u64),
+                ("table epoch", s.table.epoch),
+                ("queue", s.queue.len() as u64),
                 ("served", s.served_total),
                 ("moving keys", s.moving.size() as u64),
                 ("to send", s.pending.size() as u64),
                 ("batches in flight", s.inflight.len() as u64),
                 ("handed off", s.handed),
                 ("writes awaiting backups", s.pending_writes.len() as u64),
-            ]));
-            v
+            ]);
+            v.details[2].1 = say.s(&v.details[2].1).s(" of ").n(QUEUE_MAX as u64).take();
         }
         None => {
-            let mut v = NodeView::new(id, label, if id == 0 { "router" } else if m.is_shard(id) { "shard" } else { "client" });
-            v.tier = if id == 0 { 1 } else if m.is_shard(id) { 2 } else { 0 };
             if let Some(Durable::Shard(d)) = durable {
-                v.headline = format!("{} keys on disk", d.data.size());
-                v.color = shard_color(m, id);
+                v.headline = say.n(d.data.size() as u64).s(" keys on disk").take();
             }
-            v
         }
     }
+    v
 }
 
 /// Commands offered in a node's menu.
+#[inline(never)]
 pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
     match node {
         Some(Node::Shard(s)) => {
@@ -181,7 +313,8 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
                 if s.table.r() >= 2 {
                     v.push(("fail", String::new(), "Fail (lose the disk)".into()));
                 }
-                v.push(("weight", (s.weight % 4 + 1).to_string(), format!("Weight {}", s.weight % 4 + 1)));
+                let w = (s.weight % 4 + 1) as u64;
+                v.push(("weight", Say::default().n(w).take(), Say::new("Weight ").n(w).take()));
             }
             v
         }
@@ -192,7 +325,7 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
                 let end = super::range::end(&t.ranges, i).min(m.keys.max(1) as u64 * 2);
                 ((t.ranges[i].0 as u64 + end) / 2) as u32
             });
-            alloc::vec![("split", mid.to_string(), format!("Split at key {mid}"))]
+            alloc::vec![("split", Say::default().n(mid as u64).take(), Say::new("Split at key ").n(mid as u64).take())]
         }
         Some(Node::Client(c)) => {
             let mut v = alloc::vec![("write", "0".into(), "Write key 0".into()), ("read", "0".into(), "Read key 0".into())];
@@ -202,13 +335,12 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
                 // "write a new key, then find it" from the menu, by hand or by the model checker.
                 let fresh = |id: u64| (m.keys as u64 + id * m.clients.max(1) as u64 + (c.id as u64).saturating_sub(1)).min(super::index::INDEXABLE as u64 - 1) as u32;
                 let k = fresh(c.next_id);
-                v.push(("write", k.to_string(), format!("Write new key {k} (tag {})", super::index::tag(k))));
+                v.push(("write", Say::default().n(k as u64).take(), Say::new("Write new key ").n(k as u64).s(" (tag ").n(super::index::tag(k) as u64).s(")").take()));
                 let t = match c.next_id.checked_sub(1) {
                     Some(prev) => super::index::tag(fresh(prev)),
                     None => (c.next_id % super::index::TAGS as u64) as u32,
-                }
-                .to_string();
-                v.push(("find", t.clone(), format!("Find tag {t} (through the {} index)", m.index.name())));
+                } as u64;
+                v.push(("find", Say::default().n(t).take(), Say::new("Find tag ").n(t).s(" (through the ").s(m.index.name()).s(" index)").take()));
             }
             v
         }
@@ -218,28 +350,33 @@ pub fn node_commands(m: &Sharding, id: NodeId, node: Option<&Node>) -> Vec<(&'st
 
 /// With a global index, where each tag's entries live: one cell per tag in its primary's
 /// colour, marked while the entries move to a new owner.
+#[inline(never)]
 fn index_figure(m: &Sharding, t: &Table, next: Option<&Table>) -> Option<Figure> {
     if m.index != super::Index::Global {
         return None;
     }
     let mut cells = Vec::new();
+    let mut columns = Vec::new();
     for tag in 0..super::index::TAGS {
         let base = super::index::tag_base(tag);
         let (now, then) = (t.primary(base), next.and_then(|n| n.primary(base)));
         let moving = next.is_some() && then != now;
-        let name = |id: Option<NodeId>| id.map_or(String::from("—"), |id| m.label(id));
-        let text = if moving { format!("{}→{}", name(now), name(then)) } else { name(now) };
-        let owners: Vec<String> = t.owners(base).as_slice().iter().map(|&id| m.label(id)).collect();
-        let detail = if moving {
-            format!("tag {tag}: entries moving from {} to {}", name(now), name(then))
+        let mut text = Say::default();
+        let mut detail = Say::new("tag ");
+        detail.n(tag as u64);
+        text.owner(m, now);
+        if moving {
+            text.s("→").owner(m, then);
+            detail.s(": entries moving from ").owner(m, now).s(" to ").owner(m, then);
         } else {
-            format!("tag {tag}: entries on {} (copies on {})", name(now), owners.join(", "))
-        };
+            detail.s(": entries on ").owner(m, now).s(" (copies on ").nodes(m, t.owners(base).as_slice(), ", ").s(")");
+        }
         // Outlined in the owner's colour (not filled: small text on every palette colour would
         // not keep its contrast).
-        cells.push(GridCell { text, color: now.map_or(7, |id| shard_color(m, id)), filled: false, marked: moving, detail, ..GridCell::default() });
+        cells.push(GridCell { text: text.take(), color: now.map_or(7, |id| shard_color(m, id)), filled: false, marked: moving, detail: detail.take(), ..GridCell::default() });
+        columns.push(Say::new("tag ").n(tag as u64).take());
     }
-    let grid = Grid { columns: (0..super::index::TAGS).map(|t| format!("tag {t}")).collect(), rows: alloc::vec![GridRow { label: "index on".into(), node: None, cells }], lines: Vec::new() };
+    let grid = Grid { columns, rows: alloc::vec![GridRow { label: "index on".into(), node: None, cells }], lines: Vec::new() };
     Some(Figure {
         key: "index",
         title: "Global index: one shard per tag".into(),
@@ -248,12 +385,14 @@ fn index_figure(m: &Sharding, t: &Table, next: Option<&Table>) -> Option<Figure>
     })
 }
 
-fn sample_keys(span: u32) -> impl Iterator<Item = u32> {
-    let n = FIGURE_KEYS.min(span.max(1));
-    (0..n).map(move |i| (span as u64 * i as u64 / n as u64) as u32)
+/// `x` with `digits` decimals (the one place the figures format a fraction).
+#[inline(never)]
+fn fixed(x: f64, digits: usize) -> String {
+    format!("{x:.digits$}")
 }
 
 /// The key-space figure.
+#[inline(never)]
 pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> Vec<Figure> {
     let Some(t) = invariants::committed(nodes) else { return Vec::new() };
     let next: Option<alloc::rc::Rc<Table>> = match nodes.up(Sharding::ROUTER) {
@@ -265,50 +404,61 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
     // every frame.
     let span = m.keys.max(g.max_key.saturating_add(1));
     let color = |id: Option<NodeId>| id.map_or(7, |id| shard_color(m, id));
-    let mut keys: Vec<(u32, bool)> = sample_keys(span).map(|k| (k, next.as_ref().is_some_and(|n| n.primary(k) != t.primary(k)))).collect();
+    let mut keys: Vec<(u32, bool)> = Vec::new();
+    let n = FIGURE_KEYS.min(span.max(1));
+    for i in 0..n {
+        let k = (span as u64 * i as u64 / n as u64) as u32;
+        keys.push((k, next.as_ref().is_some_and(|n| n.primary(k) != t.primary(k))));
+    }
     if fresh {
         // An even sample of the moved keys, not just the lowest ids.
         let step = (g.recent_moves.len() / FIGURE_MOVES).max(1);
-        keys.extend(g.recent_moves.iter().step_by(step).take(FIGURE_MOVES).map(|&(k, _)| (k, true)));
+        for &(k, _) in g.recent_moves.iter().step_by(step).take(FIGURE_MOVES) {
+            keys.push((k, true));
+        }
     }
-    let moved_now = keys.iter().filter(|k| k.1).count();
+    let mut moved_now = 0u64;
+    for k in &keys {
+        moved_now += k.1 as u64;
+    }
     let caption = {
-        let mut c = format!(
-            "{} shards, {} strategy, R = {}, epoch {}. Each dot is a key, coloured by its primary shard.",
-            t.len(),
-            t.strategy.name(),
-            t.r(),
-            t.epoch
-        );
+        let mut c = Say::default();
+        c.n(t.len() as u64).s(" shards, ").s(t.strategy.name()).s(" strategy, R = ").n(t.r() as u64).s(", epoch ").n(t.epoch).s(". Each dot is a key, coloured by its primary shard.");
         if let Some(n) = &next {
-            c.push_str(&format!(" Moving to epoch {}: {moved_now} of the keys shown change owner (ringed).", n.epoch));
+            c.s(" Moving to epoch ").n(n.epoch).s(": ").n(moved_now).s(" of the keys shown change owner (ringed).");
         } else if g.reconfigs > 0 {
-            c.push_str(&format!(
-                " Last change moved {} keys ({:.1} %); the ideal is {:.1} %.",
-                g.moved_keys,
-                g.moved_fraction * 100.0,
-                g.ideal_fraction * 100.0
-            ));
+            c.s(" Last change moved ").n(g.moved_keys).s(" keys (").s(&fixed(g.moved_fraction * 100.0, 1)).s(" %); the ideal is ").s(&fixed(g.ideal_fraction * 100.0, 1)).s(" %.");
         }
         match m.index {
             super::Index::Off => {}
-            super::Index::Local => c.push_str(&format!(" Local index: a query by tag asks all {} shards; a write, one.", t.len())),
-            super::Index::Global => c.push_str(" Global index: each tag's entries sit on one shard (see the index figure); a query asks that shard, a write updates two."),
+            super::Index::Local => {
+                c.s(" Local index: a query by tag asks all ").n(t.len() as u64).s(" shards; a write, one.");
+            }
+            super::Index::Global => {
+                c.s(" Global index: each tag's entries sit on one shard (see the index figure); a query asks that shard, a write updates two.");
+            }
         }
-        c
+        c.take()
     };
-    let mark = |k: u32, moving: bool, at: f64| RingMark { at, label: format!("k{k}"), color: color(next.as_ref().filter(|_| moving).map_or(t.primary(k), |n| n.primary(k))), major: false, moving };
+    let mark = |k: u32, moving: bool, at: f64| RingMark { at, label: Say::new("k").n(k as u64).take(), color: color(next.as_ref().filter(|_| moving).map_or(t.primary(k), |n| n.primary(k))), major: false, moving };
     let kind = if t.strategy.hashed() {
         let mut ring = Ring::default();
-        // Arcs: who owns each stretch of the circle, where that is contiguous.
-        let mut push = |start: f64, end: f64, id: NodeId, detail: String| {
+        // Arcs: who owns each stretch of the circle, where that is contiguous. An arc's text is
+        // written when it starts (a stretch merged into the one before adds none).
+        let mut push = |start: f64, end: f64, id: NodeId, what: u8| {
             if let Some(last) = ring.arcs.last_mut() {
                 if last.node == Some(id) && (last.end - start).abs() < 1e-12 {
                     last.end = end;
                     return;
                 }
             }
-            ring.arcs.push(RingArc { start, end, node: Some(id), color: shard_color(m, id), detail });
+            let mut detail = Say::default();
+            match what {
+                0 => detail.node(m, id).s(" (sampled)"),
+                1 => detail.node(m, id).s(" up to ").s(&fixed(end, 3)),
+                _ => detail.s("Maglev slots owned by ").node(m, id),
+            };
+            ring.arcs.push(RingArc { start, end, node: Some(id), color: shard_color(m, id), detail: detail.take() });
         };
         match t.strategy {
             super::Strategy::Ring if t.tokens().len() > ARCS_MAX => {
@@ -317,21 +467,15 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
                 for i in 0..ARCS_MAX {
                     let mid = ((i as f64 + 0.5) / ARCS_MAX as f64 * 18_446_744_073_709_551_615.0) as u64;
                     let idx = t.tokens()[super::ring::successor(t.tokens(), mid)].1;
-                    let id = t.members[idx as usize];
-                    push(i as f64 / ARCS_MAX as f64, (i + 1) as f64 / ARCS_MAX as f64, id, format!("{} (sampled)", m.label(id)));
+                    push(i as f64 / ARCS_MAX as f64, (i + 1) as f64 / ARCS_MAX as f64, t.members[idx as usize], 0);
                 }
             }
             super::Strategy::Ring => {
                 let tok = t.tokens();
                 for (i, &(pos, idx)) in tok.iter().enumerate() {
                     let prev = if i == 0 { tok[tok.len() - 1].0 } else { tok[i - 1].0 };
-                    let (s, e) = (super::hash::unit(prev), super::hash::unit(pos));
-                    let id = t.members[idx as usize];
-                    if i == 0 {
-                        push(s - 1.0, e, id, format!("{} up to {:.3}", m.label(id), e));
-                    } else {
-                        push(s, e, id, format!("{} up to {:.3}", m.label(id), e));
-                    }
+                    let s = super::hash::unit(prev) - if i == 0 { 1.0 } else { 0.0 };
+                    push(s, super::hash::unit(pos), t.members[idx as usize], 1);
                 }
                 if let Some(first) = ring.arcs.first_mut() {
                     if first.start < 0.0 {
@@ -340,45 +484,55 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
                 }
                 for &(pos, idx) in tok.iter().step_by((tok.len() / 256).max(1)).take(256) {
                     let id = t.members[idx as usize];
-                    ring.marks.push(RingMark { at: super::hash::unit(pos), label: m.label(id), color: shard_color(m, id), major: true, moving: false });
+                    ring.marks.push(RingMark { at: super::hash::unit(pos), label: Say::default().node(m, id).take(), color: shard_color(m, id), major: true, moving: false });
                 }
             }
             super::Strategy::Maglev => {
                 let table = t.maglev_table();
                 let len = table.len() as f64;
                 for (i, &idx) in table.iter().enumerate() {
-                    let id = t.members[idx as usize];
-                    push(i as f64 / len, (i + 1) as f64 / len, id, format!("Maglev slots owned by {}", m.label(id)));
+                    push(i as f64 / len, (i + 1) as f64 / len, t.members[idx as usize], 2);
                 }
             }
             _ => {}
         }
-        if ring.arcs.len() > ARCS_MAX {
-            ring.arcs.truncate(ARCS_MAX);
-        }
+        ring.arcs.truncate(ARCS_MAX);
         for &(k, moving) in &keys {
             ring.marks.push(mark(k, moving, super::hash::unit(super::hash::key_hash(k))));
         }
         FigureKind::Ring(ring)
     } else {
         let mut bar = RangeBar::default();
-        let loads = &g.last;
-        let _ = loads;
+        // Operations each shard served since its last report, over the busiest one's.
         let mut served: Vec<(NodeId, u64)> = Vec::new();
+        let mut top = 1u64;
         for (id, n) in nodes.live() {
             if let Node::Shard(s) = n {
                 served.push((id, s.served as u64));
+                top = top.max(s.served as u64);
             }
         }
-        let top = served.iter().map(|s| s.1).max().unwrap_or(0).max(1) as f64;
         for (i, &(start, idx)) in t.ranges.iter().enumerate() {
             let end = super::range::end(&t.ranges, i).min(span as u64) as f64;
             let id = t.members[idx as usize];
-            let load = served.iter().find(|s| s.0 == id).map(|s| s.1 as f64 / top);
+            let mut load = None;
+            for s in &served {
+                if s.0 == id {
+                    load = Some(s.1 as f64 / top as f64);
+                    break;
+                }
+            }
+            let mut label = Say::new("[k");
+            label.n(start as u64).s(", ");
+            if i + 1 == t.ranges.len() {
+                label.s("∞");
+            } else {
+                label.s("k").n(end as u64);
+            }
             bar.segments.push(Segment {
                 start: (start as f64 / span as f64).min(1.0),
                 end: (end / span as f64).min(1.0),
-                label: format!("[k{start}, {}) {}", if i + 1 == t.ranges.len() { "∞".to_string() } else { format!("k{}", end as u64) }, m.label(id)),
+                label: label.s(") ").node(m, id).take(),
                 node: Some(id),
                 color: shard_color(m, id),
                 load,
@@ -400,6 +554,7 @@ pub fn figures(m: &Sharding, nodes: &Nodes<Sharding>, g: &invariants::Ghost) -> 
 /// their next owner; for a moment after a commit, the keys it moved are ringed (and their
 /// colour change is animated). Over it: the share of keys the last change moved, next to the
 /// ideal |Δn| / max(n) (1 / (n + 1) when one shard joins n).
+#[inline(never)]
 pub fn key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> Figure {
     // A thousand owner look-ups (for rendezvous, 32 hashes each) per table, every frame, cost
     // about a millisecond; the grid changes only with the tables, so it is kept until they do.
@@ -456,6 +611,7 @@ fn placement(h: &mut Fnv, t: &Table) {
     }
 }
 
+#[inline(never)]
 fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> (KeyGrid, String) {
     let n = GRID_KEYS.min(span.max(1));
     // Owners: every shard of the committed and next tables, in id order.
@@ -463,39 +619,49 @@ fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&T
     ids.sort_unstable();
     ids.dedup();
     let owner_of = |id: Option<NodeId>| id.and_then(|id| ids.binary_search(&id).ok()).map_or(ids.len() as u32, |i| i as u32);
-    let mut owners: Vec<KeyOwner> = ids.iter().map(|&id| KeyOwner { name: m.label(id), color: shard_color(m, id), node: Some(id) }).collect();
+    let mut owners: Vec<KeyOwner> = Vec::new();
+    for &id in &ids {
+        owners.push(KeyOwner { name: Say::default().node(m, id).take(), color: shard_color(m, id), node: Some(id) });
+    }
     owners.push(KeyOwner { name: "no owner".into(), color: 7, node: None });
-    let mut moving = 0u32;
-    let mut moved = 0u32;
-    let cells: Vec<KeyCell> = (0..n)
-        .map(|i| {
-            let k = (span as u64 * i as u64 / n as u64) as u32;
-            let now = t.primary(k);
-            let to = next.map(|n| n.primary(k)).filter(|&p| p != now).map(owner_of);
-            let was = prev.is_some_and(|p| p.primary(k) != now);
-            moving += u32::from(to.is_some());
-            moved += u32::from(was);
-            KeyCell { key: k as u64, owner: owner_of(now), next: to, moved: was }
-        })
-        .collect();
-    if !cells.iter().any(|c| c.owner as usize == ids.len()) {
+    let mut moving = 0u64;
+    let mut moved = 0u64;
+    let mut unowned = false;
+    let mut cells: Vec<KeyCell> = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let k = (span as u64 * i as u64 / n as u64) as u32;
+        let now = t.primary(k);
+        let to = next.map(|n| n.primary(k)).filter(|&p| p != now).map(owner_of);
+        let was = prev.is_some_and(|p| p.primary(k) != now);
+        moving += to.is_some() as u64;
+        moved += was as u64;
+        unowned |= now.is_none();
+        cells.push(KeyCell { key: k as u64, owner: owner_of(now), next: to, moved: was });
+    }
+    if !unowned {
         owners.pop();
     }
-    let sample = if n < span { format!("An even sample of {n} of {span} keys") } else { format!("All {span} keys") };
-    let headline = if g.reconfigs == 0 {
-        format!("No change yet: {} shards. Add or remove one to see which keys move.", t.len())
+    let mut sample = Say::default();
+    if n < span {
+        sample.s("An even sample of ").n(n as u64).s(" of ");
     } else {
-        let ideal = if g.ideal_fraction > 0.0 { format!("{:.1} %", g.ideal_fraction * 100.0) } else { "—".into() };
-        format!("Last change moved {} keys ({:.1} %) · ideal 1/(n+1): {ideal}", g.moved_keys, g.moved_fraction * 100.0)
-    };
-    let mut headline = headline;
-    if next.is_some() {
-        headline.push_str(&format!(" · moving now: {moving} of the {n} squares"));
-    } else if prev.is_some() && moved > 0 {
-        headline.push_str(&format!(" · ringed: {moved} squares just moved"));
+        sample.s("All ");
     }
-    let caption = format!(
-        "{sample} in key order, left to right and top to bottom, each square in its primary shard's colour. A square showing a second colour inside is moving to that shard; a ringed one has just moved. Range partitioning shows as solid blocks, hashing as confetti."
-    );
+    let mut headline = Say::default();
+    if g.reconfigs == 0 {
+        headline.s("No change yet: ").n(t.len() as u64).s(" shards. Add or remove one to see which keys move.");
+    } else {
+        let ideal = if g.ideal_fraction > 0.0 { fixed(g.ideal_fraction * 100.0, 1) + " %" } else { "—".into() };
+        headline.s("Last change moved ").n(g.moved_keys).s(" keys (").s(&fixed(g.moved_fraction * 100.0, 1)).s(" %) · ideal 1/(n+1): ").s(&ideal);
+    }
+    if next.is_some() {
+        headline.s(" · moving now: ").n(moving).s(" of the ").n(n as u64).s(" squares");
+    } else if prev.is_some() && moved > 0 {
+        headline.s(" · ringed: ").n(moved).s(" squares just moved");
+    }
+    let headline = headline.take();
+    let caption = sample.n(span as u64).s(
+        " keys in key order, left to right and top to bottom, each square in its primary shard's colour. A square showing a second colour inside is moving to that shard; a ringed one has just moved. Range partitioning shows as solid blocks, hashing as confetti.",
+    ).take();
     (KeyGrid { columns: GRID_COLUMNS, prefix: "k".into(), owners, cells, headline }, caption)
 }

@@ -143,10 +143,10 @@ impl Policy for Arc {
     }
     fn lists(&self, max: usize) -> Vec<NamedList> {
         alloc::vec![
-            self.t1.list(format!("T1 recent, seen once (target size p = {})", self.p), None, max, false, self.last),
-            self.t2.list(format!("T2 frequent, seen twice or more (T1 + T2 ≤ {})", self.c), None, max, false, self.last),
-            self.b1.list("B1 ghosts evicted from T1".into(), None, max, true, self.last),
-            self.b2.list("B2 ghosts evicted from T2".into(), None, max, true, self.last),
+            self.t1.list(format!("T1 recent, seen once (target size p = {})", self.p), None, max, false, self.last, None),
+            self.t2.list(format!("T2 frequent, seen twice or more (T1 + T2 ≤ {})", self.c), None, max, false, self.last, None),
+            self.b1.list("B1 ghosts evicted from T1".into(), None, max, true, self.last, None),
+            self.b2.list("B2 ghosts evicted from T2".into(), None, max, true, self.last, None),
         ]
     }
 }

@@ -67,7 +67,7 @@ impl Lfu {
     fn renumber(&mut self) {
         let order = core::mem::take(&mut self.order);
         self.entry.clear();
-        for (i, (place, info)) in order.into_iter().enumerate() {
+        for (i, (place, info)) in order.to_vec().into_iter().enumerate() {
             let place = (((place >> 32) - self.age) << 32) | (i as u64 + 1);
             self.entry.insert(info & LOW, place);
             self.order.insert(place, info);
@@ -120,16 +120,11 @@ impl Policy for Lfu {
     }
     fn lists(&self, max: usize) -> Vec<NamedList> {
         // Highest priority first; the last item shown is the next victim when all fit.
-        let items = self
-            .order
-            .iter()
-            .rev()
-            .take(max)
-            .map(|(&place, &info)| {
-                let (k, uses, prio) = (info as Key, info >> 32, place >> 32);
-                item(k, Some(format!("{uses}×·K{prio}")), false, self.last == Some(k))
-            })
-            .collect();
+        let mut items = Vec::new();
+        for (place, info) in self.order.last_n(max) {
+            let (k, uses, prio) = (info as Key, info >> 32, place >> 32);
+            items.push(item(k, Some(format!("{uses}×·K{prio}")), false, self.last == Some(k)));
+        }
         alloc::vec![NamedList { name: format!("by priority K = uses + age (age L = {})", self.age), items, hand: None, capacity: Some(self.cap), total: Some(self.len()) }]
     }
 }

@@ -67,20 +67,14 @@ impl Order {
         self.by_tick.first_key_value().map(|(_, k)| *k as Key)
     }
 
-    /// Keys newest first.
-    pub fn newest_first(&self) -> impl Iterator<Item = Key> + '_ {
-        self.by_tick.values().rev().map(|k| *k as Key)
-    }
-
-    /// A figure list of at most `max` keys, newest first.
-    pub fn list(&self, name: String, capacity: Option<u32>, max: usize, ghost: bool, hot: Option<Key>) -> NamedList {
-        NamedList {
-            name,
-            items: self.newest_first().take(max).map(|k| item(k, None, ghost, hot == Some(k))).collect(),
-            hand: None,
-            capacity,
-            total: Some(self.len()),
+    /// A figure list of at most `max` keys, newest first, each with `badge(key)` if given.
+    pub fn list(&self, name: String, capacity: Option<u32>, max: usize, ghost: bool, hot: Option<Key>, badge: Option<&dyn Fn(Key) -> String>) -> NamedList {
+        let mut items = Vec::new();
+        for (_, k) in self.by_tick.last_n(max) {
+            let k = k as Key;
+            items.push(item(k, badge.map(|b| b(k)), ghost, hot == Some(k)));
         }
+        NamedList { name, items, hand: None, capacity, total: Some(self.len()) }
     }
 }
 
@@ -130,7 +124,7 @@ impl Policy for Lru {
         self.order.remove(k)
     }
     fn lists(&self, max: usize) -> Vec<NamedList> {
-        alloc::vec![self.order.list("most recent first".into(), Some(self.cap), max, false, self.last)]
+        alloc::vec![self.order.list("most recent first".into(), Some(self.cap), max, false, self.last, None)]
     }
 }
 
@@ -175,6 +169,6 @@ impl Policy for Fifo {
         self.order.remove(k)
     }
     fn lists(&self, max: usize) -> Vec<NamedList> {
-        alloc::vec![self.order.list("newest arrival first".into(), Some(self.cap), max, false, self.last)]
+        alloc::vec![self.order.list("newest arrival first".into(), Some(self.cap), max, false, self.last, None)]
     }
 }

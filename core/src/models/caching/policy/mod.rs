@@ -14,6 +14,7 @@ pub mod arc;
 pub mod clock;
 pub mod lfu;
 pub mod lru;
+pub mod map;
 pub mod opt;
 pub mod random;
 pub mod slru;
@@ -28,10 +29,10 @@ use alloc::vec::Vec;
 pub type Key = u32;
 
 /// The one ordered map the policies (and the curves, OPT, the database's per-key counts) are
-/// built from. Every `BTreeMap<K, V>` type is its own copy of the B-tree code in the page, so
-/// they all share this one: keys and values are `u64`, and a composite order (LFU's priority
-/// then recency, OPT's next use then key) is packed into one key.
-pub type Map = alloc::collections::BTreeMap<u64, u64>;
+/// built from: keys and values are `u64`, and a composite order (LFU's priority then recency,
+/// OPT's next use then key) is packed into one key. A chunked sorted vector ([`map`]), not a
+/// `BTreeMap`: each `BTreeMap<K, V>` type is its own copy of the B-tree code in the page.
+pub use map::Map;
 
 /// An online eviction policy.
 pub trait Policy {

@@ -75,8 +75,8 @@ impl Policy for Slru {
     }
     fn lists(&self, max: usize) -> Vec<NamedList> {
         alloc::vec![
-            self.protected.list(format!("protected (hit twice), {} max", self.protected_cap), Some(self.protected_cap), max, false, self.last),
-            self.probation.list("probation (seen once)".into(), Some(self.cap - self.protected_cap), max, false, self.last),
+            self.protected.list(format!("protected (hit twice), {} max", self.protected_cap), Some(self.protected_cap), max, false, self.last, None),
+            self.probation.list("probation (seen once)".into(), Some(self.cap - self.protected_cap), max, false, self.last, None),
         ]
     }
 }

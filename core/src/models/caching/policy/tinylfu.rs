@@ -10,7 +10,7 @@
 //! wonders never displace them, and the memory for the history is a few bits per key.
 
 use super::lru::Order;
-use super::{item, Key, Policy};
+use super::{Key, Policy};
 use crate::figure::NamedList;
 use crate::rng::Rng;
 use alloc::format;
@@ -162,13 +162,8 @@ impl Policy for TinyLfu {
         self.window.remove(k) || self.probation.remove(k) || self.protected.remove(k)
     }
     fn lists(&self, max: usize) -> Vec<NamedList> {
-        let list = |o: &Order, name: alloc::string::String, cap: u32| NamedList {
-            name,
-            items: o.newest_first().take(max).map(|k| item(k, Some(format!("~{}", self.sketch.estimate(k))), false, self.last == Some(k))).collect(),
-            hand: None,
-            capacity: Some(cap),
-            total: Some(o.len()),
-        };
+        let badge = |k: Key| format!("~{}", self.sketch.estimate(k));
+        let list = |o: &Order, name: alloc::string::String, cap: u32| o.list(name, Some(cap), max, false, self.last, Some(&badge));
         vec![
             list(&self.window, "window (every new key enters here)".into(), self.window_cap),
             list(&self.protected, "main: protected".into(), self.protected_cap),
