@@ -91,8 +91,6 @@ impl MapKey for OutPoint {
 /// The value of every map.
 #[derive(Clone, Debug)]
 pub enum Val {
-    /// A removed entry (see [`Map::remove_mut`]).
-    Gone,
     /// A set's entry.
     Unit,
     /// An unspent output.
@@ -160,15 +158,8 @@ impl MapVal for Entry {
 }
 
 /// A persistent ordered map from `K` to `V` (a typed view of the one tree type).
-///
-/// Removing an entry leaves a [`Val::Gone`] in its place, which no lookup or iteration shows:
-/// the tree's removal and rebalancing code (several kilobytes) is then not in the page at all.
-/// Only spent outputs are removed, and a block's UTXO set keeps them as it shares structure
-/// with its parent's anyway.
 pub struct Map<K, V> {
     tree: PMap<Key, Val>,
-    /// Entries that are not [`Val::Gone`].
-    live: usize,
     kv: PhantomData<fn() -> (K, V)>,
 }
 
@@ -177,13 +168,13 @@ pub type Set<K> = Map<K, ()>;
 
 impl<K, V> Clone for Map<K, V> {
     fn clone(&self) -> Self {
-        Map { tree: self.tree.clone(), live: self.live, kv: PhantomData }
+        Map { tree: self.tree.clone(), kv: PhantomData }
     }
 }
 
 impl<K, V> Default for Map<K, V> {
     fn default() -> Self {
-        Map { tree: PMap::new(), live: 0, kv: PhantomData }
+        Map { tree: PMap::new(), kv: PhantomData }
     }
 }
 
@@ -208,35 +199,27 @@ impl<K: MapKey, V: MapVal> Map<K, V> {
 
     /// Whether `k` has a value.
     pub fn contains_key(&self, k: &K) -> bool {
-        self.get(k).is_some()
+        self.tree.contains_key(&k.pack())
     }
 
     /// Sets the value at `k`.
     pub fn insert_mut(&mut self, k: K, v: V) {
-        if !self.contains_key(&k) {
-            self.live += 1;
-        }
         self.tree.insert_mut(k.pack(), v.wrap());
     }
 
-    /// Removes `k` (leaves a [`Val::Gone`]); whether it was there.
+    /// Removes `k`; whether it was there.
     pub fn remove_mut(&mut self, k: &K) -> bool {
-        let was = self.contains_key(k);
-        if was {
-            self.live -= 1;
-            self.tree.insert_mut(k.pack(), Val::Gone);
-        }
-        was
+        self.tree.remove_mut(&k.pack())
     }
 
     /// Number of entries.
     pub fn size(&self) -> usize {
-        self.live
+        self.tree.size()
     }
 
     /// Whether it is empty.
     pub fn is_empty(&self) -> bool {
-        self.live == 0
+        self.tree.is_empty()
     }
 
     /// Entries in key order.
@@ -258,16 +241,16 @@ impl<K: MapKey, V: MapVal> Map<K, V> {
 impl<K: MapKey> Map<K, ()> {
     /// Adds `k` to the set.
     pub fn add(&mut self, k: K) {
-        self.insert_mut(k, ());
+        self.tree.insert_mut(k.pack(), Val::Unit);
     }
 
     /// Whether `k` is in the set.
     pub fn contains(&self, k: &K) -> bool {
-        self.contains_key(k)
+        self.tree.contains_key(&k.pack())
     }
 
     /// The last key.
     pub fn last(&self) -> Option<K> {
-        self.iter().next_back().map(|(k, _)| k)
+        self.tree.last().map(|(k, _)| K::unpack(k))
     }
 }
