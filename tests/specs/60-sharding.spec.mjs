@@ -115,9 +115,20 @@ export const tests = [
       await play(page);
       await until(async () => (await clock(page)).events > 20_000, 'both runs advance', { timeoutMs: 40_000 });
       await pause(page);
-      const a = Number(await page.getAttribute('[data-testid=compare-row-find_p99_ms]', 'data-a'));
-      const b = Number(await page.getAttribute('[data-testid=compare-row-find_p99_ms]', 'data-b'));
-      assert(a > b, `a local index query (p99 ${a} ms) is slower than a global one (${b} ms)`);
+      // p99 comes from a histogram with buckets 1.4× apart, over the last second: at one moment
+      // both runs can sit in the same bucket. Read it at several moments: local is slower more often
+      // than it is faster, and slower at least once (a local query waits for all 16 shards, a global one for one).
+      const seen = [];
+      for (let i = 0; i < 6; i++) {
+        const a = Number(await page.getAttribute('[data-testid=compare-row-find_p99_ms]', 'data-a'));
+        const b = Number(await page.getAttribute('[data-testid=compare-row-find_p99_ms]', 'data-b'));
+        seen.push([a, b]);
+        if (seen.some(([x, y]) => x > y) && i >= 2) break;
+        await play(page);
+        await sleep(400);
+        await pause(page);
+      }
+      assert(seen.filter(([a, b]) => a > b).length > seen.filter(([a, b]) => a < b).length, `a local index query is slower than a global one (p99 local/global: ${JSON.stringify(seen)})`);
       await shot('sharding-index-compare');
     },
   },
