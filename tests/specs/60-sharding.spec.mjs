@@ -108,7 +108,7 @@ export const tests = [
       await shot('sharding-global-index');
 
       // Local against global on one workload: queries wait for 16 shards, or for one.
-      await page.goto(base + '#/compare/sharding?a=index=local&b=index=global&set=shards=16&set=index_share=0.5&set=read_share=0.6&set=rate=300&set=service_us=2000');
+      await page.goto(base + '#/compare/sharding?a=index=local&b=index=global&set=shards=16&set=index_share=0.5&set=read_share=0.6&set=rate=1000&set=service_us=2000');
       await page.waitForSelector('[data-testid=compare]', { timeout: 30_000 });
       assert(!(await page.$('[data-testid=notice]')), 'no error notice');
       await speed(page, 'max');
