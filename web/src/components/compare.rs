@@ -589,7 +589,7 @@ fn value_editor(kind: &ParamKind, value: &str, testid: &'static str, label: Stri
 /// The lab whose content a compare query's `script=` needs (the last `script=` counts, as in
 /// [`CompareSpec::parse`]), if that lab has content in this build.
 pub fn script_lab(query: Option<&str>) -> Option<String> {
-    let file = query?.split('&').filter_map(|kv| kv.strip_prefix("script=")).last().map(decode)?;
+    let file = query?.split('&').filter_map(|kv| kv.strip_prefix("script=")).next_back().map(decode)?;
     crate::content::index(crate::content::lab_of_scenario(&file)).map(|i| i.lab.to_string())
 }
 
@@ -864,7 +864,7 @@ fn CompareView(p: &CompareViewProps) -> Html {
     };
     let notice = match &p.unavailable {
         // The script's lab content did not load: that, with a retry, rather than the spec error.
-        Some((why, retry)) => Some(super::lab_page::unavailable(why, retry.clone())),
+        Some((why, retry)) => Some(super::lab_page::unavailable(&Route::Compare { model: p.model.clone(), query: p.query.clone() }, why, retry.clone())),
         None => state.notice.clone().map(|notice| super::notice::banner(notice, dispatch.reform(|_| LabAction::Dismiss))),
     };
     let view_a = state.views[0].clone();

@@ -261,15 +261,20 @@ pub fn LabPage(p: &LabPageProps) -> Html {
     }
 }
 
+/// What a route waits for, in words ("lesson", "challenge", "comparison's script").
+fn awaited(route: &Route) -> (&str, &'static str) {
+    match route {
+        Route::Lesson { model, .. } => (model, "lesson"),
+        Route::Challenge { model, .. } => (model, "challenge"),
+        Route::Compare { model, .. } => (model, "comparison's script"),
+        Route::Lab { model, .. } => (model, "lab"),
+        _ => ("", "page"),
+    }
+}
+
 /// What a page shows while its lab's content is fetched: the lab's title and a busy status.
 pub fn loading(route: &Route) -> Html {
-    let (model, what) = match route {
-        Route::Lesson { model, .. } => (model.as_str(), "lesson"),
-        Route::Challenge { model, .. } => (model.as_str(), "challenge"),
-        Route::Compare { model, .. } => (model.as_str(), "comparison's script"),
-        Route::Lab { model, .. } => (model.as_str(), "lab"),
-        _ => ("", "page"),
-    };
+    let (model, what) = awaited(route);
     let info = models::catalog().into_iter().find(|m| m.name == model);
     html! {
         <div class="lab-page content-loading" data-testid="content-loading" aria-busy="true">
@@ -279,19 +284,21 @@ pub fn loading(route: &Route) -> Html {
                     if let Some(i) = &info { <p class="pitch">{ i.pitch }</p> }
                 </div>
             </div>
-            <p class="hint loading" role="status">{ format!("Loading the {what}…") }</p>
+            <p class="loading" role="status">{ format!("Loading the {what}…") }</p>
         </div>
     }
 }
 
-/// Why a page's content is missing, with a button that fetches it again.
-pub fn unavailable(why: &str, retry: Callback<()>) -> Html {
+/// Why a route's content is missing, with a button that fetches it again; the page runs a
+/// lab (or comparison) with its defaults meanwhile.
+pub fn unavailable(route: &Route, why: &str, retry: Callback<()>) -> Html {
+    let (_, what) = awaited(route);
     let onclick = Callback::from(move |_: MouseEvent| retry.emit(()));
     html! {
         <aside class="panel content-error" data-testid="content-error" aria-label="Content not loaded">
             <div role="alert">
-                <h2>{"Lessons and challenges did not load"}</h2>
-                <p>{ format!("This lab's lessons, scenarios and challenges could not be loaded: {why}. The lab itself works; try again when you are back online.") }</p>
+                <h2>{ format!("The {what} did not load") }</h2>
+                <p>{ format!("It could not be loaded: {why}. Meanwhile this page runs with its default settings.") }</p>
             </div>
             <button data-testid="content-retry" {onclick}>{"↻ Try again"}</button>
         </aside>
@@ -597,7 +604,7 @@ fn LabView(p: &LabViewProps) -> Html {
             }
         }
         Extra::Unavailable(why) => match &p.unavailable {
-            Some((_, retry)) => unavailable(why, retry.clone()),
+            Some((_, retry)) => unavailable(&p.route, why, retry.clone()),
             None => html! {},
         },
         Extra::None => html! {},
