@@ -216,7 +216,7 @@ impl PartialEq for Loaded {
 #[hook]
 pub fn use_lab_content(lab: Option<String>) -> (Option<Loaded>, Callback<()>) {
     let init = lab.clone();
-    let state = use_state(move || init.map(|l| cached(&l).map_or(Loaded::Pending, Loaded::Ready)));
+    let state = use_state_eq(move || init.map(|l| cached(&l).map_or(Loaded::Pending, Loaded::Ready)));
     let attempt = use_state(|| 0u32);
     {
         let state = state.clone();

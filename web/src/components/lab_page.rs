@@ -247,10 +247,14 @@ fn typing_in_field(e: &web_sys::KeyboardEvent) -> bool {
 /// lab runs with its defaults and the side panel says why, with a retry.
 #[component]
 pub fn LabPage(p: &LabPageProps) -> Html {
+    // Only a route the index says has content fetches it (a lab with no lesson, or a challenge
+    // id it does not list, is told so at once).
     let model = match &p.route {
-        Route::Lesson { model, .. } | Route::Challenge { model, .. } => content::index(model).map(|i| i.lab.to_string()),
+        Route::Lesson { model, .. } => content::index(model).filter(|i| i.lesson_steps > 0),
+        Route::Challenge { model, id } => content::index(model).filter(|i| i.challenges.contains(&id.as_str())),
         _ => None,
-    };
+    }
+    .map(|i| i.lab.to_string());
     let (loaded, retry) = content::use_lab_content(model);
     let route = p.route.clone();
     match loaded {
