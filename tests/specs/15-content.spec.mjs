@@ -2,7 +2,14 @@
 // needs it, not part of the first load: the home page and a plain lab fetch none; a lesson or
 // challenge opened from a cold load fetches its lab's file once and shows it; a slow fetch shows
 // a busy placeholder; a failed or damaged one shows an error with a retry while the lab runs.
-import { open, clock, play, until, assert, sleep } from '../lib/app.mjs';
+import { open, clock, play, pause, until, assert, sleep } from '../lib/app.mjs';
+import { axeViolations, describe, BLOCKING } from '../lib/axe.mjs';
+
+/** Fails on serious or critical axe violations (the a11y spec's bar). */
+async function accessible(page, where) {
+  const blocking = (await axeViolations(page)).filter((v) => BLOCKING.includes(v.impact));
+  assert(blocking.length === 0, `axe on ${where}:\n${describe(blocking)}`);
+}
 
 /** Records the content files the page requests: [{url, status}] (status null until answered). */
 function watchContent(page) {
@@ -80,6 +87,7 @@ export const tests = [
       const status = await page.textContent('[data-testid=content-loading] [role=status]');
       assert(/Loading the lesson/.test(status), `the placeholder says what is loading: ${status}`);
       assert(!(await page.$('[data-testid=lab]')), 'the lesson page waits for its content');
+      await accessible(page, 'the loading placeholder');
       await shot('content-loading');
       release();
       await page.waitForSelector('[data-testid=lesson]');
@@ -96,6 +104,8 @@ export const tests = [
       await play(page);
       const t0 = (await clock(page)).events;
       await until(async () => (await clock(page)).events > t0, 'the simulation advances');
+      await pause(page);
+      await accessible(page, 'the content error');
       await shot('content-error');
       await page.unroute('**/content/*.json');
       await page.click('[data-testid=content-retry]');
