@@ -2,7 +2,9 @@
 # Each lab's share of the release page: builds the site (trunk build --release) with every lab,
 # then once without each lab (cargo features of web/, forwarded to distlab-core; a lab left out
 # also leaves its content/ files out), and prints the gzip -9 difference of the first load
-# (scripts/size.sh; the model checker's worker, fetched on first use, is reported beside it).
+# (scripts/size.sh; the model checker's worker, fetched on first use, and the lab's content file
+# (lesson, scenarios, challenges: dist/content/<lab>-<hash>.json), fetched when a page first needs
+# it, are reported beside it).
 # Also builds the page with no lab at all (the shared kernel + shell).
 #   scripts/size-labs.sh            every lab (the `all-labs` feature of web/Cargo.toml)
 #   scripts/size-labs.sh paxos pow  only these (plus the full build; no lab-less build)
@@ -50,6 +52,8 @@ build() {
 # sizes <dist>: "<first-load gzip bytes> <checker worker gzip bytes>".
 sizes() { echo "$(scripts/size.sh --total "$1") $(scripts/size.sh --total-worker "$1")"; }
 kb() { awk "BEGIN{printf \"%.1f\", $1/1024}"; }
+# content <lab>: gzip -9 bytes of the lab's content file in the full build (0 if it has none).
+content() { local f; f=$(find "$out/all/content" -name "$1-*.json" 2>/dev/null | head -n 1); if [ -n "$f" ]; then gzip -9 -c "$f" | wc -c; else echo 0; fi; }
 
 echo "building the page with every lab ($all) ..." >&2
 read -r full full_worker <<<"$(build all "$(tr ' ' ',' <<<"$all")")"
@@ -72,7 +76,7 @@ printf '%-28s %12d %10s\n' "every lab" "$full" "$(kb "$full")"
 [ -z "$none" ] || printf '%-28s %12d %10s\n' "no lab (kernel + shell)" "$none" "$(kb "$none")"
 sum=0
 for l in "${labs[@]}"; do
-  printf '%-28s %12d %10s   (checker worker, on first use: +%s KB)\n' "lab $l (delta)" "${delta[$l]}" "$(kb "${delta[$l]}")" "$(kb "${worker_delta[$l]}")"
+  printf '%-28s %12d %10s   (on open: content %s KB; checker worker, on first use: +%s KB)\n' "lab $l (delta)" "${delta[$l]}" "$(kb "${delta[$l]}")" "$(kb "$(content "$l")")" "$(kb "${worker_delta[$l]}")"
   sum=$((sum + delta[$l]))
 done
 # The page's wasm, not the checker worker's (fetched on first use, reported apart).
@@ -91,4 +95,5 @@ echo "BENCH|release size, every lab, gzip -9|$(kb "$full")|KB|first load: index.
 [ -z "$none" ] || echo "BENCH|release size, no lab, gzip -9|$(kb "$none")|KB|kernel + shell only"
 for l in "${labs[@]}"; do
   echo "BENCH|lab size delta, gzip -9, $l|$(kb "${delta[$l]}")|KB|first load with every lab minus without $l; checker worker (on first use) +$(kb "${worker_delta[$l]}") KB"
+  echo "BENCH|lab content on open, gzip -9, $l|$(kb "$(content "$l")")|KB|dist/content/$l-*.json, fetched when its lesson, a challenge or a compare script first opens"
 done

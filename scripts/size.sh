@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prints the transfer size of a built site: raw and `gzip -9` bytes of every file (index.html,
 # JS, wasm, CSS), the gzip total of the first load (the page) and of the model checker's worker,
-# which the page fetches only when the checker is first used. Usage: scripts/size.sh [dist-dir]
+# which the page fetches only when the checker is first used, and each lab's content file
+# (content/<lab>-<hash>.json), fetched when that lab's lesson, a challenge or a compare script
+# first opens. Usage: scripts/size.sh [dist-dir]
 # With --total, prints only the first load's gzip total in bytes; with --total-worker, only the
 # worker's (for scripts).
 set -euo pipefail
@@ -27,3 +29,7 @@ printf '%-48s %10s %10s\n' "file" "raw B" "gzip-9 B"
 for r in "${rows[@]}"; do echo "$r"; done
 printf '%-48s %10d %10d  (%.1f KB gzip)\n' "TOTAL first load" "$raw_sum" "$gz_sum" "$(awk "BEGIN{print $gz_sum/1024}")"
 printf '%-48s %10s %10d  (%.1f KB gzip)\n' "checker worker, on first use" "" "$worker_sum" "$(awk "BEGIN{print $worker_sum/1024}")"
+for f in "$dist"/content/*.json; do
+  [ -f "$f" ] || continue
+  printf '%-48s %10d %10d\n' "${f#"$dist"/} (on open)" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
+done

@@ -9,7 +9,7 @@ pub struct LessonStep {
     pub title: String,
     /// Scenario file behind the step.
     pub scenario: Option<String>,
-    /// Prose: Markdown in the file; HTML (rendered at build time) from `content::lesson`.
+    /// Prose: Markdown in the file; HTML (rendered at build time) in the lab's content file (`content::LabContent`).
     pub body: String,
 }
 
@@ -18,7 +18,7 @@ pub struct LessonStep {
 pub struct Lesson {
     /// Title.
     pub title: String,
-    /// What comes before the first step: Markdown in the file; HTML from `content::lesson`.
+    /// What comes before the first step: Markdown in the file; HTML in the lab's content file (`content::LabContent`).
     pub intro: String,
     /// Steps.
     pub steps: Vec<LessonStep>,

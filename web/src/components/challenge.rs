@@ -10,7 +10,7 @@ pub struct ChallengePanelProps {
     pub model: AttrValue,
     /// Title.
     pub title: AttrValue,
-    /// Brief, as HTML (challenge files are rendered at build time: `content::challenges`).
+    /// Brief, as HTML (challenge files are rendered at build time: `content::LabContent::challenges`).
     pub brief_html: AttrValue,
     /// Hint.
     pub hint: AttrValue,

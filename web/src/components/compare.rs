@@ -586,9 +586,41 @@ fn value_editor(kind: &ParamKind, value: &str, testid: &'static str, label: Stri
     }
 }
 
-/// The compare page.
+/// The lab whose content a compare query's `script=` needs (the last `script=` counts, as in
+/// [`CompareSpec::parse`]), if that lab has content in this build.
+pub fn script_lab(query: Option<&str>) -> Option<String> {
+    let file = query?.split('&').filter_map(|kv| kv.strip_prefix("script=")).next_back().map(decode)?;
+    crate::content::index(crate::content::lab_of_scenario(&file)).map(|i| i.lab.to_string())
+}
+
+/// The compare page. A `script=` first loads its lab's content (fetched on first use, then kept
+/// for the session): meanwhile a busy placeholder; if it cannot be loaded, the default
+/// comparison runs and says why, with a retry.
 #[component]
 pub fn ComparePage(p: &ComparePageProps) -> Html {
+    let (loaded, retry) = crate::content::use_lab_content(script_lab(p.query.as_deref()));
+    let (model, query) = (p.model.clone(), p.query.clone());
+    match loaded {
+        None | Some(crate::content::Loaded::Ready(_)) => html! { <CompareView key="ready" {model} {query} /> },
+        Some(crate::content::Loaded::Failed(why)) => html! { <CompareView key="failed" {model} {query} unavailable={Some((AttrValue::from(why), retry))} /> },
+        Some(crate::content::Loaded::Pending) => super::lab_page::loading(&Route::Compare { model, query }),
+    }
+}
+
+/// Properties of [`CompareView`].
+#[derive(Properties, PartialEq)]
+struct CompareViewProps {
+    model: String,
+    #[prop_or_default]
+    query: Option<String>,
+    /// Why the script's content could not be loaded, and a retry.
+    #[prop_or_default]
+    unavailable: Option<(AttrValue, Callback<()>)>,
+}
+
+/// The compare page proper, once the script's content is settled.
+#[component]
+fn CompareView(p: &CompareViewProps) -> Html {
     let spec_init = {
         let (model, query) = (p.model.clone(), p.query.clone());
         use_memo((model, query), |(m, q)| match CompareSpec::parse(m, q.as_deref()) {
@@ -830,7 +862,11 @@ pub fn ComparePage(p: &ComparePageProps) -> Html {
             </section>
         }
     };
-    let notice = state.notice.clone().map(|notice| super::notice::banner(notice, dispatch.reform(|_| LabAction::Dismiss)));
+    let notice = match &p.unavailable {
+        // The script's lab content did not load: that, with a retry, rather than the spec error.
+        Some((why, retry)) => Some(super::lab_page::unavailable(&Route::Compare { model: p.model.clone(), query: p.query.clone() }, why, retry.clone())),
+        None => state.notice.clone().map(|notice| super::notice::banner(notice, dispatch.reform(|_| LabAction::Dismiss))),
+    };
     let view_a = state.views[0].clone();
     let horizon = lab_a.horizon().1;
     html! {

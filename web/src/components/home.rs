@@ -11,8 +11,10 @@ use yew::prelude::*;
 #[component]
 pub fn Home() -> Html {
     let cards = catalog().into_iter().map(|m| {
-        let lesson = content::lesson(m.name);
-        let challenges = content::challenges(m.name).unwrap_or_default();
+        // From the index compiled into the app: the content itself is fetched when a page needs it.
+        let index = content::index(m.name);
+        let steps = index.map_or(0, |i| i.lesson_steps);
+        let challenges = index.map_or(&[][..], |i| i.challenges);
         let lab = Route::Lab { model: m.name.into(), share: None }.to_hash();
         html! {
             <article class="card" data-testid={format!("lab-card-{}", m.name)}>
@@ -23,12 +25,12 @@ pub fn Home() -> Html {
                 <p>{ m.pitch }</p>
                 <div class="row">
                     <a class="button primary" href={lab} data-testid={format!("open-{}", m.name)}>{"Open lab"}</a>
-                    if let Some(l) = lesson {
-                        <a class="button" href={Route::Lesson { model: m.name.into(), step: 1 }.to_hash()}>{ format!("Lesson ({} steps)", l.steps.len()) }</a>
+                    if steps > 0 {
+                        <a class="button" href={Route::Lesson { model: m.name.into(), step: 1 }.to_hash()}>{ format!("Lesson ({steps} steps)") }</a>
                     }
                     <a class="button" href={Route::Compare { model: m.name.into(), query: None }.to_hash()} data-testid={format!("compare-{}", m.name)}>{"Compare"}</a>
-                    if let Some(c) = challenges.first() {
-                        <a class="button" href={Route::Challenge { model: m.name.into(), id: c.id.clone() }.to_hash()}>{ format!("Challenges ({})", challenges.len()) }</a>
+                    if let Some(id) = challenges.first() {
+                        <a class="button" href={Route::Challenge { model: m.name.into(), id: id.to_string() }.to_hash()}>{ format!("Challenges ({})", challenges.len()) }</a>
                     }
                 </div>
                 <p class="meta">{ format!("{} invariants · {} metrics", m.invariants.len(), m.metrics.len()) }</p>

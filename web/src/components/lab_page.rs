@@ -153,6 +153,8 @@ enum Extra {
     None,
     Lesson(Rc<content::Lesson>, usize),
     Challenge(Rc<Challenge>, Vec<(String, String)>),
+    /// The route's content could not be loaded: why.
+    Unavailable(String),
 }
 
 fn default_lab(model: &str) -> LabState {
@@ -165,8 +167,10 @@ fn scenario_state(s: &Scenario, challenge: Option<Rc<Challenge>>) -> Result<LabS
     Ok(state)
 }
 
-/// Builds the state for a route; problems become a notice on a usable default lab.
-fn initial(route: &Route) -> (LabState, Extra, Option<Time>) {
+/// Builds the state for a route, with its lab's content (`None` when the route needs none, the
+/// lab has none, or it could not be loaded: `unavailable`); problems become a notice on a
+/// usable default lab.
+fn initial(route: &Route, content: Option<&content::LabContent>, unavailable: Option<&str>) -> (LabState, Extra, Option<Time>) {
     let model = match route {
         Route::Lab { model, .. } | Route::Lesson { model, .. } | Route::Challenge { model, .. } => model.clone(),
         _ => String::new(),
@@ -176,6 +180,10 @@ fn initial(route: &Route) -> (LabState, Extra, Option<Time>) {
         s.notice = Some((true, why));
         s
     };
+    if let (Some(why), Route::Lesson { .. } | Route::Challenge { .. }) = (unavailable, route) {
+        // The lab runs anyway; the side panel says what is missing and offers to fetch again.
+        return (default_lab(&model), Extra::Unavailable(why.into()), None);
+    }
     match route {
         Route::Lab { share: Some(payload), .. } => match share::decode(payload).map_err(|e| e.0).and_then(|s| {
             let st = scenario_state(&s, None)?;
@@ -185,12 +193,11 @@ fn initial(route: &Route) -> (LabState, Extra, Option<Time>) {
             Ok((st, at)) => (st, Extra::None, at),
             Err(e) => (fallback(format!("{e} You are looking at a fresh {model} lab instead.")), Extra::None, None),
         },
-        Route::Lesson { step, .. } => match content::lesson(&model) {
-            Some(lesson) => {
-                let lesson = Rc::new(lesson);
+        Route::Lesson { step, .. } => match content.and_then(|c| c.lesson.clone().map(|l| (c, l))) {
+            Some((content, lesson)) => {
                 let step = (*step).clamp(1, lesson.steps.len().max(1));
                 let file = lesson.steps.get(step - 1).and_then(|s| s.scenario.clone());
-                let st = match file.map(|f| content::scenario(&f).map_err(|e| e.0).and_then(|s| scenario_state(&s, None))) {
+                let st = match file.map(|f| content.scenario(&f).map_err(|e| e.0).and_then(|s| scenario_state(&s, None))) {
                     Some(Ok(st)) => st,
                     Some(Err(e)) => fallback(format!("This lesson step's scenario could not be loaded: {e}")),
                     None => default_lab(&model),
@@ -199,7 +206,7 @@ fn initial(route: &Route) -> (LabState, Extra, Option<Time>) {
             }
             None => (fallback(format!("There is no lesson for {model} yet.")), Extra::None, None),
         },
-        Route::Challenge { id, .. } => match content::challenges(&model) {
+        Route::Challenge { id, .. } => match content.map_or(Ok(Vec::new()), |c| c.challenges()) {
             Ok(list) => {
                 let others: Vec<(String, String)> = list.iter().map(|c| (c.id.clone(), c.title.clone())).collect();
                 match list.into_iter().find(|c| &c.id == id) {
@@ -235,15 +242,96 @@ fn typing_in_field(e: &web_sys::KeyboardEvent) -> bool {
         .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA") || el.closest("[role=menu]").ok().flatten().is_some())
 }
 
-/// The lab page.
+/// The lab page. A lesson or challenge route first loads its lab's content (fetched on first
+/// use, then kept for the session): meanwhile a busy placeholder; if it cannot be loaded, the
+/// lab runs with its defaults and the side panel says why, with a retry.
 #[component]
 pub fn LabPage(p: &LabPageProps) -> Html {
+    // Only a route the index says has content fetches it (a lab with no lesson, or a challenge
+    // id it does not list, is told so at once).
+    let model = match &p.route {
+        Route::Lesson { model, .. } => content::index(model).filter(|i| i.lesson_steps > 0),
+        Route::Challenge { model, id } => content::index(model).filter(|i| i.challenges.contains(&id.as_str())),
+        _ => None,
+    }
+    .map(|i| i.lab.to_string());
+    let (loaded, retry) = content::use_lab_content(model);
     let route = p.route.clone();
+    match loaded {
+        None => html! { <LabView {route} /> },
+        Some(content::Loaded::Ready(c)) => html! { <LabView key="ready" {route} content={Some(c)} /> },
+        Some(content::Loaded::Failed(why)) => html! { <LabView key="failed" {route} unavailable={Some((AttrValue::from(why), retry))} /> },
+        Some(content::Loaded::Pending) => loading(&route),
+    }
+}
+
+/// What a route waits for, in words ("lesson", "challenge", "comparison's script").
+fn awaited(route: &Route) -> (&str, &'static str) {
+    match route {
+        Route::Lesson { model, .. } => (model, "lesson"),
+        Route::Challenge { model, .. } => (model, "challenge"),
+        Route::Compare { model, .. } => (model, "comparison's script"),
+        Route::Lab { model, .. } => (model, "lab"),
+        _ => ("", "page"),
+    }
+}
+
+/// What a page shows while its lab's content is fetched: the lab's title and a busy status.
+pub fn loading(route: &Route) -> Html {
+    let (model, what) = awaited(route);
+    let info = models::catalog().into_iter().find(|m| m.name == model);
+    html! {
+        <div class="lab-page content-loading" data-testid="content-loading" aria-busy="true">
+            <div class="lab-head">
+                <div>
+                    <h1>{ info.as_ref().map_or(model, |i| i.title) }</h1>
+                    if let Some(i) = &info { <p class="pitch">{ i.pitch }</p> }
+                </div>
+            </div>
+            <p class="loading" role="status">{ format!("Loading the {what}…") }</p>
+        </div>
+    }
+}
+
+/// Why a route's content is missing, with a button that fetches it again; the page runs a
+/// lab (or comparison) with its defaults meanwhile.
+pub fn unavailable(route: &Route, why: &str, retry: Callback<()>) -> Html {
+    let (_, what) = awaited(route);
+    let onclick = Callback::from(move |_: MouseEvent| retry.emit(()));
+    html! {
+        <aside class="panel content-error" data-testid="content-error" aria-label="Content not loaded">
+            <div role="alert">
+                <h2>{ format!("The {what} did not load") }</h2>
+                <p>{ format!("It could not be loaded: {why}. Meanwhile this page runs with its default settings.") }</p>
+            </div>
+            <button data-testid="content-retry" {onclick}>{"↻ Try again"}</button>
+        </aside>
+    }
+}
+
+/// Properties of [`LabView`].
+#[derive(Properties, PartialEq)]
+struct LabViewProps {
+    route: Route,
+    /// The lab's content, if the route needs it and it is loaded.
+    #[prop_or_default]
+    content: Option<Rc<content::LabContent>>,
+    /// Why the route's content could not be loaded, and a retry.
+    #[prop_or_default]
+    unavailable: Option<(AttrValue, Callback<()>)>,
+}
+
+/// The lab page proper, once the route's content is settled.
+#[component]
+fn LabView(p: &LabViewProps) -> Html {
+    let route = p.route.clone();
+    let content = p.content.clone();
+    let why = p.unavailable.as_ref().map(|u| u.0.clone());
     let extra_init = use_mut_ref(|| None::<(Extra, Option<Time>)>);
     let state = {
         let extra_init = extra_init.clone();
         use_reducer(move || {
-            let (mut st, extra, at) = initial(&route);
+            let (mut st, extra, at) = initial(&route, content.as_deref(), why.as_deref());
             // A find-the-bug exercise opens paused too: the learner acts on it step by step.
             let exercise = matches!(&extra, Extra::Challenge(c, _) if c.checker.is_some());
             if let Some(t) = at {
@@ -519,6 +607,10 @@ pub fn LabPage(p: &LabPageProps) -> Html {
                 None => panel,
             }
         }
+        Extra::Unavailable(why) => match &p.unavailable {
+            Some((_, retry)) => unavailable(&p.route, why, retry.clone()),
+            None => html! {},
+        },
         Extra::None => html! {},
     };
     let violations = lab.violations().len();

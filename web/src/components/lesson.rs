@@ -23,7 +23,7 @@ pub struct LessonPanelProps {
 pub fn LessonPanel(p: &LessonPanelProps) -> Html {
     let total = p.lesson.steps.len();
     let step = p.step.clamp(1, total.max(1));
-    // Intro and bodies are HTML already (content::lesson).
+    // Intro and bodies are HTML already (rendered at build time, see build.rs).
     let body = p.lesson.steps.get(step - 1).map(|s| s.body.clone()).unwrap_or_default();
     let intro = (step == 1).then(|| p.lesson.intro.clone());
     let href = |k: usize| Route::Lesson { model: p.model.to_string(), step: k }.to_hash();
