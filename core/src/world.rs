@@ -109,6 +109,30 @@ struct Armed {
     queued: (Time, u64),
 }
 
+/// Why an action found nothing to act on (see [`Kernel::refused`]).
+enum Refused<'a> {
+    /// A command (its name) for a node that is not running.
+    NotRunning(&'a str, NodeId),
+    /// The model refused the action; why.
+    Ignored(&'a str),
+    /// A message id not in flight.
+    NotInFlight(MsgId),
+    /// A timer id not armed at the node.
+    NotArmed(u64, NodeId),
+}
+
+/// Why a message was lost, for its trace line (see [`Kernel::lost`]).
+enum Lost {
+    /// It arrived at a node that is down.
+    Down,
+    /// It waited for a paused node that crashed.
+    Crashed,
+    /// The user dropped it.
+    Dropped,
+    /// The network lost it.
+    Net(Loss),
+}
+
 /// Where a message sent now goes (see [`Kernel::route`]).
 enum Route {
     /// Lost on the way: its id, and why.
@@ -121,7 +145,7 @@ enum Route {
 /// network, trace hash, script cursor. Its code is one copy for every model; [`World`] adds
 /// the model, its nodes, messages and timer keys, and calls the model.
 #[derive(Debug)]
-struct Kernel {
+pub(crate) struct Kernel {
     seed: u64,
     now: Time,
     seq: u64,
@@ -174,6 +198,25 @@ impl Clone for Kernel {
 }
 
 impl Kernel {
+    pub(crate) fn now(&self) -> Time {
+        self.now
+    }
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub(crate) fn events(&self) -> u64 {
+        self.events
+    }
+    pub(crate) fn action_cursor(&self) -> usize {
+        self.action_cursor
+    }
+    pub(crate) fn trace_hash(&self) -> u64 {
+        self.hash.0
+    }
+    pub(crate) fn next_sample(&self) -> Time {
+        self.next_sample
+    }
+
     fn new(seed: u64) -> Self {
         Kernel {
             seed,
@@ -334,10 +377,37 @@ impl Kernel {
         true
     }
 
-    /// Records a note (`what`) about an action that found nothing to act on.
+    /// Records the note that an action found nothing to act on, and why.
     #[inline(never)]
-    fn note(&mut self, sink: &mut dyn Sink, node: Option<NodeId>, what: Text) {
-        self.record(sink, TraceKind::Note, node, None, 0, None, "note", what, false);
+    fn refused(&mut self, sink: &mut dyn Sink, node: Option<NodeId>, why: Refused<'_>) {
+        let text = match why {
+            Refused::NotRunning(name, node) => text!("{name} not delivered: node {node} is not running"),
+            Refused::Ignored(why) => text!("ignored: {why}"),
+            Refused::NotInFlight(id) => text!("message #{id} is not in flight"),
+            Refused::NotArmed(id, node) => text!("timer #{id} is not armed at node {node}"),
+        };
+        self.record(sink, TraceKind::Note, node, None, 0, None, "note", text, false);
+    }
+
+    /// Records the loss of message `id` from `from` to `to`, sent at `sent_at`, with the
+    /// model's `kind` and `label` for it.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn lost(&mut self, sink: &mut dyn Sink, from: NodeId, to: NodeId, sent_at: Time, id: MsgId, kind: &'static str, label: Text, why: Lost) {
+        let text = match why {
+            Lost::Down => text!("{label} lost: {to} is down"),
+            Lost::Crashed => text!("{label} lost: {to} crashed"),
+            Lost::Dropped => text!("{label} dropped by you"),
+            Lost::Net(why) => {
+                let reason = match why {
+                    Loss::Partitioned => "partitioned",
+                    Loss::Cut => "link cut",
+                    _ => "lost on the wire",
+                };
+                text!("{label}: {reason}")
+            }
+        };
+        self.record(sink, TraceKind::Lost, Some(to), Some(from), sent_at, Some(id), kind, text, false);
     }
 
     /// Applies an action that needs neither the model nor the nodes (network and mode changes).
@@ -467,6 +537,10 @@ impl<M: Model> World<M> {
         w
     }
 
+    /// The model-independent part: clock, counters, trace hash.
+    pub(crate) fn kernel(&self) -> &Kernel {
+        &self.k
+    }
     /// Current virtual time.
     pub fn now(&self) -> Time {
         self.k.now
@@ -701,7 +775,7 @@ impl<M: Model> World<M> {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
                     if self.tracing {
                         let (kind, label) = self.model.trace_msg(&env.msg);
-                        self.k.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(id), kind, text!("{label} lost: {to} is down"), false);
+                        self.k.lost(sink, env.from, env.to, env.sent_at, id, kind, label, Lost::Down);
                     }
                     self.k.events += 1;
                     return true;
@@ -785,12 +859,7 @@ impl<M: Model> World<M> {
                 self.model.on_lost(&mut self.ghost, &msg, why);
                 if self.tracing {
                     let (kind, label) = self.model.trace_msg(&msg);
-                    let reason = match why {
-                        Loss::Partitioned => "partitioned",
-                        Loss::Cut => "link cut",
-                        _ => "lost on the wire",
-                    };
-                    self.k.record(sink, TraceKind::Lost, Some(to), Some(from), now, Some(id), kind, text!("{label}: {reason}"), false);
+                    self.k.lost(sink, from, to, now, id, kind, label, Lost::Net(why));
                 }
             }
             Route::Sent { id, at, dup } => {
@@ -837,7 +906,7 @@ impl<M: Model> World<M> {
                         if let Some(env) = self.in_flight.remove(&msg) {
                             self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
                             let (kind, label) = self.model.trace_msg(&env.msg);
-                            self.k.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(msg), kind, text!("{label} lost: {} crashed", env.to), false);
+                            self.k.lost(sink, env.from, env.to, env.sent_at, msg, kind, label, Lost::Crashed);
                         }
                     }
                 }
@@ -877,7 +946,7 @@ impl<M: Model> World<M> {
                 if let Some(env) = self.in_flight.remove(id) {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::Dropped);
                     let (kind, label) = self.model.trace_msg(&env.msg);
-                    self.k.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(*id), kind, text!("{label} dropped by you"), false);
+                    self.k.lost(sink, env.from, env.to, env.sent_at, *id, kind, label, Lost::Dropped);
                 }
             }
             Action::Command { node, name, arg } => {
@@ -893,12 +962,12 @@ impl<M: Model> World<M> {
                         self.scratch = out;
                         what = Happened::Command(*node);
                     }
-                    _ => self.k.note(sink, Some(*node), text!("{name} not delivered: node {node} is not running")),
+                    _ => self.k.refused(sink, Some(*node), Refused::NotRunning(name, *node)),
                 }
             }
             Action::Set(key, value) => {
                 if let Err(why) = self.model.set_param(key, value) {
-                    self.k.note(sink, None, text!("ignored: {why}"));
+                    self.k.refused(sink, None, Refused::Ignored(&why));
                 }
             }
             Action::AddNode => {
@@ -917,7 +986,7 @@ impl<M: Model> World<M> {
                 if self.in_flight.contains_key(id) && self.handle(Ev::Deliver(*id), sink) {
                     return;
                 }
-                self.k.note(sink, None, text!("message #{id} is not in flight"));
+                self.k.refused(sink, None, Refused::NotInFlight(*id));
             }
             Action::Fire(node, id) => {
                 if let Some(handle) = self.k.armed_by_id(*node, *id) {
@@ -925,7 +994,7 @@ impl<M: Model> World<M> {
                         return;
                     }
                 }
-                self.k.note(sink, Some(*node), text!("timer #{id} is not armed at node {node}"));
+                self.k.refused(sink, Some(*node), Refused::NotArmed(*id, *node));
             }
             _ => self.k.apply_plain(action),
         }
