@@ -168,6 +168,12 @@ impl<K: Ord, V> SmallMap<K, V> {
         &self.0
     }
 
+    /// The entries, in key order, to change their values (not their keys: that would break
+    /// the order).
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [(K, V)] {
+        &mut self.0
+    }
+
     /// Removes and returns the entry at position `i` in key order.
     pub(crate) fn remove_at(&mut self, i: usize) -> (K, V) {
         self.0.remove(i)

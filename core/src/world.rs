@@ -90,9 +90,10 @@ impl Ord for Entry {
     }
 }
 
-/// An armed timer: its node, when it fires, and the queue entry that stands for it. Kept by
-/// the timer's handle: the sequence number of the arming that first put its key in the world's
-/// table (unique, like every sequence number), which stays while the key does.
+/// An armed timer: when it fires, and the queue entry that stands for it; the world's table
+/// keeps one per timer key. Queue entries name it by its handle: the sequence number of the
+/// arming that first put its key in the table (unique, like every sequence number), which stays
+/// while the key does.
 ///
 /// Re-arming a timer for later (a follower restarting its election timeout on every heartbeat,
 /// say) does not push a new entry: the entry already queued stays, and when it comes up early
@@ -101,12 +102,36 @@ impl Ord for Entry {
 /// fill with dead entries.
 #[derive(Clone, Copy, Debug)]
 struct Armed {
-    node: NodeId,
+    handle: u64,
+    /// Set aside while its node is paused: not armed, and its queue entries are stale.
+    parked: bool,
     /// When it fires, and its sequence number (from its latest arming).
     at: Time,
     seq: u64,
     /// The queue entry standing for it: `(time, seq)`, at or before `(at, seq)`.
     queued: (Time, u64),
+}
+
+/// The world's table of armed timers as the kernel reaches it: by node and handle, without
+/// the model's timer type.
+trait ArmedTable {
+    /// The record of the timer with `handle` at `node`.
+    fn by_handle(&mut self, node: NodeId, handle: u64) -> Option<&mut Armed>;
+}
+
+impl<T: Ord> ArmedTable for SmallMap<(NodeId, T), Armed> {
+    fn by_handle(&mut self, node: NodeId, handle: u64) -> Option<&mut Armed> {
+        let i = position_of(self, node, handle)?;
+        Some(&mut self.as_mut_slice()[i].1)
+    }
+}
+
+/// Where the timer with `handle` at `node` sits in a world's table. Keys are in (node, timer)
+/// order: look among this node's only.
+fn position_of<T: Ord>(table: &SmallMap<(NodeId, T), Armed>, node: NodeId, handle: u64) -> Option<usize> {
+    let entries = table.as_slice();
+    let start = entries.partition_point(|((n, _), _)| *n < node);
+    Some(start + entries[start..].iter().take_while(|((n, _), _)| *n == node).position(|(_, armed)| armed.handle == handle)?)
 }
 
 /// Why an action found nothing to act on (see [`Kernel::refused`]).
@@ -151,11 +176,8 @@ pub(crate) struct Kernel {
     seq: u64,
     events: u64,
     queue: BinaryHeap<Entry>,
-    /// Each armed timer, by handle. A popped timer entry that is not the one standing for its
-    /// timer is stale.
-    armed: SmallMap<u64, Armed>,
     /// Events that arrived while a node was paused, in arrival order (a timer set aside keeps
-    /// its key in the world's table and leaves `armed` until its node resumes).
+    /// its key in the world's table, parked, until its node resumes).
     backlog: Vec<(NodeId, Ev)>,
     /// Shared with copies until a partition, cut or link setting changes it.
     net: Rc<Network>,
@@ -183,7 +205,6 @@ impl Clone for Kernel {
             seq: self.seq,
             events: self.events,
             queue,
-            armed: self.armed.clone(),
             backlog: self.backlog.clone(),
             net: self.net.clone(),
             net_rng: self.net_rng.clone(),
@@ -224,7 +245,6 @@ impl Kernel {
             seq: 0,
             events: 0,
             queue: BinaryHeap::new(),
-            armed: SmallMap::new(),
             backlog: Vec::new(),
             net: Rc::default(),
             net_rng: Rng::stream(seed, NETWORK_STREAM),
@@ -244,7 +264,7 @@ impl Kernel {
 
     /// Queues an event for the clock, which in manual mode never takes one: there the queue
     /// stays empty (the timeline's `Deliver` and `Fire` actions name messages and timers by id,
-    /// and timers keep their deadlines in `armed`), so copies of a manual world, as the model
+    /// and timers keep their deadlines in the world's table), so copies of a manual world, as the model
     /// checker makes for every step, carry no queue.
     fn enqueue(&mut self, entry: Entry) {
         if !self.manual {
@@ -256,12 +276,12 @@ impl Kernel {
     /// aside) and moves re-armed timers to their real time, until the top of the queue is an
     /// armed timer or a message (`Some(id)`: whether it is still in flight is the world's to
     /// say), or the queue is empty.
-    fn settle_top(&mut self) -> Option<MsgId> {
+    fn settle_top(&mut self, timers: &mut dyn ArmedTable) -> Option<MsgId> {
         while let Some(top) = self.queue.peek() {
             match top.ev {
                 Ev::Deliver(id) => return Some(id),
-                Ev::Timer(_, handle) => match self.armed.get_mut(&handle) {
-                    Some(armed) if armed.queued == (top.at, top.seq) => {
+                Ev::Timer(node, handle) => match timers.by_handle(node, handle) {
+                    Some(armed) if !armed.parked && armed.queued == (top.at, top.seq) => {
                         if armed.seq == top.seq {
                             return None;
                         }
@@ -280,22 +300,23 @@ impl Kernel {
         None
     }
 
-    /// Arms the timer with `handle` at `node` to fire at `at` (replacing an earlier arming);
-    /// a key not in the world's table yet has no handle, and gets this arming's sequence number
-    /// as its handle. Returns the handle.
-    fn arm(&mut self, node: NodeId, handle: Option<u64>, at: Time) -> u64 {
+    /// Arms a timer at `node` not in the world's table yet to fire at `at`: its record.
+    fn arm_new(&mut self, node: NodeId, at: Time) -> Armed {
         let seq = self.next_seq();
-        if let Some(armed) = handle.and_then(|h| self.armed.get_mut(&h)) {
-            if armed.queued.0 <= at {
-                armed.at = at;
-                armed.seq = seq;
-                return handle.expect("found by it");
-            }
+        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, seq) });
+        Armed { handle: seq, parked: false, at, seq, queued: (at, seq) }
+    }
+
+    /// Arms `armed`, a timer at `node`, to fire at `at` (replacing an earlier arming).
+    fn rearm(&mut self, node: NodeId, armed: &mut Armed, at: Time) {
+        let seq = self.next_seq();
+        if !armed.parked && armed.queued.0 <= at {
+            armed.at = at;
+            armed.seq = seq;
+            return;
         }
-        let handle = handle.unwrap_or(seq);
-        self.armed.insert(handle, Armed { node, at, seq, queued: (at, seq) });
-        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, handle) });
-        handle
+        *armed = Armed { handle: armed.handle, parked: false, at, seq, queued: (at, seq) };
+        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, armed.handle) });
     }
 
     /// What to do next at or before `limit`: `Some(true)` apply the script's next action,
@@ -423,11 +444,10 @@ impl Kernel {
         }
     }
 
-    /// Forgets node `id`'s armed timers and the events set aside for it, as it crashes;
-    /// returns the messages that waited for it, now lost.
+    /// Forgets the events set aside for node `id`, as it crashes; returns the messages that
+    /// waited for it, now lost.
     #[inline(never)]
     fn crash(&mut self, id: NodeId) -> Vec<MsgId> {
-        self.armed.retain(|_, armed| armed.node != id);
         let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| *n == id);
         self.backlog = rest;
         mine.into_iter()
@@ -441,13 +461,15 @@ impl Kernel {
     /// Queues again what was set aside while node `id` was paused, now: its timers are armed
     /// to fire now, its messages arrive now, in the order they came.
     #[inline(never)]
-    fn resume(&mut self, id: NodeId) {
+    fn resume(&mut self, id: NodeId, timers: &mut dyn ArmedTable) {
         let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| *n == id);
         self.backlog = rest;
         for (_, ev) in mine {
             match ev {
                 Ev::Timer(n, handle) => {
-                    self.arm(n, Some(handle), self.now);
+                    if let Some(armed) = timers.by_handle(n, handle) {
+                        self.rearm(n, armed, self.now);
+                    }
                 }
                 ev => {
                     let seq = self.next_seq();
@@ -455,12 +477,6 @@ impl Kernel {
                 }
             }
         }
-    }
-
-    /// The handle of the timer armed at `node` whose latest arming is `id` (the id a `Fire`
-    /// action names).
-    fn armed_by_id(&self, node: NodeId, id: u64) -> Option<u64> {
-        self.armed.iter().find(|(_, armed)| armed.node == node && armed.seq == id).map(|(h, _)| *h)
     }
 }
 
@@ -480,10 +496,10 @@ pub struct World<M: Model> {
     k: Kernel,
     /// Messages in flight by id (ids only grow, so this is an append-mostly queue).
     in_flight: SeqMap<Envelope<M::Msg>>,
-    /// Each armed timer's key and its handle in the kernel's `armed`. A sorted vector, not a
-    /// `BTreeMap`: a world holds a few timers per node, and each model's `BTreeMap` of its
-    /// timer type was a copy of the B-tree code in the page.
-    timers: SmallMap<(NodeId, M::Timer), u64>,
+    /// Each armed timer. A popped timer entry that is not the one standing for its timer is
+    /// stale. A sorted vector, not a `BTreeMap`: a world holds a few timers per node, and each
+    /// model's `BTreeMap` of its timer type was a copy of the B-tree code in the page.
+    timers: SmallMap<(NodeId, M::Timer), Armed>,
     /// Each node's slot and random stream, shared with this world's copies until changed
     /// (see [`NodeCell`]): change one only through [`cell_mut`].
     cells: Vec<Rc<NodeCell<M>>>,
@@ -623,11 +639,11 @@ impl<M: Model> World<M> {
     /// Armed timers: node, key, and the id that names the timer in [`Action::Fire`].
     pub fn armed_timers(&self) -> impl Iterator<Item = (NodeId, &M::Timer, u64)> + '_ {
         // A key set aside while its node is paused is not armed.
-        self.timers.iter().filter_map(|((n, t), handle)| self.k.armed.get(handle).map(|armed| (*n, t, armed.seq)))
+        self.timers.iter().filter(|(_, armed)| !armed.parked).map(|((n, t), armed)| (*n, t, armed.seq))
     }
     /// When an armed timer is due, by its id.
     pub fn timer_deadline(&self, id: u64) -> Option<Time> {
-        self.k.armed.values().find(|armed| armed.seq == id).map(|armed| armed.at)
+        self.timers.values().find(|armed| !armed.parked && armed.seq == id).map(|armed| armed.at)
     }
     /// Applies one action at time `at` (or now, if that is later) outside any script, exactly as
     /// [`World::step`] applies a script's action: the model checker drives a world this way, and
@@ -645,7 +661,7 @@ impl<M: Model> World<M> {
     /// cancelled timers) and moves re-armed timers to their real time, so that the top of the
     /// queue is the next event.
     fn drop_stale(&mut self) {
-        while let Some(id) = self.k.settle_top() {
+        while let Some(id) = self.k.settle_top(&mut self.timers) {
             if self.in_flight.contains_key(&id) {
                 return;
             }
@@ -656,22 +672,18 @@ impl<M: Model> World<M> {
     /// Arms `timer` at `node` to fire at `at` (replacing an earlier arming).
     fn arm(&mut self, node: NodeId, timer: M::Timer, at: Time) {
         let key = (node, timer);
-        match self.timers.get(&key) {
-            Some(&handle) => {
-                self.k.arm(node, Some(handle), at);
-            }
+        match self.timers.get_mut(&key) {
+            Some(armed) => self.k.rearm(node, armed, at),
             None => {
-                let handle = self.k.arm(node, None, at);
-                self.timers.insert(key, handle);
+                let armed = self.k.arm_new(node, at);
+                self.timers.insert(key, armed);
             }
         }
     }
 
     /// Disarms `timer` at `node`.
     fn cancel(&mut self, node: NodeId, timer: M::Timer) {
-        if let Some(handle) = self.timers.remove(&(node, timer)) {
-            self.k.armed.remove(&handle);
-        }
+        self.timers.remove(&(node, timer));
     }
 
     /// Processes the next event or action. Returns false when nothing is left.
@@ -750,14 +762,6 @@ impl<M: Model> World<M> {
         self.k.next_sample = at + self.model.metric_interval().max(1);
     }
 
-    /// Takes the key of the timer with `handle` at `node` out of the table: the timer.
-    fn take_timer(&mut self, node: NodeId, handle: u64) -> Option<M::Timer> {
-        // Keys are in (node, timer) order: look among this node's only.
-        let entries = self.timers.as_slice();
-        let start = entries.partition_point(|((n, _), _)| *n < node);
-        let i = start + entries[start..].iter().take_while(|((n, _), _)| *n == node).position(|(_, h)| *h == handle)?;
-        Some(self.timers.remove_at(i).0 .1)
-    }
 
     /// Handles one popped event; false if it was not handled (set aside while its node is
     /// paused).
@@ -797,13 +801,14 @@ impl<M: Model> World<M> {
                 true
             }
             Ev::Timer(node, handle) => {
-                // Disarmed now: it fires, or it waits for its node to resume, which arms it again.
-                self.k.armed.remove(&handle);
+                let i = position_of(&self.timers, node, handle).expect("an armed timer is in the table");
                 if self.cells[node as usize].slot.status == NodeStatus::Paused {
+                    // Disarmed while it waits; resuming arms it again.
+                    self.timers.as_mut_slice()[i].1.parked = true;
                     self.k.backlog.push((node, ev));
                     return false;
                 }
-                let timer = self.take_timer(node, handle).expect("an armed timer has a key");
+                let timer = self.timers.remove_at(i).0 .1;
                 if self.tracing {
                     let label = self.model.timer_label(&timer);
                     self.k.record(sink, TraceKind::Timer, Some(node), None, 0, None, label, Text::lazy(at_node, label, [node as u64, 0, 0, 0]), false);
@@ -932,7 +937,7 @@ impl<M: Model> World<M> {
             Action::Resume(id) => {
                 if self.cells[*id as usize].slot.status == NodeStatus::Paused {
                     cell_mut(&mut self.cells, *id).slot.status = NodeStatus::Up;
-                    self.k.resume(*id);
+                    self.k.resume(*id, &mut self.timers);
                 }
             }
             Action::Slow(id, k) => {
@@ -989,7 +994,8 @@ impl<M: Model> World<M> {
                 self.k.refused(sink, None, Refused::NotInFlight(*id));
             }
             Action::Fire(node, id) => {
-                if let Some(handle) = self.k.armed_by_id(*node, *id) {
+                let handle = self.timers.iter().find(|((n, _), armed)| n == node && !armed.parked && armed.seq == *id).map(|(_, armed)| armed.handle);
+                if let Some(handle) = handle {
                     if self.handle(Ev::Timer(*node, handle), sink) {
                         return;
                     }
