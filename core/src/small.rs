@@ -248,39 +248,60 @@ impl<K: Ord> SmallSet<K> {
 /// push; removing marks the slot empty, and empty slots leave from the front (messages mostly
 /// arrive in the order they were sent) or, if too many pile up behind an old one, in one sweep.
 /// Lookups are a binary search. Iteration is in key order, like the `BTreeMap` it replaces,
-/// whose code was copied into the page once per model's message type.
+/// whose code was copied into the page once per model's message type; this one is a few
+/// hundred bytes per type.
 ///
 /// Each value sits behind an `Rc`, shared by the map's copies: copying the messages in flight of
 /// a world (a time-travel snapshot, a successor state in the model checker) copies pointers,
 /// and removing a value another copy still holds clones that one value.
-///
-/// The slots hold their values as `Rc<dyn Any>`, so that the map's code (search, compaction,
-/// copying) is one copy in the page for every value type: only the few lines that put a value
-/// in or take one out are per type.
 pub struct SeqMap<V> {
-    raw: Slots,
-    values: core::marker::PhantomData<V>,
-}
-
-/// A value in a [`SeqMap`], of the map's value type.
-type AnyRc = alloc::rc::Rc<dyn core::any::Any>;
-
-/// The untyped part of a [`SeqMap`].
-struct Slots {
-    slots: alloc::collections::VecDeque<(u64, Option<AnyRc>)>,
+    slots: alloc::collections::VecDeque<(u64, Option<alloc::rc::Rc<V>>)>,
     live: usize,
 }
 
-impl Slots {
+impl<V> Clone for SeqMap<V> {
+    fn clone(&self) -> Self {
+        self.clone_with_room(0)
+    }
+}
+
+impl<V> Default for SeqMap<V> {
+    fn default() -> Self {
+        SeqMap { slots: alloc::collections::VecDeque::new(), live: 0 }
+    }
+}
+
+impl<V: core::fmt::Debug> core::fmt::Debug for SeqMap<V> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<V> core::ops::Index<&u64> for SeqMap<V> {
+    type Output = V;
+    /// The value at `k`; panics if there is none (as a `BTreeMap` does).
+    fn index(&self, k: &u64) -> &V {
+        self.get(k).expect("no entry for the key")
+    }
+}
+
+impl<V> SeqMap<V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        SeqMap::default()
+    }
+
     fn find(&self, k: u64) -> Result<usize, usize> {
         self.slots.binary_search_by(|(x, _)| x.cmp(&k))
     }
 
-    fn get(&self, k: u64) -> Option<&AnyRc> {
-        self.find(k).ok().and_then(|i| self.slots[i].1.as_ref())
-    }
-
-    fn insert(&mut self, k: u64, v: AnyRc) -> Option<AnyRc> {
+    /// Sets the value at `k` (a push when `k` is above every key); returns the value it
+    /// replaces, if any.
+    pub fn insert(&mut self, k: u64, v: V) -> Option<V>
+    where
+        V: Clone,
+    {
+        let v = alloc::rc::Rc::new(v);
         if self.slots.back().is_none_or(|b| b.0 < k) {
             self.slots.push_back((k, Some(v)));
             self.live += 1;
@@ -292,7 +313,7 @@ impl Slots {
                 if old.is_none() {
                     self.live += 1;
                 }
-                old
+                old.map(alloc::rc::Rc::unwrap_or_clone)
             }
             Err(i) => {
                 self.slots.insert(i, (k, Some(v)));
@@ -302,8 +323,22 @@ impl Slots {
         }
     }
 
-    fn remove(&mut self, k: u64) -> Option<AnyRc> {
-        let i = self.find(k).ok()?;
+    /// The value at `k`.
+    pub fn get(&self, k: &u64) -> Option<&V> {
+        self.find(*k).ok().and_then(|i| self.slots[i].1.as_deref())
+    }
+
+    /// Whether `k` has a value.
+    pub fn contains_key(&self, k: &u64) -> bool {
+        self.get(k).is_some()
+    }
+
+    /// Removes and returns the value at `k`.
+    pub fn remove(&mut self, k: &u64) -> Option<V>
+    where
+        V: Clone,
+    {
+        let i = self.find(*k).ok()?;
         let v = self.slots[i].1.take()?;
         self.live -= 1;
         while self.slots.front().is_some_and(|s| s.1.is_none()) {
@@ -312,99 +347,30 @@ impl Slots {
         if self.slots.len() > 2 * self.live + 64 {
             self.slots.retain(|s| s.1.is_some());
         }
-        Some(v)
-    }
-
-    fn clone_with_room(&self, extra: usize) -> Self {
-        let mut slots = alloc::collections::VecDeque::with_capacity(self.live + extra);
-        slots.extend(self.slots.iter().filter(|s| s.1.is_some()).cloned());
-        Slots { slots, live: self.live }
-    }
-}
-
-/// A value taken out of a map: its own if no copy of the map holds it too, else a clone.
-fn take_value<V: Clone + 'static>(v: AnyRc) -> Option<V> {
-    v.downcast::<V>().ok().map(alloc::rc::Rc::unwrap_or_clone)
-}
-
-impl<V> Clone for SeqMap<V> {
-    fn clone(&self) -> Self {
-        SeqMap { raw: self.raw.clone_with_room(0), values: core::marker::PhantomData }
-    }
-}
-
-impl<V> Default for SeqMap<V> {
-    fn default() -> Self {
-        SeqMap { raw: Slots { slots: alloc::collections::VecDeque::new(), live: 0 }, values: core::marker::PhantomData }
-    }
-}
-
-impl<V: core::fmt::Debug + 'static> core::fmt::Debug for SeqMap<V> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
-    }
-}
-
-impl<V: 'static> core::ops::Index<&u64> for SeqMap<V> {
-    type Output = V;
-    /// The value at `k`; panics if there is none (as a `BTreeMap` does).
-    fn index(&self, k: &u64) -> &V {
-        self.get(k).expect("no entry for the key")
-    }
-}
-
-impl<V: 'static> SeqMap<V> {
-    /// An empty map.
-    pub fn new() -> Self {
-        SeqMap::default()
-    }
-
-    /// Sets the value at `k` (a push when `k` is above every key); returns the value it
-    /// replaces, if any.
-    pub fn insert(&mut self, k: u64, v: V) -> Option<V>
-    where
-        V: Clone,
-    {
-        self.raw.insert(k, alloc::rc::Rc::new(v)).and_then(take_value)
-    }
-
-    /// The value at `k`.
-    pub fn get(&self, k: &u64) -> Option<&V> {
-        self.raw.get(*k).and_then(|v| v.downcast_ref())
-    }
-
-    /// Whether `k` has a value.
-    pub fn contains_key(&self, k: &u64) -> bool {
-        self.raw.get(*k).is_some()
-    }
-
-    /// Removes and returns the value at `k`.
-    pub fn remove(&mut self, k: &u64) -> Option<V>
-    where
-        V: Clone,
-    {
-        self.raw.remove(*k).and_then(take_value)
+        Some(alloc::rc::Rc::unwrap_or_clone(v))
     }
 
     /// A copy without the empty slots, with room for `extra` more entries before it grows (a
     /// world copied to take one more step sends a message or two).
     pub fn clone_with_room(&self, extra: usize) -> Self {
-        SeqMap { raw: self.raw.clone_with_room(extra), values: core::marker::PhantomData }
+        let mut slots = alloc::collections::VecDeque::with_capacity(self.live + extra);
+        slots.extend(self.slots.iter().filter(|s| s.1.is_some()).cloned());
+        SeqMap { slots, live: self.live }
     }
 
     /// Entries.
     pub fn len(&self) -> usize {
-        self.raw.live
+        self.live
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.raw.live == 0
+        self.live == 0
     }
 
     /// (key, value) pairs in key order (an exact-size iterator).
     pub fn iter(&self) -> SeqIter<'_, V> {
-        SeqIter { slots: self.raw.slots.iter(), left: self.raw.live, values: core::marker::PhantomData }
+        SeqIter { slots: self.slots.iter(), left: self.live }
     }
 
     /// Values in key order.
@@ -415,18 +381,17 @@ impl<V: 'static> SeqMap<V> {
 
 /// The iterator of [`SeqMap::iter`].
 pub struct SeqIter<'a, V> {
-    slots: alloc::collections::vec_deque::Iter<'a, (u64, Option<AnyRc>)>,
+    slots: alloc::collections::vec_deque::Iter<'a, (u64, Option<alloc::rc::Rc<V>>)>,
     left: usize,
-    values: core::marker::PhantomData<&'a V>,
 }
 
-impl<'a, V: 'static> Iterator for SeqIter<'a, V> {
+impl<'a, V> Iterator for SeqIter<'a, V> {
     type Item = (&'a u64, &'a V);
     fn next(&mut self) -> Option<Self::Item> {
         for (k, v) in self.slots.by_ref() {
             if let Some(v) = v {
                 self.left -= 1;
-                return v.downcast_ref().map(|v| (k, v));
+                return Some((k, &**v));
             }
         }
         None
@@ -436,7 +401,7 @@ impl<'a, V: 'static> Iterator for SeqIter<'a, V> {
     }
 }
 
-impl<V: 'static> ExactSizeIterator for SeqIter<'_, V> {}
+impl<V> ExactSizeIterator for SeqIter<'_, V> {}
 
 #[cfg(test)]
 mod tests {
@@ -506,7 +471,7 @@ mod tests {
             m.remove(&k);
         }
         assert_eq!(m.len(), 1);
-        assert!(m.raw.slots.len() < 200, "{} slots", m.raw.slots.len());
+        assert!(m.slots.len() < 200, "{} slots", m.slots.len());
     }
 
     #[test]
