@@ -56,12 +56,12 @@ impl Sink for Violations {
 }
 
 /// A queued event. Not generic: the event queue, its ordering and the timer bookkeeping are one
-/// copy in the page for every model. A timer is named by its handle (see [`Armed`]); the world
-/// finds its key when it fires.
+/// copy in the page for every model. A timer is named by its node and the sequence number of
+/// the queue entry standing for it (see [`Armed`]); the world finds its key when it fires.
 #[derive(Clone, Copy, Debug)]
 enum Ev {
     Deliver(MsgId),
-    /// A timer of this node, by its handle.
+    /// A timer of this node, by its tag: `Armed::queued.1`.
     Timer(NodeId, u64),
 }
 
@@ -91,9 +91,9 @@ impl Ord for Entry {
 }
 
 /// An armed timer: when it fires, and the queue entry that stands for it; the world's table
-/// keeps one per timer key. Queue entries name it by its handle: the sequence number of the
-/// arming that first put its key in the table (unique, like every sequence number), which stays
-/// while the key does.
+/// keeps one per timer key. Queue entries (and the backlog) name it by its tag, the sequence
+/// number of that entry (`queued.1`): sequence numbers are unique, so at most one record of a
+/// node has a given tag.
 ///
 /// Re-arming a timer for later (a follower restarting its election timeout on every heartbeat,
 /// say) does not push a new entry: the entry already queued stays, and when it comes up early
@@ -102,36 +102,41 @@ impl Ord for Entry {
 /// fill with dead entries.
 #[derive(Clone, Copy, Debug)]
 struct Armed {
-    handle: u64,
-    /// Set aside while its node is paused: not armed, and its queue entries are stale.
-    parked: bool,
-    /// When it fires, and its sequence number (from its latest arming).
+    /// When it fires, and its sequence number (from its latest arming); 0 while set aside
+    /// because its node is paused (not armed: see [`Armed::parked`]).
     at: Time,
     seq: u64,
     /// The queue entry standing for it: `(time, seq)`, at or before `(at, seq)`.
     queued: (Time, u64),
 }
 
-/// The world's table of armed timers as the kernel reaches it: by node and handle, without
-/// the model's timer type.
+impl Armed {
+    /// Set aside while its node is paused: not armed, and no queue entry stands for it.
+    fn parked(&self) -> bool {
+        self.seq == 0
+    }
+}
+
+/// The world's table of armed timers as the kernel reaches it: by node and tag, without the
+/// model's timer type.
 trait ArmedTable {
-    /// The record of the timer with `handle` at `node`.
-    fn by_handle(&mut self, node: NodeId, handle: u64) -> Option<&mut Armed>;
+    /// The record of the timer at `node` with `tag`.
+    fn by_tag(&mut self, node: NodeId, tag: u64) -> Option<&mut Armed>;
 }
 
 impl<T: Ord> ArmedTable for SmallMap<(NodeId, T), Armed> {
-    fn by_handle(&mut self, node: NodeId, handle: u64) -> Option<&mut Armed> {
-        let i = position_of(self, node, handle)?;
+    fn by_tag(&mut self, node: NodeId, tag: u64) -> Option<&mut Armed> {
+        let i = position_of(self, node, tag)?;
         Some(&mut self.as_mut_slice()[i].1)
     }
 }
 
-/// Where the timer with `handle` at `node` sits in a world's table. Keys are in (node, timer)
+/// Where the timer at `node` with `tag` sits in a world's table. Keys are in (node, timer)
 /// order: look among this node's only.
-fn position_of<T: Ord>(table: &SmallMap<(NodeId, T), Armed>, node: NodeId, handle: u64) -> Option<usize> {
+fn position_of<T: Ord>(table: &SmallMap<(NodeId, T), Armed>, node: NodeId, tag: u64) -> Option<usize> {
     let entries = table.as_slice();
     let start = entries.partition_point(|((n, _), _)| *n < node);
-    Some(start + entries[start..].iter().take_while(|((n, _), _)| *n == node).position(|(_, armed)| armed.handle == handle)?)
+    Some(start + entries[start..].iter().take_while(|((n, _), _)| *n == node).position(|(_, armed)| armed.queued.1 == tag)?)
 }
 
 /// Why an action found nothing to act on (see [`Kernel::refused`]).
@@ -280,14 +285,14 @@ impl Kernel {
         while let Some(top) = self.queue.peek() {
             match top.ev {
                 Ev::Deliver(id) => return Some(id),
-                Ev::Timer(node, handle) => match timers.by_handle(node, handle) {
-                    Some(armed) if !armed.parked && armed.queued == (top.at, top.seq) => {
+                Ev::Timer(node, tag) => match timers.by_tag(node, tag) {
+                    Some(armed) if !armed.parked() && armed.queued == (top.at, top.seq) => {
                         if armed.seq == top.seq {
                             return None;
                         }
                         // Re-armed for later since this entry was queued: queue it at its time.
                         armed.queued = (armed.at, armed.seq);
-                        let entry = Entry { at: armed.at, seq: armed.seq, ev: top.ev };
+                        let entry = Entry { at: armed.at, seq: armed.seq, ev: Ev::Timer(node, armed.seq) };
                         self.queue.pop();
                         self.queue.push(entry);
                         continue;
@@ -304,19 +309,19 @@ impl Kernel {
     fn arm_new(&mut self, node: NodeId, at: Time) -> Armed {
         let seq = self.next_seq();
         self.enqueue(Entry { at, seq, ev: Ev::Timer(node, seq) });
-        Armed { handle: seq, parked: false, at, seq, queued: (at, seq) }
+        Armed { at, seq, queued: (at, seq) }
     }
 
     /// Arms `armed`, a timer at `node`, to fire at `at` (replacing an earlier arming).
     fn rearm(&mut self, node: NodeId, armed: &mut Armed, at: Time) {
         let seq = self.next_seq();
-        if !armed.parked && armed.queued.0 <= at {
+        if !armed.parked() && armed.queued.0 <= at {
             armed.at = at;
             armed.seq = seq;
             return;
         }
-        *armed = Armed { handle: armed.handle, parked: false, at, seq, queued: (at, seq) };
-        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, armed.handle) });
+        *armed = Armed { at, seq, queued: (at, seq) };
+        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, seq) });
     }
 
     /// What to do next at or before `limit`: `Some(true)` apply the script's next action,
@@ -466,8 +471,8 @@ impl Kernel {
         self.backlog = rest;
         for (_, ev) in mine {
             match ev {
-                Ev::Timer(n, handle) => {
-                    if let Some(armed) = timers.by_handle(n, handle) {
+                Ev::Timer(n, tag) => {
+                    if let Some(armed) = timers.by_tag(n, tag) {
                         self.rearm(n, armed, self.now);
                     }
                 }
@@ -639,11 +644,11 @@ impl<M: Model> World<M> {
     /// Armed timers: node, key, and the id that names the timer in [`Action::Fire`].
     pub fn armed_timers(&self) -> impl Iterator<Item = (NodeId, &M::Timer, u64)> + '_ {
         // A key set aside while its node is paused is not armed.
-        self.timers.iter().filter(|(_, armed)| !armed.parked).map(|((n, t), armed)| (*n, t, armed.seq))
+        self.timers.iter().filter(|(_, armed)| !armed.parked()).map(|((n, t), armed)| (*n, t, armed.seq))
     }
     /// When an armed timer is due, by its id.
     pub fn timer_deadline(&self, id: u64) -> Option<Time> {
-        self.timers.values().find(|armed| !armed.parked && armed.seq == id).map(|armed| armed.at)
+        self.timers.values().find(|armed| !armed.parked() && armed.seq == id).map(|armed| armed.at)
     }
     /// Applies one action at time `at` (or now, if that is later) outside any script, exactly as
     /// [`World::step`] applies a script's action: the model checker drives a world this way, and
@@ -800,11 +805,11 @@ impl<M: Model> World<M> {
                 self.after_event(Happened::Delivered(to), sink);
                 true
             }
-            Ev::Timer(node, handle) => {
-                let i = position_of(&self.timers, node, handle).expect("an armed timer is in the table");
+            Ev::Timer(node, tag) => {
+                let i = position_of(&self.timers, node, tag).expect("an armed timer is in the table");
                 if self.cells[node as usize].slot.status == NodeStatus::Paused {
-                    // Disarmed while it waits; resuming arms it again.
-                    self.timers.as_mut_slice()[i].1.parked = true;
+                    // Disarmed while it waits (parked); resuming arms it again.
+                    self.timers.as_mut_slice()[i].1.seq = 0;
                     self.k.backlog.push((node, ev));
                     return false;
                 }
@@ -994,9 +999,9 @@ impl<M: Model> World<M> {
                 self.k.refused(sink, None, Refused::NotInFlight(*id));
             }
             Action::Fire(node, id) => {
-                let handle = self.timers.iter().find(|((n, _), armed)| n == node && !armed.parked && armed.seq == *id).map(|(_, armed)| armed.handle);
-                if let Some(handle) = handle {
-                    if self.handle(Ev::Timer(*node, handle), sink) {
+                let tag = self.timers.iter().find(|((n, _), armed)| n == node && !armed.parked() && armed.seq == *id).map(|(_, armed)| armed.queued.1);
+                if let Some(tag) = tag {
+                    if self.handle(Ev::Timer(*node, tag), sink) {
                         return;
                     }
                 }
