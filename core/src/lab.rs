@@ -18,7 +18,7 @@ use crate::model::Model;
 use crate::time::Time;
 use crate::trace::{TraceEntry, TraceKind};
 use crate::view::{MetricInfo, ModelInfo, Param, Value, View, Violation};
-use crate::world::{Sink, World};
+use crate::world::{Kernel, Sink, World};
 use crate::NodeId;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeSet, VecDeque};
@@ -167,24 +167,42 @@ trait Run: Any {
     fn fresh(&self, seed: u64) -> Box<dyn Run>;
     fn step_within(&mut self, actions: &[TimedAction], limit: Time, sink: &mut dyn Sink) -> bool;
     fn advance_to(&mut self, t: Time, sink: &mut dyn Sink);
-    fn events(&self) -> u64;
-    fn now(&self) -> Time;
-    fn next_sample(&self) -> Time;
-    fn action_cursor(&self) -> usize;
+    /// The world's model-independent part (clock, counters, trace hash): one shim serves
+    /// every accessor of it below.
+    fn kernel(&self) -> &Kernel;
     fn snapshot_bytes(&self) -> usize;
     fn validate(&self, action: &Action) -> Result<(), String>;
     fn add_node(&mut self);
     fn info(&self) -> &'static ModelInfo;
     fn params(&self) -> Vec<Param>;
-    fn seed(&self) -> u64;
     fn view(&self) -> View;
     fn view_without_figures(&self) -> View;
     fn figures(&self) -> Vec<crate::figure::Figure>;
     fn node_commands(&self, node: NodeId) -> Vec<(&'static str, String, String)>;
     fn byzantine_modes(&self, node: NodeId) -> &'static [crate::view::ByzantineMode];
-    fn trace_hash(&self) -> u64;
     fn query(&self, name: &str) -> Option<f64>;
     fn in_flight(&self) -> usize;
+}
+
+impl dyn Run {
+    fn events(&self) -> u64 {
+        self.kernel().events()
+    }
+    fn now(&self) -> Time {
+        self.kernel().now()
+    }
+    fn next_sample(&self) -> Time {
+        self.kernel().next_sample()
+    }
+    fn action_cursor(&self) -> usize {
+        self.kernel().action_cursor()
+    }
+    fn seed(&self) -> u64 {
+        self.kernel().seed()
+    }
+    fn trace_hash(&self) -> u64 {
+        self.kernel().trace_hash()
+    }
 }
 
 impl<M: Model> Run for World<M> {
@@ -203,17 +221,8 @@ impl<M: Model> Run for World<M> {
     fn advance_to(&mut self, t: Time, sink: &mut dyn Sink) {
         World::advance_to(self, t, sink)
     }
-    fn events(&self) -> u64 {
-        World::events(self)
-    }
-    fn now(&self) -> Time {
-        World::now(self)
-    }
-    fn next_sample(&self) -> Time {
-        World::next_sample(self)
-    }
-    fn action_cursor(&self) -> usize {
-        World::action_cursor(self)
+    fn kernel(&self) -> &Kernel {
+        World::kernel(self)
     }
     fn snapshot_bytes(&self) -> usize {
         World::snapshot_bytes(self)
@@ -230,9 +239,6 @@ impl<M: Model> Run for World<M> {
     fn params(&self) -> Vec<Param> {
         self.model.params()
     }
-    fn seed(&self) -> u64 {
-        World::seed(self)
-    }
     fn view(&self) -> View {
         World::view(self)
     }
@@ -247,9 +253,6 @@ impl<M: Model> Run for World<M> {
     }
     fn byzantine_modes(&self, node: NodeId) -> &'static [crate::view::ByzantineMode] {
         self.model.byzantine_modes(node)
-    }
-    fn trace_hash(&self) -> u64 {
-        World::trace_hash(self)
     }
     fn query(&self, name: &str) -> Option<f64> {
         World::query(self, name)

@@ -162,6 +162,22 @@ impl<K: Ord, V> SmallMap<K, V> {
     pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
         self.0.retain_mut(|(k, v)| f(k, v));
     }
+
+    /// The entries, in key order.
+    pub(crate) fn as_slice(&self) -> &[(K, V)] {
+        &self.0
+    }
+
+    /// The entries, in key order, to change their values (not their keys: that would break
+    /// the order).
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [(K, V)] {
+        &mut self.0
+    }
+
+    /// Removes and returns the entry at position `i` in key order.
+    pub(crate) fn remove_at(&mut self, i: usize) -> (K, V) {
+        self.0.remove(i)
+    }
 }
 
 /// A set over a sorted vector ([`SmallMap`] with no values); `Debug` prints like a `BTreeSet`.

@@ -55,38 +55,45 @@ impl Sink for Violations {
     }
 }
 
-#[derive(Clone, Debug)]
-enum Ev<M: Model> {
+/// A queued event. Not generic: the event queue, its ordering and the timer bookkeeping are one
+/// copy in the page for every model. A timer is named by its node and the sequence number of
+/// the queue entry standing for it (see [`Armed`]); the world finds its key when it fires.
+#[derive(Clone, Copy, Debug)]
+enum Ev {
     Deliver(MsgId),
-    Timer(NodeId, M::Timer),
+    /// A timer of this node, by its tag: `Armed::queued.1`.
+    Timer(NodeId, u64),
 }
 
-#[derive(Clone, Debug)]
-struct Entry<M: Model> {
+#[derive(Clone, Copy, Debug)]
+struct Entry {
     at: Time,
     seq: u64,
-    ev: Ev<M>,
+    ev: Ev,
 }
 
-impl<M: Model> PartialEq for Entry<M> {
+impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
         self.at == other.at && self.seq == other.seq
     }
 }
-impl<M: Model> Eq for Entry<M> {}
-impl<M: Model> PartialOrd for Entry<M> {
+impl Eq for Entry {}
+impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<M: Model> Ord for Entry<M> {
+impl Ord for Entry {
     // Reversed: BinaryHeap is a max-heap and we want the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
         other.at.cmp(&self.at).then(other.seq.cmp(&self.seq))
     }
 }
 
-/// An armed timer: when it fires, and the queue entry that stands for it.
+/// An armed timer: when it fires, and the queue entry that stands for it; the world's table
+/// keeps one per timer key. Queue entries (and the backlog) name it by its tag, the sequence
+/// number of that entry (`queued.1`): sequence numbers are unique, so at most one record of a
+/// node has a given tag.
 ///
 /// Re-arming a timer for later (a follower restarting its election timeout on every heartbeat,
 /// say) does not push a new entry: the entry already queued stays, and when it comes up early
@@ -95,11 +102,387 @@ impl<M: Model> Ord for Entry<M> {
 /// fill with dead entries.
 #[derive(Clone, Copy, Debug)]
 struct Armed {
-    /// When it fires, and its sequence number (from its latest arming).
+    /// When it fires, and its sequence number (from its latest arming); 0 while set aside
+    /// because its node is paused (not armed: see [`Armed::parked`]).
     at: Time,
     seq: u64,
     /// The queue entry standing for it: `(time, seq)`, at or before `(at, seq)`.
     queued: (Time, u64),
+}
+
+impl Armed {
+    /// Set aside while its node is paused: not armed, and no queue entry stands for it.
+    fn parked(&self) -> bool {
+        self.seq == 0
+    }
+}
+
+/// The world's table of armed timers as the kernel reaches it: by node and tag, without the
+/// model's timer type.
+trait ArmedTable {
+    /// The record of the timer at `node` with `tag`.
+    fn by_tag(&mut self, node: NodeId, tag: u64) -> Option<&mut Armed>;
+}
+
+impl<T: Ord> ArmedTable for SmallMap<(NodeId, T), Armed> {
+    fn by_tag(&mut self, node: NodeId, tag: u64) -> Option<&mut Armed> {
+        let i = position_of(self, node, tag)?;
+        Some(&mut self.as_mut_slice()[i].1)
+    }
+}
+
+/// Where the timer at `node` with `tag` sits in a world's table. Keys are in (node, timer)
+/// order: look among this node's only.
+fn position_of<T: Ord>(table: &SmallMap<(NodeId, T), Armed>, node: NodeId, tag: u64) -> Option<usize> {
+    let entries = table.as_slice();
+    let start = entries.partition_point(|((n, _), _)| *n < node);
+    Some(start + entries[start..].iter().take_while(|((n, _), _)| *n == node).position(|(_, armed)| armed.queued.1 == tag)?)
+}
+
+/// Why an action found nothing to act on (see [`Kernel::refused`]).
+enum Refused<'a> {
+    /// A command (its name) for a node that is not running.
+    NotRunning(&'a str, NodeId),
+    /// The model refused the action; why.
+    Ignored(&'a str),
+    /// A message id not in flight.
+    NotInFlight(MsgId),
+    /// A timer id not armed at the node.
+    NotArmed(u64, NodeId),
+}
+
+/// Why a message was lost, for its trace line (see [`Kernel::lost`]).
+enum Lost {
+    /// It arrived at a node that is down.
+    Down,
+    /// It waited for a paused node that crashed.
+    Crashed,
+    /// The user dropped it.
+    Dropped,
+    /// The network lost it.
+    Net(Loss),
+}
+
+/// Where a message sent now goes (see [`Kernel::route`]).
+enum Route {
+    /// Lost on the way: its id, and why.
+    Lost(MsgId, Loss),
+    /// Queued for delivery at `at` as message `id`, and possibly a duplicate too.
+    Sent { id: MsgId, at: Time, dup: Option<(MsgId, Time)> },
+}
+
+/// The part of a world that does not depend on the model: clock, event queue, armed timers,
+/// network, trace hash, script cursor. Its code is one copy for every model; [`World`] adds
+/// the model, its nodes, messages and timer keys, and calls the model.
+#[derive(Debug)]
+pub(crate) struct Kernel {
+    seed: u64,
+    now: Time,
+    seq: u64,
+    events: u64,
+    queue: BinaryHeap<Entry>,
+    /// Events that arrived while a node was paused, in arrival order (a timer set aside keeps
+    /// its key in the world's table, parked, until its node resumes).
+    backlog: Vec<(NodeId, Ev)>,
+    /// Shared with copies until a partition, cut or link setting changes it.
+    net: Rc<Network>,
+    net_rng: Rng,
+    action_cursor: usize,
+    next_sample: Time,
+    hash: TraceHash,
+    /// Set by [`Action::Manual`]: queued events wait for `Deliver` and `Fire` actions.
+    manual: bool,
+    violations: Vec<Violation>,
+    samples: Vec<f64>,
+}
+
+/// A snapshot: everything but the scratch buffers, which are empty between events.
+impl Clone for Kernel {
+    #[inline(never)]
+    fn clone(&self) -> Self {
+        // With room for the events of a step or two, so that the copy's next step does not
+        // reallocate them (the model checker takes one step per copy).
+        let mut queue = BinaryHeap::with_capacity(if self.manual { 0 } else { self.queue.len() + ROOM });
+        queue.clone_from(&self.queue);
+        Kernel {
+            seed: self.seed,
+            now: self.now,
+            seq: self.seq,
+            events: self.events,
+            queue,
+            backlog: self.backlog.clone(),
+            net: self.net.clone(),
+            net_rng: self.net_rng.clone(),
+            action_cursor: self.action_cursor,
+            next_sample: self.next_sample,
+            hash: self.hash,
+            manual: self.manual,
+            violations: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
+}
+
+impl Kernel {
+    pub(crate) fn now(&self) -> Time {
+        self.now
+    }
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub(crate) fn events(&self) -> u64 {
+        self.events
+    }
+    pub(crate) fn action_cursor(&self) -> usize {
+        self.action_cursor
+    }
+    pub(crate) fn trace_hash(&self) -> u64 {
+        self.hash.0
+    }
+    pub(crate) fn next_sample(&self) -> Time {
+        self.next_sample
+    }
+
+    fn new(seed: u64) -> Self {
+        Kernel {
+            seed,
+            now: 0,
+            seq: 0,
+            events: 0,
+            queue: BinaryHeap::new(),
+            backlog: Vec::new(),
+            net: Rc::default(),
+            net_rng: Rng::stream(seed, NETWORK_STREAM),
+            action_cursor: 0,
+            next_sample: 0,
+            hash: TraceHash::default(),
+            manual: false,
+            violations: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Queues an event for the clock, which in manual mode never takes one: there the queue
+    /// stays empty (the timeline's `Deliver` and `Fire` actions name messages and timers by id,
+    /// and timers keep their deadlines in the world's table), so copies of a manual world, as the model
+    /// checker makes for every step, carry no queue.
+    fn enqueue(&mut self, entry: Entry) {
+        if !self.manual {
+            self.queue.push(entry);
+        }
+    }
+
+    /// Pops queue entries of timers that no longer stand for anything (cancelled, fired, set
+    /// aside) and moves re-armed timers to their real time, until the top of the queue is an
+    /// armed timer or a message (`Some(id)`: whether it is still in flight is the world's to
+    /// say), or the queue is empty.
+    fn settle_top(&mut self, timers: &mut dyn ArmedTable) -> Option<MsgId> {
+        while let Some(top) = self.queue.peek() {
+            match top.ev {
+                Ev::Deliver(id) => return Some(id),
+                Ev::Timer(node, tag) => match timers.by_tag(node, tag) {
+                    Some(armed) if !armed.parked() && armed.queued == (top.at, top.seq) => {
+                        if armed.seq == top.seq {
+                            return None;
+                        }
+                        // Re-armed for later since this entry was queued: queue it at its time.
+                        armed.queued = (armed.at, armed.seq);
+                        let entry = Entry { at: armed.at, seq: armed.seq, ev: Ev::Timer(node, armed.seq) };
+                        self.queue.pop();
+                        self.queue.push(entry);
+                        continue;
+                    }
+                    _ => {}
+                },
+            }
+            self.queue.pop();
+        }
+        None
+    }
+
+    /// Arms a timer at `node` not in the world's table yet to fire at `at`: its record.
+    fn arm_new(&mut self, node: NodeId, at: Time) -> Armed {
+        let seq = self.next_seq();
+        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, seq) });
+        Armed { at, seq, queued: (at, seq) }
+    }
+
+    /// Arms `armed`, a timer at `node`, to fire at `at` (replacing an earlier arming).
+    fn rearm(&mut self, node: NodeId, armed: &mut Armed, at: Time) {
+        let seq = self.next_seq();
+        if !armed.parked() && armed.queued.0 <= at {
+            armed.at = at;
+            armed.seq = seq;
+            return;
+        }
+        *armed = Armed { at, seq, queued: (at, seq) };
+        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, seq) });
+    }
+
+    /// What to do next at or before `limit`: `Some(true)` apply the script's next action,
+    /// `Some(false)` take the queue's top, `None` nothing (call after the top is settled).
+    fn next_step(&self, actions: &[TimedAction], limit: Time) -> Option<bool> {
+        let top = if self.manual { None } else { self.queue.peek() };
+        let (action_next, at) = match (actions.get(self.action_cursor), top) {
+            (None, None) => return None,
+            (Some(a), Some(e)) => (a.at < e.at, if a.at < e.at { a.at.max(self.now) } else { e.at }),
+            (Some(a), None) => (true, a.at.max(self.now)),
+            (None, Some(e)) => (false, e.at),
+        };
+        if at > limit {
+            None
+        } else {
+            Some(action_next)
+        }
+    }
+
+    /// Where a message from `from` to `to` sent now goes, by the network's dice; a message
+    /// that gets there is queued (and its copy, if the link duplicates it).
+    fn route(&mut self, from: NodeId, to: NodeId, slow: Time) -> Route {
+        let fate = self.net.fate(from, to, &mut self.net_rng);
+        let id = self.next_seq();
+        let (first, second) = match fate {
+            Fate::Lost(why) => return Route::Lost(id, why),
+            Fate::Once(d) => (d, None),
+            Fate::Twice(d1, d2) => (d1, Some(d2)),
+        };
+        let dup = second.map(|d2| {
+            let dup = self.next_seq();
+            let at = self.now + d2 * slow;
+            self.enqueue(Entry { at, seq: dup, ev: Ev::Deliver(dup) });
+            (dup, at)
+        });
+        let at = self.now + first * slow;
+        self.enqueue(Entry { at, seq: id, ev: Ev::Deliver(id) });
+        Route::Sent { id, at, dup }
+    }
+
+    /// Hashes a trace entry and hands it to the sink. Not inlined: the world records from a
+    /// dozen places, and every model would otherwise carry a copy of each.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn record(&mut self, sink: &mut dyn Sink, kind: TraceKind, node: Option<NodeId>, peer: Option<NodeId>, sent_at: Time, msg: Option<MsgId>, label: &'static str, text: Text, important: bool) {
+        let entry = TraceEntry { event: self.events, time: self.now, kind, node, peer, sent_at, msg, label, text, important };
+        self.hash.add(&entry);
+        sink.trace(entry);
+    }
+
+    /// Reports the violations the model found after an event, and counts the event.
+    #[inline(never)]
+    fn end_event(&mut self, sink: &mut dyn Sink) {
+        for mut v in self.violations.drain(..) {
+            v.time = self.now;
+            v.event = self.events;
+            sink.violation(v);
+        }
+        self.events += 1;
+    }
+
+    /// Records an action about to be applied, or the note that it is ignored (`check` says
+    /// why), which counts as its event. Returns whether to apply it.
+    #[inline(never)]
+    fn begin_action(&mut self, action: &Action, check: Result<(), ActionError>, tracing: bool, sink: &mut dyn Sink) -> bool {
+        let important = !matches!(action, Action::Command { .. } | Action::Drop(_) | Action::Set(..) | Action::Deliver(_) | Action::Duplicate(_) | Action::Fire(..));
+        // Without tracing, only important entries are recorded (as for notes): the model
+        // checker applies an action per step and has no use for its text.
+        if tracing || important {
+            self.record(sink, TraceKind::Action, action.node(), None, 0, None, "action", action.describe().into(), important);
+        }
+        if let Err(why) = check {
+            // Scripts are validated when loaded; a script edited into inconsistency is reported,
+            // never panicked on.
+            self.record(sink, TraceKind::Note, action.node(), None, 0, None, "note", text!("ignored: {why}"), false);
+            self.events += 1;
+            return false;
+        }
+        true
+    }
+
+    /// Records the note that an action found nothing to act on, and why.
+    #[inline(never)]
+    fn refused(&mut self, sink: &mut dyn Sink, node: Option<NodeId>, why: Refused<'_>) {
+        let text = match why {
+            Refused::NotRunning(name, node) => text!("{name} not delivered: node {node} is not running"),
+            Refused::Ignored(why) => text!("ignored: {why}"),
+            Refused::NotInFlight(id) => text!("message #{id} is not in flight"),
+            Refused::NotArmed(id, node) => text!("timer #{id} is not armed at node {node}"),
+        };
+        self.record(sink, TraceKind::Note, node, None, 0, None, "note", text, false);
+    }
+
+    /// Records the loss of message `id` from `from` to `to`, sent at `sent_at`, with the
+    /// model's `kind` and `label` for it.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn lost(&mut self, sink: &mut dyn Sink, from: NodeId, to: NodeId, sent_at: Time, id: MsgId, kind: &'static str, label: Text, why: Lost) {
+        let text = match why {
+            Lost::Down => text!("{label} lost: {to} is down"),
+            Lost::Crashed => text!("{label} lost: {to} crashed"),
+            Lost::Dropped => text!("{label} dropped by you"),
+            Lost::Net(why) => {
+                let reason = match why {
+                    Loss::Partitioned => "partitioned",
+                    Loss::Cut => "link cut",
+                    _ => "lost on the wire",
+                };
+                text!("{label}: {reason}")
+            }
+        };
+        self.record(sink, TraceKind::Lost, Some(to), Some(from), sent_at, Some(id), kind, text, false);
+    }
+
+    /// Applies an action that needs neither the model nor the nodes (network and mode changes).
+    #[inline(never)]
+    fn apply_plain(&mut self, action: &Action) {
+        match action {
+            Action::Manual => {
+                // Nothing takes events from the queue from now on (see `enqueue`).
+                self.manual = true;
+                self.queue = BinaryHeap::new();
+            }
+            _ => Rc::make_mut(&mut self.net).apply(action),
+        }
+    }
+
+    /// Forgets the events set aside for node `id`, as it crashes; returns the messages that
+    /// waited for it, now lost.
+    #[inline(never)]
+    fn crash(&mut self, id: NodeId) -> Vec<MsgId> {
+        let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| *n == id);
+        self.backlog = rest;
+        mine.into_iter()
+            .filter_map(|(_, ev)| match ev {
+                Ev::Deliver(msg) => Some(msg),
+                Ev::Timer(..) => None,
+            })
+            .collect()
+    }
+
+    /// Queues again what was set aside while node `id` was paused, now: its timers are armed
+    /// to fire now, its messages arrive now, in the order they came.
+    #[inline(never)]
+    fn resume(&mut self, id: NodeId, timers: &mut dyn ArmedTable) {
+        let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| *n == id);
+        self.backlog = rest;
+        for (_, ev) in mine {
+            match ev {
+                Ev::Timer(n, tag) => {
+                    if let Some(armed) = timers.by_tag(n, tag) {
+                        self.rearm(n, armed, self.now);
+                    }
+                }
+                ev => {
+                    let seq = self.next_seq();
+                    self.enqueue(Entry { at: self.now, seq, ev });
+                }
+            }
+        }
+    }
 }
 
 /// A simulated world running model `M`.
@@ -108,15 +491,14 @@ struct Armed {
 /// (with its random stream), the network and every message in flight sit behind an `Rc`,
 /// shared with the copies until one of them changes it; an event copies the one node it is
 /// handled by. A manual world ([`Action::Manual`]) keeps no event queue at all.
+///
+/// What does not depend on the model (clock, queue, armed timers, network) is a [`Kernel`],
+/// whose code every model shares; this type holds the model's own parts and calls the model.
 #[derive(Debug)]
 pub struct World<M: Model> {
     /// The model's configuration (changed only by `Set` actions).
     pub model: M,
-    seed: u64,
-    now: Time,
-    seq: u64,
-    events: u64,
-    queue: BinaryHeap<Entry<M>>,
+    k: Kernel,
     /// Messages in flight by id (ids only grow, so this is an append-mostly queue).
     in_flight: SeqMap<Envelope<M::Msg>>,
     /// Each armed timer. A popped timer entry that is not the one standing for its timer is
@@ -126,55 +508,27 @@ pub struct World<M: Model> {
     /// Each node's slot and random stream, shared with this world's copies until changed
     /// (see [`NodeCell`]): change one only through [`cell_mut`].
     cells: Vec<Rc<NodeCell<M>>>,
-    /// Events that arrived while a node was paused, in arrival order.
-    backlog: Vec<(NodeId, Ev<M>)>,
-    /// Shared with copies until a partition, cut or link setting changes it.
-    net: Rc<Network>,
-    net_rng: Rng,
     ghost: M::Ghost,
-    action_cursor: usize,
-    next_sample: Time,
-    hash: TraceHash,
     /// Whether to build trace text (off only in raw-throughput benchmarks).
     pub tracing: bool,
-    /// Set by [`Action::Manual`]: queued events wait for `Deliver` and `Fire` actions.
-    manual: bool,
     scratch: Vec<Effect<M>>,
-    violations: Vec<Violation>,
-    samples: Vec<f64>,
 }
 
-/// A snapshot: everything but the scratch buffers, which are empty between events (their
-/// element types would otherwise add a copy of every model's effect and text cloning code to
-/// the page, for vectors that are always empty when a world is cloned).
+/// A snapshot: everything but the scratch buffer, which is empty between events (its element
+/// type would otherwise add a copy of every model's effect and text cloning code to the page,
+/// for a vector that is always empty when a world is cloned).
 impl<M: Model> Clone for World<M> {
     fn clone(&self) -> Self {
-        // With room for the events and messages of a step or two, so that the copy's next
-        // step does not reallocate them (the model checker takes one step per copy).
-        let mut queue = BinaryHeap::with_capacity(if self.manual { 0 } else { self.queue.len() + ROOM });
-        queue.clone_from(&self.queue);
         World {
             model: self.model.clone(),
-            seed: self.seed,
-            now: self.now,
-            seq: self.seq,
-            events: self.events,
-            queue,
+            k: self.k.clone(),
+            // With room for the messages of a step or two (see `Kernel::clone`).
             in_flight: self.in_flight.clone_with_room(ROOM),
             timers: self.timers.clone(),
             cells: self.cells.clone(),
-            backlog: self.backlog.clone(),
-            net: self.net.clone(),
-            net_rng: self.net_rng.clone(),
             ghost: self.ghost.clone(),
-            action_cursor: self.action_cursor,
-            next_sample: self.next_sample,
-            hash: self.hash,
             tracing: self.tracing,
-            manual: self.manual,
             scratch: Vec::new(),
-            violations: Vec::new(),
-            samples: Vec::new(),
         }
     }
 }
@@ -190,26 +544,13 @@ impl<M: Model> World<M> {
     pub fn new(model: M, seed: u64) -> Self {
         let mut w = World {
             model,
-            seed,
-            now: 0,
-            seq: 0,
-            events: 0,
-            queue: BinaryHeap::new(),
+            k: Kernel::new(seed),
             in_flight: SeqMap::new(),
             timers: SmallMap::new(),
             cells: Vec::new(),
-            backlog: Vec::new(),
-            net: Rc::default(),
-            net_rng: Rng::stream(seed, NETWORK_STREAM),
             ghost: M::Ghost::default(),
-            action_cursor: 0,
-            next_sample: 0,
-            hash: TraceHash::default(),
             tracing: true,
-            manual: false,
             scratch: Vec::new(),
-            violations: Vec::new(),
-            samples: Vec::new(),
         };
         for _ in 0..w.model.initial_nodes() {
             w.add_node(&mut NullSink);
@@ -217,33 +558,37 @@ impl<M: Model> World<M> {
         w
     }
 
+    /// The model-independent part: clock, counters, trace hash.
+    pub(crate) fn kernel(&self) -> &Kernel {
+        &self.k
+    }
     /// Current virtual time.
     pub fn now(&self) -> Time {
-        self.now
+        self.k.now
     }
     /// The run's seed.
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.k.seed
     }
     /// Number of events processed so far.
     pub fn events(&self) -> u64 {
-        self.events
+        self.k.events
     }
     /// Number of actions of the script already applied.
     pub fn action_cursor(&self) -> usize {
-        self.action_cursor
+        self.k.action_cursor
     }
     /// Hash of every trace entry so far.
     pub fn trace_hash(&self) -> u64 {
-        self.hash.0
+        self.k.hash.0
     }
     /// Time of the next metric sample.
     pub fn next_sample(&self) -> Time {
-        self.next_sample
+        self.k.next_sample
     }
     /// The network.
     pub fn network(&self) -> &Network {
-        &self.net
+        &self.k.net
     }
     /// Number of nodes.
     pub fn node_count(&self) -> u32 {
@@ -251,7 +596,7 @@ impl<M: Model> World<M> {
     }
     /// Read access to nodes and messages.
     pub fn nodes(&self) -> Nodes<'_, M> {
-        Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: self.now }
+        Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: self.k.now }
     }
     /// The ghost history.
     pub fn ghost(&self) -> &M::Ghost {
@@ -270,10 +615,10 @@ impl<M: Model> World<M> {
         // A B-tree slot costs about its key and value plus a share of its node.
         const TREE_SLOT: usize = 16;
         let mut bytes = size_of::<Self>()
-            + self.queue.len() * size_of::<Entry<M>>()
+            + self.k.queue.len() * size_of::<Entry>()
             + self.in_flight.len() * (size_of::<MsgId>() + size_of::<Envelope<M::Msg>>() + TREE_SLOT)
             + self.timers.len() * (size_of::<(NodeId, M::Timer)>() + size_of::<Armed>() + TREE_SLOT)
-            + self.backlog.len() * size_of::<(NodeId, Ev<M>)>()
+            + self.k.backlog.len() * size_of::<(NodeId, Ev)>()
             + self.cells.len() * (size_of::<NodeCell<M>>() + 2 * size_of::<usize>())
             + self.model.ghost_bytes(&self.ghost);
         for cell in &self.cells {
@@ -294,24 +639,25 @@ impl<M: Model> World<M> {
 
     /// Whether queued events wait for the timeline to pick them ([`Action::Manual`]).
     pub fn manual(&self) -> bool {
-        self.manual
+        self.k.manual
     }
     /// Armed timers: node, key, and the id that names the timer in [`Action::Fire`].
     pub fn armed_timers(&self) -> impl Iterator<Item = (NodeId, &M::Timer, u64)> + '_ {
-        self.timers.iter().map(|((n, t), armed)| (*n, t, armed.seq))
+        // A key set aside while its node is paused is not armed.
+        self.timers.iter().filter(|(_, armed)| !armed.parked()).map(|((n, t), armed)| (*n, t, armed.seq))
     }
     /// When an armed timer is due, by its id.
     pub fn timer_deadline(&self, id: u64) -> Option<Time> {
-        self.timers.values().find(|armed| armed.seq == id).map(|armed| armed.at)
+        self.timers.values().find(|armed| !armed.parked() && armed.seq == id).map(|armed| armed.at)
     }
     /// Applies one action at time `at` (or now, if that is later) outside any script, exactly as
     /// [`World::step`] applies a script's action: the model checker drives a world this way, and
     /// a scenario of the same actions replays it.
     pub fn act_at(&mut self, at: Time, action: &Action, sink: &mut dyn Sink) -> Result<(), ActionError> {
         self.validate(action)?;
-        let at = at.max(self.now);
+        let at = at.max(self.k.now);
         self.emit_samples_before(at, sink);
-        self.now = at;
+        self.k.now = at;
         self.apply_action(action, true, sink);
         Ok(())
     }
@@ -320,51 +666,29 @@ impl<M: Model> World<M> {
     /// cancelled timers) and moves re-armed timers to their real time, so that the top of the
     /// queue is the next event.
     fn drop_stale(&mut self) {
-        while let Some(top) = self.queue.peek() {
-            match &top.ev {
-                Ev::Deliver(id) if self.in_flight.contains_key(id) => return,
-                Ev::Deliver(_) => {}
-                Ev::Timer(n, t) => match self.timers.get_mut(&(*n, t.clone())) {
-                    Some(armed) if armed.queued == (top.at, top.seq) => {
-                        if armed.seq == top.seq {
-                            return;
-                        }
-                        // Re-armed for later since this entry was queued: queue it at its time.
-                        armed.queued = (armed.at, armed.seq);
-                        let entry = Entry { at: armed.at, seq: armed.seq, ev: top.ev.clone() };
-                        self.queue.pop();
-                        self.queue.push(entry);
-                        continue;
-                    }
-                    _ => {}
-                },
+        while let Some(id) = self.k.settle_top(&mut self.timers) {
+            if self.in_flight.contains_key(&id) {
+                return;
             }
-            self.queue.pop();
+            self.k.queue.pop();
         }
     }
 
     /// Arms `timer` at `node` to fire at `at` (replacing an earlier arming).
     fn arm(&mut self, node: NodeId, timer: M::Timer, at: Time) {
-        let seq = self.next_seq();
-        if let Some(armed) = self.timers.get_mut(&(node, timer.clone())) {
-            if armed.queued.0 <= at {
-                armed.at = at;
-                armed.seq = seq;
-                return;
+        let key = (node, timer);
+        match self.timers.get_mut(&key) {
+            Some(armed) => self.k.rearm(node, armed, at),
+            None => {
+                let armed = self.k.arm_new(node, at);
+                self.timers.insert(key, armed);
             }
         }
-        self.timers.insert((node, timer.clone()), Armed { at, seq, queued: (at, seq) });
-        self.enqueue(Entry { at, seq, ev: Ev::Timer(node, timer) });
     }
 
-    /// Queues an event for the clock, which in manual mode never takes one: there the queue
-    /// stays empty (the timeline's `Deliver` and `Fire` actions name messages and timers by id,
-    /// and timers keep their deadlines in `timers`), so copies of a manual world, as the model
-    /// checker makes for every step, carry no queue.
-    fn enqueue(&mut self, entry: Entry<M>) {
-        if !self.manual {
-            self.queue.push(entry);
-        }
+    /// Disarms `timer` at `node`.
+    fn cancel(&mut self, node: NodeId, timer: M::Timer) {
+        self.timers.remove(&(node, timer));
     }
 
     /// Processes the next event or action. Returns false when nothing is left.
@@ -378,30 +702,21 @@ impl<M: Model> World<M> {
     pub fn step_within(&mut self, actions: &[TimedAction], limit: Time, sink: &mut dyn Sink) -> bool {
         loop {
             self.drop_stale();
-            let top = if self.manual { None } else { self.queue.peek() };
-            let (action_next, at) = match (actions.get(self.action_cursor), top) {
-                (None, None) => return false,
-                (Some(a), Some(e)) => (a.at < e.at, if a.at < e.at { a.at.max(self.now) } else { e.at }),
-                (Some(a), None) => (true, a.at.max(self.now)),
-                (None, Some(e)) => (false, e.at),
-            };
-            if at > limit {
-                return false;
-            }
+            let Some(action_next) = self.k.next_step(actions, limit) else { return false };
             if action_next {
-                let timed = &actions[self.action_cursor];
-                let at = timed.at.max(self.now);
+                let timed = &actions[self.k.action_cursor];
+                let at = timed.at.max(self.k.now);
                 self.emit_samples_before(at, sink);
-                self.now = at;
-                self.action_cursor += 1;
+                self.k.now = at;
+                self.k.action_cursor += 1;
                 // `actions` is not part of the world: no need to clone the action to apply it.
                 self.apply_action(&timed.action, false, sink);
                 return true;
             }
-            let Some(entry) = self.queue.pop() else { return false };
+            let Some(entry) = self.k.queue.pop() else { return false };
             self.emit_samples_before(entry.at, sink);
-            self.now = entry.at;
-            if self.handle(entry, sink) {
+            self.k.now = entry.at;
+            if self.handle(entry.ev, sink) {
                 return true;
             }
         }
@@ -423,43 +738,45 @@ impl<M: Model> World<M> {
 
     /// Moves the clock to `t`, taking the samples due, when nothing is left to happen before it.
     pub fn advance_to(&mut self, t: Time, sink: &mut dyn Sink) {
-        if t > self.now {
+        if t > self.k.now {
             self.emit_samples_through(t, sink);
-            self.now = t;
+            self.k.now = t;
         }
     }
 
     fn emit_samples_before(&mut self, t: Time, sink: &mut dyn Sink) {
-        while self.next_sample < t {
+        while self.k.next_sample < t {
             self.take_sample(sink);
         }
     }
 
     fn emit_samples_through(&mut self, t: Time, sink: &mut dyn Sink) {
-        while self.next_sample <= t {
+        while self.k.next_sample <= t {
             self.take_sample(sink);
         }
     }
 
     fn take_sample(&mut self, sink: &mut dyn Sink) {
-        let at = self.next_sample;
-        let mut values = core::mem::take(&mut self.samples);
+        let at = self.k.next_sample;
+        let mut values = core::mem::take(&mut self.k.samples);
         values.clear();
         let nodes = Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: at };
         self.model.sample(&nodes, &mut self.ghost, &mut values);
         sink.sample(at, &values);
-        self.samples = values;
-        self.next_sample = at + self.model.metric_interval().max(1);
+        self.k.samples = values;
+        self.k.next_sample = at + self.model.metric_interval().max(1);
     }
 
-    /// Handles one popped queue entry; false if it was not an event (deferred while paused).
-    fn handle(&mut self, entry: Entry<M>, sink: &mut dyn Sink) -> bool {
-        match entry.ev {
+
+    /// Handles one popped event; false if it was not handled (set aside while its node is
+    /// paused).
+    fn handle(&mut self, ev: Ev, sink: &mut dyn Sink) -> bool {
+        match ev {
             Ev::Deliver(id) => {
                 let to = self.in_flight.get(&id).expect("checked by drop_stale").to;
                 let status = self.cells[to as usize].slot.status;
                 if status == NodeStatus::Paused {
-                    self.backlog.push((to, Ev::Deliver(id)));
+                    self.k.backlog.push((to, ev));
                     return false;
                 }
                 let env = self.in_flight.remove(&id).expect("checked by drop_stale");
@@ -467,20 +784,20 @@ impl<M: Model> World<M> {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
                     if self.tracing {
                         let (kind, label) = self.model.trace_msg(&env.msg);
-                        self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(id), kind, text!("{label} lost: {to} is down"), false);
+                        self.k.lost(sink, env.from, env.to, env.sent_at, id, kind, label, Lost::Down);
                     }
-                    self.events += 1;
+                    self.k.events += 1;
                     return true;
                 }
                 if self.tracing {
                     let (kind, label) = self.model.trace_msg(&env.msg);
-                    self.record(sink, TraceKind::Deliver, Some(env.to), Some(env.from), env.sent_at, Some(id), kind, label, false);
+                    self.k.record(sink, TraceKind::Deliver, Some(env.to), Some(env.from), env.sent_at, Some(id), kind, label, false);
                 }
                 let mut out = core::mem::take(&mut self.scratch);
                 {
                     let NodeCell { slot, rng } = cell_mut(&mut self.cells, to);
                     let node = slot.state.as_mut().expect("up nodes have state");
-                    let mut ctx = Ctx { now: self.now, id: to, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
+                    let mut ctx = Ctx { now: self.k.now, id: to, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                     self.model.on_message(node, env.from, env.msg, &mut ctx);
                 }
                 self.apply_effects(to, &mut out, sink);
@@ -488,24 +805,24 @@ impl<M: Model> World<M> {
                 self.after_event(Happened::Delivered(to), sink);
                 true
             }
-            Ev::Timer(node, timer) => {
-                let status = self.cells[node as usize].slot.status;
-                if status == NodeStatus::Paused {
-                    // Disarmed while it waits; resuming arms it again.
-                    self.timers.remove(&(node, timer.clone()));
-                    self.backlog.push((node, Ev::Timer(node, timer)));
+            Ev::Timer(node, tag) => {
+                let i = position_of(&self.timers, node, tag).expect("an armed timer is in the table");
+                if self.cells[node as usize].slot.status == NodeStatus::Paused {
+                    // Disarmed while it waits (parked); resuming arms it again.
+                    self.timers.as_mut_slice()[i].1.seq = 0;
+                    self.k.backlog.push((node, ev));
                     return false;
                 }
-                self.timers.remove(&(node, timer.clone()));
+                let timer = self.timers.remove_at(i).0 .1;
                 if self.tracing {
                     let label = self.model.timer_label(&timer);
-                    self.record(sink, TraceKind::Timer, Some(node), None, 0, None, label, Text::lazy(at_node, label, [node as u64, 0, 0, 0]), false);
+                    self.k.record(sink, TraceKind::Timer, Some(node), None, 0, None, label, Text::lazy(at_node, label, [node as u64, 0, 0, 0]), false);
                 }
                 let mut out = core::mem::take(&mut self.scratch);
                 {
                     let NodeCell { slot, rng } = cell_mut(&mut self.cells, node);
                     let state = slot.state.as_mut().expect("crashed nodes have no timers");
-                    let mut ctx = Ctx { now: self.now, id: node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
+                    let mut ctx = Ctx { now: self.k.now, id: node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                     self.model.on_timer(state, timer, &mut ctx);
                 }
                 self.apply_effects(node, &mut out, sink);
@@ -516,21 +833,10 @@ impl<M: Model> World<M> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    fn record(&mut self, sink: &mut dyn Sink, kind: TraceKind, node: Option<NodeId>, peer: Option<NodeId>, sent_at: Time, msg: Option<MsgId>, label: &'static str, text: Text, important: bool) {
-        record(&mut self.hash, sink, TraceEntry { event: self.events, time: self.now, kind, node, peer, sent_at, msg, label, text, important });
-    }
-
     fn after_event(&mut self, what: Happened, sink: &mut dyn Sink) {
-        let nodes = Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: self.now };
-        self.model.observe(&nodes, &mut self.ghost, what, &mut self.violations);
-        for mut v in self.violations.drain(..) {
-            v.time = self.now;
-            v.event = self.events;
-            sink.violation(v);
-        }
-        self.events += 1;
+        let nodes = Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: self.k.now };
+        self.model.observe(&nodes, &mut self.ghost, what, &mut self.k.violations);
+        self.k.end_event(sink);
     }
 
     fn apply_effects(&mut self, node: NodeId, out: &mut Vec<Effect<M>>, sink: &mut dyn Sink) {
@@ -541,22 +847,15 @@ impl<M: Model> World<M> {
         for effect in out.drain(..) {
             match effect {
                 Effect::Send(to, msg) => self.send(node, to, msg, slow, sink),
-                Effect::SetTimer(timer, after) => self.arm(node, timer, self.now + after.saturating_mul(slow)),
-                Effect::CancelTimer(timer) => {
-                    self.timers.remove(&(node, timer));
-                }
+                Effect::SetTimer(timer, after) => self.arm(node, timer, self.k.now + after.saturating_mul(slow)),
+                Effect::CancelTimer(timer) => self.cancel(node, timer),
                 Effect::Note(text, important) => {
                     if self.tracing || important {
-                        self.record(sink, TraceKind::Note, Some(node), None, 0, None, "note", text, important);
+                        self.k.record(sink, TraceKind::Note, Some(node), None, 0, None, "note", text, important);
                     }
                 }
             }
         }
-    }
-
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: M::Msg, slow: Time, sink: &mut dyn Sink) {
@@ -564,34 +863,22 @@ impl<M: Model> World<M> {
             debug_assert!(false, "node {from} sent to missing node {to}");
             return;
         }
-        let fate = self.net.fate(from, to, &mut self.net_rng);
-        let id = self.next_seq();
-        let (first, second) = match fate {
-            Fate::Lost(why) => {
+        let now = self.k.now;
+        match self.k.route(from, to, slow) {
+            Route::Lost(id, why) => {
                 self.model.on_lost(&mut self.ghost, &msg, why);
                 if self.tracing {
                     let (kind, label) = self.model.trace_msg(&msg);
-                    let reason = match why {
-                        Loss::Partitioned => "partitioned",
-                        Loss::Cut => "link cut",
-                        _ => "lost on the wire",
-                    };
-                    self.record(sink, TraceKind::Lost, Some(to), Some(from), self.now, Some(id), kind, text!("{label}: {reason}"), false);
+                    self.k.lost(sink, from, to, now, id, kind, label, Lost::Net(why));
                 }
-                return;
             }
-            Fate::Once(d) => (d, None),
-            Fate::Twice(d1, d2) => (d1, Some(d2)),
-        };
-        if let Some(d2) = second {
-            let dup = self.next_seq();
-            let at = self.now + d2 * slow;
-            self.in_flight.insert(dup, Envelope { from, to, sent_at: self.now, arrives_at: at, msg: msg.clone() });
-            self.enqueue(Entry { at, seq: dup, ev: Ev::Deliver(dup) });
+            Route::Sent { id, at, dup } => {
+                if let Some((dup, at)) = dup {
+                    self.in_flight.insert(dup, Envelope { from, to, sent_at: now, arrives_at: at, msg: msg.clone() });
+                }
+                self.in_flight.insert(id, Envelope { from, to, sent_at: now, arrives_at: at, msg });
+            }
         }
-        let at = self.now + first * slow;
-        self.in_flight.insert(id, Envelope { from, to, sent_at: self.now, arrives_at: at, msg });
-        self.enqueue(Entry { at, seq: id, ev: Ev::Deliver(id) });
     }
 
     /// Checks that an action makes sense in this world now; the error says why not.
@@ -611,17 +898,8 @@ impl<M: Model> World<M> {
 
     /// Applies an action; `valid`: [`World::validate`] has just accepted it.
     fn apply_action(&mut self, action: &Action, valid: bool, sink: &mut dyn Sink) {
-        let important = !matches!(action, Action::Command { .. } | Action::Drop(_) | Action::Set(..) | Action::Deliver(_) | Action::Duplicate(_) | Action::Fire(..));
-        // Without tracing, only important entries are recorded (as for notes): the model
-        // checker applies an action per step and has no use for its text.
-        if self.tracing || important {
-            self.record(sink, TraceKind::Action, action.node(), None, 0, None, "action", action.describe().into(), important);
-        }
-        if let Err(why) = if valid { Ok(()) } else { self.validate(action) } {
-            // Scripts are validated when loaded; a script edited into inconsistency is reported,
-            // never panicked on.
-            self.record(sink, TraceKind::Note, action.node(), None, 0, None, "note", text!("ignored: {why}"), false);
-            self.events += 1;
+        let check = if valid { Ok(()) } else { self.validate(action) };
+        if !self.k.begin_action(action, check, self.tracing, sink) {
             return;
         }
         let mut what = Happened::Action;
@@ -634,15 +912,11 @@ impl<M: Model> World<M> {
                     slot.status = NodeStatus::Crashed;
                     self.timers.retain(|(n, _), _| n != id);
                     // Messages that waited while the node was paused die with it.
-                    let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| n == id);
-                    self.backlog = rest;
-                    for (_, ev) in mine {
-                        if let Ev::Deliver(msg) = ev {
-                            if let Some(env) = self.in_flight.remove(&msg) {
-                                self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
-                                let (kind, label) = self.model.trace_msg(&env.msg);
-                                self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(msg), kind, text!("{label} lost: {} crashed", env.to), false);
-                            }
+                    for msg in self.k.crash(*id) {
+                        if let Some(env) = self.in_flight.remove(&msg) {
+                            self.model.on_lost(&mut self.ghost, &env.msg, Loss::NodeDown);
+                            let (kind, label) = self.model.trace_msg(&env.msg);
+                            self.k.lost(sink, env.from, env.to, env.sent_at, msg, kind, label, Lost::Crashed);
                         }
                     }
                 }
@@ -653,7 +927,7 @@ impl<M: Model> World<M> {
                     let durable = slot.durable.take().expect("checked");
                     slot.status = NodeStatus::Up;
                     let mut out = core::mem::take(&mut self.scratch);
-                    let mut ctx = Ctx { now: self.now, id: *id, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
+                    let mut ctx = Ctx { now: self.k.now, id: *id, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                     slot.state = Some(self.model.restart(*id, durable, &mut ctx));
                     self.apply_effects(*id, &mut out, sink);
                     self.scratch = out;
@@ -668,17 +942,7 @@ impl<M: Model> World<M> {
             Action::Resume(id) => {
                 if self.cells[*id as usize].slot.status == NodeStatus::Paused {
                     cell_mut(&mut self.cells, *id).slot.status = NodeStatus::Up;
-                    let (mine, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut self.backlog).into_iter().partition(|(n, _)| n == id);
-                    self.backlog = rest;
-                    for (_, ev) in mine {
-                        match ev {
-                            Ev::Timer(n, t) => self.arm(n, t, self.now),
-                            ev => {
-                                let seq = self.next_seq();
-                                self.enqueue(Entry { at: self.now, seq, ev });
-                            }
-                        }
-                    }
+                    self.k.resume(*id, &mut self.timers);
                 }
             }
             Action::Slow(id, k) => {
@@ -688,12 +952,11 @@ impl<M: Model> World<M> {
                 }
             }
             Action::Byzantine(id, on) => cell_mut(&mut self.cells, *id).slot.byzantine = *on,
-            Action::Partition(_) | Action::Isolate(_) | Action::Heal | Action::Cut(..) | Action::Uncut(..) | Action::Link(..) | Action::Net(_) => Rc::make_mut(&mut self.net).apply(action),
             Action::Drop(id) => {
                 if let Some(env) = self.in_flight.remove(id) {
                     self.model.on_lost(&mut self.ghost, &env.msg, Loss::Dropped);
                     let (kind, label) = self.model.trace_msg(&env.msg);
-                    self.record(sink, TraceKind::Lost, Some(env.to), Some(env.from), env.sent_at, Some(*id), kind, text!("{label} dropped by you"), false);
+                    self.k.lost(sink, env.from, env.to, env.sent_at, *id, kind, label, Lost::Dropped);
                 }
             }
             Action::Command { node, name, arg } => {
@@ -703,64 +966,58 @@ impl<M: Model> World<M> {
                         let NodeCell { slot, rng } = cell_mut(&mut self.cells, *node);
                         let state = slot.state.as_mut().expect("checked");
                         let mut out = core::mem::take(&mut self.scratch);
-                        let mut ctx = Ctx { now: self.now, id: *node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
+                        let mut ctx = Ctx { now: self.k.now, id: *node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
                         self.model.on_command(state, cmd, &mut ctx);
                         self.apply_effects(*node, &mut out, sink);
                         self.scratch = out;
                         what = Happened::Command(*node);
                     }
-                    _ => {
-                        self.record(sink, TraceKind::Note, Some(*node), None, 0, None, "note", text!("{name} not delivered: node {node} is not running"), false);
-                    }
+                    _ => self.k.refused(sink, Some(*node), Refused::NotRunning(name, *node)),
                 }
             }
             Action::Set(key, value) => {
                 if let Err(why) = self.model.set_param(key, value) {
-                    self.record(sink, TraceKind::Note, None, None, 0, None, "note", text!("ignored: {why}"), false);
+                    self.k.refused(sink, None, Refused::Ignored(&why));
                 }
             }
             Action::AddNode => {
                 let id = self.add_node(sink);
                 what = Happened::Started(id);
             }
-            Action::Manual => {
-                // Nothing takes events from the queue from now on (see `enqueue`).
-                self.manual = true;
-                self.queue = BinaryHeap::new();
-            }
             Action::Duplicate(id) => {
                 if let Some(env) = self.in_flight.get(id).cloned() {
-                    let copy = self.next_seq();
+                    let copy = self.k.next_seq();
                     let at = env.arrives_at;
                     self.in_flight.insert(copy, env);
-                    self.enqueue(Entry { at, seq: copy, ev: Ev::Deliver(copy) });
+                    self.k.enqueue(Entry { at, seq: copy, ev: Ev::Deliver(copy) });
                 }
             }
             Action::Deliver(id) => {
-                if self.in_flight.contains_key(id) && self.handle(Entry { at: self.now, seq: *id, ev: Ev::Deliver(*id) }, sink) {
+                if self.in_flight.contains_key(id) && self.handle(Ev::Deliver(*id), sink) {
                     return;
                 }
-                self.record(sink, TraceKind::Note, None, None, 0, None, "note", text!("message #{id} is not in flight"), false);
+                self.k.refused(sink, None, Refused::NotInFlight(*id));
             }
             Action::Fire(node, id) => {
-                let key = self.timers.iter().find(|(k, armed)| k.0 == *node && armed.seq == *id).map(|(k, _)| k.1.clone());
-                if let Some(timer) = key {
-                    if self.handle(Entry { at: self.now, seq: *id, ev: Ev::Timer(*node, timer) }, sink) {
+                let tag = self.timers.iter().find(|((n, _), armed)| n == node && !armed.parked() && armed.seq == *id).map(|(_, armed)| armed.queued.1);
+                if let Some(tag) = tag {
+                    if self.handle(Ev::Timer(*node, tag), sink) {
                         return;
                     }
                 }
-                self.record(sink, TraceKind::Note, Some(*node), None, 0, None, "note", text!("timer #{id} is not armed at node {node}"), false);
+                self.k.refused(sink, Some(*node), Refused::NotArmed(*id, *node));
             }
+            _ => self.k.apply_plain(action),
         }
         self.after_event(what, sink);
     }
 
     pub(crate) fn add_node(&mut self, sink: &mut dyn Sink) -> NodeId {
         let id = self.cells.len() as NodeId;
-        let mut rng = Rng::stream(self.seed, id as u64 + 1);
+        let mut rng = Rng::stream(self.k.seed, id as u64 + 1);
         let mut out = Vec::new();
         let state = {
-            let mut ctx = Ctx { now: self.now, id, rng: &mut rng, out: &mut out, byzantine: false, tracing: self.tracing };
+            let mut ctx = Ctx { now: self.k.now, id, rng: &mut rng, out: &mut out, byzantine: false, tracing: self.tracing };
             self.model.init(id, &mut ctx)
         };
         self.cells.push(Rc::new(NodeCell { slot: Slot { state: Some(state), durable: None, status: NodeStatus::Up, byzantine: false }, rng }));
@@ -778,13 +1035,14 @@ impl<M: Model> World<M> {
     /// The picture without the model's figures (`figures` left empty), which often cost more
     /// to build than the rest: for a frame that does not redraw them.
     pub fn view_without_figures(&self) -> View {
+        let now = self.k.now;
         let nodes = self
             .cells
             .iter()
             .map(|c| &c.slot)
             .enumerate()
             .map(|(i, s)| {
-                let mut v = self.model.node_view(i as NodeId, s.state.as_ref(), s.durable.as_ref(), self.now);
+                let mut v = self.model.node_view(i as NodeId, s.state.as_ref(), s.durable.as_ref(), now);
                 v.status = s.status;
                 v
             })
@@ -797,12 +1055,12 @@ impl<M: Model> World<M> {
                 MessageView { id: *id, from: env.from, to: env.to, kind: info.kind, label: info.label, ok: info.ok, sent_at: env.sent_at, arrives_at: env.arrives_at }
             })
             .collect();
-        network_view(&self.net, self.now, self.events, nodes, messages, Vec::new())
+        network_view(&self.k.net, now, self.k.events, nodes, messages, Vec::new())
     }
 
     /// The model's figures now, as [`World::view`] includes them.
     pub fn figures(&self) -> Vec<crate::figure::Figure> {
-        self.model.figures(&Nodes { slots: SlotList::Cells(&self.cells), in_flight: &self.in_flight, now: self.now }, &self.ghost)
+        self.model.figures(&self.nodes(), &self.ghost)
     }
 
     /// Commands offered for a node right now.
@@ -834,14 +1092,6 @@ fn network_view(net: &Network, time: Time, event: u64, nodes: Vec<crate::view::N
         links: net.links.iter().map(|(&(a, b), c)| (a, b, *c)).collect(),
         figures,
     }
-}
-
-/// Hashes a trace entry and hands it to the sink. Not generic, and not inlined: the world
-/// records from a dozen places, and every model would otherwise carry a copy of each.
-#[inline(never)]
-fn record(hash: &mut TraceHash, sink: &mut dyn Sink, entry: TraceEntry) {
-    hash.add(&entry);
-    sink.trace(entry);
 }
 
 /// Whether node `id` exists among `n` nodes; the error says which ids do.
