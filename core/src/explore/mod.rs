@@ -41,10 +41,13 @@
 pub mod choice;
 pub mod fingerprint;
 pub mod goals;
+pub mod parallel;
 pub mod search;
 
 pub use choice::{choices, describe, resolve, Choice};
 pub use search::{replay, root_world, Explorer};
+#[cfg(feature = "std")]
+pub use parallel::{boxed_parallel, Parallel};
 
 use crate::action::{Action, TimedAction};
 use crate::model::Model;
