@@ -71,3 +71,36 @@ fn other_strategies_run_on_one_thread() {
     let many = outcome(models::new_checker_threads("raft", &settings, config, 2).unwrap(), u64::MAX);
     assert_eq!(one, many);
 }
+
+/// Timings, by hand: `cargo test --profile fast --test explore_parallel -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn timings() {
+    use distlab_core::explore::{Explorer, Parallel};
+    use distlab_core::models::raft::Raft;
+    let config = Config { depth_max: 40, states_max: 200_000, ..Config::default() };
+    let raft = || Raft { servers: 3, ..Raft::default() };
+    let cpu = || {
+        let text = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let rest = text.rsplit_once(')').map_or("", |(_, r)| r).to_string();
+        let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+        (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+    };
+    for round in 0..2 {
+        let (t, c) = (std::time::Instant::now(), cpu());
+        let mut e = Explorer::new(raft(), config.clone());
+        e.run(u64::MAX);
+        let n = e.stats().explored as f64;
+        println!("round {round} sequential: {:.0} states/s wall, {:.0} per CPU s", n / t.elapsed().as_secs_f64(), n / (cpu() - c));
+        for threads in [1, 2] {
+            for batch in [8, 32, 128, 512] {
+                let (t, c) = (std::time::Instant::now(), cpu());
+                let mut p = Parallel::new(raft(), raft, config.clone(), threads);
+                p.set_batch(batch);
+                p.run(u64::MAX);
+                let n = p.stats().explored as f64;
+                println!("round {round} {threads} threads, batch {batch}: {:.0} states/s wall, {:.0} per CPU s", n / t.elapsed().as_secs_f64(), n / (cpu() - c));
+            }
+        }
+    }
+}

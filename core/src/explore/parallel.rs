@@ -245,8 +245,10 @@ mod threads {
     use std::sync::mpsc::{channel, Receiver, Sender};
     use std::thread::JoinHandle;
 
-    /// States per shard in a batch, at most.
-    const BATCH: usize = 256;
+    /// States per shard in a batch, at most, by default: enough to make a batch's hand-offs
+    /// between threads cheap, few enough that the batch's successors (each a world, kept until
+    /// the merge decides) stay in the caches.
+    const BATCH: usize = 32;
 
     /// A frontier state: which shard holds its world, in which slot ([`NONE`]: none does yet).
     struct Item {
@@ -277,6 +279,7 @@ mod threads {
         /// budget.
         expanded: u64,
         generated: u64,
+        batch: usize,
     }
 
     impl<M: Model> Parallel<M> {
@@ -308,7 +311,13 @@ mod threads {
             if inner.status() == Status::Running {
                 frontier.push_back(Item { owner: 0, slot: NONE, used: Budget::default(), depth: 0, trail: 0 });
             }
-            Parallel { inner, local, remotes, frontier, release: alloc::vec![Vec::new(); threads], expanded: 0, generated: 0 }
+            Parallel { inner, local, remotes, frontier, release: alloc::vec![Vec::new(); threads], expanded: 0, generated: 0, batch: BATCH }
+        }
+
+        /// Sets the most states per thread in a batch (at least 1); the result does not depend
+        /// on it.
+        pub fn set_batch(&mut self, states: usize) {
+            self.batch = states.max(1);
         }
 
         /// Threads searching.
@@ -360,7 +369,7 @@ mod threads {
             // shard): the work past the stopping point is thrown away.
             let left = stop.min(self.inner.config().states_max).saturating_sub(explored);
             let per = if self.expanded == 0 { 1 } else { (self.generated / self.expanded).max(1) };
-            let k = self.frontier.len().min(BATCH * n).min((left / per) as usize + n).max(1);
+            let k = self.frontier.len().min(self.batch * n).min((left / per) as usize + n).max(1);
             // Each state goes to the shard holding it, unless that shard has more than its
             // share: the excess goes to the shards with the fewest, which rebuild it.
             let share = k.div_ceil(n);
