@@ -139,8 +139,9 @@ impl<M: Model> Shard<M> {
 
     /// Expands the state found by `handle` (whose used budget is `used`, at `depth`):
     /// every successor, in the order of [`choices`], up to the first that breaks an
-    /// invariant. Successors below the depth bound keep their world in a slot. Gives the
-    /// state's own slot (new if it was rebuilt); the state stays held until released.
+    /// invariant. Successors below the depth bound keep their world in a slot. The last
+    /// successor takes the state's own world (as the one-thread search does): gives the
+    /// state's slot if it is still held (a violation came first), else [`NONE`].
     pub fn expand(&mut self, handle: Handle, used: Budget, depth: u32, open_goals: u64, out: &mut Vec<Successor>) -> u32 {
         out.clear();
         let slot = match handle {
@@ -149,17 +150,22 @@ impl<M: Model> Shard<M> {
         };
         let Some((parent, parent_nodes)) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
             debug_assert!(false, "slot {slot} holds no world");
-            return slot;
+            return NONE;
         };
+        self.free.push(slot);
         let config = &self.config;
         let mut buf = core::mem::take(&mut self.buf);
         let mut round = core::mem::take(&mut self.round);
         let mut msgs = core::mem::take(&mut self.msgs);
         choices(&parent, &config.limit, &used, &config.commands, config.rounds, &mut buf);
         message_hashes(&parent, &mut msgs);
+        out.reserve(buf.len());
         let keep = depth + 1 < self.config.depth_max;
-        for (choice, timed) in &buf {
-            let mut world = parent.clone();
+        let last = buf.len().saturating_sub(1);
+        let mut parent = Some(parent);
+        for (i, (choice, timed)) in buf.iter().enumerate() {
+            let start = if i == last { parent.take() } else { parent.clone() };
+            let Some(mut world) = start else { break };
             let Some(violation) = advance(&mut world, timed, self.config.rounds, &mut round) else { continue };
             let mut goals = 0;
             for (i, g) in self.goals.iter().enumerate() {
@@ -184,8 +190,10 @@ impl<M: Model> Shard<M> {
         self.buf = buf;
         self.round = round;
         self.msgs = msgs;
-        self.slots[slot as usize] = Some((parent, parent_nodes));
-        slot
+        match parent {
+            Some(world) => self.store(world, parent_nodes),
+            None => NONE,
+        }
     }
 }
 
@@ -455,12 +463,14 @@ mod threads {
                 for s in succ {
                     self.free(w, s.slot);
                 }
+                // The shard that expanded it holds it now, or nobody does (its last successor
+                // took its world): it is rebuilt when dealt again.
                 let (owner, old) = (self.frontier[j].owner, self.frontier[j].slot);
-                if w != owner || old == NONE {
+                if w != owner {
                     self.free(owner, old);
-                    self.frontier[j].owner = w;
-                    self.frontier[j].slot = slot;
                 }
+                self.frontier[j].owner = w;
+                self.frontier[j].slot = slot;
             }
         }
 
