@@ -24,7 +24,10 @@ fn outcome(mut c: Box<dyn Checker>, slice: u64) -> String {
     format!("{status:?} {:?} {:?}\n{before}\n{:?}\n{:?}", c.stats(), c.goals(), c.counterexample(), c.describe_steps())
 }
 
-fn cases() -> Vec<(&'static str, Vec<(String, Value)>, Config)> {
+/// A model, its settings, a search.
+type Case = (&'static str, Vec<(String, Value)>, Config);
+
+fn cases() -> Vec<Case> {
     let faults = Budget { crashes: 1, drops: 1, duplicates: 1, partitions: 1, commands: 1 };
     let scale = if cfg!(debug_assertions) { 1 } else { 4 };
     vec![

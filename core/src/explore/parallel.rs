@@ -376,7 +376,7 @@ mod threads {
             // Near the end of the budget, only about as many states as it needs (plus one per
             // shard): the work past the stopping point is thrown away.
             let left = stop.min(self.inner.config().states_max).saturating_sub(explored);
-            let per = if self.expanded == 0 { 1 } else { (self.generated / self.expanded).max(1) };
+            let per = self.generated.checked_div(self.expanded).unwrap_or(1).max(1);
             let k = self.frontier.len().min(self.batch * n).min((left / per) as usize + n).max(1);
             // Each state goes to the shard holding it, unless that shard has more than its
             // share: the excess goes to the shards with the fewest, which rebuild it.
