@@ -89,14 +89,14 @@ fn timings() {
         let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
         (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
     };
-    for round in 0..2 {
+    for round in 0..3 {
         let (t, c) = (std::time::Instant::now(), cpu());
         let mut e = Explorer::new(raft(), config.clone());
         e.run(u64::MAX);
         let n = e.stats().explored as f64;
         println!("round {round} sequential: {:.0} states/s wall, {:.0} per CPU s", n / t.elapsed().as_secs_f64(), n / (cpu() - c));
         for threads in [1, 2] {
-            for batch in [8, 32, 128, 512] {
+            for batch in [16, 32, 64] {
                 let (t, c) = (std::time::Instant::now(), cpu());
                 let mut p = Parallel::new(raft(), raft, config.clone(), threads);
                 p.set_batch(batch);

@@ -378,9 +378,11 @@ mod threads {
             let left = stop.min(self.inner.config().states_max).saturating_sub(explored);
             let per = self.generated.checked_div(self.expanded).unwrap_or(1).max(1);
             let k = self.frontier.len().min(self.batch * n).min((left / per) as usize + n).max(1);
-            // Each state goes to the shard holding it, unless that shard has more than its
-            // share: the excess goes to the shards with the fewest, which rebuild it.
-            let share = k.div_ceil(n);
+            // Each state goes to the shard holding it, unless that shard has half as much again
+            // as its share: the excess goes to the shards with the fewest, which rebuild it. (A
+            // state's successors sit together in the frontier, so a batch is often lopsided;
+            // balancing every batch exactly cost more in rebuilds than it saved in waiting.)
+            let share = (k + k / 2).div_ceil(n);
             let mut count = alloc::vec![0usize; n];
             let mut dealt: Vec<usize> = Vec::with_capacity(k);
             for item in self.frontier.iter().take(k) {
