@@ -101,6 +101,16 @@ fn main() {
         println!("  per CPU second (this thread's CPU time, not wall time): {:.0} states generated/s, {:.0} distinct states/s", cpu.rate, cpu.distinct_rate);
         println!("BENCH|native checker states per CPU s (raft-3 BFS)|{:.0}|states/s|this thread's CPU time (/proc/thread-self/schedstat), steadier than wall time on a loaded machine", cpu.rate);
     }
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8);
+    for n in [1, threads] {
+        let p = explore_raft3_threads(steps, n);
+        println!(
+            "  on {n} thread{}: {:.0} states generated/s wall (load {}), {:.0} per CPU second of all its threads, {:.0} distinct states/s ({} generated, {} distinct)",
+            if n == 1 { "" } else { "s" },
+            p.0, load(), p.1, p.2, p.3, p.4
+        );
+        println!("BENCH|native checker states/s (raft-3 BFS, {n} thread{})|{:.0}|states/s|wall clock, load {}; {:.0} per CPU second of its threads; {} generated, {} distinct", if n == 1 { "" } else { "s" }, p.0, load(), p.1, p.3, p.4);
+    }
     if checker_only {
         return;
     }
@@ -144,6 +154,40 @@ fn main() {
         }
         Err(e) => println!("  n/a: {e}\nBENCH|loaded raft virtual s per wall s (native)|n/a||{e}"),
     }
+}
+
+/// The one-minute load average (`uptime`'s first figure), to print next to wall-clock figures.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg").ok().and_then(|t| t.split_whitespace().next().map(String::from)).unwrap_or_else(|| "?".into())
+}
+
+/// CPU time of the whole process (every thread), in ms, from /proc/self/stat (in clock ticks,
+/// 10 ms each); 0 where it cannot be read.
+fn process_cpu_ms() -> f64 {
+    let Ok(text) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) * 10.0
+}
+
+/// The raft-3 breadth-first search of `workloads::explore_raft3` on `threads` threads (the
+/// parallel search, same result as on one): states generated per wall second, per CPU second
+/// of all the process's threads, distinct per wall second, generated, distinct.
+fn explore_raft3_threads(steps: u64, threads: usize) -> (f64, f64, f64, u64, u64) {
+    use distlab_core::explore::{Config, Parallel};
+    use distlab_core::models::raft::Raft;
+    let model = Raft { servers: 3, ..Raft::default() };
+    let build = move || Raft { servers: 3, ..Raft::default() };
+    let (t0, c0) = (now_ms(), process_cpu_ms());
+    let mut e = Parallel::new(model, build, Config { depth_max: 40, states_max: steps, ..Config::default() }, threads);
+    e.run(steps);
+    let (ms, cpu) = ((now_ms() - t0).max(1e-6), (process_cpu_ms() - c0).max(1e-6));
+    let s = e.stats();
+    drop(e);
+    (s.explored as f64 / (ms / 1000.0), s.explored as f64 / (cpu / 1000.0), s.distinct as f64 / (ms / 1000.0), s.explored, s.distinct)
 }
 
 /// Requests per second through one cache (the service lab, and each bare policy), and the

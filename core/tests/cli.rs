@@ -101,3 +101,25 @@ fn explore_from_the_figure_8_prefix_finds_commit_old_terms_and_the_file_replays(
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not paxos"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn explore_on_several_threads_writes_the_same_counterexample() {
+    // Breadth-first search in parallel has the one-thread result: the same steps, the same
+    // shrunk counterexample file.
+    let fig8 = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content/scenarios/raft-figure8.json");
+    let args = ["explore", "raft", "--from", fig8.to_str().unwrap(), "--until", "800ms", "--rounds", "--strategy", "bfs", "--depth", "6", "--commands", "0", "--states", "30000", "--set", "commit_old_terms=true"];
+    let mut files = Vec::new();
+    for threads in ["1", "3"] {
+        let file = std::env::temp_dir().join(format!("distlab-cli-threads-{threads}-{}.json", std::process::id()));
+        let out = distlab().args(args).args(["--threads", threads, "--out", file.to_str().unwrap()]).output().unwrap();
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(stdout.contains(&format!("{threads} thread")), "{stdout}");
+        files.push(std::fs::read_to_string(&file).unwrap());
+        let _ = std::fs::remove_file(&file);
+    }
+    assert_eq!(files[0], files[1]);
+    let out = distlab().args(["explore", "raft", "--threads", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--threads must be between 1 and 64"), "{}", text(&out.stderr));
+}

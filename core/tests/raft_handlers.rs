@@ -271,7 +271,7 @@ fn install_snapshot_replaces_a_conflicting_log() {
     let mut n = with_log(&cfg, 1, 3, &[1, 1, 2]);
     let mut kv = std::collections::BTreeMap::new();
     kv.insert("x".into(), "9".into());
-    let snap = Snapshot { last_index: 5, last_term: 3, kv, config: vec![0, 1, 2, 3, 4] };
+    let snap = Snapshot { last_index: 5, last_term: 3, kv, config: vec![0, 1, 2, 3, 4].into() };
     let out = deliver(&cfg, &mut n, 0, Msg::InstallSnapshot { term: 3, snapshot: snap.clone() });
     assert!(n.log.is_empty());
     assert_eq!((n.commit, n.applied, n.last_index(), n.last_term()), (5, 5, 5, 3));
@@ -345,15 +345,15 @@ fn membership_changes_one_server_at_a_time_after_a_current_term_commit() {
         l.progress.insert(p, Progress { next: 2, matched: 1, heard_at: None });
     }
     command(&cfg, &mut l, Command::RemoveServer(2));
-    assert_eq!(l.config, vec![0, 1, 2], "refused: nothing of term 2 is committed yet");
+    assert_eq!(*l.config, vec![0, 1, 2], "refused: nothing of term 2 is committed yet");
     l.log.push(Rc::new(Entry { term: 2, op: Op::Noop }));
     l.commit = 2;
     l.applied = 2;
     command(&cfg, &mut l, Command::RemoveServer(2));
-    assert_eq!(l.config, vec![0, 1], "takes effect when appended");
+    assert_eq!(*l.config, vec![0, 1], "takes effect when appended");
     assert!(l.targets().contains(&2), "the removed server still hears about its removal");
     command(&cfg, &mut l, Command::AddServer(2));
-    assert_eq!(l.config, vec![0, 1], "refused: the previous change is not committed");
+    assert_eq!(*l.config, vec![0, 1], "refused: the previous change is not committed");
     // The new configuration's majority (2 of 2) is what counts.
     deliver(&cfg, &mut l, 1, Msg::AppendReply { term: 2, success: true, match_index: 3, conflict_index: 0, conflict_term: None });
     assert_eq!(l.commit, 3);
@@ -364,7 +364,7 @@ fn membership_changes_one_server_at_a_time_after_a_current_term_commit() {
 fn votes_from_outside_the_configuration_are_refused_without_adopting_the_term() {
     let cfg = Raft { servers: 3, ..Raft::default() };
     let mut n = fresh(&cfg, 0);
-    n.config = vec![0, 1];
+    n.config = vec![0, 1].into();
     let out = deliver(&cfg, &mut n, 2, vote(9, 100, 9));
     assert_eq!((n.term, n.voted_for), (0, None));
     assert_eq!(sent(&out), vec![(2, Msg::Vote { term: 0, granted: false, pre: false })]);

@@ -7,7 +7,7 @@
 //! distlab explore MODEL [--set key=value]... [--strategy bfs|dfs|random] [--depth N]
 //!         [--crashes N] [--drops N] [--duplicates N] [--partitions N] [--commands N]
 //!         [--command NAME]... [--states N] [--seed N] [--no-ghost] [--no-shrink] [--out FILE]
-//!         [--from SCENARIO.json --until TIME] [--rounds]
+//!         [--from SCENARIO.json --until TIME] [--rounds] [--threads N]
 //! ```
 //! `explore` runs the model checker: it prints progress, and on a violation shrinks the
 //! schedule and writes it as a scenario file (default `counterexample.json`), exit code 1.
@@ -15,6 +15,8 @@
 //! any `--set`), and its timeline entries up to `--until` (default: its last entry) run with the
 //! clock; the explorer picks every event after that. `--rounds`: after each choice the network
 //! delivers every message in flight, so the explorer picks only timers, faults and commands.
+//! `--threads N`: a breadth-first search runs on N threads (default: the machine's cores, at most
+//! 8) with exactly the one-thread result; other strategies run on one.
 //! Exit code: 0 when every scenario passes, 1 when an expectation fails or an invariant is
 //! violated (with no expectation naming it), 2 for unreadable or invalid files.
 //!
@@ -211,6 +213,7 @@ fn explore(out: &mut Out, args: &[String]) -> u8 {
     let mut shrink = true;
     let mut from: Option<String> = None;
     let mut until: Option<u64> = None;
+    let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let mut i = 1;
     while i < args.len() {
         let flag = args[i].as_str();
@@ -247,6 +250,13 @@ fn explore(out: &mut Out, args: &[String]) -> u8 {
                         Ok(())
                     }
                     "--states" => num(value).map(|n| config.states_max = n),
+                    "--threads" => small(value).and_then(|n| match n {
+                        1..=64 => {
+                            threads = n as usize;
+                            Ok(())
+                        }
+                        _ => Err(format!("--threads must be between 1 and 64, got {n}")),
+                    }),
                     "--seed" => num(value).map(|n| config.seed = n),
                     "--out" => {
                         file = value.clone();
@@ -300,14 +310,15 @@ fn explore(out: &mut Out, args: &[String]) -> u8 {
         eprintln!("error: --until needs --from SCENARIO.json");
         return 2;
     }
-    let mut checker = match distlab_core::models::new_checker(model, &settings, config.clone()) {
+    let mut checker = match distlab_core::models::new_checker_threads(model, &settings, config.clone(), threads) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
-    out!(out, "exploring {model} ({:?}, depth {}, budget {:?}, at most {} steps)", config.strategy, config.depth_max, config.limit, config.states_max);
+    let threads = if config.strategy == Strategy::Bfs { threads } else { 1 };
+    out!(out, "exploring {model} ({:?}, depth {}, budget {:?}, at most {} steps, {threads} thread{})", config.strategy, config.depth_max, config.limit, config.states_max, if threads == 1 { "" } else { "s" });
     let start = std::time::Instant::now();
     let status = loop {
         let status = checker.run(50_000);

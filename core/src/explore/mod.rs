@@ -37,14 +37,22 @@
 //!
 //! Each model names a few reachability goals ([`goals`]) so a search that finds no bug shows
 //! what it reached.
+//!
+//! Natively (the `std` feature), a breadth-first search can run on several threads
+//! ([`parallel`]): each thread owns the worlds it expands, the calling thread merges their
+//! successors in the one-thread order, so every count, goal and counterexample is the same for
+//! any number of threads. The page's worker is one thread and uses [`Explorer`] directly.
 
 pub mod choice;
 pub mod fingerprint;
 pub mod goals;
+pub mod parallel;
 pub mod search;
 
 pub use choice::{choices, describe, resolve, Choice};
 pub use search::{replay, root_world, Explorer};
+#[cfg(feature = "std")]
+pub use parallel::{boxed_parallel, Parallel};
 
 use crate::action::{Action, TimedAction};
 use crate::model::Model;

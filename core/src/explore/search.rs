@@ -48,7 +48,7 @@ struct Item<M: Model> {
 
 /// The node a choice may change (`Some(None)`: none), as far as the fingerprint cares; `None`
 /// when any may have (a round of deliveries followed it).
-fn touched(choice: &Choice, round: &[Choice]) -> Option<Option<crate::NodeId>> {
+pub(crate) fn touched(choice: &Choice, round: &[Choice]) -> Option<Option<crate::NodeId>> {
     if !round.is_empty() {
         return None;
     }
@@ -183,6 +183,25 @@ pub fn replay<M: Model>(root: &World<M>, path: &[Choice]) -> (Vec<Choice>, Vec<T
         }
     }
     (kept, actions, None)
+}
+
+/// Applies a choice (as its kernel action) to `next` (a copy of the state it was listed in),
+/// then (with `rounds`) the network's deliveries, pushed onto `round`; `None` if the choice is
+/// refused, else the first violation it caused, if any.
+pub(crate) fn advance<M: Model>(next: &mut World<M>, timed: &Timed, rounds: bool, round: &mut Vec<Choice>) -> Option<Option<Violation>> {
+    let mut sink = Catch::default();
+    next.act_at(timed.at, &timed.action, &mut sink).ok()?;
+    round.clear();
+    if rounds {
+        while sink.violation.is_none() && round.len() < ROUND_MAX {
+            let Some((choice, timed)) = next_in_round(next) else { break };
+            if next.act_at(timed.at, &timed.action, &mut sink).is_err() {
+                break;
+            }
+            round.push(choice);
+        }
+    }
+    Some(sink.violation)
 }
 
 /// A random walk under way: its world, budget limit and use, path so far and depth (choices
@@ -358,21 +377,10 @@ impl<M: Model> Explorer<M> {
     /// in), then (with rounds) the network's deliveries, pushed onto `round`; None if it is
     /// refused.
     fn apply(&mut self, next: &mut World<M>, timed: &Timed, round: &mut Vec<Choice>) -> Option<Option<Violation>> {
-        let mut sink = Catch::default();
-        next.act_at(timed.at, &timed.action, &mut sink).ok()?;
-        round.clear();
-        if self.config.rounds {
-            while sink.violation.is_none() && round.len() < ROUND_MAX {
-                let Some((choice, timed)) = next_in_round(next) else { break };
-                if next.act_at(timed.at, &timed.action, &mut sink).is_err() {
-                    break;
-                }
-                round.push(choice);
-            }
-        }
+        let violation = advance(next, timed, self.config.rounds, round)?;
         self.stats.explored += 1;
         self.note_goals(next);
-        Some(sink.violation)
+        Some(violation)
     }
 
     fn found(&mut self, v: Violation, path: Vec<Choice>) {
@@ -443,6 +451,69 @@ impl<M: Model> Explorer<M> {
             // (Depth-first only pushes and pops at the back, so the queue is one slice already.)
             self.frontier.make_contiguous()[first_child..].reverse();
         }
+    }
+
+    // ----- the parallel breadth-first search's half on the calling thread (see `parallel`) -----
+
+    /// Takes the start state out of the frontier: a parallel search keeps its own frontier
+    /// of states held by its shards.
+    pub(crate) fn clear_frontier(&mut self) {
+        self.frontier.clear();
+    }
+
+    /// The trail's choices from the start to trail entry `index`, without the deliveries of
+    /// rounds (a shard replays those itself, exactly as the search made them).
+    pub(crate) fn trail_choices(&self, mut index: u32) -> Vec<Choice> {
+        let mut path = Vec::new();
+        while index != 0 {
+            let (parent, choice) = &self.trail[index as usize];
+            path.push(choice.clone());
+            index = *parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// The goals not reached yet, as a bit set.
+    pub(crate) fn open_goals(&self) -> u64 {
+        self.reached.iter().enumerate().filter(|(_, r)| r.is_none()).fold(0, |m, (i, _)| m | 1 << i)
+    }
+
+    /// Counts one successor of the state at trail entry `parent` exactly as [`Explorer::run`]
+    /// does breadth-first: a step explored, the goals it reached, a violation, or a state new
+    /// or seen. `Some(trail index)` when the state joins the frontier.
+    pub(crate) fn merge(&mut self, parent: u32, depth: u32, s: &mut super::parallel::Successor) -> Option<u32> {
+        self.stats.explored += 1;
+        for (i, r) in self.reached.iter_mut().enumerate() {
+            if r.is_none() && s.goals & 1 << i != 0 {
+                *r = Some(self.stats.explored);
+            }
+        }
+        self.stats.depth = self.stats.depth.max(depth);
+        if let Some(v) = s.violation.take() {
+            let mut path = self.path_to(parent);
+            path.push(s.choice.clone());
+            path.append(&mut s.round);
+            self.found(v, path);
+            return None;
+        }
+        match self.visited.get(s.fp) {
+            Some(d) if d <= depth => return None,
+            Some(_) => {}
+            None => self.stats.distinct += 1,
+        }
+        self.visited.insert(s.fp, depth);
+        self.trail.push((parent, s.choice.clone()));
+        let index = (self.trail.len() - 1) as u32;
+        if !s.round.is_empty() {
+            self.round_of.insert(index, core::mem::take(&mut s.round));
+        }
+        (depth < self.config.depth_max).then_some(index)
+    }
+
+    /// Sets where the search stands (a parallel search drives the counters itself).
+    pub(crate) fn set_status(&mut self, status: Status) {
+        self.status = status;
     }
 
     /// The budget of a new walk: the configured one, or (swarm testing) each kind of fault

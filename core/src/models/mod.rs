@@ -89,6 +89,31 @@ pub fn new_lab(model: &str, settings: &[(String, Value)], seed: u64, actions: Ve
     }
 }
 
+/// [`new_checker`] on `threads` threads: a breadth-first search runs in parallel with the
+/// same result as on one thread (see [`crate::explore::parallel`]); other strategies run on the
+/// calling thread.
+#[cfg(feature = "std")]
+pub fn new_checker_threads(model: &str, settings: &[(String, Value)], config: crate::explore::Config, threads: usize) -> Result<Box<dyn crate::explore::Checker>, String> {
+    use crate::explore::boxed_parallel;
+    match model {
+        #[cfg(feature = "raft")]
+        "raft" => boxed_parallel(raft::Raft::default, settings, config, threads),
+        #[cfg(feature = "balance")]
+        "balance" => boxed_parallel(balance::BalanceModel::default, settings, config, threads),
+        #[cfg(feature = "paxos")]
+        "paxos" => boxed_parallel(paxos::Paxos::default, settings, config, threads),
+        #[cfg(feature = "sharding")]
+        "sharding" => boxed_parallel(sharding::Sharding::default, settings, config, threads),
+        #[cfg(feature = "pow")]
+        "pow" => boxed_parallel(pow::Pow::default, settings, config, threads),
+        #[cfg(feature = "caching")]
+        "caching" => boxed_parallel(caching::CachingModel::default, settings, config, threads),
+        #[cfg(feature = "pbft")]
+        "pbft" => boxed_parallel(pbft::Pbft::default, settings, config, threads),
+        _ => new_checker(model, settings, config),
+    }
+}
+
 /// Builds a model-checker search of the model named `model` (see [`crate::explore`]).
 /// Errors name the unknown model, the bad setting or the bad configuration field.
 pub fn new_checker(model: &str, settings: &[(String, Value)], config: crate::explore::Config) -> Result<Box<dyn crate::explore::Checker>, String> {

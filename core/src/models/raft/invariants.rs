@@ -15,6 +15,7 @@ use crate::NodeId;
 use crate::persist::{PMap, PVec};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -68,9 +69,9 @@ pub fn fold(ident: u64) -> u32 {
 #[derive(Clone, Debug, Default, Hash)]
 pub struct Ghost {
     /// The leader of each term.
-    pub leaders: BTreeMap<Term, NodeId>,
+    pub leaders: Rc<BTreeMap<Term, NodeId>>,
     /// For each current leader: its term and last index when last observed.
-    leader_last: BTreeMap<NodeId, (Term, Index)>,
+    leader_last: Rc<BTreeMap<NodeId, (Term, Index)>>,
     /// One record per log index above `base`: `records[i - base - 1]` is index `i`.
     records: PVec<IndexRecord>,
     /// Indexes up to here are forgotten: every server has compacted them into its snapshot,
@@ -82,17 +83,17 @@ pub struct Ghost {
     /// Highest index applied anywhere.
     applied_max: Index,
     /// Indexes at which two different entries were applied.
-    pub conflicts: BTreeSet<Index>,
+    pub conflicts: Rc<BTreeSet<Index>>,
     /// Client acknowledgements (an entry acknowledged twice counts once).
     pub acked: u64,
     /// Acknowledged entries later contradicted by a different applied entry.
     pub acked_lost: u64,
     /// Servers that stood as candidates, per term (a bit per server).
-    pub candidates: BTreeMap<Term, u32>,
+    pub candidates: Rc<BTreeMap<Term, u32>>,
     /// For leaders with an uncommitted entry of their own term: (oldest such index, since).
-    uncommitted: BTreeMap<(NodeId, Term), (Index, Time)>,
+    uncommitted: Rc<BTreeMap<(NodeId, Term), (Index, Time)>>,
     /// Leaders found unable to commit.
-    pub stale: BTreeSet<(NodeId, Term)>,
+    pub stale: Rc<BTreeSet<(NodeId, Term)>>,
     /// Entries deleted from followers' logs before being committed.
     pub overwritten: u64,
     /// Snapshots installed through InstallSnapshot.
@@ -207,15 +208,19 @@ impl Ghost {
         let (term, commit) = (leader.term, leader.commit);
         let key = (leader.id, term);
         if leader.last_term() == term && leader.last_index() > commit {
-            let e = self.uncommitted.entry(key).or_insert((commit + 1, now));
-            if e.0 <= commit {
-                *e = (commit + 1, now);
+            // The maps are shared with the ghost's copies: change them only when needed.
+            let since = match self.uncommitted.get(&key) {
+                Some(&(index, since)) if index > commit => since,
+                _ => {
+                    Rc::make_mut(&mut self.uncommitted).insert(key, (commit + 1, now));
+                    now
+                }
+            };
+            if now.saturating_sub(since) > 2 * cfg.election_max_ms.max(cfg.election_min_ms) * crate::MS && !self.stale.contains(&key) {
+                Rc::make_mut(&mut self.stale).insert(key);
             }
-            if now.saturating_sub(e.1) > 2 * cfg.election_max_ms.max(cfg.election_min_ms) * crate::MS {
-                self.stale.insert(key);
-            }
-        } else {
-            self.uncommitted.remove(&key);
+        } else if self.uncommitted.contains_key(&key) {
+            Rc::make_mut(&mut self.uncommitted).remove(&key);
         }
     }
 
@@ -240,14 +245,17 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
     g.overwritten += r.truncated;
 
     if n.role == Role::Candidate {
-        *g.candidates.entry(n.term).or_default() |= 1 << (id & 31);
+        let bit = 1 << (id & 31);
+        if g.candidates.get(&n.term).is_none_or(|bits| bits & bit == 0) {
+            *Rc::make_mut(&mut g.candidates).entry(n.term).or_default() |= bit;
+        }
     }
 
     // Election Safety (§5.2): one leader per term.
     if n.role == Role::Leader {
         match g.leaders.get(&n.term) {
             None => {
-                g.leaders.insert(n.term, id);
+                Rc::make_mut(&mut g.leaders).insert(n.term, id);
             }
             Some(&other) if other != id => {
                 let detail = format!("S{other} and S{id} are both leaders of term {}", n.term);
@@ -269,9 +277,14 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
                 }
             }
         }
-        g.leader_last.insert(id, (n.term, n.last_index()));
+        let last = (n.term, n.last_index());
+        if g.leader_last.get(&id) != Some(&last) {
+            Rc::make_mut(&mut g.leader_last).insert(id, last);
+        }
     } else {
-        g.leader_last.remove(&id);
+        if g.leader_last.contains_key(&id) {
+            Rc::make_mut(&mut g.leader_last).remove(&id);
+        }
     }
 
     // Log Matching (§5.3): every entry written this step agrees with every other copy of the
@@ -325,7 +338,7 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
                 }
             }
             Some((t, ident2, _, by)) if (t, ident2) != (term, ident) => {
-                if g.conflicts.insert(i) && g.record(i).is_some_and(|r| r.acked) {
+                if Rc::make_mut(&mut g.conflicts).insert(i) && g.record(i).is_some_and(|r| r.acked) {
                     g.acked_lost += 1;
                 }
                 let detail = format!("S{id} applied a different entry at index {i} (term {term}) than S{by} did (term {t})");
@@ -338,7 +351,7 @@ pub fn observe(_cfg: &Raft, nodes: &Nodes<Raft>, g: &mut Ghost, what: Happened, 
         g.snapshots_installed += 1;
         if let Some((t, _, _, by)) = g.applied(i) {
             if t != term {
-                if g.conflicts.insert(i) && g.record(i).is_some_and(|r| r.acked) {
+                if Rc::make_mut(&mut g.conflicts).insert(i) && g.record(i).is_some_and(|r| r.acked) {
                     g.acked_lost += 1;
                 }
                 let detail = format!("S{id} installed a snapshot ending at index {i} (term {term}) but S{by} applied term {t} there");

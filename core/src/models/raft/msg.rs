@@ -185,7 +185,7 @@ pub struct Snapshot {
     /// The key-value store after applying everything up to `last_index`.
     pub kv: Store,
     /// The membership in effect at `last_index`.
-    pub config: Vec<NodeId>,
+    pub config: Rc<Vec<NodeId>>,
 }
 
 /// A message between servers.

@@ -148,7 +148,7 @@ pub struct Node {
     /// The replicated key-value store.
     pub kv: Store,
     /// Current membership: the latest configuration in the log (or the snapshot).
-    pub config: Vec<NodeId>,
+    pub config: Rc<Vec<NodeId>>,
     /// Index of the entry that holds `config`.
     pub config_index: Index,
     /// Votes (or pre-votes) received in the current campaign.
@@ -176,7 +176,7 @@ impl Node {
     /// are spares with an empty configuration.
     pub fn new(cfg: &Raft, id: NodeId, ctx: &mut Ctx<Raft>) -> Node {
         let config = if id < cfg.servers { (0..cfg.servers).collect() } else { Vec::new() };
-        let durable = Durable { term: 0, voted_for: None, log: PVec::new(), snapshot: Snapshot { config, ..Snapshot::default() } };
+        let durable = Durable { term: 0, voted_for: None, log: PVec::new(), snapshot: Snapshot { config: Rc::new(config), ..Snapshot::default() } };
         Node::restart(cfg, id, durable, ctx)
     }
 
@@ -193,7 +193,7 @@ impl Node {
             snapshot: d.snapshot,
             role: Role::Follower,
             leader: None,
-            config: Vec::new(),
+            config: Rc::default(),
             config_index: 0,
             votes: BTreeSet::new(),
             progress: BTreeMap::new(),
@@ -289,7 +289,7 @@ impl Node {
     fn refresh_config(&mut self) {
         for (i, e) in self.log.iter().enumerate().rev() {
             if let Op::Config(m) = &e.op {
-                self.config = m.clone();
+                self.config = Rc::new(m.clone());
                 self.config_index = self.snapshot.last_index + 1 + i as Index;
                 return;
             }
@@ -299,11 +299,11 @@ impl Node {
     }
 
     /// The membership in effect at `index` (at most the last index).
-    fn config_at(&self, index: Index) -> Vec<NodeId> {
+    fn config_at(&self, index: Index) -> Rc<Vec<NodeId>> {
         let mut i = index.min(self.last_index());
         while i > self.snapshot.last_index {
             if let Some(Entry { op: Op::Config(m), .. }) = self.entry(i) {
-                return m.clone();
+                return Rc::new(m.clone());
             }
             i -= 1;
         }
@@ -316,7 +316,7 @@ impl Node {
     pub fn targets(&self) -> BTreeSet<NodeId> {
         let mut t: BTreeSet<NodeId> = self.config.iter().copied().collect();
         if self.config_index > self.commit {
-            t.extend(self.config_at(self.config_index - 1));
+            t.extend(self.config_at(self.config_index - 1).iter().copied());
         }
         t.remove(&self.id);
         t
@@ -331,7 +331,7 @@ impl Node {
     fn append(&mut self, entry: Entry) -> Index {
         let index = self.last_index() + 1;
         if let Op::Config(m) = &entry.op {
-            self.config = m.clone();
+            self.config = Rc::new(m.clone());
             self.config_index = index;
         }
         self.log.push(Rc::new(entry));
@@ -455,11 +455,11 @@ impl Node {
             ctx.note(text!("S{} asks for pre-votes for term {}", self.id, self.term + 1));
         }
         self.reset_election_timer(cfg, ctx);
-        if self.quorum(&self.votes.clone()) {
+        if self.quorum(&self.votes) {
             return self.campaign(cfg, ctx);
         }
         let msg = Msg::RequestVote { term: self.term + 1, last_index: self.last_index(), last_term: self.last_term(), pre: true };
-        for &peer in &self.config {
+        for &peer in self.config.iter() {
             if peer != self.id {
                 ctx.send(peer, msg.clone());
             }
@@ -475,11 +475,11 @@ impl Node {
         self.votes.insert(self.id);
         ctx.announce(text!("S{} starts an election for term {}", self.id, self.term));
         self.reset_election_timer(cfg, ctx);
-        if self.quorum(&self.votes.clone()) {
+        if self.quorum(&self.votes) {
             return self.become_leader(cfg, ctx);
         }
         let msg = Msg::RequestVote { term: self.term, last_index: self.last_index(), last_term: self.last_term(), pre: false };
-        for &peer in &self.config {
+        for &peer in self.config.iter() {
             if peer != self.id {
                 ctx.send(peer, msg.clone());
             }
@@ -695,7 +695,7 @@ impl Node {
                 None => {}
             }
             if let Op::Config(m) = &e.op {
-                self.config = m.clone();
+                self.config = Rc::new(m.clone());
                 self.config_index = index;
             }
             self.log.push(e);
@@ -927,7 +927,7 @@ impl Node {
         if self.term_at(self.commit) != Some(self.term) {
             return Err("the leader has not committed an entry of its term yet".into());
         }
-        let mut members = self.config.clone();
+        let mut members = Vec::clone(&self.config);
         if add {
             if members.contains(&server) {
                 return Err(format!("S{server} is already a member"));

@@ -184,7 +184,7 @@ pub fn node_commands(cfg: &Raft, id: NodeId, node: Option<&Node>) -> Vec<(&'stat
         out.push(("timeout", String::new(), "time out now".into()));
     }
     if n.role == Role::Leader {
-        for &m in &n.config {
+        for &m in n.config.iter() {
             out.push(("remove_server", format!("{m}"), format!("remove S{m} from the cluster")));
         }
         let candidates = (0..cfg.servers).chain(n.known.iter().copied());
