@@ -361,6 +361,13 @@ pub trait Model: Clone + 'static {
         core::mem::size_of::<Self::Ghost>()
     }
 
+    /// Called on the model a model-checker search explores, before its first world is built.
+    /// A model whose ghost does work that only feeds the lab's charts (never an invariant, a
+    /// goal or a node's behaviour) turns it off here: the search then neither pays for it nor
+    /// tells apart states that differ only in it. A counterexample replayed in the lab runs
+    /// with the charts on and breaks the same invariant. Default: nothing to turn off.
+    fn exploring(&mut self) {}
+
     /// Folds one part of a state into a model checker fingerprint
     /// ([`crate::explore::fingerprint`]): two states whose parts fold the same are one state.
     /// The default hashes the part's `Debug` text; a model whose types implement `Hash` (with

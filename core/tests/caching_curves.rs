@@ -236,3 +236,27 @@ fn a_run_finishes_its_curves_on_schedule() {
         lab.run_until(lab.now() + 100 * MS, u64::MAX);
     }
 }
+
+/// A model-checker search runs without the curves (chart work no invariant reads, which made
+/// every explored state replay the workload), while the lab computes them as before.
+#[test]
+fn the_checker_leaves_the_curves_out() {
+    use distlab_core::explore::root_world;
+    use distlab_core::model::Model;
+    use distlab_core::models::caching::CachingModel;
+    use distlab_core::world::NullSink;
+    use distlab_core::MS;
+
+    let mut lab = distlab_core::world::World::new(CachingModel::default(), 1);
+    lab.run_until(500 * MS, &[], 100_000, &mut NullSink);
+    assert!(lab.ghost().curves.is_some(), "the lab computes the curves");
+
+    let mut explored = CachingModel::default();
+    explored.exploring();
+    assert!(explored.no_curves);
+    let root = root_world(CachingModel::default(), 1);
+    assert!(root.model.no_curves, "root_world hands the model to Model::exploring");
+    let mut w = root.clone();
+    w.run_until(500 * MS, &[], 100_000, &mut NullSink);
+    assert!(w.ghost().curves.is_none(), "a search's world has no curve job");
+}

@@ -155,7 +155,8 @@ pub fn root_world<M: Model>(model: M, seed: u64) -> World<M> {
 /// The world a search starts from after a scripted start (see [`super::start_script`]): the
 /// script runs with the clock up to its last action, `Manual`. Also gives the first violation
 /// the script itself caused, if any.
-pub fn root_world_after<M: Model>(model: M, seed: u64, script: &[TimedAction]) -> (World<M>, Option<Violation>) {
+pub fn root_world_after<M: Model>(mut model: M, seed: u64, script: &[TimedAction]) -> (World<M>, Option<Violation>) {
+    model.exploring();
     let mut world = World::new(model, seed);
     let mut sink = Catch::default();
     while world.action_cursor() < script.len() && world.step(script, &mut sink) {}

@@ -310,6 +310,9 @@ fn auc(job: &CurveJob, c: usize) -> f64 {
 
 /// Advances the curve job (restarting it when the workload changed) by a bounded slice.
 pub fn advance_curves(model: &CachingModel, g: &mut Ghost, seed: u64) {
+    if model.no_curves {
+        return;
+    }
     let trace = if model.shape == Shape::Trace { g.trace.clone() } else { None };
     let fp = model.curve_fingerprint(seed, if trace.is_some() { g.trace_fp } else { 0 });
     let stale = g.curves.as_ref().is_none_or(|j| j.borrow().fingerprint != fp);

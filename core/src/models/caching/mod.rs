@@ -200,6 +200,9 @@ pub struct CachingModel {
     pub lease_wait_ms: f64,
     /// Requests in the hit-ratio curves.
     pub curve_requests: u32,
+    /// No hit-ratio curves: set for a model-checker search ([`Model::exploring`]). Not a
+    /// setting, so a counterexample exported as a scenario runs with the curves on.
+    pub no_curves: bool,
     /// Teaching mutation: forget to remove the policy's victim (capacity breaks).
     pub bug_no_evict: bool,
     /// Teaching mutation: store every fetched value, even one a write overtook.
@@ -232,6 +235,7 @@ impl Default for CachingModel {
             down_ms: 3_000.0,
             lease_wait_ms: 10.0,
             curve_requests: 20_000,
+            no_curves: false,
             bug_no_evict: false,
             bug_blind_fill: false,
             ring: Rc::new(build_ring(3)),
@@ -447,6 +451,12 @@ impl Model for CachingModel {
     type Timer = Timer;
     type Cmd = Cmd;
     type Ghost = Ghost;
+
+    /// The hit-ratio curves replay the workload against every policy: chart work the checker
+    /// has no use for (no invariant or goal reads them).
+    fn exploring(&mut self) {
+        self.no_curves = true;
+    }
 
     fn info(&self) -> &'static ModelInfo {
         &INFO
