@@ -21,6 +21,7 @@
 use super::index::{self, Index};
 use super::{Durable, Node, Obs, Sharding, Strategy, Table, METRICS};
 use crate::model::{Happened, Nodes};
+use super::view::Say;
 use crate::persist::PMap;
 use crate::view::Violation;
 use crate::NodeId;
@@ -268,7 +269,7 @@ pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<Strin
             continue;
         }
         if !shards.iter().any(|&s| copy_at(nodes, s, k).is_some_and(|v| v >= a)) {
-            bad.push(format!("key {k}: no copy at version {a} or later"));
+            bad.push(Say::new("key ").n(k as u64).s(": no copy at version ").n(a as u64).s(" or later").take());
             if bad.len() > 10 {
                 break;
             }
@@ -297,7 +298,7 @@ pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<Strin
                 });
                 if let Some(n) = held {
                     if n < g.tag_keys[tg as usize] {
-                        bad.push(format!("tag {tg}: {n} index entries on its shard, {} keys acknowledged", g.tag_keys[tg as usize]));
+                        bad.push(Say::new("tag ").n(tg as u64).s(": ").n(n as u64).s(" index entries on its shard, ").n(g.tag_keys[tg as usize] as u64).s(" keys acknowledged").take());
                     }
                 }
             }
@@ -371,7 +372,7 @@ impl Sharding {
                 Obs::Served { key, version } => {
                     let a = g.acked_of(self, *key);
                     if *version < a {
-                        out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], format!("{} served key {key} at version {version}, but version {a} was acknowledged", self.label(id))));
+                        out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], Say::default().node(self, id).s(" served key ").n(*key as u64).s(" at version ").n(*version as u64).s(", but version ").n(a as u64).s(" was acknowledged").take()));
                     }
                 }
                 Obs::Dropped { key, version } => {
@@ -379,7 +380,7 @@ impl Sharding {
                     if a > 0 && *version >= a {
                         let elsewhere = (self.first_shard()..nodes.len()).any(|s| s != id && copy_at(nodes, s, *key).is_some_and(|v| v >= a));
                         if !elsewhere {
-                            out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], format!("{} dropped the last copy of key {key} at version {a}, which was acknowledged", self.label(id))));
+                            out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], Say::default().node(self, id).s(" dropped the last copy of key ").n(*key as u64).s(" at version ").n(a as u64).s(", which was acknowledged").take()));
                         }
                     }
                 }
@@ -408,7 +409,7 @@ impl Sharding {
                             nodes,
                             INDEX_COMPLETE,
                             alloc::vec![id],
-                            format!("{} answered a query for tag {tag} with {count} keys, but {want} keys with that tag were acknowledged: the index lags the data", self.label(id)),
+                            Say::default().node(self, id).s(" answered a query for tag ").n(*tag as u64).s(" with ").n(*count as u64).s(" keys, but ").n(want as u64).s(" keys with that tag were acknowledged: the index lags the data").take(),
                         ));
                     }
                 }
@@ -498,13 +499,13 @@ impl Sharding {
                 if !(joined || left || reweighted) {
                     bad_count += 1;
                     if bad.is_none() {
-                        bad = Some(format!("key {k} moved from {} to {}, though neither joined, left or changed weight", self.label(a), self.label(b)));
+                        bad = Some(Say::new("key ").n(k as u64).s(" moved from ").node(self, a).s(" to ").node(self, b).s(", though neither joined, left or changed weight").take());
                     }
                 }
             }
         }
         if let Some(b) = bad {
-            out.push(Self::violation(nodes, MINIMAL_MOVES, Vec::new(), format!("epoch {}: {b} ({bad_count} such keys)", new.epoch)));
+            out.push(Self::violation(nodes, MINIMAL_MOVES, Vec::new(), Say::new("epoch ").n(new.epoch).s(": ").s(&b).s(" (").n(bad_count).s(" such keys)").take()));
         }
         g.recent_moves = recent;
         g.moved_keys = moved;

@@ -14,7 +14,7 @@ use super::{Cmd, MemberChange, Msg, Mutation, Obs, Sharding, Strategy, Table, Ti
 use crate::model::Ctx;
 use crate::NodeId;
 use crate::small::SmallMap;
-use alloc::format;
+use super::view::Say;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -185,7 +185,7 @@ impl Router {
             self.durable.epoch_hi += 1;
             let mut t = target;
             t.epoch = self.durable.epoch_hi;
-            ctx.note(format!("router: prepare epoch {} ({}, {} shards, R={})", t.epoch, t.strategy.name(), t.len(), t.r()));
+            ctx.note(Say::new("router: prepare epoch ").n(t.epoch).s(" (").s(t.strategy.name()).s(", ").n(t.len() as u64).s(" shards, R=").n(t.r() as u64).s(")").take());
             self.next = Some(Rc::new(t));
             self.ready.clear();
         }
@@ -208,7 +208,7 @@ impl Router {
             for c in 1..m.first_shard() {
                 ctx.send(c, Msg::Commit(next.clone()));
             }
-            ctx.announce(format!("router: committed epoch {}", next.epoch));
+            ctx.announce(Say::new("router: committed epoch ").n(next.epoch).take());
             self.obs.push(Obs::NewTable);
             return;
         }
@@ -319,7 +319,7 @@ impl Router {
                         // those it owned before it failed (which no table change would move).
                         if !d.want.iter().any(|x| x.0 == from) {
                             d.want.push((from, w));
-                            ctx.announce(format!("router: {} joins", m.label(from)));
+                            ctx.announce(Say::new("router: ").node(m, from).s(" joins").take());
                         }
                     }
                     MemberChange::Leave | MemberChange::Failed => {
@@ -328,9 +328,9 @@ impl Router {
                         }
                         if d.want.len() > 1 || change == MemberChange::Failed {
                             d.want.retain(|x| x.0 != from);
-                            ctx.announce(format!("router: {} {}", m.label(from), if change == MemberChange::Failed { "failed" } else { "leaves" }));
+                            ctx.announce(Say::new("router: ").node(m, from).s(if change == MemberChange::Failed { " failed" } else { " leaves" }).take());
                         } else {
-                            ctx.note(format!("router: {} is the last shard and stays", m.label(from)));
+                            ctx.note(Say::new("router: ").node(m, from).s(" is the last shard and stays").take());
                         }
                     }
                     MemberChange::Weight(w) => {
@@ -364,9 +364,9 @@ impl Router {
                 let members = self.want_ids();
                 let owner = *members.iter().min_by_key(|id| (self.loads.get(id).map_or(0, |l| l.0), **id)).unwrap_or(&m.first_shard());
                 if self.split_at(m, key, owner) {
-                    ctx.announce(format!("router: split at key {key}, upper part to {}", m.label(owner)));
+                    ctx.announce(Say::new("router: split at key ").n(key as u64).s(", upper part to ").node(m, owner).take());
                 } else {
-                    ctx.note(format!("router: cannot split at key {key} (not the range strategy, or already a boundary)"));
+                    ctx.note(Say::new("router: cannot split at key ").n(key as u64).s(" (not the range strategy, or already a boundary)").take());
                 }
             }
             Cmd::Merge(key) => {
@@ -374,9 +374,9 @@ impl Router {
                 let mut r: Ranges = self.durable.ranges.clone();
                 if m.strategy == Strategy::Range && range::merge(&mut r, key) {
                     self.durable.ranges = r;
-                    ctx.announce(format!("router: merged the range at key {key} into the one before"));
+                    ctx.announce(Say::new("router: merged the range at key ").n(key as u64).s(" into the one before").take());
                 } else {
-                    ctx.note(format!("router: no range starts at key {key}"));
+                    ctx.note(Say::new("router: no range starts at key ").n(key as u64).take());
                 }
             }
             _ => {}

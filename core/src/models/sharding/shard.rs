@@ -21,7 +21,7 @@ use crate::persist::PMap;
 use crate::time::Time;
 use crate::NodeId;
 use crate::small::SmallMap;
-use alloc::format;
+use super::view::Say;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -415,7 +415,7 @@ impl Shard {
                 self.pending.insert_mut(k);
             }
         }
-        ctx.note(format!("{}: prepare epoch {}: {} keys change owners, {} to send", m.label(self.id), next.epoch, self.moving.size(), self.pending.size()));
+        ctx.note(Say::default().node(m, self.id).s(": prepare epoch ").n(next.epoch).s(": ").n(self.moving.size() as u64).s(" keys change owners, ").n(self.pending.size() as u64).s(" to send").take());
         self.pump(m, ctx);
     }
 
@@ -428,7 +428,7 @@ impl Shard {
         let now = ctx.now();
         if !self.draining && m.mutation != Mutation::NoFreeze && now.saturating_sub(self.prepared_at) >= DRAIN_AFTER {
             self.draining = true;
-            ctx.note(format!("{}: writes outpace the handoff; freezing moving keys to drain the rest", m.label(self.id)));
+            ctx.note(Say::default().node(m, self.id).s(": writes outpace the handoff; freezing moving keys to drain the rest").take());
         }
         let stale: Vec<u32> = self.inflight.iter().filter(|(_, b)| now.saturating_sub(b.2) >= BATCH_TIMEOUT).map(|(n, _)| *n).collect();
         for n in stale {
@@ -468,7 +468,7 @@ impl Shard {
                 ctx.send(Sharding::ROUTER, Msg::Ready(next.epoch));
                 return;
             }
-            ctx.note(format!("{}: handoff for epoch {} done, {} keys frozen", m.label(self.id), next.epoch, self.moving.size()));
+            ctx.note(Say::default().node(m, self.id).s(": handoff for epoch ").n(next.epoch).s(" done, ").n(self.moving.size() as u64).s(" keys frozen").take());
             ctx.send(Sharding::ROUTER, Msg::Ready(next.epoch));
         } else {
             ctx.set_timer(Timer::Tick, HANDOFF_TICK);
@@ -766,7 +766,7 @@ impl Shard {
                 self.moving = KeySet::new();
                 self.pending = KeySet::new();
                 self.inflight.clear();
-                ctx.announce(format!("{}: disk lost", m.label(self.id)));
+                ctx.announce(Say::default().node(m, self.id).s(": disk lost").take());
                 self.request(MemberChange::Failed, ctx);
             }
             Cmd::Weight(w) if !self.failed => {

@@ -38,10 +38,12 @@ pub struct Say(pub String);
 
 impl Say {
     /// Starts with `s`.
+    #[inline(never)]
     pub fn new(s: &str) -> Say {
         Say(String::from(s))
     }
     /// Appends a word.
+    #[inline(never)]
     pub fn s(&mut self, s: &str) -> &mut Say {
         self.0.push_str(s);
         self
@@ -92,6 +94,7 @@ impl Say {
         }
     }
     /// The text (leaves this empty).
+    #[inline(never)]
     pub fn take(&mut self) -> String {
         core::mem::take(&mut self.0)
     }
