@@ -233,8 +233,15 @@ fn preloaded_entry(m: &Sharding, key: u32) -> bool {
 /// since (index entries not included: they are [`entries`]). Built once per commit (a vector,
 /// not a chain of iterators: one loop in the page instead of an adapter type per caller).
 pub fn universe(m: &Sharding, g: &Ghost) -> Vec<u32> {
-    let mut keys: Vec<u32> = (0..m.keys).collect();
-    keys.extend(g.acked.range(m.keys..).map(|(&k, _)| k).filter(|&k| !index::is_entry(k)));
+    let mut keys: Vec<u32> = Vec::with_capacity(m.keys as usize);
+    for k in 0..m.keys {
+        keys.push(k);
+    }
+    for (&k, _) in g.acked.range(m.keys..) {
+        if !index::is_entry(k) {
+            keys.push(k);
+        }
+    }
     keys
 }
 
@@ -542,9 +549,13 @@ impl Sharding {
         }
         let window_s = (g.samples.min(SLOTS as u64 - 1) + 1) as f64 * 0.1;
         let members: Vec<NodeId> = committed(nodes).map(|t| t.members.clone()).unwrap_or_default();
-        let loads: Vec<u64> = members.iter().map(|&id| load.get(id as usize).copied().unwrap_or(0)).collect();
-        let total: u64 = loads.iter().sum();
-        let imbalance = if total > 0 && !loads.is_empty() { *loads.iter().max().unwrap_or(&0) as f64 / (total as f64 / loads.len() as f64) } else { 0.0 };
+        let (mut total, mut top) = (0u64, 0u64);
+        for &id in &members {
+            let l = load.get(id as usize).copied().unwrap_or(0);
+            total += l;
+            top = top.max(l);
+        }
+        let imbalance = if total > 0 && !members.is_empty() { top as f64 / (total as f64 / members.len() as f64) } else { 0.0 };
         let values = [done as f64 / window_s, hist.quantile_ms(0.99), scan.quantile_ms(0.99), imbalance, g.key_imbalance, g.moved_fraction, g.ideal_fraction, redirects as f64 / window_s, find.quantile_ms(0.99)];
         g.last = values;
         if g.samples >= SLOTS as u64 && total >= 20 && imbalance > g.max_imbalance {

@@ -556,7 +556,10 @@ impl Sharding {
 
     /// The table the cluster starts with.
     pub fn initial_table(&self) -> Table {
-        let members: Vec<NodeId> = (0..self.shards).map(|i| self.first_shard() + i).collect();
+        let mut members: Vec<NodeId> = Vec::new();
+        for i in 0..self.shards {
+            members.push(self.first_shard() + i);
+        }
         let weights = alloc::vec![1; members.len()];
         Table::build(1, self.strategy, members, weights, self.replicas as u8, self.vnodes, Vec::new(), self.keys, self.mutation == Mutation::Reseed)
     }

@@ -38,8 +38,15 @@ pub struct RouterDurable {
 impl RouterDurable {
     /// The state at the start of a run.
     pub fn new(table: Rc<Table>) -> Self {
-        let want = table.members.iter().zip(table.weights.iter()).map(|(&m, &w)| (m, w)).collect();
-        let ranges = table.ranges.iter().map(|&(s, i)| (s, table.members[i as usize])).collect();
+        let mut want = Vec::new();
+        for (i, &m) in table.members.iter().enumerate() {
+            let Some(&w) = table.weights.get(i) else { break };
+            want.push((m, w));
+        }
+        let mut ranges = Vec::new();
+        for &(s, i) in &table.ranges {
+            ranges.push((s, table.members[i as usize]));
+        }
         RouterDurable { epoch_hi: table.epoch, committed: table, want, failed: Vec::new(), ranges, splits: 0 }
     }
 }
@@ -103,7 +110,10 @@ impl Router {
         let span = self.span(m);
         let r = &mut self.durable.ranges;
         if r.is_empty() || r[0].0 != 0 || members.is_empty() {
-            *r = range::even(span, members.len() as u32).into_iter().map(|(s, i)| (s, members[i as usize])).collect();
+            r.clear();
+            for (s, i) in range::even(span, members.len() as u32) {
+                r.push((s, members[i as usize]));
+            }
             return;
         }
         for i in 0..r.len() {
@@ -143,12 +153,15 @@ impl Router {
         for w in &self.durable.want {
             weights.push(w.1);
         }
-        let ranges: Ranges = if m.strategy == Strategy::Range {
+        let mut ranges: Ranges = Vec::new();
+        if m.strategy == Strategy::Range {
             self.fix_ranges(m);
-            self.durable.ranges.iter().filter_map(|&(s, id)| members.iter().position(|&x| x == id).map(|i| (s, i as u32))).collect()
-        } else {
-            Vec::new()
-        };
+            for &(s, id) in &self.durable.ranges {
+                if let Some(i) = members.iter().position(|&x| x == id) {
+                    ranges.push((s, i as u32));
+                }
+            }
+        }
         Table::build(0, m.strategy, members, weights, m.replicas as u8, m.vnodes, ranges, self.span(m), m.mutation == Mutation::Reseed)
     }
 
@@ -165,7 +178,14 @@ impl Router {
     /// Shards that must take part in moving from the committed table to `next`.
     fn involved(&self, next: &Table) -> Vec<NodeId> {
         // A failed shard takes part only once it rejoined (it is in `next`): to be refilled.
-        let mut v: Vec<NodeId> = self.durable.committed.members.iter().chain(next.members.iter()).copied().filter(|id| !self.durable.failed.contains(id) || next.members.contains(id)).collect();
+        let mut v: Vec<NodeId> = Vec::new();
+        for list in [&self.durable.committed.members, &next.members] {
+            for &id in list.iter() {
+                if !self.durable.failed.contains(&id) || next.members.contains(&id) {
+                    v.push(id);
+                }
+            }
+        }
         v.sort_unstable();
         v.dedup();
         v

@@ -785,10 +785,9 @@ impl Shard {
                 self.request(MemberChange::Join(self.weight), ctx);
             }
             Cmd::Fail if !self.failed => {
-                let lost: Vec<(u32, u64)> = self.data.iter().map(|(&k, &v)| (k, v)).collect();
-                self.data = PMap::new();
+                let lost = core::mem::take(&mut self.data);
                 self.recount();
-                for (k, v) in lost {
+                for (&k, &v) in lost.iter() {
                     self.obs.push(Obs::Dropped { key: k, version: v });
                 }
                 self.failed = true;

@@ -618,7 +618,10 @@ fn placement(h: &mut Fnv, t: &Table) {
 fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> (KeyGrid, String) {
     let n = GRID_KEYS.min(span.max(1));
     // Owners: every shard of the committed and next tables, in id order.
-    let mut ids: Vec<NodeId> = t.members.iter().chain(next.map_or(&[][..], |n| &n.members[..])).chain(prev.map_or(&[][..], |p| &p.members[..])).copied().collect();
+    let mut ids: Vec<NodeId> = Vec::new();
+    for t in [Some(t), next, prev].into_iter().flatten() {
+        ids.extend_from_slice(&t.members);
+    }
     ids.sort_unstable();
     ids.dedup();
     let owner_of = |id: Option<NodeId>| id.and_then(|id| ids.binary_search(&id).ok()).map_or(ids.len() as u32, |i| i as u32);
