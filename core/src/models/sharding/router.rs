@@ -99,7 +99,12 @@ impl Router {
 
     /// Largest key the cluster is known to hold (for range widths).
     fn span(&self, m: &Sharding) -> u32 {
-        let reported = self.loads.values().map(|l| l.2).filter(|&k| k < super::SALT_BASE).max().unwrap_or(0);
+        let mut reported = 0;
+        for l in self.loads.values() {
+            if l.2 < super::SALT_BASE {
+                reported = reported.max(l.2);
+            }
+        }
         m.keys.max(reported.saturating_add(1))
     }
 

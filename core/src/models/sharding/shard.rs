@@ -260,8 +260,10 @@ impl Shard {
                 // The preloaded keys' index entries, on their tags' shards.
                 for t in 0..index::TAGS {
                     if table.owners(index::tag_base(t)).contains(id) {
-                        for k in (0..m.keys.min(index::INDEXABLE)).filter(|&k| index::tag(k) == t) {
-                            data.insert_mut(index::entry(k), 1);
+                        for k in 0..m.keys.min(index::INDEXABLE) {
+                            if index::tag(k) == t {
+                                data.insert_mut(index::entry(k), 1);
+                            }
                         }
                     }
                 }
@@ -467,7 +469,12 @@ impl Shard {
             self.draining = true;
             ctx.note(Say::default().node(m, self.id).s(": writes outpace the handoff; freezing moving keys to drain the rest").take());
         }
-        let stale: Vec<u32> = self.inflight.iter().filter(|(_, b)| now.saturating_sub(b.2) >= BATCH_TIMEOUT).map(|(n, _)| *n).collect();
+        let mut stale: Vec<u32> = Vec::new();
+        for (&n, b) in self.inflight.iter() {
+            if now.saturating_sub(b.2) >= BATCH_TIMEOUT {
+                stale.push(n);
+            }
+        }
         for n in stale {
             if let Some((_, items, _)) = self.inflight.remove(&n) {
                 for &(k, _) in items.iter() {

@@ -619,7 +619,8 @@ fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&T
     let n = GRID_KEYS.min(span.max(1));
     // Owners: every shard of the committed and next tables, in id order.
     let mut ids: Vec<NodeId> = Vec::new();
-    for t in [Some(t), next, prev].into_iter().flatten() {
+    for t in [Some(t), next, prev] {
+        let Some(t) = t else { continue };
         ids.extend_from_slice(&t.members);
     }
     ids.sort_unstable();
