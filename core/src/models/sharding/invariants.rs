@@ -276,7 +276,7 @@ pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<Strin
             continue;
         }
         if !shards.iter().any(|&s| copy_at(nodes, s, k).is_some_and(|v| v >= a)) {
-            bad.push(Say::new("key ").n(k as u64).s(": no copy at version ").n(a as u64).s(" or later").take());
+            bad.push(Say::new("key ").n(k as u64).s(": no copy at version ").n(a).s(" or later").take());
             if bad.len() > 10 {
                 break;
             }
@@ -305,7 +305,7 @@ pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<Strin
                 });
                 if let Some(n) = held {
                     if n < g.tag_keys[tg as usize] {
-                        bad.push(Say::new("tag ").n(tg as u64).s(": ").n(n as u64).s(" index entries on its shard, ").n(g.tag_keys[tg as usize] as u64).s(" keys acknowledged").take());
+                        bad.push(Say::new("tag ").n(tg as u64).s(": ").n(n).s(" index entries on its shard, ").n(g.tag_keys[tg as usize]).s(" keys acknowledged").take());
                     }
                 }
             }
@@ -379,7 +379,7 @@ impl Sharding {
                 Obs::Served { key, version } => {
                     let a = g.acked_of(self, *key);
                     if *version < a {
-                        out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], Say::default().node(self, id).s(" served key ").n(*key as u64).s(" at version ").n(*version as u64).s(", but version ").n(a as u64).s(" was acknowledged").take()));
+                        out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], Say::default().node(self, id).s(" served key ").n(*key as u64).s(" at version ").n(*version).s(", but version ").n(a).s(" was acknowledged").take()));
                     }
                 }
                 Obs::Dropped { key, version } => {
@@ -387,7 +387,7 @@ impl Sharding {
                     if a > 0 && *version >= a {
                         let elsewhere = (self.first_shard()..nodes.len()).any(|s| s != id && copy_at(nodes, s, *key).is_some_and(|v| v >= a));
                         if !elsewhere {
-                            out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], Say::default().node(self, id).s(" dropped the last copy of key ").n(*key as u64).s(" at version ").n(a as u64).s(", which was acknowledged").take()));
+                            out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], Say::default().node(self, id).s(" dropped the last copy of key ").n(*key as u64).s(" at version ").n(a).s(", which was acknowledged").take()));
                         }
                     }
                 }
@@ -416,7 +416,7 @@ impl Sharding {
                             nodes,
                             INDEX_COMPLETE,
                             alloc::vec![id],
-                            Say::default().node(self, id).s(" answered a query for tag ").n(*tag as u64).s(" with ").n(*count as u64).s(" keys, but ").n(want as u64).s(" keys with that tag were acknowledged: the index lags the data").take(),
+                            Say::default().node(self, id).s(" answered a query for tag ").n(*tag as u64).s(" with ").n(*count).s(" keys, but ").n(want).s(" keys with that tag were acknowledged: the index lags the data").take(),
                         ));
                     }
                 }
