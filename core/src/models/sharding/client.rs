@@ -367,15 +367,13 @@ impl Client {
             }
             Timer::Tick => {
                 let now = ctx.now();
-                let due: Vec<(u64, bool)> = self
-                    .pending
-                    .iter()
-                    .filter_map(|(&id, p)| {
-                        let timed_out = now.saturating_sub(p.sent_at) >= OP_TIMEOUT;
-                        let retry = p.retry_at.is_some_and(|t| t <= now);
-                        (timed_out || retry).then_some((id, timed_out))
-                    })
-                    .collect();
+                let mut due: Vec<(u64, bool)> = Vec::new();
+                for (&id, p) in self.pending.iter() {
+                    let timed_out = now.saturating_sub(p.sent_at) >= OP_TIMEOUT;
+                    if timed_out || p.retry_at.is_some_and(|t| t <= now) {
+                        due.push((id, timed_out));
+                    }
+                }
                 let mut asked = false;
                 for (id, timed_out) in due {
                     if self.pending.get(&id).is_some_and(|p| p.tries >= TRIES_MAX) {

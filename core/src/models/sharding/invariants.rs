@@ -21,6 +21,7 @@
 use super::index::{self, Index};
 use super::{Durable, Node, Obs, Sharding, Strategy, Table, METRICS};
 use crate::model::{Happened, Nodes};
+use super::view::Say;
 use crate::persist::PMap;
 use crate::view::Violation;
 use crate::NodeId;
@@ -232,8 +233,15 @@ fn preloaded_entry(m: &Sharding, key: u32) -> bool {
 /// since (index entries not included: they are [`entries`]). Built once per commit (a vector,
 /// not a chain of iterators: one loop in the page instead of an adapter type per caller).
 pub fn universe(m: &Sharding, g: &Ghost) -> Vec<u32> {
-    let mut keys: Vec<u32> = (0..m.keys).collect();
-    keys.extend(g.acked.range(m.keys..).map(|(&k, _)| k).filter(|&k| !index::is_entry(k)));
+    let mut keys: Vec<u32> = Vec::with_capacity(m.keys as usize);
+    for k in 0..m.keys {
+        keys.push(k);
+    }
+    for (&k, _) in g.acked.range(m.keys..) {
+        if !index::is_entry(k) {
+            keys.push(k);
+        }
+    }
     keys
 }
 
@@ -268,7 +276,7 @@ pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<Strin
             continue;
         }
         if !shards.iter().any(|&s| copy_at(nodes, s, k).is_some_and(|v| v >= a)) {
-            bad.push(format!("key {k}: no copy at version {a} or later"));
+            bad.push(Say::new("key ").n(k as u64).s(": no copy at version ").n(a).s(" or later").take());
             if bad.len() > 10 {
                 break;
             }
@@ -297,7 +305,7 @@ pub fn full_check(m: &Sharding, nodes: &Nodes<Sharding>, g: &Ghost) -> Vec<Strin
                 });
                 if let Some(n) = held {
                     if n < g.tag_keys[tg as usize] {
-                        bad.push(format!("tag {tg}: {n} index entries on its shard, {} keys acknowledged", g.tag_keys[tg as usize]));
+                        bad.push(Say::new("tag ").n(tg as u64).s(": ").n(n).s(" index entries on its shard, ").n(g.tag_keys[tg as usize]).s(" keys acknowledged").take());
                     }
                 }
             }
@@ -371,7 +379,7 @@ impl Sharding {
                 Obs::Served { key, version } => {
                     let a = g.acked_of(self, *key);
                     if *version < a {
-                        out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], format!("{} served key {key} at version {version}, but version {a} was acknowledged", self.label(id))));
+                        out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], Say::default().node(self, id).s(" served key ").n(*key as u64).s(" at version ").n(*version).s(", but version ").n(a).s(" was acknowledged").take()));
                     }
                 }
                 Obs::Dropped { key, version } => {
@@ -379,7 +387,7 @@ impl Sharding {
                     if a > 0 && *version >= a {
                         let elsewhere = (self.first_shard()..nodes.len()).any(|s| s != id && copy_at(nodes, s, *key).is_some_and(|v| v >= a));
                         if !elsewhere {
-                            out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], format!("{} dropped the last copy of key {key} at version {a}, which was acknowledged", self.label(id))));
+                            out.push(Self::violation(nodes, ACKED_READABLE, alloc::vec![id], Say::default().node(self, id).s(" dropped the last copy of key ").n(*key as u64).s(" at version ").n(a).s(", which was acknowledged").take()));
                         }
                     }
                 }
@@ -408,7 +416,7 @@ impl Sharding {
                             nodes,
                             INDEX_COMPLETE,
                             alloc::vec![id],
-                            format!("{} answered a query for tag {tag} with {count} keys, but {want} keys with that tag were acknowledged: the index lags the data", self.label(id)),
+                            Say::default().node(self, id).s(" answered a query for tag ").n(*tag as u64).s(" with ").n(*count).s(" keys, but ").n(want).s(" keys with that tag were acknowledged: the index lags the data").take(),
                         ));
                     }
                 }
@@ -498,13 +506,13 @@ impl Sharding {
                 if !(joined || left || reweighted) {
                     bad_count += 1;
                     if bad.is_none() {
-                        bad = Some(format!("key {k} moved from {} to {}, though neither joined, left or changed weight", self.label(a), self.label(b)));
+                        bad = Some(Say::new("key ").n(k as u64).s(" moved from ").node(self, a).s(" to ").node(self, b).s(", though neither joined, left or changed weight").take());
                     }
                 }
             }
         }
         if let Some(b) = bad {
-            out.push(Self::violation(nodes, MINIMAL_MOVES, Vec::new(), format!("epoch {}: {b} ({bad_count} such keys)", new.epoch)));
+            out.push(Self::violation(nodes, MINIMAL_MOVES, Vec::new(), Say::new("epoch ").n(new.epoch).s(": ").s(&b).s(" (").n(bad_count).s(" such keys)").take()));
         }
         g.recent_moves = recent;
         g.moved_keys = moved;
@@ -541,9 +549,13 @@ impl Sharding {
         }
         let window_s = (g.samples.min(SLOTS as u64 - 1) + 1) as f64 * 0.1;
         let members: Vec<NodeId> = committed(nodes).map(|t| t.members.clone()).unwrap_or_default();
-        let loads: Vec<u64> = members.iter().map(|&id| load.get(id as usize).copied().unwrap_or(0)).collect();
-        let total: u64 = loads.iter().sum();
-        let imbalance = if total > 0 && !loads.is_empty() { *loads.iter().max().unwrap_or(&0) as f64 / (total as f64 / loads.len() as f64) } else { 0.0 };
+        let (mut total, mut top) = (0u64, 0u64);
+        for &id in &members {
+            let l = load.get(id as usize).copied().unwrap_or(0);
+            total += l;
+            top = top.max(l);
+        }
+        let imbalance = if total > 0 && !members.is_empty() { top as f64 / (total as f64 / members.len() as f64) } else { 0.0 };
         let values = [done as f64 / window_s, hist.quantile_ms(0.99), scan.quantile_ms(0.99), imbalance, g.key_imbalance, g.moved_fraction, g.ideal_fraction, redirects as f64 / window_s, find.quantile_ms(0.99)];
         g.last = values;
         if g.samples >= SLOTS as u64 && total >= 20 && imbalance > g.max_imbalance {

@@ -76,7 +76,6 @@ use crate::model::{Ctx, Happened, Model, Nodes};
 use crate::time::{Time, MS};
 use crate::view::{params_from, check_param, CommandInfo, InvariantInfo, Layout, MetricInfo, ModelInfo, MsgInfo, NodeView, Param, ParamKind, ParamSpec, QueryInfo, Value, Violation};
 use crate::NodeId;
-use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -557,7 +556,10 @@ impl Sharding {
 
     /// The table the cluster starts with.
     pub fn initial_table(&self) -> Table {
-        let members: Vec<NodeId> = (0..self.shards).map(|i| self.first_shard() + i).collect();
+        let mut members: Vec<NodeId> = Vec::new();
+        for i in 0..self.shards {
+            members.push(self.first_shard() + i);
+        }
         let weights = alloc::vec![1; members.len()];
         Table::build(1, self.strategy, members, weights, self.replicas as u8, self.vnodes, Vec::new(), self.keys, self.mutation == Mutation::Reseed)
     }
@@ -802,14 +804,16 @@ impl Model for Sharding {
     #[inline(never)]
     fn parse_command(&self, name: &str, arg: &str) -> Result<Cmd, String> {
         let arg = arg.trim();
-        let key = |what: &str| arg.parse::<u32>().map_err(|_| format!("{what} needs a key: a whole number from 0 to {}, got \"{arg}\"", u32::MAX));
+        // "<head>a whole number from <lo> to <hi>, got "<arg>"": every argument error.
+        let whole = |head: &str, lo: u64, hi: u64| view::Say::new(head).s("a whole number from ").n(lo).s(" to ").n(hi).s(", got \"").s(arg).s("\"").take();
+        let key = |what: &str| arg.parse::<u32>().map_err(|_| whole(view::Say::new(what).s(" needs a key: ").0.as_str(), 0, u32::MAX as u64));
         match name {
             "leave" => Ok(Cmd::Leave),
             "join" => Ok(Cmd::Join),
             "fail" => Ok(Cmd::Fail),
             "weight" => match arg.parse::<u32>() {
                 Ok(w) if (1..=16).contains(&w) => Ok(Cmd::Weight(w)),
-                _ => Err(format!("weight must be a whole number from 1 to 16, got \"{arg}\"")),
+                _ => Err(whole("weight must be ", 1, 16)),
             },
             "split" => key("split").map(Cmd::Split),
             "merge" => key("merge").map(Cmd::Merge),
@@ -818,9 +822,9 @@ impl Model for Sharding {
             "find" => match arg.parse::<u32>() {
                 Ok(t) if t < index::TAGS && self.index != Index::Off => Ok(Cmd::Find(t)),
                 Ok(t) if t < index::TAGS => Err("find needs a secondary index: set `index` to local or global".into()),
-                _ => Err(format!("find needs a tag: a whole number from 0 to {}, got \"{arg}\"", index::TAGS - 1)),
+                _ => Err(whole("find needs a tag: ", 0, (index::TAGS - 1) as u64)),
             },
-            other => Err(format!("unknown command \"{other}\" (known: leave, join, fail, weight, split, merge, write, read, find)")),
+            other => Err(view::Say::new("unknown command \"").s(other).s("\" (known: leave, join, fail, weight, split, merge, write, read, find)").take()),
         }
     }
 

@@ -15,7 +15,11 @@ pub type Ranges = Vec<(u32, u32)>;
 /// `n` equal ranges over `0..span` (the last one open-ended), owned by `0..n` in order.
 pub fn even(span: u32, n: u32) -> Ranges {
     let n = n.max(1);
-    (0..n).map(|i| ((span as u64 * i as u64 / n as u64) as u32, i)).collect()
+    let mut out = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        out.push(((span as u64 * i as u64 / n as u64) as u32, i));
+    }
+    out
 }
 
 /// Index of the range holding `key`.

@@ -14,7 +14,7 @@ use super::{Cmd, MemberChange, Msg, Mutation, Obs, Sharding, Strategy, Table, Ti
 use crate::model::Ctx;
 use crate::NodeId;
 use crate::small::SmallMap;
-use alloc::format;
+use super::view::Say;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -38,8 +38,15 @@ pub struct RouterDurable {
 impl RouterDurable {
     /// The state at the start of a run.
     pub fn new(table: Rc<Table>) -> Self {
-        let want = table.members.iter().zip(table.weights.iter()).map(|(&m, &w)| (m, w)).collect();
-        let ranges = table.ranges.iter().map(|&(s, i)| (s, table.members[i as usize])).collect();
+        let mut want = Vec::new();
+        for (i, &m) in table.members.iter().enumerate() {
+            let Some(&w) = table.weights.get(i) else { break };
+            want.push((m, w));
+        }
+        let mut ranges = Vec::new();
+        for &(s, i) in &table.ranges {
+            ranges.push((s, table.members[i as usize]));
+        }
         RouterDurable { epoch_hi: table.epoch, committed: table, want, failed: Vec::new(), ranges, splits: 0 }
     }
 }
@@ -92,7 +99,12 @@ impl Router {
 
     /// Largest key the cluster is known to hold (for range widths).
     fn span(&self, m: &Sharding) -> u32 {
-        let reported = self.loads.values().map(|l| l.2).filter(|&k| k < super::SALT_BASE).max().unwrap_or(0);
+        let mut reported = 0;
+        for l in self.loads.values() {
+            if l.2 < super::SALT_BASE {
+                reported = reported.max(l.2);
+            }
+        }
         m.keys.max(reported.saturating_add(1))
     }
 
@@ -103,7 +115,10 @@ impl Router {
         let span = self.span(m);
         let r = &mut self.durable.ranges;
         if r.is_empty() || r[0].0 != 0 || members.is_empty() {
-            *r = range::even(span, members.len() as u32).into_iter().map(|(s, i)| (s, members[i as usize])).collect();
+            r.clear();
+            for (s, i) in range::even(span, members.len() as u32) {
+                r.push((s, members[i as usize]));
+            }
             return;
         }
         for i in 0..r.len() {
@@ -143,12 +158,15 @@ impl Router {
         for w in &self.durable.want {
             weights.push(w.1);
         }
-        let ranges: Ranges = if m.strategy == Strategy::Range {
+        let mut ranges: Ranges = Vec::new();
+        if m.strategy == Strategy::Range {
             self.fix_ranges(m);
-            self.durable.ranges.iter().filter_map(|&(s, id)| members.iter().position(|&x| x == id).map(|i| (s, i as u32))).collect()
-        } else {
-            Vec::new()
-        };
+            for &(s, id) in &self.durable.ranges {
+                if let Some(i) = members.iter().position(|&x| x == id) {
+                    ranges.push((s, i as u32));
+                }
+            }
+        }
         Table::build(0, m.strategy, members, weights, m.replicas as u8, m.vnodes, ranges, self.span(m), m.mutation == Mutation::Reseed)
     }
 
@@ -165,7 +183,14 @@ impl Router {
     /// Shards that must take part in moving from the committed table to `next`.
     fn involved(&self, next: &Table) -> Vec<NodeId> {
         // A failed shard takes part only once it rejoined (it is in `next`): to be refilled.
-        let mut v: Vec<NodeId> = self.durable.committed.members.iter().chain(next.members.iter()).copied().filter(|id| !self.durable.failed.contains(id) || next.members.contains(id)).collect();
+        let mut v: Vec<NodeId> = Vec::new();
+        for list in [&self.durable.committed.members, &next.members] {
+            for &id in list.iter() {
+                if !self.durable.failed.contains(&id) || next.members.contains(&id) {
+                    v.push(id);
+                }
+            }
+        }
         v.sort_unstable();
         v.dedup();
         v
@@ -185,7 +210,7 @@ impl Router {
             self.durable.epoch_hi += 1;
             let mut t = target;
             t.epoch = self.durable.epoch_hi;
-            ctx.note(format!("router: prepare epoch {} ({}, {} shards, R={})", t.epoch, t.strategy.name(), t.len(), t.r()));
+            ctx.note(Say::new("router: prepare epoch ").n(t.epoch).s(" (").s(t.strategy.name()).s(", ").n(t.len() as u64).s(" shards, R=").n(t.r() as u64).s(")").take());
             self.next = Some(Rc::new(t));
             self.ready.clear();
         }
@@ -208,7 +233,7 @@ impl Router {
             for c in 1..m.first_shard() {
                 ctx.send(c, Msg::Commit(next.clone()));
             }
-            ctx.announce(format!("router: committed epoch {}", next.epoch));
+            ctx.announce(Say::new("router: committed epoch ").n(next.epoch).take());
             self.obs.push(Obs::NewTable);
             return;
         }
@@ -319,7 +344,7 @@ impl Router {
                         // those it owned before it failed (which no table change would move).
                         if !d.want.iter().any(|x| x.0 == from) {
                             d.want.push((from, w));
-                            ctx.announce(format!("router: {} joins", m.label(from)));
+                            ctx.announce(Say::new("router: ").node(m, from).s(" joins").take());
                         }
                     }
                     MemberChange::Leave | MemberChange::Failed => {
@@ -328,9 +353,9 @@ impl Router {
                         }
                         if d.want.len() > 1 || change == MemberChange::Failed {
                             d.want.retain(|x| x.0 != from);
-                            ctx.announce(format!("router: {} {}", m.label(from), if change == MemberChange::Failed { "failed" } else { "leaves" }));
+                            ctx.announce(Say::new("router: ").node(m, from).s(if change == MemberChange::Failed { " failed" } else { " leaves" }).take());
                         } else {
-                            ctx.note(format!("router: {} is the last shard and stays", m.label(from)));
+                            ctx.note(Say::new("router: ").node(m, from).s(" is the last shard and stays").take());
                         }
                     }
                     MemberChange::Weight(w) => {
@@ -364,9 +389,9 @@ impl Router {
                 let members = self.want_ids();
                 let owner = *members.iter().min_by_key(|id| (self.loads.get(id).map_or(0, |l| l.0), **id)).unwrap_or(&m.first_shard());
                 if self.split_at(m, key, owner) {
-                    ctx.announce(format!("router: split at key {key}, upper part to {}", m.label(owner)));
+                    ctx.announce(Say::new("router: split at key ").n(key as u64).s(", upper part to ").node(m, owner).take());
                 } else {
-                    ctx.note(format!("router: cannot split at key {key} (not the range strategy, or already a boundary)"));
+                    ctx.note(Say::new("router: cannot split at key ").n(key as u64).s(" (not the range strategy, or already a boundary)").take());
                 }
             }
             Cmd::Merge(key) => {
@@ -374,9 +399,9 @@ impl Router {
                 let mut r: Ranges = self.durable.ranges.clone();
                 if m.strategy == Strategy::Range && range::merge(&mut r, key) {
                     self.durable.ranges = r;
-                    ctx.announce(format!("router: merged the range at key {key} into the one before"));
+                    ctx.announce(Say::new("router: merged the range at key ").n(key as u64).s(" into the one before").take());
                 } else {
-                    ctx.note(format!("router: no range starts at key {key}"));
+                    ctx.note(Say::new("router: no range starts at key ").n(key as u64).take());
                 }
             }
             _ => {}

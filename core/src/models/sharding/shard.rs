@@ -21,43 +21,66 @@ use crate::persist::PMap;
 use crate::time::Time;
 use crate::NodeId;
 use crate::small::SmallMap;
-use alloc::format;
+use super::view::Say;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 /// A persistent set of keys. Stored as a map from each key to 0, the same type as a shard's
 /// data, so that the page carries one copy of the red-black tree code for both, not two.
+/// Keys leave only through [`KeySet::take_first`], which marks them taken (value 1) rather
+/// than removing them: the lab then never removes from a tree of this type (a shard dropping
+/// keys rebuilds its data), and the page carries no copy of the tree's removal code for it.
+/// Marks stay until the set is replaced (every handoff starts a new one); `lo` bounds the keys
+/// still in the set from below, so a take does not walk over the marks before it.
 #[derive(Clone, Debug, Default)]
-pub struct KeySet(PMap<u32, u64>);
+pub struct KeySet {
+    map: PMap<u32, u64>,
+    live: usize,
+    lo: u32,
+}
 
 impl KeySet {
     /// The empty set.
     pub fn new() -> KeySet {
-        KeySet(PMap::new())
+        KeySet::default()
     }
     /// Adds a key.
     pub fn insert_mut(&mut self, key: u32) {
-        self.0.insert_mut(key, 0);
+        if !self.contains(&key) {
+            self.map.insert_mut(key, 0);
+            self.live += 1;
+        }
+        self.lo = self.lo.min(key);
     }
-    /// Removes a key.
-    pub fn remove_mut(&mut self, key: &u32) {
-        self.0.remove_mut(key);
+    /// Takes out the `n` smallest keys, in order.
+    pub fn take_first(&mut self, n: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        for (&k, &v) in self.map.range(self.lo..) {
+            if out.len() == n {
+                break;
+            }
+            if v == 0 {
+                out.push(k);
+            }
+        }
+        for &k in &out {
+            self.map.insert_mut(k, 1);
+            self.lo = k.saturating_add(1);
+        }
+        self.live -= out.len();
+        out
     }
     /// Whether the set holds `key`.
     pub fn contains(&self, key: &u32) -> bool {
-        self.0.contains_key(key)
+        self.map.get(key) == Some(&0)
     }
     /// Number of keys.
     pub fn size(&self) -> usize {
-        self.0.size()
+        self.live
     }
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    /// The keys in order.
-    pub fn iter(&self) -> impl Iterator<Item = &u32> {
-        self.0.keys()
+        self.live == 0
     }
 }
 
@@ -237,8 +260,10 @@ impl Shard {
                 // The preloaded keys' index entries, on their tags' shards.
                 for t in 0..index::TAGS {
                     if table.owners(index::tag_base(t)).contains(id) {
-                        for k in (0..m.keys.min(index::INDEXABLE)).filter(|&k| index::tag(k) == t) {
-                            data.insert_mut(index::entry(k), 1);
+                        for k in 0..m.keys.min(index::INDEXABLE) {
+                            if index::tag(k) == t {
+                                data.insert_mut(index::entry(k), 1);
+                            }
                         }
                     }
                 }
@@ -372,8 +397,22 @@ impl Shard {
                 drop.push((k, v));
             }
         }
+        if !drop.is_empty() {
+            // The kept keys go into a new tree rather than the dropped ones out of this one:
+            // the lab then carries no removal code for this tree type (see [`KeySet`]). Once a
+            // commit, and the walk over every key above is as long.
+            let mut kept = PMap::new();
+            let mut gone = drop.iter().peekable();
+            for (&k, &v) in self.data.iter() {
+                if gone.peek().is_some_and(|d| d.0 == k) {
+                    gone.next();
+                } else {
+                    kept.insert_mut(k, v);
+                }
+            }
+            self.data = kept;
+        }
         for (k, v) in drop {
-            self.data.remove_mut(&k);
             self.obs.push(Obs::Dropped { key: k, version: v });
         }
         self.recount();
@@ -415,7 +454,7 @@ impl Shard {
                 self.pending.insert_mut(k);
             }
         }
-        ctx.note(format!("{}: prepare epoch {}: {} keys change owners, {} to send", m.label(self.id), next.epoch, self.moving.size(), self.pending.size()));
+        ctx.note(Say::default().node(m, self.id).s(": prepare epoch ").n(next.epoch).s(": ").n(self.moving.size() as u64).s(" keys change owners, ").n(self.pending.size() as u64).s(" to send").take());
         self.pump(m, ctx);
     }
 
@@ -428,9 +467,14 @@ impl Shard {
         let now = ctx.now();
         if !self.draining && m.mutation != Mutation::NoFreeze && now.saturating_sub(self.prepared_at) >= DRAIN_AFTER {
             self.draining = true;
-            ctx.note(format!("{}: writes outpace the handoff; freezing moving keys to drain the rest", m.label(self.id)));
+            ctx.note(Say::default().node(m, self.id).s(": writes outpace the handoff; freezing moving keys to drain the rest").take());
         }
-        let stale: Vec<u32> = self.inflight.iter().filter(|(_, b)| now.saturating_sub(b.2) >= BATCH_TIMEOUT).map(|(n, _)| *n).collect();
+        let mut stale: Vec<u32> = Vec::new();
+        for (&n, b) in self.inflight.iter() {
+            if now.saturating_sub(b.2) >= BATCH_TIMEOUT {
+                stale.push(n);
+            }
+        }
         for n in stale {
             if let Some((_, items, _)) = self.inflight.remove(&n) {
                 for &(k, _) in items.iter() {
@@ -439,10 +483,9 @@ impl Shard {
             }
         }
         if self.inflight.len() < INFLIGHT_MAX && !self.pending.is_empty() {
-            let take: Vec<u32> = self.pending.iter().take(m.batch_keys()).copied().collect();
+            let take = self.pending.take_first(m.batch_keys());
             let mut by_dest: SmallMap<NodeId, Vec<(u32, u64)>> = SmallMap::new();
             for &k in &take {
-                self.pending.remove_mut(&k);
                 let Some(&v) = self.data.get(&k) else { continue };
                 let old = self.table.owners(k);
                 for &d in next.owners(k).as_slice() {
@@ -468,7 +511,7 @@ impl Shard {
                 ctx.send(Sharding::ROUTER, Msg::Ready(next.epoch));
                 return;
             }
-            ctx.note(format!("{}: handoff for epoch {} done, {} keys frozen", m.label(self.id), next.epoch, self.moving.size()));
+            ctx.note(Say::default().node(m, self.id).s(": handoff for epoch ").n(next.epoch).s(" done, ").n(self.moving.size() as u64).s(" keys frozen").take());
             ctx.send(Sharding::ROUTER, Msg::Ready(next.epoch));
         } else {
             ctx.set_timer(Timer::Tick, HANDOFF_TICK);
@@ -749,10 +792,9 @@ impl Shard {
                 self.request(MemberChange::Join(self.weight), ctx);
             }
             Cmd::Fail if !self.failed => {
-                let lost: Vec<(u32, u64)> = self.data.iter().map(|(&k, &v)| (k, v)).collect();
-                self.data = PMap::new();
+                let lost = core::mem::take(&mut self.data);
                 self.recount();
-                for (k, v) in lost {
+                for (&k, &v) in lost.iter() {
                     self.obs.push(Obs::Dropped { key: k, version: v });
                 }
                 self.failed = true;
@@ -766,7 +808,7 @@ impl Shard {
                 self.moving = KeySet::new();
                 self.pending = KeySet::new();
                 self.inflight.clear();
-                ctx.announce(format!("{}: disk lost", m.label(self.id)));
+                ctx.announce(Say::default().node(m, self.id).s(": disk lost").take());
                 self.request(MemberChange::Failed, ctx);
             }
             Cmd::Weight(w) if !self.failed => {

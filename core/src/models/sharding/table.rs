@@ -129,12 +129,18 @@ impl Table {
     #[allow(clippy::too_many_arguments)]
     pub fn build(epoch: u64, strategy: Strategy, members: Vec<NodeId>, weights: Vec<u32>, replicas: u8, vnodes: u32, mut ranges: range::Ranges, span: u32, reseed: bool) -> Table {
         let n = members.len() as u32;
-        let weighted: Vec<(u64, u32)> = members.iter().zip(weights.iter().chain(core::iter::repeat(&1))).map(|(&m, &w)| (m as u64, w)).collect();
+        let mut weighted: Vec<(u64, u32)> = Vec::with_capacity(members.len());
+        for (i, &m) in members.iter().enumerate() {
+            weighted.push((m as u64, weights.get(i).copied().unwrap_or(1)));
+        }
         let tokens = if strategy == Strategy::Ring && n > 0 { ring::tokens(&weighted, vnodes, if reseed { n as u64 * 0x9E37 } else { 0 }) } else { Vec::new() };
         let maglev = if strategy == Strategy::Maglev && n > 0 {
             // A fixed size: a table whose size followed n would reshuffle on every change.
             let m = MAGLEV_M;
-            let perms: Vec<(u32, u32)> = members.iter().map(|&id| maglev::offset_skip(id as u64, m)).collect();
+            let mut perms: Vec<(u32, u32)> = Vec::with_capacity(members.len());
+            for &id in &members {
+                perms.push(maglev::offset_skip(id as u64, m));
+            }
             maglev::populate(&perms, m)
         } else {
             Vec::new()

@@ -38,10 +38,12 @@ pub struct Say(pub String);
 
 impl Say {
     /// Starts with `s`.
+    #[inline(never)]
     pub fn new(s: &str) -> Say {
         Say(String::from(s))
     }
     /// Appends a word.
+    #[inline(never)]
     pub fn s(&mut self, s: &str) -> &mut Say {
         self.0.push_str(s);
         self
@@ -92,6 +94,7 @@ impl Say {
         }
     }
     /// The text (leaves this empty).
+    #[inline(never)]
     pub fn take(&mut self) -> String {
         core::mem::take(&mut self.0)
     }
@@ -615,7 +618,11 @@ fn placement(h: &mut Fnv, t: &Table) {
 fn build_key_grid(m: &Sharding, t: &Table, next: Option<&Table>, prev: Option<&Table>, span: u32, g: &invariants::Ghost) -> (KeyGrid, String) {
     let n = GRID_KEYS.min(span.max(1));
     // Owners: every shard of the committed and next tables, in id order.
-    let mut ids: Vec<NodeId> = t.members.iter().chain(next.map_or(&[][..], |n| &n.members[..])).chain(prev.map_or(&[][..], |p| &p.members[..])).copied().collect();
+    let mut ids: Vec<NodeId> = Vec::new();
+    for t in [Some(t), next, prev] {
+        let Some(t) = t else { continue };
+        ids.extend_from_slice(&t.members);
+    }
     ids.sort_unstable();
     ids.dedup();
     let owner_of = |id: Option<NodeId>| id.and_then(|id| ids.binary_search(&id).ok()).map_or(ids.len() as u32, |i| i as u32);
