@@ -350,15 +350,7 @@ mod threads {
                 return self.inner.status();
             }
             let stop = self.inner.stats().explored.saturating_add(budget);
-            loop {
-                let explored = self.inner.stats().explored;
-                if explored >= stop || self.inner.status() != Status::Running {
-                    break;
-                }
-                if explored >= self.inner.config().states_max {
-                    self.inner.set_status(Status::Bounded);
-                    break;
-                }
+            while !self.stopped(stop) {
                 if self.frontier.is_empty() {
                     self.inner.set_status(Status::Exhausted);
                     break;
@@ -366,6 +358,20 @@ mod threads {
                 self.batch(stop);
             }
             self.inner.status()
+        }
+
+        /// The one-thread search's stopping rules: `stop` steps reached, the search no longer
+        /// running, or its bound reached (which makes it `Bounded`).
+        fn stopped(&mut self, stop: u64) -> bool {
+            let explored = self.inner.stats().explored;
+            if explored >= stop || self.inner.status() != Status::Running {
+                return true;
+            }
+            if explored >= self.inner.config().states_max {
+                self.inner.set_status(Status::Bounded);
+                return true;
+            }
+            false
         }
 
         /// Deals the front of the frontier to the shards, then merges their successors in
@@ -423,15 +429,8 @@ mod threads {
             // The merge, in the one-thread search's order and with its stopping rules.
             let mut merged = 0;
             while merged < k {
-                if merged > 0 {
-                    let explored = self.inner.stats().explored;
-                    if explored >= stop || self.inner.status() != Status::Running {
-                        break;
-                    }
-                    if explored >= self.inner.config().states_max {
-                        self.inner.set_status(Status::Bounded);
-                        break;
-                    }
+                if merged > 0 && self.stopped(stop) {
+                    break;
                 }
                 let item = self.frontier.pop_front().expect("dealt from the frontier");
                 let w = dealt[merged];

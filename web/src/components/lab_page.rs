@@ -153,8 +153,8 @@ enum Extra {
     None,
     Lesson(Rc<content::Lesson>, usize),
     Challenge(Rc<Challenge>, Vec<(String, String)>),
-    /// The route's content could not be loaded: why.
-    Unavailable(String),
+    /// The route's content could not be loaded (why, and a retry: [`LabViewProps::unavailable`]).
+    Unavailable,
 }
 
 fn default_lab(model: &str) -> LabState {
@@ -170,7 +170,7 @@ fn scenario_state(s: &Scenario, challenge: Option<Rc<Challenge>>) -> Result<LabS
 /// Builds the state for a route, with its lab's content (`None` when the route needs none, the
 /// lab has none, or it could not be loaded: `unavailable`); problems become a notice on a
 /// usable default lab.
-fn initial(route: &Route, content: Option<&content::LabContent>, unavailable: Option<&str>) -> (LabState, Extra, Option<Time>) {
+fn initial(route: &Route, content: Option<&content::LabContent>, unavailable: bool) -> (LabState, Extra, Option<Time>) {
     let model = match route {
         Route::Lab { model, .. } | Route::Lesson { model, .. } | Route::Challenge { model, .. } => model.clone(),
         _ => String::new(),
@@ -180,9 +180,9 @@ fn initial(route: &Route, content: Option<&content::LabContent>, unavailable: Op
         s.notice = Some((true, why));
         s
     };
-    if let (Some(why), Route::Lesson { .. } | Route::Challenge { .. }) = (unavailable, route) {
+    if unavailable && matches!(route, Route::Lesson { .. } | Route::Challenge { .. }) {
         // The lab runs anyway; the side panel says what is missing and offers to fetch again.
-        return (default_lab(&model), Extra::Unavailable(why.into()), None);
+        return (default_lab(&model), Extra::Unavailable, None);
     }
     match route {
         Route::Lab { share: Some(payload), .. } => match share::decode(payload).map_err(|e| e.0).and_then(|s| {
@@ -326,12 +326,12 @@ struct LabViewProps {
 fn LabView(p: &LabViewProps) -> Html {
     let route = p.route.clone();
     let content = p.content.clone();
-    let why = p.unavailable.as_ref().map(|u| u.0.clone());
+    let failed = p.unavailable.is_some();
     let extra_init = use_mut_ref(|| None::<(Extra, Option<Time>)>);
     let state = {
         let extra_init = extra_init.clone();
         use_reducer(move || {
-            let (mut st, extra, at) = initial(&route, content.as_deref(), why.as_deref());
+            let (mut st, extra, at) = initial(&route, content.as_deref(), failed);
             // A find-the-bug exercise opens paused too: the learner acts on it step by step.
             let exercise = matches!(&extra, Extra::Challenge(c, _) if c.checker.is_some());
             if let Some(t) = at {
@@ -607,8 +607,8 @@ fn LabView(p: &LabViewProps) -> Html {
                 None => panel,
             }
         }
-        Extra::Unavailable(why) => match &p.unavailable {
-            Some((_, retry)) => unavailable(&p.route, why, retry.clone()),
+        Extra::Unavailable => match &p.unavailable {
+            Some((why, retry)) => unavailable(&p.route, why, retry.clone()),
             None => html! {},
         },
         Extra::None => html! {},
