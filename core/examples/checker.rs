@@ -45,20 +45,19 @@ fn main() {
     let heap0 = IN_USE.load(Relaxed);
     let calls0 = CALLS.load(Relaxed);
     let t0 = Instant::now();
-    let (s, secs) = if threads == 0 {
+    let (s, secs, held) = if threads == 0 {
         let mut e = Explorer::new(model, config);
         e.run(steps);
-        (e.stats(), t0.elapsed().as_secs_f64())
+        (e.stats(), t0.elapsed().as_secs_f64(), IN_USE.load(Relaxed) - heap0)
     } else {
         let mut e = Parallel::new(model, || Raft { servers: 3, ..Raft::default() }, config, threads);
         if let Some(b) = batch {
             e.set_batch(b);
         }
         e.run(steps);
-        (e.stats(), t0.elapsed().as_secs_f64())
+        (e.stats(), t0.elapsed().as_secs_f64(), IN_USE.load(Relaxed) - heap0)
     };
     let calls = CALLS.load(Relaxed) - calls0;
-    let held = IN_USE.load(Relaxed) - heap0;
     println!("{} states generated, {} distinct, in {:.3} s: {:.0} states/s", s.explored, s.distinct, secs, s.explored as f64 / secs);
     println!("{:.1} allocations per state generated; {:.0} B of heap per distinct state", calls as f64 / s.explored as f64, held as f64 / s.distinct as f64);
 }

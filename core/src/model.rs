@@ -42,12 +42,14 @@ pub struct Ctx<'a, M: Model> {
     pub(crate) byzantine: bool,
     /// Whether ordinary notes are kept (see [`Ctx::tracing`]).
     pub(crate) tracing: bool,
+    /// Whether nothing is kept, announcements included (the model checker's worlds).
+    pub(crate) quiet: bool,
 }
 
 impl<'a, M: Model> Ctx<'a, M> {
     /// Builds a context by hand: for unit tests of handlers, which then inspect `out`.
     pub fn new(now: Time, id: NodeId, rng: &'a mut Rng, out: &'a mut Vec<Effect<M>>) -> Self {
-        Ctx { now, id, rng, out, byzantine: false, tracing: true }
+        Ctx { now, id, rng, out, byzantine: false, tracing: true, quiet: false }
     }
 
     /// Current virtual time.
@@ -108,8 +110,11 @@ impl<'a, M: Model> Ctx<'a, M> {
     }
 
     /// Adds a line to the trace that a screen reader should announce (elections, commits).
+    /// Given `format_args!(...)`, the line is formatted only if it is kept.
     pub fn announce(&mut self, text: impl Into<Text>) {
-        self.out.push(Effect::Note(text.into(), true));
+        if !self.quiet {
+            self.out.push(Effect::Note(text.into(), true));
+        }
     }
 }
 
@@ -331,6 +336,12 @@ pub trait Model: Clone + 'static {
     fn node_view(&self, id: NodeId, node: Option<&Self::Node>, durable: Option<&Self::Durable>, now: Time) -> NodeView;
     /// Commands offered in a node's menu right now: (command name, argument, label).
     fn node_commands(&self, id: NodeId, node: Option<&Self::Node>) -> Vec<(&'static str, String, String)>;
+    /// The commands of [`Model::node_commands`] named in `only`, as (name, argument) without
+    /// their labels: what the model checker tries in every state it expands. By default the
+    /// menu, filtered; a model whose labels cost formatting can skip them.
+    fn command_args(&self, id: NodeId, node: Option<&Self::Node>, only: &[String]) -> Vec<(&'static str, String)> {
+        self.node_commands(id, node).into_iter().filter(|(name, _, _)| only.iter().any(|o| o == name)).map(|(name, arg, _)| (name, arg)).collect()
+    }
 
     /// Pictures beyond nodes and messages (a block tree, a hash ring, a quorum grid), drawn by
     /// the shell's generic figure renderers. None by default.

@@ -43,6 +43,27 @@ impl<K, V> IntoIterator for SmallMap<K, V> {
     }
 }
 
+impl<'a, K, V> IntoIterator for &'a SmallMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    /// (key, value) pairs in key order.
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// The words a `BTreeMap` with the same entries feeds a hasher (its length, then each key
+/// and value in key order), so swapping one for the other keeps every fingerprint.
+impl<K: core::hash::Hash, V: core::hash::Hash> core::hash::Hash for SmallMap<K, V> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for (k, v) in &self.0 {
+            k.hash(state);
+            v.hash(state);
+        }
+    }
+}
+
 impl<K, V> Default for SmallMap<K, V> {
     fn default() -> Self {
         SmallMap(Vec::new())
@@ -158,6 +179,11 @@ impl<K: Ord, V> SmallMap<K, V> {
         self.0.iter().map(|(_, v)| v)
     }
 
+    /// Values in key order, to change them.
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
     /// Keeps the entries `f` accepts.
     pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
         self.0.retain_mut(|(k, v)| f(k, v));
@@ -183,6 +209,17 @@ impl<K: Ord, V> SmallMap<K, V> {
 /// A set over a sorted vector ([`SmallMap`] with no values); `Debug` prints like a `BTreeSet`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SmallSet<K>(SmallMap<K, ()>);
+
+/// The words a `BTreeSet` with the same members feeds a hasher (its length, then each member
+/// in order).
+impl<K: core::hash::Hash> core::hash::Hash for SmallSet<K> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0 .0.len());
+        for (k, _) in &self.0 .0 {
+            k.hash(state);
+        }
+    }
+}
 
 impl<K> Default for SmallSet<K> {
     fn default() -> Self {

@@ -102,6 +102,14 @@ impl TraceHash {
     }
 }
 
+/// Formats at once (as [`Text::format`]): what lets [`crate::Ctx::announce`] take
+/// `format_args!(...)` and format it only if the line is kept.
+impl From<fmt::Arguments<'_>> for Text {
+    fn from(args: fmt::Arguments<'_>) -> Text {
+        Text::format(args)
+    }
+}
+
 /// Renders a lazy [`Text`] from its word and numbers.
 pub type Render = fn(&'static str, &[u64; 4], &mut fmt::Formatter<'_>) -> fmt::Result;
 

@@ -192,6 +192,9 @@ pub(crate) struct Kernel {
     hash: TraceHash,
     /// Set by [`Action::Manual`]: queued events wait for `Deliver` and `Fire` actions.
     manual: bool,
+    /// Record nothing, not even the important entries that feed the trace hash without
+    /// tracing (the model checker's worlds: no one reads their trace).
+    quiet: bool,
     violations: Vec<Violation>,
     samples: Vec<f64>,
 }
@@ -217,6 +220,7 @@ impl Clone for Kernel {
             next_sample: self.next_sample,
             hash: self.hash,
             manual: self.manual,
+            quiet: self.quiet,
             violations: Vec::new(),
             samples: Vec::new(),
         }
@@ -257,6 +261,7 @@ impl Kernel {
             next_sample: 0,
             hash: TraceHash::default(),
             manual: false,
+            quiet: false,
             violations: Vec::new(),
             samples: Vec::new(),
         }
@@ -367,6 +372,9 @@ impl Kernel {
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     fn record(&mut self, sink: &mut dyn Sink, kind: TraceKind, node: Option<NodeId>, peer: Option<NodeId>, sent_at: Time, msg: Option<MsgId>, label: &'static str, text: Text, important: bool) {
+        if self.quiet {
+            return;
+        }
         let entry = TraceEntry { event: self.events, time: self.now, kind, node, peer, sent_at, msg, label, text, important };
         self.hash.add(&entry);
         sink.trace(entry);
@@ -582,6 +590,12 @@ impl<M: Model> World<M> {
     pub fn trace_hash(&self) -> u64 {
         self.k.hash.0
     }
+    /// Stops recording trace entries altogether, important ones included: tracing off, and the
+    /// trace hash frozen (the model checker's worlds, whose trace no one reads).
+    pub(crate) fn silence(&mut self) {
+        self.tracing = false;
+        self.k.quiet = true;
+    }
     /// Time of the next metric sample.
     pub fn next_sample(&self) -> Time {
         self.k.next_sample
@@ -654,11 +668,11 @@ impl<M: Model> World<M> {
     /// [`World::step`] applies a script's action: the model checker drives a world this way, and
     /// a scenario of the same actions replays it.
     pub fn act_at(&mut self, at: Time, action: &Action, sink: &mut dyn Sink) -> Result<(), ActionError> {
-        self.validate(action)?;
+        let cmd = self.check(action)?;
         let at = at.max(self.k.now);
         self.emit_samples_before(at, sink);
         self.k.now = at;
-        self.apply_action(action, true, sink);
+        self.apply_action(action, Ok(cmd), sink);
         Ok(())
     }
 
@@ -710,7 +724,7 @@ impl<M: Model> World<M> {
                 self.k.now = at;
                 self.k.action_cursor += 1;
                 // `actions` is not part of the world: no need to clone the action to apply it.
-                self.apply_action(&timed.action, false, sink);
+                self.apply_action(&timed.action, self.check(&timed.action), sink);
                 return true;
             }
             let Some(entry) = self.k.queue.pop() else { return false };
@@ -797,7 +811,7 @@ impl<M: Model> World<M> {
                 {
                     let NodeCell { slot, rng } = cell_mut(&mut self.cells, to);
                     let node = slot.state.as_mut().expect("up nodes have state");
-                    let mut ctx = Ctx { now: self.k.now, id: to, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
+                    let mut ctx = Ctx { now: self.k.now, id: to, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing, quiet: self.k.quiet };
                     self.model.on_message(node, env.from, env.msg, &mut ctx);
                 }
                 self.apply_effects(to, &mut out, sink);
@@ -822,7 +836,7 @@ impl<M: Model> World<M> {
                 {
                     let NodeCell { slot, rng } = cell_mut(&mut self.cells, node);
                     let state = slot.state.as_mut().expect("crashed nodes have no timers");
-                    let mut ctx = Ctx { now: self.k.now, id: node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
+                    let mut ctx = Ctx { now: self.k.now, id: node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing, quiet: self.k.quiet };
                     self.model.on_timer(state, timer, &mut ctx);
                 }
                 self.apply_effects(node, &mut out, sink);
@@ -883,22 +897,30 @@ impl<M: Model> World<M> {
 
     /// Checks that an action makes sense in this world now; the error says why not.
     pub fn validate(&self, action: &Action) -> Result<(), ActionError> {
+        self.check(action).map(|_| ())
+    }
+
+    /// [`World::validate`], giving a command parsed (so that it is parsed once).
+    fn check(&self, action: &Action) -> Result<Option<M::Cmd>, ActionError> {
         let n = self.cells.len() as NodeId;
         // Only commands and settings need the model; the rest is checked by one non-generic
         // function shared by every model (see `validate_action`).
         match action {
             Action::Command { node, name, arg } => {
                 node_exists(*node, n)?;
-                self.model.parse_command(name, arg).map(|_| ())
+                self.model.parse_command(name, arg).map(Some)
             }
-            Action::Set(key, value) => check_live_setting(&self.model.params(), key, value),
-            _ => validate_action(action, n, self.model.max_nodes()),
+            Action::Set(key, value) => check_live_setting(&self.model.params(), key, value).map(|_| None),
+            _ => validate_action(action, n, self.model.max_nodes()).map(|_| None),
         }
     }
 
-    /// Applies an action; `valid`: [`World::validate`] has just accepted it.
-    fn apply_action(&mut self, action: &Action, valid: bool, sink: &mut dyn Sink) {
-        let check = if valid { Ok(()) } else { self.validate(action) };
+    /// Applies an action, given what [`World::check`] says of it.
+    fn apply_action(&mut self, action: &Action, check: Result<Option<M::Cmd>, ActionError>, sink: &mut dyn Sink) {
+        let (check, cmd) = match check {
+            Ok(cmd) => (Ok(()), cmd),
+            Err(why) => (Err(why), None),
+        };
         if !self.k.begin_action(action, check, self.tracing, sink) {
             return;
         }
@@ -927,7 +949,7 @@ impl<M: Model> World<M> {
                     let durable = slot.durable.take().expect("checked");
                     slot.status = NodeStatus::Up;
                     let mut out = core::mem::take(&mut self.scratch);
-                    let mut ctx = Ctx { now: self.k.now, id: *id, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
+                    let mut ctx = Ctx { now: self.k.now, id: *id, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing, quiet: self.k.quiet };
                     slot.state = Some(self.model.restart(*id, durable, &mut ctx));
                     self.apply_effects(*id, &mut out, sink);
                     self.scratch = out;
@@ -959,14 +981,14 @@ impl<M: Model> World<M> {
                     self.k.lost(sink, env.from, env.to, env.sent_at, *id, kind, label, Lost::Dropped);
                 }
             }
-            Action::Command { node, name, arg } => {
+            Action::Command { node, name, .. } => {
                 let slot = &self.cells[*node as usize].slot;
-                match (slot.state.is_some() && slot.status != NodeStatus::Paused, self.model.parse_command(name, arg)) {
-                    (true, Ok(cmd)) => {
+                match (slot.state.is_some() && slot.status != NodeStatus::Paused, cmd) {
+                    (true, Some(cmd)) => {
                         let NodeCell { slot, rng } = cell_mut(&mut self.cells, *node);
                         let state = slot.state.as_mut().expect("checked");
                         let mut out = core::mem::take(&mut self.scratch);
-                        let mut ctx = Ctx { now: self.k.now, id: *node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing };
+                        let mut ctx = Ctx { now: self.k.now, id: *node, rng, out: &mut out, byzantine: slot.byzantine, tracing: self.tracing, quiet: self.k.quiet };
                         self.model.on_command(state, cmd, &mut ctx);
                         self.apply_effects(*node, &mut out, sink);
                         self.scratch = out;
@@ -1017,7 +1039,7 @@ impl<M: Model> World<M> {
         let mut rng = Rng::stream(self.k.seed, id as u64 + 1);
         let mut out = Vec::new();
         let state = {
-            let mut ctx = Ctx { now: self.k.now, id, rng: &mut rng, out: &mut out, byzantine: false, tracing: self.tracing };
+            let mut ctx = Ctx { now: self.k.now, id, rng: &mut rng, out: &mut out, byzantine: false, tracing: self.tracing, quiet: self.k.quiet };
             self.model.init(id, &mut ctx)
         };
         self.cells.push(Rc::new(NodeCell { slot: Slot { state: Some(state), durable: None, status: NodeStatus::Up, byzantine: false }, rng }));
@@ -1067,6 +1089,14 @@ impl<M: Model> World<M> {
     pub fn node_commands(&self, id: NodeId) -> Vec<(&'static str, String, String)> {
         match self.cells.get(id as usize) {
             Some(c) => self.model.node_commands(id, c.slot.state.as_ref()),
+            None => Vec::new(),
+        }
+    }
+
+    /// Node `id`'s commands named in `only`, without labels (see [`Model::command_args`]).
+    pub fn command_args(&self, id: NodeId, only: &[String]) -> Vec<(&'static str, String)> {
+        match self.cells.get(id as usize) {
+            Some(c) => self.model.command_args(id, c.slot.state.as_ref(), only),
             None => Vec::new(),
         }
     }

@@ -19,7 +19,6 @@ use crate::time::Time;
 use crate::view::NodeStatus;
 use crate::world::World;
 use crate::NodeId;
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -102,10 +101,11 @@ pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, comman
     let now = world.now();
     let at_now = |action: Action| TimedAction { at: now, action };
     let nodes = world.nodes();
-    let mut seen = BTreeSet::new();
     for (id, env) in nodes.in_flight().filter(|_| !rounds) {
         let h = of_message(&world.model, env.from, env.to, &env.msg);
-        if !seen.insert((env.from, env.to, h)) {
+        // Equal messages on a link give one choice: the first one's.
+        let twin = |(c, _): &(Choice, TimedAction)| matches!(c, Choice::Deliver { from, to, msg } if (*from, *to, *msg) == (env.from, env.to, h));
+        if out.iter().any(twin) {
             continue;
         }
         out.push((Choice::Deliver { from: env.from, to: env.to, msg: h }, at_now(Action::Deliver(id))));
@@ -143,11 +143,9 @@ pub fn choices<M: Model>(world: &World<M>, limit: &Budget, used: &Budget, comman
     }
     if used.commands < limit.commands && !commands.is_empty() {
         for id in 0..n {
-            for (name, arg, _) in world.node_commands(id) {
-                if commands.iter().any(|c| c == name) {
-                    let action = Action::Command { node: id, name: name.into(), arg: arg.clone() };
-                    out.push((Choice::Command { node: id, name: name.into(), arg }, at_now(action)));
-                }
+            for (name, arg) in world.command_args(id, commands) {
+                let action = Action::Command { node: id, name: name.into(), arg: arg.clone() };
+                out.push((Choice::Command { node: id, name: name.into(), arg }, at_now(action)));
             }
         }
     }

@@ -160,7 +160,7 @@ pub fn root_world_after<M: Model>(mut model: M, seed: u64, script: &[TimedAction
     let mut world = World::new(model, seed);
     let mut sink = Catch::default();
     while world.action_cursor() < script.len() && world.step(script, &mut sink) {}
-    world.tracing = false;
+    world.silence();
     (world, sink.violation)
 }
 

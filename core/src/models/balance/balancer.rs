@@ -452,7 +452,7 @@ impl Balancer {
         let node = b.node;
         self.ejections += 1;
         self.dirty = true;
-        ctx.announce(format!("balancer ejects {} as an outlier", model.label(node)));
+        ctx.announce(format_args!("balancer ejects {} as an outlier", model.label(node)));
         self.notify(node, false, ctx);
     }
 
@@ -517,7 +517,7 @@ impl Balancer {
                 if !b.healthy && b.rises >= model.hc_rise {
                     b.healthy = true;
                     self.dirty = true;
-                    ctx.announce(format!("health checks readmit {}", model.label(node)));
+                    ctx.announce(format_args!("health checks readmit {}", model.label(node)));
                     if self.backends[i].eligible() {
                         self.notify(node, true, ctx);
                     }
@@ -531,7 +531,7 @@ impl Balancer {
                     b.active = 0;
                     self.dirty = true;
                     self.ejections += 1;
-                    ctx.announce(format!("health checks eject {}", model.label(node)));
+                    ctx.announce(format_args!("health checks eject {}", model.label(node)));
                     self.notify(node, false, ctx);
                 }
             }
@@ -571,12 +571,12 @@ impl Balancer {
                             b.active = 0;
                         }
                         if rejoined {
-                            ctx.announce(format!("{} rejoins the pool", model.label(from)));
+                            ctx.announce(format_args!("{} rejoins the pool", model.label(from)));
                         }
                     }
                     None => {
                         self.add_backend(from, profile);
-                        ctx.announce(format!("{} joins the pool", model.label(from)));
+                        ctx.announce(format_args!("{} joins the pool", model.label(from)));
                     }
                 }
                 self.dirty = true;

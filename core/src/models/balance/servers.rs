@@ -190,14 +190,14 @@ impl Server {
                     self.in_rotation = false;
                     ctx.cancel_timer(Timer::Register);
                     self.send_ctl(model, ctx, Msg::Leave);
-                    ctx.announce(alloc::format!("{} leaves the pool and drains", model.label(ctx.id())));
+                    ctx.announce(format_args!("{} leaves the pool and drains", model.label(ctx.id())));
                 }
             }
             Cmd::Join => {
                 if !self.joined {
                     self.joined = true;
                     self.register(model, ctx);
-                    ctx.announce(alloc::format!("{} asks to join the pool", model.label(ctx.id())));
+                    ctx.announce(format_args!("{} asks to join the pool", model.label(ctx.id())));
                 }
             }
         }

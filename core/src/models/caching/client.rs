@@ -387,7 +387,7 @@ impl Client {
                 let mut spec = self.gen.spec();
                 spec.shape = super::workload::Shape::Trace;
                 self.gen = Gen::new(spec, Some(t));
-                ctx.announce(alloc::format!("client {} now replays a trace of {} keys", self.index + 1, self.gen.trace_len()));
+                ctx.announce(format_args!("client {} now replays a trace of {} keys", self.index + 1, self.gen.trace_len()));
             }
             Cmd::Flush => {}
         }

@@ -367,7 +367,7 @@ impl Node {
             self.arm_retry(cfg.retry_ms * crate::MS, ctx);
         }
         let from = if cfg.multi { self.executed + 1 } else { 1 };
-        ctx.announce(format!("N{} starts phase 1 with ballot {}", self.id, self.ballot.text()));
+        ctx.announce(format_args!("N{} starts phase 1 with ballot {}", self.id, self.ballot.text()));
         let msg = Msg::Prepare { ballot: self.ballot, from };
         self.send_acceptors(cfg, &msg, ctx);
     }
@@ -453,7 +453,7 @@ impl Node {
         self.ready.became_leader = true;
         ctx.cancel_timer(Timer::Leader);
         self.timer = None;
-        ctx.announce(format!("N{} leads with ballot {}", self.id, self.ballot.text()));
+        ctx.announce(format_args!("N{} leads with ballot {}", self.id, self.ballot.text()));
         let top = reported.keys().next_back().copied().unwrap_or(0).max(self.top_learned());
         let mut noops = 0;
         for s in self.executed + 1..=top {
@@ -470,7 +470,7 @@ impl Node {
             self.propose(cfg, s, value, ctx);
         }
         if noops > 0 {
-            ctx.announce(format!("N{} fills {noops} gap(s) with no-ops", self.id));
+            ctx.announce(format_args!("N{} fills {noops} gap(s) with no-ops", self.id));
         }
         self.next_slot = top + 1;
         self.heartbeat(cfg, ctx);
@@ -522,7 +522,7 @@ impl Node {
         if ballot != self.ballot || !matches!(self.phase, Phase::Preparing | Phase::Accepting | Phase::Leading) {
             return;
         }
-        ctx.announce(format!("N{}'s ballot {} is refused: an acceptor promised {}", self.id, ballot.text(), higher.text()));
+        ctx.announce(format_args!("N{}'s ballot {} is refused: an acceptor promised {}", self.id, ballot.text(), higher.text()));
         if cfg.multi {
             if self.is_leader() && !self.proposals.is_empty() {
                 ctx.note(format!("N{} steps down; its {} open command(s) wait for the next leader", self.id, self.proposals.len()));
@@ -597,7 +597,7 @@ impl Node {
         if cfg.multi {
             ctx.note(format!("N{} learns slot {slot}: {}", self.id, value.text()));
         } else {
-            ctx.announce(format!("N{} learns the decision: {}", self.id, value.text()));
+            ctx.announce(format_args!("N{} learns the decision: {}", self.id, value.text()));
         }
         if let Some((v, _)) = self.proposals.remove(&slot) {
             if v != value {

@@ -126,7 +126,7 @@ impl Client {
         self.done += 1;
         self.last = Some((ts, result));
         self.accepted = Some((ts, result, self.sent_at));
-        ctx.announce(format!("C{} accepts result {result} for {} ({} matching replies)", self.id - cfg.n(), r.text(), matching));
+        ctx.announce(format_args!("C{} accepts result {result} for {} ({} matching replies)", self.id - cfg.n(), r.text(), matching));
         ctx.cancel_timer(Timer::Retry);
         self.timer = None;
         if cfg.think_ms > 0 {

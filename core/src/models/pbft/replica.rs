@@ -321,7 +321,7 @@ impl Replica {
                     let ahead = self.vcs.iter().filter(|(r, m)| **r != self.id && m.view > next).map(|(_, m)| m.view).max();
                     next = ahead.unwrap_or(next);
                 }
-                ctx.announce(format!("R{}'s timer expires in view {}: it asks for view {next}", self.id, self.view));
+                ctx.announce(format_args!("R{}'s timer expires in view {}: it asks for view {next}", self.id, self.view));
                 self.start_view_change(cfg, next, ctx);
             }
             super::Timer::Stall => self.release_stalled(cfg, ctx),
@@ -413,7 +413,7 @@ impl Replica {
                     self.assigned.insert(o.client, o.ts);
                 }
                 let d2 = other.map_or(NULL, |o| digest(&o));
-                ctx.announce(format!("R{} (Byzantine primary) equivocates at sequence {seq}: {} to some backups, {} to others", self.id, r.text(), other.map_or("the null request".into(), |o| o.text())));
+                ctx.announce(format_args!("R{} (Byzantine primary) equivocates at sequence {seq}: {} to some backups, {} to others", self.id, r.text(), other.map_or("the null request".into(), |o| o.text())));
                 self.ready.equivocations += 1;
                 // The first half of the backups (rounded down) get one, the rest the other.
                 let mut k = 0;
@@ -715,7 +715,7 @@ impl Replica {
                 return;
             }
         }
-        ctx.announce(format!("R{} installs the state of checkpoint {seq} by state transfer", self.id));
+        ctx.announce(format_args!("R{} installs the state of checkpoint {seq} by state transfer", self.id));
         self.store = store;
         self.executed = seq;
         self.stable_store = store;
@@ -800,7 +800,7 @@ impl Replica {
             return;
         }
         let (_, _, pps) = new_view_pps(&vcs);
-        ctx.announce(format!("R{} is primary of view {}: NEW-VIEW with {} view-changes re-issues {} pre-prepare(s)", self.id, self.view, vcs.len(), pps.len()));
+        ctx.announce(format_args!("R{} is primary of view {}: NEW-VIEW with {} view-changes re-issues {} pre-prepare(s)", self.id, self.view, vcs.len(), pps.len()));
         self.multicast(cfg, &Msg::NewView { view: self.view, vcs: vcs.clone(), pps: pps.clone() }, ctx);
         self.last_new_view = Some((self.view, vcs.clone(), pps.clone()));
         self.install(cfg, &vcs, &pps, ctx);
@@ -947,9 +947,9 @@ impl Replica {
         let was = self.mode;
         self.mode = mode;
         if mode == Mode::Honest {
-            ctx.announce(format!("R{} follows the protocol again (it stays counted as faulty)", self.id));
+            ctx.announce(format_args!("R{} follows the protocol again (it stays counted as faulty)", self.id));
         } else {
-            ctx.announce(format!("R{} turns Byzantine: {}", self.id, mode.name()));
+            ctx.announce(format_args!("R{} turns Byzantine: {}", self.id, mode.name()));
         }
         if was == Mode::Slow && mode != Mode::Slow {
             self.stalled.clear();
@@ -963,7 +963,7 @@ impl Replica {
     pub fn force_view_change(&mut self, cfg: &Pbft, ctx: &mut Ctx<Pbft>) {
         self.begin(ctx);
         self.disarm(ctx);
-        ctx.announce(format!("R{} suspects the primary and asks for view {}", self.id, self.view + 1));
+        ctx.announce(format_args!("R{} suspects the primary and asks for view {}", self.id, self.view + 1));
         self.start_view_change(cfg, self.view + 1, ctx);
     }
 }

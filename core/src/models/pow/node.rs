@@ -371,7 +371,7 @@ impl Node {
         if !disconnected.is_empty() {
             self.reorgs += 1;
             self.reorg_max = self.reorg_max.max(depth);
-            ctx.announce(format!("M{} reorganises: {} block{} replaced, new tip #{} {}", self.id, depth, if depth == 1 { "" } else { "s" }, self.height(), short(&new)));
+            ctx.announce(format_args!("M{} reorganises: {} block{} replaced, new tip #{} {}", self.id, depth, if depth == 1 { "" } else { "s" }, self.height(), short(&new)));
         }
         // Mempool: drop what the new chain confirms or conflicts with, return the losing
         // branch's transactions.
@@ -682,7 +682,7 @@ impl Node {
                     *slot = (*block).clone();
                 }
             }
-            ctx.announce(format!("M{} re-mined the tampered block: {}", self.id, short(&block.hash)));
+            ctx.announce(format_args!("M{} re-mined the tampered block: {}", self.id, short(&block.hash)));
             self.on_block(cfg, None, block.clone(), ctx);
             for peer in 0..cfg.miners {
                 if peer != self.id {
@@ -841,7 +841,7 @@ impl Node {
             self.publish(cfg, u64::MAX, ctx);
             self.private = None;
             self.attack_wins += 1;
-            ctx.announce(format!("M{} releases its private chain: the payment with {conf} confirmation{} is reversed", self.id, if conf == 1 { "" } else { "s" }));
+            ctx.announce(format_args!("M{} releases its private chain: the payment with {conf} confirmation{} is reversed", self.id, if conf == 1 { "" } else { "s" }));
         } else if pub_height >= pv_height + GIVE_UP {
             self.attack = None;
             self.private = None;
@@ -939,7 +939,7 @@ impl Node {
             cb.memo = format!("tampered by M{}", self.id);
         }
         let edited = Block::new(first.header, txs, first.miner, false);
-        ctx.announce(format!("M{} edits block #{height}: its hash changes from {} to {}", self.id, short(&first.hash), short(&edited.hash)));
+        ctx.announce(format_args!("M{} edits block #{height}: its hash changes from {} to {}", self.id, short(&first.hash), short(&edited.hash)));
         blocks[0] = edited;
         self.bench = Some(Bench { height, blocks });
     }

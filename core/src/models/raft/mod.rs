@@ -365,6 +365,10 @@ impl Model for Raft {
         view::node_commands(self, id, node)
     }
 
+    fn command_args(&self, _id: NodeId, node: Option<&Node>, only: &[String]) -> Vec<(&'static str, String)> {
+        view::command_args(self, node, only)
+    }
+
     fn snapshot_bytes(&self, node: &Node) -> usize {
         node.snapshot_bytes()
     }

@@ -10,7 +10,7 @@ use super::Raft;
 use crate::model::Ctx;
 use crate::time::Time;
 use crate::NodeId;
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::small::{SmallMap, SmallSet};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -152,17 +152,17 @@ pub struct Node {
     /// Index of the entry that holds `config`.
     pub config_index: Index,
     /// Votes (or pre-votes) received in the current campaign.
-    pub votes: BTreeSet<NodeId>,
+    pub votes: SmallSet<NodeId>,
     /// Leader: replication state of each follower.
-    pub progress: BTreeMap<NodeId, Progress>,
+    pub progress: SmallMap<NodeId, Progress>,
     /// Leader: client requests waiting to commit, by log index.
-    pub pending: BTreeMap<Index, Request>,
+    pub pending: SmallMap<Index, Request>,
     /// When the election timer was armed and when it fires.
     pub election: Option<(Time, Time)>,
     /// When a leader of the current term was last heard from.
     pub heard_leader_at: Option<Time>,
     /// Spare servers that have asked to join.
-    pub known: BTreeSet<NodeId>,
+    pub known: SmallSet<NodeId>,
     /// Whether the steady client's timer is armed.
     pub load_armed: bool,
     /// Requests the steady client has sent.
@@ -195,12 +195,12 @@ impl Node {
             leader: None,
             config: Rc::default(),
             config_index: 0,
-            votes: BTreeSet::new(),
-            progress: BTreeMap::new(),
-            pending: BTreeMap::new(),
+            votes: SmallSet::new(),
+            progress: SmallMap::new(),
+            pending: SmallMap::new(),
             election: None,
             heard_leader_at: None,
-            known: BTreeSet::new(),
+            known: SmallSet::new(),
             load_armed: false,
             load_sent: 0,
             ready: Ready::default(),
@@ -280,7 +280,7 @@ impl Node {
     }
 
     /// Whether `set` holds a majority of the current configuration.
-    fn quorum(&self, set: &BTreeSet<NodeId>) -> bool {
+    fn quorum(&self, set: &SmallSet<NodeId>) -> bool {
         let n = self.config.iter().filter(|m| set.contains(m)).count();
         2 * n > self.config.len()
     }
@@ -313,10 +313,15 @@ impl Node {
     /// Whom a leader replicates to: the current members and, while a membership change is
     /// uncommitted, the members of the previous configuration too (so a removed server learns
     /// of its removal).
-    pub fn targets(&self) -> BTreeSet<NodeId> {
-        let mut t: BTreeSet<NodeId> = self.config.iter().copied().collect();
+    pub fn targets(&self) -> SmallSet<NodeId> {
+        let mut t = SmallSet::new();
+        for &m in self.config.iter() {
+            t.insert(m);
+        }
         if self.config_index > self.commit {
-            t.extend(self.config_at(self.config_index - 1).iter().copied());
+            for &m in self.config_at(self.config_index - 1).iter() {
+                t.insert(m);
+            }
         }
         t.remove(&self.id);
         t
@@ -473,7 +478,7 @@ impl Node {
         self.leader = None;
         self.votes.clear();
         self.votes.insert(self.id);
-        ctx.announce(text!("S{} starts an election for term {}", self.id, self.term));
+        ctx.announce(format_args!("S{} starts an election for term {}", self.id, self.term));
         self.reset_election_timer(cfg, ctx);
         if self.quorum(&self.votes) {
             return self.become_leader(cfg, ctx);
@@ -494,7 +499,7 @@ impl Node {
         self.election = None;
         self.ready.became_leader = true;
         ctx.cancel_timer(Timer::Election);
-        ctx.announce(text!("S{} is leader for term {}", self.id, self.term));
+        ctx.announce(format_args!("S{} is leader for term {}", self.id, self.term));
         self.progress.clear();
         if cfg.noop {
             self.append(Entry { term: self.term, op: Op::Noop });
@@ -599,8 +604,8 @@ impl Node {
         let targets = self.targets();
         let next = self.last_index() + 1;
         self.progress.retain(|p, _| targets.contains(p));
-        for t in targets {
-            self.progress.entry(t).or_insert(Progress { next, matched: 0, heard_at: None });
+        for &t in targets.iter() {
+            self.progress.get_or_insert(t, Progress { next, matched: 0, heard_at: None });
         }
     }
 
@@ -838,7 +843,7 @@ impl Node {
             self.ready.applied.push((index, term, ident));
             if self.role == Role::Leader {
                 if let Some(req) = self.pending.remove(&index) {
-                    ctx.announce(text!("S{} commits {}={} at index {index}", self.id, req.key, req.value));
+                    ctx.announce(format_args!("S{} commits {}={} at index {index}", self.id, req.key, req.value));
                     self.ready.replies.push(ClientReply { id: req.id, index, term, latency: ctx.now() - req.submitted_at });
                 }
             }
@@ -847,7 +852,7 @@ impl Node {
             self.sync_progress();
             if !self.is_member() {
                 // A leader removed from the cluster steps down once the change commits (§4.2.2).
-                ctx.announce(text!("S{} leaves the cluster and steps down", self.id));
+                ctx.announce(format_args!("S{} leaves the cluster and steps down", self.id));
                 self.become_follower(cfg, self.term, ctx);
             }
         }
@@ -948,7 +953,7 @@ impl Node {
         }
         let text = members_text(&members);
         let index = self.append(Entry { term: self.term, op: Op::Config(members) });
-        ctx.announce(text!("S{} proposes membership {text} at index {index}", self.id));
+        ctx.announce(format_args!("S{} proposes membership {text} at index {index}", self.id));
         self.sync_progress();
         self.broadcast_append(ctx);
         Ok(())

@@ -175,27 +175,46 @@ pub fn node_view(id: NodeId, node: Option<&Node>, durable: Option<&Durable>, _no
 
 /// The menu of a server.
 pub fn node_commands(cfg: &Raft, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
+    let _ = id;
+    menu(cfg, node, None)
+}
+
+/// The commands named in `only`, without labels: what the model checker tries in each state.
+pub fn command_args(cfg: &Raft, node: Option<&Node>, only: &[String]) -> Vec<(&'static str, String)> {
+    menu(cfg, node, Some(only)).into_iter().map(|(name, arg, _)| (name, arg)).collect()
+}
+
+/// The menu: every command with its label, or (`only`) those named, with empty labels.
+fn menu(cfg: &Raft, node: Option<&Node>, only: Option<&[String]>) -> Vec<(&'static str, String, String)> {
     let Some(n) = node else { return Vec::new() };
+    let wanted = |name: &str| only.is_none_or(|o| o.iter().any(|x| x == name));
+    let label = |text: &dyn Fn() -> String| if only.is_none() { text() } else { String::new() };
     let mut out = Vec::new();
-    let next = n.last_index() + 1;
-    let arg = format!("{}={}", ["x", "y", "z"][(next % 3) as usize], next);
-    out.push(("request", arg.clone(), format!("client request {arg}")));
-    if n.role != Role::Leader && n.is_member() {
-        out.push(("timeout", String::new(), "time out now".into()));
+    if wanted("request") {
+        let next = n.last_index() + 1;
+        let arg = format!("{}={}", ["x", "y", "z"][(next % 3) as usize], next);
+        let text = label(&|| format!("client request {arg}"));
+        out.push(("request", arg, text));
+    }
+    if wanted("timeout") && n.role != Role::Leader && n.is_member() {
+        out.push(("timeout", String::new(), label(&|| "time out now".into())));
     }
     if n.role == Role::Leader {
-        for &m in n.config.iter() {
-            out.push(("remove_server", format!("{m}"), format!("remove S{m} from the cluster")));
+        if wanted("remove_server") {
+            for &m in n.config.iter() {
+                out.push(("remove_server", format!("{m}"), label(&|| format!("remove S{m} from the cluster"))));
+            }
         }
-        let candidates = (0..cfg.servers).chain(n.known.iter().copied());
-        let mut seen = alloc::collections::BTreeSet::new();
-        for s in candidates {
-            if !n.config.contains(&s) && seen.insert(s) {
-                out.push(("add_server", format!("{s}"), format!("add S{s} to the cluster")));
+        if wanted("add_server") {
+            let candidates = (0..cfg.servers).chain(n.known.iter().copied());
+            let mut seen = alloc::collections::BTreeSet::new();
+            for s in candidates {
+                if !n.config.contains(&s) && seen.insert(s) {
+                    out.push(("add_server", format!("{s}"), label(&|| format!("add S{s} to the cluster"))));
+                }
             }
         }
     }
-    let _ = id;
     out
 }
 
