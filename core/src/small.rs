@@ -17,8 +17,18 @@ use alloc::vec::Vec;
 
 /// A map over a sorted vector; iteration is in key order, like a `BTreeMap`, and its `Debug`
 /// text is a `BTreeMap`'s (`{k: v, ...}`), so swapping one for the other changes no output.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct SmallMap<K, V>(Vec<(K, V)>);
+
+impl<K: Clone, V: Clone> Clone for SmallMap<K, V> {
+    fn clone(&self) -> Self {
+        SmallMap(self.0.clone())
+    }
+    /// Reuses this map's vector.
+    fn clone_from(&mut self, src: &Self) {
+        self.0.clone_from(&src.0);
+    }
+}
 
 impl<K: core::fmt::Debug, V: core::fmt::Debug> core::fmt::Debug for SmallMap<K, V> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -393,6 +403,14 @@ impl<V> SeqMap<V> {
         let mut slots = alloc::collections::VecDeque::with_capacity(self.live + extra);
         slots.extend(self.slots.iter().filter(|s| s.1.is_some()).cloned());
         SeqMap { slots, live: self.live }
+    }
+
+    /// [`SeqMap::clone_with_room`] into this map's buffer.
+    pub fn clone_from_with_room(&mut self, src: &Self, extra: usize) {
+        self.slots.clear();
+        self.slots.reserve(src.live + extra);
+        self.slots.extend(src.slots.iter().filter(|s| s.1.is_some()).cloned());
+        self.live = src.live;
     }
 
     /// Entries.

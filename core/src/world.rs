@@ -225,6 +225,26 @@ impl Clone for Kernel {
             samples: Vec::new(),
         }
     }
+
+    /// The same copy into this kernel's buffers (the model checker reuses the worlds of the
+    /// successors it throws away).
+    fn clone_from(&mut self, src: &Self) {
+        self.queue.clone_from(&src.queue);
+        self.backlog.clone_from(&src.backlog);
+        self.net.clone_from(&src.net);
+        self.violations.clear();
+        self.samples.clear();
+        self.seed = src.seed;
+        self.now = src.now;
+        self.seq = src.seq;
+        self.events = src.events;
+        self.net_rng = src.net_rng.clone();
+        self.action_cursor = src.action_cursor;
+        self.next_sample = src.next_sample;
+        self.hash = src.hash;
+        self.manual = src.manual;
+        self.quiet = src.quiet;
+    }
 }
 
 impl Kernel {
@@ -538,6 +558,18 @@ impl<M: Model> Clone for World<M> {
             tracing: self.tracing,
             scratch: Vec::new(),
         }
+    }
+
+    /// The same copy, into this world's buffers.
+    fn clone_from(&mut self, src: &Self) {
+        self.model.clone_from(&src.model);
+        self.k.clone_from(&src.k);
+        self.in_flight.clone_from_with_room(&src.in_flight, ROOM);
+        self.timers.clone_from(&src.timers);
+        self.cells.clone_from(&src.cells);
+        self.ghost.clone_from(&src.ghost);
+        self.tracing = src.tracing;
+        self.scratch.clear();
     }
 }
 

@@ -282,3 +282,28 @@ fn history_survives_back_and_forth() {
     assert_eq!(s.history().samples.iter().cloned().collect::<Vec<_>>(), want_samples);
     assert_eq!(s.world().trace_hash(), straight.world().trace_hash());
 }
+
+/// A copy made into another world's buffers (`clone_from`, which the model checker uses to
+/// reuse the worlds of successors it throws away) is the same world as a fresh copy: the same
+/// run follows, entry for entry, whatever the target held before.
+#[test]
+fn clone_from_is_a_copy() {
+    use distlab_core::world::{NullSink, World};
+    let script = faults();
+    let run = |w: &mut World<Ping>, until: u64| {
+        while w.now() < until && w.step(&script, &mut NullSink) {}
+    };
+    let mut source = World::new(Ping::default(), 7);
+    run(&mut source, 1_000 * MS);
+    // Targets in other states: fresh, further along, another seed.
+    let mut ahead = World::new(Ping::default(), 7);
+    run(&mut ahead, 1_800 * MS);
+    for mut target in [World::new(Ping::default(), 9), ahead] {
+        target.clone_from(&source);
+        let mut fresh = source.clone();
+        assert_eq!((target.now(), target.events(), target.trace_hash()), (fresh.now(), fresh.events(), fresh.trace_hash()));
+        run(&mut target, 2 * SEC);
+        run(&mut fresh, 2 * SEC);
+        assert_eq!((target.events(), target.trace_hash()), (fresh.events(), fresh.trace_hash()), "the runs after the copy differ");
+    }
+}

@@ -240,7 +240,13 @@ pub struct Explorer<M: Model> {
     /// Check every fingerprint made from the parent's node hashes against one made from
     /// scratch (debug builds and the unit tests).
     verify: bool,
+    /// Worlds of successors thrown away (seen before, refused, at the depth bound), whose
+    /// buffers the next copies reuse instead of allocating their own.
+    spare: Vec<Box<World<M>>>,
 }
+
+/// Most worlds kept for reuse: one successor is made at a time, so one is nearly always enough.
+const SPARE_MAX: usize = 2;
 
 impl<M: Model> Explorer<M> {
     /// A search of `model` (already configured) with `config`.
@@ -265,6 +271,7 @@ impl<M: Model> Explorer<M> {
             round: Vec::new(),
             msgs: Vec::new(),
             verify: cfg!(debug_assertions),
+            spare: Vec::new(),
             root,
             config,
         };
@@ -410,9 +417,12 @@ impl<M: Model> Explorer<M> {
         let mut parent = Some(item.world);
         let last = buf.len().saturating_sub(1);
         for (i, (choice, timed)) in buf.iter().enumerate() {
-            let start = if i == last { parent.take() } else { parent.clone() };
+            let start = if i == last { parent.take() } else { parent.as_deref().map(|p| self.copy(p)) };
             let Some(mut world) = start else { break };
-            let Some(violation) = self.apply(&mut world, timed, &mut round) else { continue };
+            let Some(violation) = self.apply(&mut world, timed, &mut round) else {
+                self.recycle(world);
+                continue;
+            };
             let depth = item.depth + 1;
             self.stats.depth = self.stats.depth.max(depth);
             if let Some(v) = violation {
@@ -431,7 +441,10 @@ impl<M: Model> Explorer<M> {
                 assert_eq!(fp, of_world(&world, self.config.with_ghost, used.key()), "fingerprint from the parent's node hashes after {choice:?}");
             }
             match self.visited.get(fp) {
-                Some(d) if d <= depth => continue,
+                Some(d) if d <= depth => {
+                    self.recycle(world);
+                    continue;
+                }
                 Some(_) => {}
                 None => self.stats.distinct += 1,
             }
@@ -442,6 +455,8 @@ impl<M: Model> Explorer<M> {
             }
             if depth < self.config.depth_max {
                 self.frontier.push_back(Item { world, used, depth, trail: (self.trail.len() - 1) as u32, nodes });
+            } else {
+                self.recycle(world);
             }
         }
         self.buf = buf;
@@ -451,6 +466,24 @@ impl<M: Model> Explorer<M> {
             // Reversed, so the first choice is popped (explored) first.
             // (Depth-first only pushes and pops at the back, so the queue is one slice already.)
             self.frontier.make_contiguous()[first_child..].reverse();
+        }
+    }
+
+    /// A copy of `world`, into the buffers of a spare world if there is one.
+    fn copy(&mut self, world: &World<M>) -> Box<World<M>> {
+        match self.spare.pop() {
+            Some(mut spare) => {
+                (*spare).clone_from(world);
+                spare
+            }
+            None => Box::new(world.clone()),
+        }
+    }
+
+    /// Keeps a successor's world for [`Explorer::copy`] to reuse.
+    fn recycle(&mut self, world: Box<World<M>>) {
+        if self.spare.len() < SPARE_MAX {
+            self.spare.push(world);
         }
     }
 
