@@ -622,6 +622,12 @@ impl<M: Model> World<M> {
     pub fn trace_hash(&self) -> u64 {
         self.k.hash.0
     }
+    /// Swaps `buf` with this world's buffer for its handlers' effects: the model checker lends
+    /// one buffer to every world it makes, each of which takes a step or two, instead of each
+    /// growing (and keeping) its own.
+    pub(crate) fn swap_scratch(&mut self, buf: &mut Vec<Effect<M>>) {
+        core::mem::swap(&mut self.scratch, buf);
+    }
     /// Stops recording trace entries altogether, important ones included: tracing off, and the
     /// trace hash frozen (the model checker's worlds, whose trace no one reads).
     pub(crate) fn silence(&mut self) {

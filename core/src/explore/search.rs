@@ -243,6 +243,9 @@ pub struct Explorer<M: Model> {
     /// Worlds of successors thrown away (seen before, refused, at the depth bound), whose
     /// buffers the next copies reuse instead of allocating their own.
     spare: Vec<Box<World<M>>>,
+    /// The handlers' effects buffer, lent to each world for its step (see
+    /// [`World::swap_scratch`]).
+    effects: Vec<crate::model::Effect<M>>,
 }
 
 /// Most worlds kept for reuse: one successor is made at a time, so one is nearly always enough.
@@ -272,6 +275,7 @@ impl<M: Model> Explorer<M> {
             msgs: Vec::new(),
             verify: cfg!(debug_assertions),
             spare: Vec::new(),
+            effects: Vec::new(),
             root,
             config,
         };
@@ -385,7 +389,10 @@ impl<M: Model> Explorer<M> {
     /// in), then (with rounds) the network's deliveries, pushed onto `round`; None if it is
     /// refused.
     fn apply(&mut self, next: &mut World<M>, timed: &Timed, round: &mut Vec<Choice>) -> Option<Option<Violation>> {
-        let violation = advance(next, timed, self.config.rounds, round)?;
+        next.swap_scratch(&mut self.effects);
+        let violation = advance(next, timed, self.config.rounds, round);
+        next.swap_scratch(&mut self.effects);
+        let violation = violation?;
         self.stats.explored += 1;
         self.note_goals(next);
         Some(violation)
