@@ -6,11 +6,12 @@
 
 use distlab_core::explore::{Config, Explorer, Parallel};
 use distlab_core::models::raft::Raft;
-use std::alloc::{GlobalAlloc, Layout, System};
+use mimalloc::MiMalloc;
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
-/// The system allocator, counting calls and the bytes in use.
+/// The native CLI's allocator (mimalloc), counting calls and the bytes in use.
 struct Counting;
 static CALLS: AtomicUsize = AtomicUsize::new(0);
 static IN_USE: AtomicUsize = AtomicUsize::new(0);
@@ -19,17 +20,17 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         CALLS.fetch_add(1, Relaxed);
         IN_USE.fetch_add(layout.size(), Relaxed);
-        unsafe { System.alloc(layout) }
+        unsafe { MiMalloc.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         IN_USE.fetch_sub(layout.size(), Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
+        unsafe { MiMalloc.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
         CALLS.fetch_add(1, Relaxed);
         IN_USE.fetch_add(new, Relaxed);
         IN_USE.fetch_sub(layout.size(), Relaxed);
-        unsafe { System.realloc(ptr, layout, new) }
+        unsafe { MiMalloc.realloc(ptr, layout, new) }
     }
 }
 

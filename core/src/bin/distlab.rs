@@ -24,6 +24,11 @@
 //! When the reader of the output goes away (`distlab models | head`), the rest of the output is
 //! dropped quietly and the exit code is still the verdict.
 
+/// The model checker allocates and keeps a world or two per state: see the note on mimalloc in
+/// core/Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use distlab_core::scenario::{self, Scenario};
 use distlab_core::time::fmt_time;
 use std::io::{ErrorKind, Write};
