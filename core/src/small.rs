@@ -90,9 +90,13 @@ impl<K: Ord, V> SmallMap<K, V> {
         self.0.binary_search_by(|(x, _)| x.cmp(k))
     }
 
-    /// The value at `k`.
-    pub fn get(&self, k: &K) -> Option<&V> {
-        self.find(k).ok().map(|i| &self.0[i].1)
+    /// The value at `k` (or at a key that borrows as `k`, as with a `BTreeMap`: a `&str` for
+    /// string-like keys).
+    pub fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
+    where
+        K: core::borrow::Borrow<Q>,
+    {
+        self.0.binary_search_by(|(x, _)| x.borrow().cmp(k)).ok().map(|i| &self.0[i].1)
     }
 
     /// The value at `k`, to change it.

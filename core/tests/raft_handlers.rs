@@ -269,7 +269,7 @@ fn install_snapshot_replaces_a_conflicting_log() {
     // §7: discard the log unless it already holds the snapshot's last entry.
     let cfg = Raft::default();
     let mut n = with_log(&cfg, 1, 3, &[1, 1, 2]);
-    let mut kv = std::collections::BTreeMap::new();
+    let mut kv = distlab_core::models::raft::Store::new();
     kv.insert("x".into(), "9".into());
     let snap = Snapshot { last_index: 5, last_term: 3, kv, config: vec![0, 1, 2, 3, 4].into() };
     let out = deliver(&cfg, &mut n, 0, Msg::InstallSnapshot { term: 3, snapshot: snap.clone() });
