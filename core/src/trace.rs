@@ -102,6 +102,25 @@ impl TraceHash {
     }
 }
 
+/// Appends `n` in decimal: what `format!("{n}")` writes, without the formatting machinery (a
+/// tenth of its instructions; the model checker writes a command argument in every state).
+pub fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(d as char);
+    }
+}
+
 /// Formats at once (as [`Text::format`]): what lets [`crate::Ctx::announce`] take
 /// `format_args!(...)` and format it only if the line is kept.
 impl From<fmt::Arguments<'_>> for Text {

@@ -192,7 +192,9 @@ fn menu(cfg: &Raft, node: Option<&Node>, only: Option<&[String]>) -> Vec<(&'stat
     let mut out = Vec::new();
     if wanted("request") {
         let next = n.last_index() + 1;
-        let arg = format!("{}={}", ["x", "y", "z"][(next % 3) as usize], next);
+        let mut arg = String::with_capacity(22);
+        arg.push_str(["x=", "y=", "z="][(next % 3) as usize]);
+        crate::trace::push_decimal(&mut arg, next);
         let text = label(&|| format!("client request {arg}"));
         out.push(("request", arg, text));
     }

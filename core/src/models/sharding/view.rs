@@ -51,18 +51,7 @@ impl Say {
     /// Appends a whole number.
     #[inline(never)]
     pub fn n(&mut self, n: u64) -> &mut Say {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.0.push_str(core::str::from_utf8(&digits[i..]).unwrap_or(""));
+        crate::trace::push_decimal(&mut self.0, n);
         self
     }
     /// Appends a node's label: `R`, `C0`, `S0`…
