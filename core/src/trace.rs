@@ -275,3 +275,19 @@ macro_rules! text {
         $crate::trace::Text::format(::core::format_args!($($arg)*))
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::push_decimal;
+    use alloc::string::{String, ToString};
+
+    #[test]
+    fn push_decimal_writes_what_format_does() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u32::MAX as u64, u64::MAX - 1, u64::MAX] {
+            let mut s = String::from("x=");
+            push_decimal(&mut s, n);
+            assert_eq!(s, alloc::format!("x={n}"));
+            assert_eq!(&s[2..], n.to_string());
+        }
+    }
+}
