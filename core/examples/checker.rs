@@ -2,9 +2,10 @@
 //! number of steps and prints its speed and its allocations: a target for `perf record` or
 //! callgrind.
 //!
-//! `cargo run -p distlab-core --profile bench --example checker -- 200000 [threads] [batch]`
+//! `cargo run -p distlab-core --profile bench --example checker -- 200000 [threads] [batch] [window]`
+//! (threads 0: the one-thread [`Explorer`]; N: [`Parallel`] on N threads.)
 
-use distlab_core::explore::{Config, Explorer, Parallel};
+use distlab_core::explore::{Config, Explorer, Parallel, Stats};
 use distlab_core::models::raft::Raft;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -40,25 +41,47 @@ fn main() {
     let steps: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
     let threads: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(0);
     let batch: Option<usize> = std::env::args().nth(3).and_then(|s| s.parse().ok());
+    let window: Option<usize> = std::env::args().nth(4).and_then(|s| s.parse().ok());
     let model = Raft { servers: 3, ..Raft::default() };
     let config = Config { depth_max: 40, states_max: steps, ..Config::default() };
     let heap0 = IN_USE.load(Relaxed);
     let calls0 = CALLS.load(Relaxed);
+    let cpu0 = cpu_s();
     let t0 = Instant::now();
-    let (s, secs) = if threads == 0 {
+    // Taken when the search ends, before it is dropped (its threads and worlds still alive).
+    let end = |s: Stats| (s, t0.elapsed().as_secs_f64(), cpu_s() - cpu0, IN_USE.load(Relaxed).wrapping_sub(heap0) as isize);
+    let mut rebuilt = None;
+    let (s, secs, cpu, held) = if threads == 0 {
         let mut e = Explorer::new(model, config);
         e.run(steps);
-        (e.stats(), t0.elapsed().as_secs_f64())
+        end(e.stats())
     } else {
         let mut e = Parallel::new(model, || Raft { servers: 3, ..Raft::default() }, config, threads);
         if let Some(b) = batch {
             e.set_batch(b);
         }
+        if let Some(w) = window {
+            e.set_window(w);
+        }
         e.run(steps);
-        (e.stats(), t0.elapsed().as_secs_f64())
+        rebuilt = Some(e.rebuilt());
+        end(e.stats())
     };
     let calls = CALLS.load(Relaxed) - calls0;
-    let held = IN_USE.load(Relaxed) - heap0;
     println!("{} states generated, {} distinct, in {:.3} s: {:.0} states/s", s.explored, s.distinct, secs, s.explored as f64 / secs);
+    println!("{:.3} s of CPU (all threads): {:.0} states per CPU s", cpu, s.explored as f64 / cpu);
     println!("{:.1} allocations per state generated; {:.0} B of heap per distinct state", calls as f64 / s.explored as f64, held as f64 / s.distinct as f64);
+    if let Some(r) = rebuilt {
+        println!("{r} states rebuilt by a thread that did not hold them");
+    }
+}
+
+/// CPU time of every thread of this process so far, in s (Linux: the scheduler's own count, in
+/// ns, of each thread alive; 0 elsewhere).
+fn cpu_s() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
+    dir.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|text| text.split_whitespace().next()?.parse::<f64>().ok())
+        .sum::<f64>()
+        / 1e9
 }

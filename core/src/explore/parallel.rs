@@ -13,15 +13,28 @@
 //! frontier state by frontier state, choice by choice. The one-thread search's stopping rules
 //! (the step budget of a `run`, the state bound, a violation) are checked at the same points,
 //! so the steps, distinct states, frontier, goals (with the step at which each was reached)
-//! and counterexample are identical for any number of threads. Work a shard did past the
-//! stopping point is thrown away (at most one batch).
+//! and counterexample are identical for any number of threads.
+//!
+//! The merge is the only serial part, so it is kept to what decides the result (a visited
+//! lookup, a trail entry, a frontier entry per successor), and the shards expand ahead of it:
+//! the frontier holds each state from its own merge until its successors' — not dealt yet,
+//! dealt to a shard, or expanded, its successors waiting for the merge in the shard's slots.
+//! The other threads always have a queue of states to expand (topped up whenever it runs
+//! low), so they never wait for the merge; the calling thread merges whatever is ready and
+//! expands one state of its own in between, and waits only when every state within reach (a
+//! window ahead of the merge) is dealt. A duplicate successor's world is let go by the shard
+//! that made it, on its own thread. Expanded states that a `run`'s step budget leaves unmerged
+//! stay as they are for the next `run`; only a violation or the state bound throws work away,
+//! at most a window of states (near the bound, no more states are dealt than it needs).
 //!
 //! Which shard expands a state does not change the result, only the speed. A state's
-//! successors stay with the shard that made them, so the shards' shares drift apart; when a
-//! batch is lopsided, the excess moves to the idler shards, which rebuild those states from
-//! the start by their schedule (the trail's choices, resolved and applied as the search
-//! applied them, rounds included): a few steps per state moved, against a dozen or so
-//! successors per state expanded.
+//! successors stay with the shard that made them, and each shard expands the states it holds,
+//! in frontier order. A shard that finds none of its own within the window takes the first
+//! state not dealt yet and rebuilds it from the start by its schedule (the trail's choices,
+//! resolved and applied as the search applied them, rounds included): a few steps, against a
+//! dozen or so successors per state expanded. The successors of a state taken that way belong
+//! to the taker, so the shards' shares of the next level follow their speeds (the calling
+//! thread, which also merges, ends up holding fewer), and taking is rare once they do.
 //!
 //! Only breadth-first search runs in parallel; depth-first search and random walks are
 //! sequential by nature and run on one thread.
@@ -48,10 +61,11 @@ pub struct Successor {
     pub(crate) choice: Choice,
     /// The deliveries of the round that followed the choice (with [`Config::rounds`]).
     pub(crate) round: Vec<Choice>,
-    pub(crate) violation: Option<Violation>,
+    /// Boxed: a violation is rare, and a successor crosses threads by value.
+    pub(crate) violation: Option<Box<Violation>>,
     pub(crate) fp: u64,
     pub(crate) used: Budget,
-    /// Bit i: goal i (among those still open when the batch was dealt) holds in this state.
+    /// Bit i: goal i (among those still open when the state was dealt) holds in this state.
     pub(crate) goals: u64,
     /// The shard's slot holding the successor's world ([`NONE`] at the depth bound, or after a
     /// violation).
@@ -65,6 +79,30 @@ pub enum Handle {
     Slot(u32),
     /// Not held by this shard: rebuild it from the start by these trail choices.
     Rebuild(Vec<Choice>),
+}
+
+/// One state for a shard to expand.
+#[derive(Debug)]
+pub struct Task {
+    /// Its number: states are numbered in the order they join the frontier.
+    pub index: u64,
+    /// Where the shard finds it.
+    pub handle: Handle,
+    /// Its used budget.
+    pub used: Budget,
+    /// Its depth.
+    pub depth: u32,
+}
+
+/// Work for one shard: slots to release first, then states to expand, in order.
+#[derive(Debug, Default)]
+pub struct Job {
+    /// Slots no longer needed.
+    pub release: Vec<u32>,
+    /// States to expand.
+    pub tasks: Vec<Task>,
+    /// The goals still open (bit set).
+    pub open_goals: u64,
 }
 
 /// One thread's share of a parallel breadth-first search: its own start state, and the worlds
@@ -119,8 +157,8 @@ impl<M: Model> Shard<M> {
     }
 
     /// Rebuilds a state from the start by the trail's choices leading to it (each resolved in
-    /// the state it was made in, and followed by its round, as the search made it); its slot.
-    fn rebuild(&mut self, path: &[Choice]) -> u32 {
+    /// the state it was made in, and followed by its round, as the search made it).
+    fn rebuild(&mut self, path: &[Choice]) -> (Box<World<M>>, NodeHashes) {
         let mut world = Box::new(self.root.clone());
         let mut round = core::mem::take(&mut self.round);
         for choice in path {
@@ -134,33 +172,35 @@ impl<M: Model> Shard<M> {
         self.round = round;
         let mut nodes = NodeHashes::default();
         nodes.fill(&world, None);
-        self.store(world, nodes)
+        (world, nodes)
     }
 
-    /// Expands the state found by `handle` (whose used budget is `used`, at `depth`):
-    /// every successor, in the order of [`choices`], up to the first that breaks an
-    /// invariant. Successors below the depth bound keep their world in a slot. The last
-    /// successor takes the state's own world (as the one-thread search does): gives the
-    /// state's slot if it is still held (a violation came first), else [`NONE`].
-    pub fn expand(&mut self, handle: Handle, used: Budget, depth: u32, open_goals: u64, out: &mut Vec<Successor>) -> u32 {
-        out.clear();
-        let slot = match handle {
-            Handle::Slot(s) => s,
+    /// Expands a state: every successor, in the order of [`choices`], up to the first that
+    /// breaks an invariant (goals checked among `open_goals`). Successors below the depth
+    /// bound keep their world in a slot. The state's own world is let go (the last successor
+    /// takes it, as the one-thread search does).
+    pub fn expand(&mut self, task: Task, open_goals: u64) -> Vec<Successor> {
+        let (parent, parent_nodes) = match task.handle {
+            Handle::Slot(slot) => match self.slots.get_mut(slot as usize).and_then(Option::take) {
+                Some(held) => {
+                    self.free.push(slot);
+                    held
+                }
+                None => {
+                    debug_assert!(false, "slot {slot} holds no world");
+                    return Vec::new();
+                }
+            },
             Handle::Rebuild(path) => self.rebuild(&path),
         };
-        let Some((parent, parent_nodes)) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
-            debug_assert!(false, "slot {slot} holds no world");
-            return NONE;
-        };
-        self.free.push(slot);
         let config = &self.config;
         let mut buf = core::mem::take(&mut self.buf);
         let mut round = core::mem::take(&mut self.round);
         let mut msgs = core::mem::take(&mut self.msgs);
-        choices(&parent, &config.limit, &used, &config.commands, config.rounds, &mut buf);
+        choices(&parent, &config.limit, &task.used, &config.commands, config.rounds, &mut buf);
         message_hashes(&parent, &mut msgs);
-        out.reserve(buf.len());
-        let keep = depth + 1 < self.config.depth_max;
+        let mut out = Vec::with_capacity(buf.len());
+        let keep = task.depth + 1 < self.config.depth_max;
         let last = buf.len().saturating_sub(1);
         let mut parent = Some(parent);
         for (i, (choice, timed)) in buf.iter().enumerate() {
@@ -173,7 +213,7 @@ impl<M: Model> Shard<M> {
                     goals |= 1 << i;
                 }
             }
-            let mut s = Successor { choice: choice.clone(), round: core::mem::take(&mut round), violation, fp: 0, used, goals, slot: NONE };
+            let mut s = Successor { choice: choice.clone(), round: core::mem::take(&mut round), violation: violation.map(Box::new), fp: 0, used: task.used, goals, slot: NONE };
             if s.violation.is_some() {
                 out.push(s);
                 break;
@@ -190,54 +230,23 @@ impl<M: Model> Shard<M> {
         self.buf = buf;
         self.round = round;
         self.msgs = msgs;
-        match parent {
-            Some(world) => self.store(world, parent_nodes),
-            None => NONE,
-        }
+        out
     }
-}
 
-/// One state of a batch for a shard to expand.
-#[derive(Debug)]
-pub struct Task {
-    /// Its place in the batch.
-    pub index: u32,
-    /// Where the shard finds it.
-    pub handle: Handle,
-    /// Its used budget.
-    pub used: Budget,
-    /// Its depth.
-    pub depth: u32,
-}
-
-/// A batch for one shard: slots to release first, then states to expand.
-#[derive(Debug, Default)]
-pub struct Job {
-    /// Slots no longer needed.
-    pub release: Vec<u32>,
-    /// States to expand.
-    pub tasks: Vec<Task>,
-    /// The goals still open (bit set).
-    pub open_goals: u64,
-}
-
-/// A shard's answer to a [`Job`]: for each task, its place in the batch, the state's slot and
-/// its successors.
-pub type Reply = Vec<(u32, u32, Vec<Successor>)>;
-
-impl<M: Model> Shard<M> {
-    /// Does a job.
-    pub fn serve(&mut self, job: Job) -> Reply {
+    /// Does a job: releases its slots, then expands its states in order, handing each state's
+    /// number and successors to `done` as soon as they are ready; stops early when `done` says
+    /// false.
+    pub fn serve(&mut self, job: Job, mut done: impl FnMut(u64, Vec<Successor>) -> bool) {
         for slot in job.release {
             self.release(slot);
         }
-        let mut reply = Vec::with_capacity(job.tasks.len());
         for task in job.tasks {
-            let mut out = Vec::new();
-            let slot = self.expand(task.handle, task.used, task.depth, job.open_goals, &mut out);
-            reply.push((task.index, slot, out));
+            let index = task.index;
+            let out = self.expand(task, job.open_goals);
+            if !done(index, out) {
+                return;
+            }
         }
-        reply
     }
 }
 
@@ -253,25 +262,42 @@ mod threads {
     use std::sync::mpsc::{channel, Receiver, Sender};
     use std::thread::JoinHandle;
 
-    /// States per shard in a batch, at most, by default: enough to make a batch's hand-offs
-    /// between threads cheap, few enough that the batch's successors (each a world, kept until
-    /// the merge decides) stay in the caches.
-    const BATCH: usize = 32;
+    /// States in a job for another thread, by default: it is sent more whenever fewer than
+    /// this many are left in its queue, so it never waits for the calling thread, and sending
+    /// costs little per state.
+    const BATCH: usize = 16;
 
-    /// A frontier state: which shard holds its world, in which slot ([`NONE`]: none does yet).
+    /// A shard out of states of its own takes another's only when that one has more than
+    /// this many left within reach: taking costs a rebuild, and a short wait costs less.
+    const STEAL_MIN: usize = 16;
+
+    /// How far ahead of the merge (in frontier states, per thread) states may be dealt, by
+    /// default: far enough that each thread finds states of its own to expand despite the
+    /// runs of siblings held by one shard, near enough that the expanded successors waiting
+    /// for the merge stay few.
+    const WINDOW: usize = 64;
+
+    /// A frontier state: which shard holds its world, in which slot ([`NONE`]: none does),
+    /// and how far its expansion has come.
     struct Item {
-        owner: usize,
+        owner: u32,
         slot: u32,
         used: Budget,
         depth: u32,
         trail: u32,
+        /// The shard it was dealt to ([`NONE`]: not dealt yet).
+        dealt: u32,
+        /// Its successors, once expanded.
+        done: Option<Vec<Successor>>,
     }
 
     /// A shard on its own thread.
     struct Remote {
         jobs: Option<Sender<Job>>,
-        replies: Receiver<Reply>,
+        replies: Receiver<(u64, Vec<Successor>)>,
         thread: Option<JoinHandle<()>>,
+        /// States dealt to it whose successors have not come back yet.
+        queued: usize,
     }
 
     /// A breadth-first search on `threads` threads (the calling one and `threads - 1` more),
@@ -280,14 +306,31 @@ mod threads {
         inner: Explorer<M>,
         local: Shard<M>,
         remotes: Vec<Remote>,
+        /// The states whose successors are not merged yet, in merge order.
         frontier: VecDeque<Item>,
+        /// The number of the frontier's first state (states are numbered in the order they
+        /// join the frontier).
+        first: u64,
+        /// By shard: where its search for the next state it holds goes on.
+        scan: Vec<u64>,
+        /// Every state numbered below this one is dealt.
+        undealt: u64,
+        /// States numbered below this one are counted in `backlog`.
+        counted: u64,
+        /// By shard: the states it holds within reach that are not dealt yet.
+        backlog: Vec<usize>,
+        /// States dealt and not merged yet.
+        dealt: usize,
         /// Slots to release, by shard, sent with its next job.
         release: Vec<Vec<u32>>,
-        /// States expanded and successors generated so far, to size batches near the end of a
-        /// budget.
+        /// States expanded and successors generated so far, to deal no more than the state
+        /// bound needs.
         expanded: u64,
         generated: u64,
+        /// States rebuilt by a shard that did not hold them.
+        rebuilt: u64,
         batch: usize,
+        window: usize,
     }
 
     impl<M: Model> Parallel<M> {
@@ -302,30 +345,58 @@ mod threads {
             let remotes = (1..threads)
                 .map(|_| {
                     let (jobs, job_rx) = channel::<Job>();
-                    let (reply_tx, replies) = channel::<Reply>();
+                    let (reply_tx, replies) = channel();
                     let (build, config) = (build.clone(), config.clone());
                     let thread = std::thread::spawn(move || {
                         let mut shard = Shard::new(build(), config);
                         while let Ok(job) = job_rx.recv() {
-                            if reply_tx.send(shard.serve(job)).is_err() {
+                            let mut open = true;
+                            shard.serve(job, |index, out| {
+                                open = reply_tx.send((index, out)).is_ok();
+                                open
+                            });
+                            if !open {
                                 break;
                             }
                         }
                     });
-                    Remote { jobs: Some(jobs), replies, thread: Some(thread) }
+                    Remote { jobs: Some(jobs), replies, thread: Some(thread), queued: 0 }
                 })
                 .collect();
             let mut frontier = VecDeque::new();
             if inner.status() == Status::Running {
-                frontier.push_back(Item { owner: 0, slot: NONE, used: Budget::default(), depth: 0, trail: 0 });
+                frontier.push_back(Item { owner: 0, slot: NONE, used: Budget::default(), depth: 0, trail: 0, dealt: NONE, done: None });
             }
-            Parallel { inner, local, remotes, frontier, release: alloc::vec![Vec::new(); threads], expanded: 0, generated: 0, batch: BATCH }
+            Parallel {
+                inner,
+                local,
+                remotes,
+                frontier,
+                first: 0,
+                scan: alloc::vec![0; threads],
+                undealt: 0,
+                counted: 0,
+                backlog: alloc::vec![0; threads],
+                dealt: 0,
+                release: alloc::vec![Vec::new(); threads],
+                expanded: 0,
+                generated: 0,
+                rebuilt: 0,
+                batch: BATCH,
+                window: WINDOW,
+            }
         }
 
-        /// Sets the most states per thread in a batch (at least 1); the result does not depend
-        /// on it.
+        /// Sets the states in a job for another thread (at least 1); the result does not
+        /// depend on it.
         pub fn set_batch(&mut self, states: usize) {
             self.batch = states.max(1);
+        }
+
+        /// Sets how many frontier states per thread may be dealt ahead of the merge (at least
+        /// 1); the result does not depend on it.
+        pub fn set_window(&mut self, states: usize) {
+            self.window = states.max(1);
         }
 
         /// Threads searching.
@@ -333,14 +404,19 @@ mod threads {
             1 + self.remotes.len()
         }
 
-        fn free(&mut self, shard: usize, slot: u32) {
+        /// States rebuilt so far by a shard that did not hold them (a cost of balancing).
+        pub fn rebuilt(&self) -> u64 {
+            self.rebuilt
+        }
+
+        fn free(&mut self, shard: u32, slot: u32) {
             if slot == NONE {
                 return;
             }
             if shard == 0 {
                 self.local.release(slot);
             } else {
-                self.release[shard].push(slot);
+                self.release[shard as usize].push(slot);
             }
         }
 
@@ -351,11 +427,32 @@ mod threads {
             }
             let stop = self.inner.stats().explored.saturating_add(budget);
             while !self.stopped(stop) {
-                if self.frontier.is_empty() {
+                let Some(front) = self.frontier.front() else {
                     self.inner.set_status(Status::Exhausted);
                     break;
+                };
+                if front.done.is_some() {
+                    self.merge_front();
+                    continue;
                 }
-                self.batch(stop);
+                self.collect();
+                if self.frontier.front().is_some_and(|f| f.done.is_some()) {
+                    continue;
+                }
+                self.top_up();
+                if let Some(task) = self.pick(0) {
+                    let index = task.index;
+                    let out = self.local.expand(task, self.inner.open_goals());
+                    self.finish(index, out);
+                    continue;
+                }
+                // Everything within reach is dealt, the first state to another thread: wait
+                // for it.
+                let w = self.frontier.front().map_or(NONE, |f| f.dealt);
+                let remote = &mut self.remotes[w as usize - 1];
+                let (index, out) = remote.replies.recv().expect("a checker thread ended early");
+                remote.queued -= 1;
+                self.finish(index, out);
             }
             self.inner.status()
         }
@@ -374,104 +471,140 @@ mod threads {
             false
         }
 
-        /// Deals the front of the frontier to the shards, then merges their successors in
-        /// frontier order until a stopping rule of the one-thread search says stop.
-        fn batch(&mut self, stop: u64) {
-            let n = self.threads();
-            let explored = self.inner.stats().explored;
-            // Near the end of the budget, only about as many states as it needs (plus one per
-            // shard): the work past the stopping point is thrown away.
-            let left = stop.min(self.inner.config().states_max).saturating_sub(explored);
-            let per = self.generated.checked_div(self.expanded).unwrap_or(1).max(1);
-            let k = self.frontier.len().min(self.batch * n).min((left / per) as usize + n).max(1);
-            // Each state goes to the shard holding it, unless that shard has half as much again
-            // as its share: the excess goes to the shards with the fewest, which rebuild it. (A
-            // state's successors sit together in the frontier, so a batch is often lopsided;
-            // balancing every batch exactly cost more in rebuilds than it saved in waiting.)
-            let share = (k + k / 2).div_ceil(n);
-            let mut count = alloc::vec![0usize; n];
-            let mut dealt: Vec<usize> = Vec::with_capacity(k);
-            for item in self.frontier.iter().take(k) {
-                let w = if item.slot != NONE && count[item.owner] < share { item.owner } else { usize::MAX };
-                if w != usize::MAX {
-                    count[w] += 1;
+        /// Takes in the successors the other threads have sent so far.
+        fn collect(&mut self) {
+            for r in 0..self.remotes.len() {
+                while let Ok((index, out)) = self.remotes[r].replies.try_recv() {
+                    self.remotes[r].queued -= 1;
+                    self.finish(index, out);
                 }
-                dealt.push(w);
             }
-            for w in dealt.iter_mut().filter(|w| **w == usize::MAX) {
-                let idle = (0..n).min_by_key(|&i| count[i]).unwrap_or(0);
-                count[idle] += 1;
-                *w = idle;
-            }
-            let open_goals = self.inner.open_goals();
-            let mut jobs: Vec<Job> = (0..n).map(|w| Job { release: core::mem::take(&mut self.release[w]), tasks: Vec::new(), open_goals }).collect();
-            for (i, (item, &w)) in self.frontier.iter().zip(&dealt).enumerate() {
-                let handle = if w == item.owner && item.slot != NONE { Handle::Slot(item.slot) } else { Handle::Rebuild(self.inner.trail_choices(item.trail)) };
-                jobs[w].tasks.push(Task { index: i as u32, handle, used: item.used, depth: item.depth });
-            }
-            let mut jobs = jobs.into_iter();
-            let local_job = jobs.next().unwrap_or_default();
-            for (remote, job) in self.remotes.iter().zip(jobs) {
-                if let Some(tx) = &remote.jobs {
+        }
+
+        /// Keeps the state numbered `index`'s successors for the merge.
+        fn finish(&mut self, index: u64, out: Vec<Successor>) {
+            self.expanded += 1;
+            self.generated += out.len() as u64;
+            let item = &mut self.frontier[(index - self.first) as usize];
+            debug_assert!(item.dealt != NONE && item.done.is_none());
+            item.done = Some(out);
+        }
+
+        /// Sends each other thread whose queue runs low more states to expand.
+        fn top_up(&mut self) {
+            for r in 0..self.remotes.len() {
+                if self.remotes[r].queued >= self.batch {
+                    continue;
+                }
+                let w = r as u32 + 1;
+                let mut tasks = Vec::new();
+                while self.remotes[r].queued + tasks.len() < 2 * self.batch {
+                    match self.pick(w) {
+                        Some(task) => tasks.push(task),
+                        None => break,
+                    }
+                }
+                if tasks.is_empty() {
+                    continue;
+                }
+                self.remotes[r].queued += tasks.len();
+                let job = Job { release: core::mem::take(&mut self.release[w as usize]), tasks, open_goals: self.inner.open_goals() };
+                if let Some(tx) = &self.remotes[r].jobs {
                     tx.send(job).expect("a checker thread ended early");
                 }
             }
-            let mut results: Vec<Option<(u32, Vec<Successor>)>> = (0..k).map(|_| None).collect();
-            for (index, slot, succ) in self.local.serve(local_job) {
-                results[index as usize] = Some((slot, succ));
+        }
+
+        /// Deals shard `w` its next state: the next one it holds within the window, else the
+        /// first state not dealt yet (which it rebuilds). None when every state within the
+        /// window is dealt, or (near the state bound) when those dealt already give the steps
+        /// it needs.
+        fn pick(&mut self, w: u32) -> Option<Task> {
+            let end = self.first + self.frontier.len().min(self.window * self.threads()) as u64;
+            while self.counted < end {
+                let owner = self.frontier[(self.counted - self.first) as usize].owner;
+                self.backlog[owner as usize] += 1;
+                self.counted += 1;
             }
-            for remote in &self.remotes {
-                let reply = remote.replies.recv().expect("a checker thread ended early");
-                for (index, slot, succ) in reply {
-                    results[index as usize] = Some((slot, succ));
+            self.undealt = self.undealt.max(self.first);
+            while self.undealt < end && self.frontier[(self.undealt - self.first) as usize].dealt != NONE {
+                self.undealt += 1;
+            }
+            if self.undealt >= end {
+                return None;
+            }
+            // Near the state bound, the successors of the states dealt already may be all the
+            // steps left (each state gives about `per`): then only the merge's next state.
+            let left = self.inner.config().states_max.saturating_sub(self.inner.stats().explored);
+            let per = self.generated.checked_div(self.expanded).unwrap_or(1).max(1);
+            if (self.dealt as u64).saturating_mul(per) >= left.saturating_add(per) {
+                return (self.undealt == self.first).then(|| self.deal(self.first, w));
+            }
+            let victim = if self.backlog[w as usize] > 0 {
+                w
+            } else {
+                // Nothing of its own within reach: take the first state of the shard with the
+                // most left to do, if that is many (or if the merge waits for the state).
+                let v = (0..self.threads()).max_by_key(|&v| self.backlog[v]).unwrap_or(0);
+                if self.backlog[v] <= STEAL_MIN && self.undealt != self.first {
+                    return None;
                 }
+                if self.undealt == self.first && self.backlog[v] <= STEAL_MIN {
+                    return Some(self.deal(self.first, w));
+                }
+                v as u32
+            };
+            let mut i = self.scan[victim as usize].max(self.undealt);
+            while i < end {
+                let item = &self.frontier[(i - self.first) as usize];
+                if item.dealt == NONE && item.owner == victim {
+                    self.scan[victim as usize] = i + 1;
+                    return Some(self.deal(i, w));
+                }
+                i += 1;
             }
-            // The merge, in the one-thread search's order and with its stopping rules.
-            let mut merged = 0;
-            while merged < k {
-                if merged > 0 && self.stopped(stop) {
+            debug_assert!(false, "shard {victim} has {} states within reach", self.backlog[victim as usize]);
+            None
+        }
+
+        /// Deals the state numbered `index` to shard `w`.
+        fn deal(&mut self, index: u64, w: u32) -> Task {
+            let item = &mut self.frontier[(index - self.first) as usize];
+            debug_assert!(item.dealt == NONE);
+            item.dealt = w;
+            let (owner, slot, used, depth, trail) = (item.owner, item.slot, item.used, item.depth, item.trail);
+            self.dealt += 1;
+            self.backlog[owner as usize] -= 1;
+            let handle = if owner == w && slot != NONE {
+                Handle::Slot(slot)
+            } else {
+                self.rebuilt += 1;
+                // The shard that held it lets its copy go.
+                self.free(owner, slot);
+                Handle::Rebuild(self.inner.trail_choices(trail))
+            };
+            Task { index, handle, used, depth }
+        }
+
+        /// Merges the first state's successors, in the one-thread search's order.
+        fn merge_front(&mut self) {
+            let item = self.frontier.pop_front().expect("a state to merge");
+            self.first += 1;
+            self.dealt -= 1;
+            let w = item.dealt;
+            let depth = item.depth + 1;
+            let mut succ = item.done.expect("expanded").into_iter();
+            for mut s in succ.by_ref() {
+                match self.inner.merge(item.trail, depth, &mut s) {
+                    Some(trail) => self.frontier.push_back(Item { owner: w, slot: s.slot, used: s.used, depth, trail, dealt: NONE, done: None }),
+                    None => self.free(w, s.slot),
+                }
+                if self.inner.status() != Status::Running {
                     break;
                 }
-                let item = self.frontier.pop_front().expect("dealt from the frontier");
-                let w = dealt[merged];
-                let (slot, succ) = results[merged].take().expect("every task answered");
-                merged += 1;
-                self.free(w, slot);
-                if w != item.owner {
-                    self.free(item.owner, item.slot);
-                }
-                self.expanded += 1;
-                let depth = item.depth + 1;
-                let mut succ = succ.into_iter();
-                for mut s in succ.by_ref() {
-                    self.generated += 1;
-                    match self.inner.merge(item.trail, depth, &mut s) {
-                        Some(trail) => self.frontier.push_back(Item { owner: w, slot: s.slot, used: s.used, depth, trail }),
-                        None => self.free(w, s.slot),
-                    }
-                    if self.inner.status() != Status::Running {
-                        break;
-                    }
-                }
-                for s in succ {
-                    self.free(w, s.slot);
-                }
             }
-            // States dealt but not merged stay in the frontier, held where they were expanded.
-            for (j, i) in (merged..k).enumerate() {
-                let w = dealt[i];
-                let (slot, succ) = results[i].take().expect("every task answered");
-                for s in succ {
-                    self.free(w, s.slot);
-                }
-                // The shard that expanded it holds it now, or nobody does (its last successor
-                // took its world): it is rebuilt when dealt again.
-                let (owner, old) = (self.frontier[j].owner, self.frontier[j].slot);
-                if w != owner {
-                    self.free(owner, old);
-                }
-                self.frontier[j].owner = w;
-                self.frontier[j].slot = slot;
+            for s in succ {
+                self.free(w, s.slot);
             }
         }
 
