@@ -2,9 +2,10 @@
 //! number of steps and prints its speed and its allocations: a target for `perf record` or
 //! callgrind.
 //!
-//! `cargo run -p distlab-core --profile bench --example checker -- 200000 [threads] [batch] [window]`
-//! (threads 0: the one-thread [`Explorer`]; N: [`Parallel`] on N threads.)
+//! `cargo run -p distlab-core --profile bench --example checker -- 200000 [threads] [batch window steal_min]`
+//! (threads 0: the one-thread [`Explorer`]; N: [`Parallel`] on N threads, tuned as given.)
 
+use distlab_core::explore::parallel::{Balance, Tuning};
 use distlab_core::explore::{Config, Explorer, Parallel, Stats};
 use distlab_core::models::raft::Raft;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -40,8 +41,9 @@ static GLOBAL: Counting = Counting;
 fn main() {
     let steps: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
     let threads: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let batch: Option<usize> = std::env::args().nth(3).and_then(|s| s.parse().ok());
-    let window: Option<usize> = std::env::args().nth(4).and_then(|s| s.parse().ok());
+    let arg = |i: usize| std::env::args().nth(i).and_then(|s| s.parse::<usize>().ok());
+    let d = Tuning::default();
+    let tuning = Tuning { batch: arg(3).unwrap_or(d.batch), window: arg(4).unwrap_or(d.window), steal_min: arg(5).unwrap_or(d.steal_min) };
     let model = Raft { servers: 3, ..Raft::default() };
     let config = Config { depth_max: 40, states_max: steps, ..Config::default() };
     let heap0 = IN_USE.load(Relaxed);
@@ -50,29 +52,24 @@ fn main() {
     let t0 = Instant::now();
     // Taken when the search ends, before it is dropped (its threads and worlds still alive).
     let end = |s: Stats| (s, t0.elapsed().as_secs_f64(), cpu_s() - cpu0, IN_USE.load(Relaxed).wrapping_sub(heap0) as isize);
-    let mut rebuilt = None;
+    let mut balance: Option<Balance> = None;
     let (s, secs, cpu, held) = if threads == 0 {
         let mut e = Explorer::new(model, config);
         e.run(steps);
         end(e.stats())
     } else {
         let mut e = Parallel::new(model, || Raft { servers: 3, ..Raft::default() }, config, threads);
-        if let Some(b) = batch {
-            e.set_batch(b);
-        }
-        if let Some(w) = window {
-            e.set_window(w);
-        }
+        e.tune(tuning);
         e.run(steps);
-        rebuilt = Some(e.rebuilt());
+        balance = Some(e.balance());
         end(e.stats())
     };
     let calls = CALLS.load(Relaxed) - calls0;
     println!("{} states generated, {} distinct, in {:.3} s: {:.0} states/s", s.explored, s.distinct, secs, s.explored as f64 / secs);
     println!("{:.3} s of CPU (all threads): {:.0} states per CPU s", cpu, s.explored as f64 / cpu);
     println!("{:.1} allocations per state generated; {:.0} B of heap per distinct state", calls as f64 / s.explored as f64, held as f64 / s.distinct as f64);
-    if let Some(r) = rebuilt {
-        println!("{r} states rebuilt by a thread that did not hold them");
+    if let Some(b) = balance {
+        println!("{tuning:?}\n{b:?}");
     }
 }
 

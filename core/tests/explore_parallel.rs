@@ -79,6 +79,7 @@ fn other_strategies_run_on_one_thread() {
 #[test]
 #[ignore]
 fn timings() {
+    use distlab_core::explore::parallel::Tuning;
     use distlab_core::explore::{Explorer, Parallel};
     use distlab_core::models::raft::Raft;
     let config = Config { depth_max: 40, states_max: 200_000, ..Config::default() };
@@ -96,13 +97,13 @@ fn timings() {
         let n = e.stats().explored as f64;
         println!("round {round} sequential: {:.0} states/s wall, {:.0} per CPU s", n / t.elapsed().as_secs_f64(), n / (cpu() - c));
         for threads in [1, 2] {
-            for batch in [16, 32, 64] {
+            for window in [64, 512] {
                 let (t, c) = (std::time::Instant::now(), cpu());
                 let mut p = Parallel::new(raft(), raft, config.clone(), threads);
-                p.set_batch(batch);
+                p.tune(Tuning { window, ..Tuning::default() });
                 p.run(u64::MAX);
                 let n = p.stats().explored as f64;
-                println!("round {round} {threads} threads, batch {batch}: {:.0} states/s wall, {:.0} per CPU s", n / t.elapsed().as_secs_f64(), n / (cpu() - c));
+                println!("round {round} {threads} threads, window {window}: {:.0} states/s wall, {:.0} per CPU s; {:?}", n / t.elapsed().as_secs_f64(), n / (cpu() - c), p.balance());
             }
         }
     }

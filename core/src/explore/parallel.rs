@@ -67,9 +67,47 @@ pub struct Successor {
     pub(crate) used: Budget,
     /// Bit i: goal i (among those still open when the state was dealt) holds in this state.
     pub(crate) goals: u64,
-    /// The shard's slot holding the successor's world ([`NONE`] at the depth bound, or after a
-    /// violation).
+    /// The shard's slot holding the successor's world ([`NONE`] at the depth bound, after a
+    /// violation, or when `seen`).
     pub(crate) slot: u32,
+    /// The shard made this state before, from a state merged no later than this one's
+    /// parent (or from the parent itself): the merge finds it visited, so the shard dropped
+    /// its world at once and left out its choice.
+    pub(crate) seen: bool,
+}
+
+/// The fingerprints of the successors a shard made lately, each with the number of the
+/// state it was made from: a direct-mapped cache (a fingerprint evicts the one in its place).
+/// Breadth-first search meets most states again soon after the first time, from a sibling of
+/// the first parent (the diamonds of independent steps), and siblings are usually expanded by
+/// the same shard.
+struct Recent {
+    entries: Vec<(u64, u64)>,
+    /// 64 minus log2 of the entries.
+    shift: u32,
+}
+
+impl Recent {
+    /// Entries, as a power of 2: 256 KB, which catches nearly all that a larger cache would.
+    const BITS: u32 = 14;
+
+    fn new() -> Self {
+        Recent { entries: alloc::vec![(0, u64::MAX); 1 << Self::BITS], shift: 64 - Self::BITS }
+    }
+
+    /// Whether `fp` was made from a state numbered `index` or lower (states are merged in
+    /// the order of their numbers, each one's successors in the order they are made, and the
+    /// search is breadth-first, so the merge will have stored it by then at a depth no
+    /// greater); remembers it otherwise.
+    #[inline]
+    fn seen(&mut self, fp: u64, index: u64) -> bool {
+        let e = &mut self.entries[(fp >> self.shift) as usize];
+        if e.0 == fp && e.1 <= index {
+            return true;
+        }
+        *e = (fp, index);
+        false
+    }
 }
 
 /// Where a shard finds a state to expand.
@@ -117,6 +155,13 @@ pub struct Shard<M: Model> {
     buf: Vec<(Choice, TimedAction)>,
     round: Vec<Choice>,
     msgs: Vec<(crate::MsgId, u64)>,
+    recent: Recent,
+    /// The last rebuild's path: each choice with the world it led to.
+    chain: Vec<(Choice, World<M>)>,
+    /// Successors found made before (see [`Successor::seen`]).
+    seen: u64,
+    /// Steps replayed to rebuild states.
+    replayed: u64,
 }
 
 impl<M: Model> Shard<M> {
@@ -126,7 +171,7 @@ impl<M: Model> Shard<M> {
         let (root, _) = root_world_after(model, config.seed, &start_script(&config));
         let goals = goals_of(root.model.info().name);
         let base = goals.iter().map(|g| root.query(g.query).unwrap_or(0.0)).collect();
-        Shard { root, config, goals, base, slots: Vec::new(), free: Vec::new(), buf: Vec::new(), round: Vec::new(), msgs: Vec::new() }
+        Shard { root, config, goals, base, slots: Vec::new(), free: Vec::new(), buf: Vec::new(), round: Vec::new(), msgs: Vec::new(), recent: Recent::new(), chain: Vec::new(), seen: 0, replayed: 0 }
     }
 
     fn store(&mut self, world: Box<World<M>>, nodes: NodeHashes) -> u32 {
@@ -156,18 +201,30 @@ impl<M: Model> Shard<M> {
         self.slots.len() - self.free.len()
     }
 
+    /// Successors found made before ([`Successor::seen`]) and steps replayed to rebuild states,
+    /// so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.seen, self.replayed)
+    }
+
     /// Rebuilds a state from the start by the trail's choices leading to it (each resolved in
-    /// the state it was made in, and followed by its round, as the search made it).
+    /// the state it was made in, and followed by its round, as the search made it). It starts
+    /// from the deepest world of the last rebuild's path that this path shares: a shard takes
+    /// another's states in frontier order, so mostly siblings, one step each.
     fn rebuild(&mut self, path: &[Choice]) -> (Box<World<M>>, NodeHashes) {
-        let mut world = Box::new(self.root.clone());
+        let shared = self.chain.iter().zip(path).take_while(|((made, _), choice)| made == *choice).count();
+        self.chain.truncate(shared);
+        self.replayed += (path.len() - shared) as u64;
+        let mut world = Box::new(self.chain.last().map_or_else(|| self.root.clone(), |(_, w)| w.clone()));
         let mut round = core::mem::take(&mut self.round);
-        for choice in path {
+        for choice in &path[shared..] {
             match resolve(&world, choice) {
                 Some(timed) => {
                     let _ = advance(&mut world, &timed, self.config.rounds, &mut round);
                 }
                 None => debug_assert!(false, "a trail choice is possible where it was made: {choice:?}"),
             }
+            self.chain.push((choice.clone(), (*world).clone()));
         }
         self.round = round;
         let mut nodes = NodeHashes::default();
@@ -213,19 +270,23 @@ impl<M: Model> Shard<M> {
                     goals |= 1 << i;
                 }
             }
-            let mut s = Successor { choice: choice.clone(), round: core::mem::take(&mut round), violation: violation.map(Box::new), fp: 0, used: task.used, goals, slot: NONE };
-            if s.violation.is_some() {
-                out.push(s);
+            if let Some(v) = violation {
+                out.push(Successor { choice: choice.clone(), round: core::mem::take(&mut round), violation: Some(Box::new(v)), fp: 0, used: task.used, goals, slot: NONE, seen: false });
                 break;
             }
-            choice.spend(&mut s.used);
+            let mut used = task.used;
+            choice.spend(&mut used);
             let mut nodes = NodeHashes::default();
-            nodes.fill(&world, touched(choice, &s.round).map(|t| (&parent_nodes, t)));
-            s.fp = of_world_known(&world, self.config.with_ghost, s.used.key(), &nodes, &msgs);
-            if keep {
-                s.slot = self.store(world, nodes);
+            nodes.fill(&world, touched(choice, &round).map(|t| (&parent_nodes, t)));
+            let fp = of_world_known(&world, self.config.with_ghost, used.key(), &nodes, &msgs);
+            if self.recent.seen(fp, task.index) {
+                // The merge will find it visited: its world goes now, while it is in the cache.
+                self.seen += 1;
+                out.push(Successor { choice: Choice::Heal, round: Vec::new(), violation: None, fp, used, goals, slot: NONE, seen: true });
+                continue;
             }
-            out.push(s);
+            let slot = if keep { self.store(world, nodes) } else { NONE };
+            out.push(Successor { choice: choice.clone(), round: core::mem::take(&mut round), violation: None, fp, used, goals, slot, seen: false });
         }
         self.buf = buf;
         self.round = round;
@@ -251,7 +312,7 @@ impl<M: Model> Shard<M> {
 }
 
 #[cfg(feature = "std")]
-pub use threads::{boxed_parallel, Parallel};
+pub use threads::{boxed_parallel, Balance, Parallel, Tuning};
 
 #[cfg(feature = "std")]
 mod threads {
@@ -259,23 +320,63 @@ mod threads {
     use crate::explore::{Checker, Counterexample, Explorer, Stats, Status, Strategy};
     use alloc::collections::VecDeque;
     use alloc::string::String;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
     use std::sync::mpsc::{channel, Receiver, Sender};
+    use std::sync::Arc;
     use std::thread::JoinHandle;
+    use std::time::Instant;
 
-    /// States in a job for another thread, by default: it is sent more whenever fewer than
-    /// this many are left in its queue, so it never waits for the calling thread, and sending
-    /// costs little per state.
-    const BATCH: usize = 16;
+    /// How the threads share the work; none of it changes the result, only the speed.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Tuning {
+        /// States in a job for another thread: it is sent more whenever fewer than this many
+        /// are left in its queue, so it does not wait for the calling thread, and sending
+        /// costs little per state.
+        pub batch: usize,
+        /// How far ahead of the merge states may be dealt, in frontier states per thread: far
+        /// enough that each thread mostly finds states of its own to expand (the frontier
+        /// holds runs of states held by one shard: a state's successors sit together), near
+        /// enough that the successors waiting for the merge stay few.
+        pub window: usize,
+        /// A shard out of states of its own within reach takes another's only when that one
+        /// has more than this many left there: taking costs a rebuild, a short wait less.
+        pub steal_min: usize,
+    }
 
-    /// A shard out of states of its own takes another's only when that one has more than
-    /// this many left within reach: taking costs a rebuild, and a short wait costs less.
-    const STEAL_MIN: usize = 16;
+    impl Default for Tuning {
+        fn default() -> Self {
+            Tuning { batch: 32, window: 512, steal_min: 128 }
+        }
+    }
 
-    /// How far ahead of the merge (in frontier states, per thread) states may be dealt, by
-    /// default: far enough that each thread finds states of its own to expand despite the
-    /// runs of siblings held by one shard, near enough that the expanded successors waiting
-    /// for the merge stay few.
-    const WINDOW: usize = 64;
+    /// How the work was shared so far (for tuning; none of it changes the result).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Balance {
+        /// States expanded on the calling thread.
+        pub expanded_here: u64,
+        /// States expanded on the other threads.
+        pub expanded_there: u64,
+        /// States rebuilt by a shard that did not hold them.
+        pub rebuilt: u64,
+        /// Steps replayed for those rebuilds.
+        pub replayed: u64,
+        /// Successors a shard found it had made before ([`Successor::seen`]).
+        pub seen: u64,
+        /// Times the calling thread waited for another.
+        pub waits: u64,
+        /// How long the calling thread waited (µs).
+        pub wait_us: u64,
+        /// How long the other threads waited for work, all together (µs).
+        pub idle_us: u64,
+    }
+
+    /// What a thread tells the calling thread of its work, besides the successors.
+    #[derive(Default)]
+    struct Counts {
+        idle_us: AtomicU64,
+        seen: AtomicU64,
+        replayed: AtomicU64,
+    }
 
     /// A frontier state: which shard holds its world, in which slot ([`NONE`]: none does),
     /// and how far its expansion has come.
@@ -298,6 +399,7 @@ mod threads {
         thread: Option<JoinHandle<()>>,
         /// States dealt to it whose successors have not come back yet.
         queued: usize,
+        counts: Arc<Counts>,
     }
 
     /// A breadth-first search on `threads` threads (the calling one and `threads - 1` more),
@@ -327,10 +429,8 @@ mod threads {
         /// bound needs.
         expanded: u64,
         generated: u64,
-        /// States rebuilt by a shard that did not hold them.
-        rebuilt: u64,
-        batch: usize,
-        window: usize,
+        balance: Balance,
+        tuning: Tuning,
     }
 
     impl<M: Model> Parallel<M> {
@@ -347,20 +447,28 @@ mod threads {
                     let (jobs, job_rx) = channel::<Job>();
                     let (reply_tx, replies) = channel();
                     let (build, config) = (build.clone(), config.clone());
+                    let counts = Arc::new(Counts::default());
+                    let told = counts.clone();
                     let thread = std::thread::spawn(move || {
                         let mut shard = Shard::new(build(), config);
-                        while let Ok(job) = job_rx.recv() {
+                        loop {
+                            let t = Instant::now();
+                            let Ok(job) = job_rx.recv() else { break };
+                            told.idle_us.fetch_add(t.elapsed().as_micros() as u64, Relaxed);
                             let mut open = true;
                             shard.serve(job, |index, out| {
                                 open = reply_tx.send((index, out)).is_ok();
                                 open
                             });
+                            let (seen, replayed) = shard.counts();
+                            told.seen.store(seen, Relaxed);
+                            told.replayed.store(replayed, Relaxed);
                             if !open {
                                 break;
                             }
                         }
                     });
-                    Remote { jobs: Some(jobs), replies, thread: Some(thread), queued: 0 }
+                    Remote { jobs: Some(jobs), replies, thread: Some(thread), queued: 0, counts }
                 })
                 .collect();
             let mut frontier = VecDeque::new();
@@ -381,22 +489,15 @@ mod threads {
                 release: alloc::vec![Vec::new(); threads],
                 expanded: 0,
                 generated: 0,
-                rebuilt: 0,
-                batch: BATCH,
-                window: WINDOW,
+                balance: Balance::default(),
+                tuning: Tuning::default(),
             }
         }
 
-        /// Sets the states in a job for another thread (at least 1); the result does not
+        /// Sets how the threads share the work (each figure at least 1); the result does not
         /// depend on it.
-        pub fn set_batch(&mut self, states: usize) {
-            self.batch = states.max(1);
-        }
-
-        /// Sets how many frontier states per thread may be dealt ahead of the merge (at least
-        /// 1); the result does not depend on it.
-        pub fn set_window(&mut self, states: usize) {
-            self.window = states.max(1);
+        pub fn tune(&mut self, tuning: Tuning) {
+            self.tuning = Tuning { batch: tuning.batch.max(1), window: tuning.window.max(1), steal_min: tuning.steal_min };
         }
 
         /// Threads searching.
@@ -404,9 +505,19 @@ mod threads {
             1 + self.remotes.len()
         }
 
-        /// States rebuilt so far by a shard that did not hold them (a cost of balancing).
-        pub fn rebuilt(&self) -> u64 {
-            self.rebuilt
+        /// How the work was shared so far (the other threads' counts as of their last job).
+        pub fn balance(&self) -> Balance {
+            let mut b = self.balance;
+            b.expanded_there = self.expanded - b.expanded_here;
+            let (seen, replayed) = self.local.counts();
+            b.seen = seen;
+            b.replayed = replayed;
+            for r in &self.remotes {
+                b.seen += r.counts.seen.load(Relaxed);
+                b.replayed += r.counts.replayed.load(Relaxed);
+                b.idle_us += r.counts.idle_us.load(Relaxed);
+            }
+            b
         }
 
         fn free(&mut self, shard: u32, slot: u32) {
@@ -443,6 +554,7 @@ mod threads {
                 if let Some(task) = self.pick(0) {
                     let index = task.index;
                     let out = self.local.expand(task, self.inner.open_goals());
+                    self.balance.expanded_here += 1;
                     self.finish(index, out);
                     continue;
                 }
@@ -450,7 +562,10 @@ mod threads {
                 // for it.
                 let w = self.frontier.front().map_or(NONE, |f| f.dealt);
                 let remote = &mut self.remotes[w as usize - 1];
+                let t = Instant::now();
                 let (index, out) = remote.replies.recv().expect("a checker thread ended early");
+                self.balance.waits += 1;
+                self.balance.wait_us += t.elapsed().as_micros() as u64;
                 remote.queued -= 1;
                 self.finish(index, out);
             }
@@ -493,12 +608,12 @@ mod threads {
         /// Sends each other thread whose queue runs low more states to expand.
         fn top_up(&mut self) {
             for r in 0..self.remotes.len() {
-                if self.remotes[r].queued >= self.batch {
+                if self.remotes[r].queued >= self.tuning.batch {
                     continue;
                 }
                 let w = r as u32 + 1;
                 let mut tasks = Vec::new();
-                while self.remotes[r].queued + tasks.len() < 2 * self.batch {
+                while self.remotes[r].queued + tasks.len() < 2 * self.tuning.batch {
                     match self.pick(w) {
                         Some(task) => tasks.push(task),
                         None => break,
@@ -520,7 +635,7 @@ mod threads {
         /// window is dealt, or (near the state bound) when those dealt already give the steps
         /// it needs.
         fn pick(&mut self, w: u32) -> Option<Task> {
-            let end = self.first + self.frontier.len().min(self.window * self.threads()) as u64;
+            let end = self.first + self.frontier.len().min(self.tuning.window * self.threads()) as u64;
             while self.counted < end {
                 let owner = self.frontier[(self.counted - self.first) as usize].owner;
                 self.backlog[owner as usize] += 1;
@@ -546,10 +661,10 @@ mod threads {
                 // Nothing of its own within reach: take the first state of the shard with the
                 // most left to do, if that is many (or if the merge waits for the state).
                 let v = (0..self.threads()).max_by_key(|&v| self.backlog[v]).unwrap_or(0);
-                if self.backlog[v] <= STEAL_MIN && self.undealt != self.first {
+                if self.backlog[v] <= self.tuning.steal_min && self.undealt != self.first {
                     return None;
                 }
-                if self.undealt == self.first && self.backlog[v] <= STEAL_MIN {
+                if self.undealt == self.first && self.backlog[v] <= self.tuning.steal_min {
                     return Some(self.deal(self.first, w));
                 }
                 v as u32
@@ -578,7 +693,7 @@ mod threads {
             let handle = if owner == w && slot != NONE {
                 Handle::Slot(slot)
             } else {
-                self.rebuilt += 1;
+                self.balance.rebuilt += 1;
                 // The shard that held it lets its copy go.
                 self.free(owner, slot);
                 Handle::Rebuild(self.inner.trail_choices(trail))

@@ -498,6 +498,10 @@ impl<M: Model> Explorer<M> {
             self.found(*v, path);
             return None;
         }
+        if s.seen {
+            debug_assert!(self.visited.get(s.fp).is_some_and(|d| d <= depth), "a state a shard saw is visited");
+            return None;
+        }
         match self.visited.get(s.fp) {
             Some(d) if d <= depth => return None,
             Some(_) => {}
