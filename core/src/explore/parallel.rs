@@ -443,13 +443,14 @@ mod threads {
             inner.clear_frontier();
             let local = Shard::new(model, config.clone());
             let remotes = (1..threads)
-                .map(|_| {
+                .map(|i| {
                     let (jobs, job_rx) = channel::<Job>();
                     let (reply_tx, replies) = channel();
                     let (build, config) = (build.clone(), config.clone());
                     let counts = Arc::new(Counts::default());
                     let told = counts.clone();
-                    let thread = std::thread::spawn(move || {
+                    let thread = std::thread::Builder::new().name(std::format!("checker-{i}"));
+                    let thread = thread.spawn(move || {
                         let mut shard = Shard::new(build(), config);
                         loop {
                             let t = Instant::now();
@@ -468,6 +469,7 @@ mod threads {
                             }
                         }
                     });
+                    let thread = thread.expect("a thread for the search");
                     Remote { jobs: Some(jobs), replies, thread: Some(thread), queued: 0, counts }
                 })
                 .collect();
@@ -653,7 +655,8 @@ mod threads {
             let left = self.inner.config().states_max.saturating_sub(self.inner.stats().explored);
             let per = self.generated.checked_div(self.expanded).unwrap_or(1).max(1);
             if (self.dealt as u64).saturating_mul(per) >= left.saturating_add(per) {
-                return (self.undealt == self.first).then(|| self.deal(self.first, w));
+                let owner = self.frontier[0].owner;
+                return (self.undealt == self.first && (owner == w || w == 0)).then(|| self.deal(self.first, w));
             }
             let victim = if self.backlog[w as usize] > 0 {
                 w
