@@ -137,6 +137,9 @@ pub struct Task {
 pub struct Job {
     /// Slots no longer needed.
     pub release: Vec<u32>,
+    /// Emptied successor lists of earlier jobs, to fill again: a list is a large allocation,
+    /// and the system allocator is slow to take large blocks back from another thread.
+    pub spares: Vec<Vec<Successor>>,
     /// States to expand.
     pub tasks: Vec<Task>,
     /// The goals still open (bit set).
@@ -162,6 +165,8 @@ pub struct Shard<M: Model> {
     seen: u64,
     /// Steps replayed to rebuild states.
     replayed: u64,
+    /// Emptied successor lists to fill again.
+    spares: Vec<Vec<Successor>>,
 }
 
 impl<M: Model> Shard<M> {
@@ -171,7 +176,7 @@ impl<M: Model> Shard<M> {
         let (root, _) = root_world_after(model, config.seed, &start_script(&config));
         let goals = goals_of(root.model.info().name);
         let base = goals.iter().map(|g| root.query(g.query).unwrap_or(0.0)).collect();
-        Shard { root, config, goals, base, slots: Vec::new(), free: Vec::new(), buf: Vec::new(), round: Vec::new(), msgs: Vec::new(), recent: Recent::new(), chain: Vec::new(), seen: 0, replayed: 0 }
+        Shard { root, config, goals, base, slots: Vec::new(), free: Vec::new(), buf: Vec::new(), round: Vec::new(), msgs: Vec::new(), recent: Recent::new(), chain: Vec::new(), seen: 0, replayed: 0, spares: Vec::new() }
     }
 
     fn store(&mut self, world: Box<World<M>>, nodes: NodeHashes) -> u32 {
@@ -199,6 +204,11 @@ impl<M: Model> Shard<M> {
     /// Worlds held.
     pub fn held(&self) -> usize {
         self.slots.len() - self.free.len()
+    }
+
+    /// Takes back an emptied successor list, to fill again.
+    pub fn spare(&mut self, list: Vec<Successor>) {
+        self.spares.push(list);
     }
 
     /// Successors found made before ([`Successor::seen`]) and steps replayed to rebuild states,
@@ -256,7 +266,9 @@ impl<M: Model> Shard<M> {
         let mut msgs = core::mem::take(&mut self.msgs);
         choices(&parent, &config.limit, &task.used, &config.commands, config.rounds, &mut buf);
         message_hashes(&parent, &mut msgs);
-        let mut out = Vec::with_capacity(buf.len());
+        let mut out = self.spares.pop().unwrap_or_default();
+        out.clear();
+        out.reserve(buf.len());
         let keep = task.depth + 1 < self.config.depth_max;
         let last = buf.len().saturating_sub(1);
         let mut parent = Some(parent);
@@ -301,6 +313,7 @@ impl<M: Model> Shard<M> {
         for slot in job.release {
             self.release(slot);
         }
+        self.spares.extend(job.spares);
         for task in job.tasks {
             let index = task.index;
             let out = self.expand(task, job.open_goals);
@@ -425,6 +438,8 @@ mod threads {
         dealt: usize,
         /// Slots to release, by shard, sent with its next job.
         release: Vec<Vec<u32>>,
+        /// Emptied successor lists, by shard, sent back with its next job.
+        spares: Vec<Vec<Vec<Successor>>>,
         /// States expanded and successors generated so far, to deal no more than the state
         /// bound needs.
         expanded: u64,
@@ -489,6 +504,7 @@ mod threads {
                 backlog: alloc::vec![0; threads],
                 dealt: 0,
                 release: alloc::vec![Vec::new(); threads],
+                spares: (0..threads).map(|_| Vec::new()).collect(),
                 expanded: 0,
                 generated: 0,
                 balance: Balance::default(),
@@ -523,14 +539,7 @@ mod threads {
         }
 
         fn free(&mut self, shard: u32, slot: u32) {
-            if slot == NONE {
-                return;
-            }
-            if shard == 0 {
-                self.local.release(slot);
-            } else {
-                self.release[shard as usize].push(slot);
-            }
+            free(&mut self.local, &mut self.release, shard, slot);
         }
 
         /// Explores up to `budget` more steps, as [`Explorer::run`] does.
@@ -625,7 +634,7 @@ mod threads {
                     continue;
                 }
                 self.remotes[r].queued += tasks.len();
-                let job = Job { release: core::mem::take(&mut self.release[w as usize]), tasks, open_goals: self.inner.open_goals() };
+                let job = Job { release: core::mem::take(&mut self.release[w as usize]), spares: core::mem::take(&mut self.spares[w as usize]), tasks, open_goals: self.inner.open_goals() };
                 if let Some(tx) = &self.remotes[r].jobs {
                     tx.send(job).expect("a checker thread ended early");
                 }
@@ -711,18 +720,24 @@ mod threads {
             self.dealt -= 1;
             let w = item.dealt;
             let depth = item.depth + 1;
-            let mut succ = item.done.expect("expanded").into_iter();
+            let mut list = item.done.expect("expanded");
+            let mut succ = list.drain(..);
             for mut s in succ.by_ref() {
                 match self.inner.merge(item.trail, depth, &mut s) {
                     Some(trail) => self.frontier.push_back(Item { owner: w, slot: s.slot, used: s.used, depth, trail, dealt: NONE, done: None }),
-                    None => self.free(w, s.slot),
+                    None => free(&mut self.local, &mut self.release, w, s.slot),
                 }
                 if self.inner.status() != Status::Running {
                     break;
                 }
             }
             for s in succ {
-                self.free(w, s.slot);
+                free(&mut self.local, &mut self.release, w, s.slot);
+            }
+            if w == 0 {
+                self.local.spare(list);
+            } else {
+                self.spares[w as usize].push(list);
             }
         }
 
@@ -736,6 +751,19 @@ mod threads {
         /// The search on the calling thread: trail, visited table, counterexample.
         pub fn explorer(&self) -> &Explorer<M> {
             &self.inner
+        }
+    }
+
+    /// Lets go of `shard`'s world in `slot`: at once for the calling thread's own shard, with
+    /// the next job for another.
+    fn free<M: Model>(local: &mut Shard<M>, release: &mut [Vec<u32>], shard: u32, slot: u32) {
+        if slot == NONE {
+            return;
+        }
+        if shard == 0 {
+            local.release(slot);
+        } else {
+            release[shard as usize].push(slot);
         }
     }
 
