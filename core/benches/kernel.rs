@@ -133,12 +133,17 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8);
     for n in [1, threads] {
         let p = explore_raft3_threads(steps, n);
+        let b = p.5;
         println!(
             "  on {n} thread{}: {:.0} states generated/s wall (load {}), {:.0} per CPU second of all its threads, {:.0} distinct states/s ({} generated, {} distinct)",
             if n == 1 { "" } else { "s" },
             p.0, load(), p.1, p.2, p.3, p.4
         );
-        println!("BENCH|native checker states/s (raft-3 BFS, {n} thread{})|{:.0}|states/s|wall clock, load {}; {:.0} per CPU second of its threads; {} generated, {} distinct", if n == 1 { "" } else { "s" }, p.0, load(), p.1, p.3, p.4);
+        println!(
+            "    states expanded here / on the others: {} / {}; rebuilt by a thread that did not hold them: {} ({} steps replayed); duplicates dropped by the thread that made them: {}; waits of the calling thread: {} ({:.1} ms); the others idle: {:.1} ms",
+            b.expanded_here, b.expanded_there, b.rebuilt, b.replayed, b.seen, b.waits, b.wait_us as f64 / 1000.0, b.idle_us as f64 / 1000.0
+        );
+        println!("BENCH|native checker states/s (raft-3 BFS, {n} thread{})|{:.0}|states/s|wall clock, load {}; {:.0} per CPU second of its threads; {} generated, {} distinct; {} of {} states rebuilt", if n == 1 { "" } else { "s" }, p.0, load(), p.1, p.3, p.4, b.rebuilt, b.expanded_here + b.expanded_there);
     }
     if checker_only {
         return;
@@ -204,8 +209,9 @@ fn process_cpu_ms() -> f64 {
 
 /// The raft-3 breadth-first search of `workloads::explore_raft3` on `threads` threads (the
 /// parallel search, same result as on one): states generated per wall second, per CPU second
-/// of all the process's threads, distinct per wall second, generated, distinct.
-fn explore_raft3_threads(steps: u64, threads: usize) -> (f64, f64, f64, u64, u64) {
+/// of all the process's threads, distinct per wall second, generated, distinct, and how the
+/// threads shared the work.
+fn explore_raft3_threads(steps: u64, threads: usize) -> (f64, f64, f64, u64, u64, distlab_core::explore::parallel::Balance) {
     use distlab_core::explore::{Config, Parallel};
     use distlab_core::models::raft::Raft;
     let model = Raft { servers: 3, ..Raft::default() };
@@ -214,9 +220,9 @@ fn explore_raft3_threads(steps: u64, threads: usize) -> (f64, f64, f64, u64, u64
     let mut e = Parallel::new(model, build, Config { depth_max: 40, states_max: steps, ..Config::default() }, threads);
     e.run(steps);
     let (ms, cpu) = ((now_ms() - t0).max(1e-6), (process_cpu_ms() - c0).max(1e-6));
-    let s = e.stats();
+    let (s, balance) = (e.stats(), e.balance());
     drop(e);
-    (s.explored as f64 / (ms / 1000.0), s.explored as f64 / (cpu / 1000.0), s.distinct as f64 / (ms / 1000.0), s.explored, s.distinct)
+    (s.explored as f64 / (ms / 1000.0), s.explored as f64 / (cpu / 1000.0), s.distinct as f64 / (ms / 1000.0), s.explored, s.distinct, balance)
 }
 
 /// Requests per second through one cache (the service lab, and each bare policy), and the
