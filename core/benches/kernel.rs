@@ -9,29 +9,55 @@ mod workloads;
 use distlab_core::SEC;
 use mimalloc::MiMalloc;
 use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 use workloads::{all, measure};
 
 /// The native CLI's allocator (mimalloc), counting the bytes in use, so the bench can report
-/// heap sizes.
+/// heap sizes. Each thread counts on its own cache line, with plain loads and stores: one counter for all,
+/// updated by atomic adds, made the parallel checker's threads fight over one cache line at
+/// every allocation (half as much CPU time again), and an uncontended atomic add per
+/// allocation still cost the one-thread figures several per cent.
 struct Counting;
 
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
+/// One thread's count (a thread past the 16th shares a slot: counts may then be lost, never
+/// memory).
+#[repr(align(128))]
+struct Slot(AtomicUsize);
+
+const SLOTS: usize = 16;
+static IN_USE: [Slot; SLOTS] = [const { Slot(AtomicUsize::new(0)) }; SLOTS];
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+thread_local!(static MINE: Cell<usize> = const { Cell::new(usize::MAX) });
+
+/// Adds `n` (wrapping) to this thread's count, which only this thread writes. (A `const`
+/// thread local needs no allocation, so the allocator may use it.)
+fn bump(n: usize) {
+    let i = MINE
+        .try_with(|m| {
+            if m.get() == usize::MAX {
+                m.set(THREADS.fetch_add(1, Relaxed) % SLOTS);
+            }
+            m.get()
+        })
+        .unwrap_or(SLOTS - 1);
+    let c = &IN_USE[i].0;
+    c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
+}
 
 // SAFETY: every call is passed straight to mimalloc; only a counter is added.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        IN_USE.fetch_add(layout.size(), Relaxed);
+        bump(layout.size());
         unsafe { MiMalloc.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        IN_USE.fetch_sub(layout.size(), Relaxed);
+        bump(layout.size().wrapping_neg());
         unsafe { MiMalloc.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        IN_USE.fetch_add(new_size, Relaxed);
-        IN_USE.fetch_sub(layout.size(), Relaxed);
+        bump(new_size.wrapping_sub(layout.size()));
         unsafe { MiMalloc.realloc(ptr, layout, new_size) }
     }
 }
@@ -39,8 +65,10 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// Bytes in use on the heap (every thread's count; one thread's may be below zero when it
+/// frees what another allocated, the sum is not).
 fn heap_bytes() -> usize {
-    IN_USE.load(Relaxed)
+    IN_USE.iter().fold(0usize, |n, s| n.wrapping_add(s.0.load(Relaxed)))
 }
 
 fn now_ms() -> f64 {
@@ -106,12 +134,17 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8);
     for n in [1, threads] {
         let p = explore_raft3_threads(steps, n);
+        let b = p.5;
         println!(
             "  on {n} thread{}: {:.0} states generated/s wall (load {}), {:.0} per CPU second of all its threads, {:.0} distinct states/s ({} generated, {} distinct)",
             if n == 1 { "" } else { "s" },
             p.0, load(), p.1, p.2, p.3, p.4
         );
-        println!("BENCH|native checker states/s (raft-3 BFS, {n} thread{})|{:.0}|states/s|wall clock, load {}; {:.0} per CPU second of its threads; {} generated, {} distinct", if n == 1 { "" } else { "s" }, p.0, load(), p.1, p.3, p.4);
+        println!(
+            "    states expanded here / on the others: {} / {}; rebuilt by a thread that did not hold them: {} ({} steps replayed); duplicates dropped by the thread that made them: {}; waits of the calling thread: {} ({:.1} ms); the others idle: {:.1} ms",
+            b.expanded_here, b.expanded_there, b.rebuilt, b.replayed, b.seen, b.waits, b.wait_us as f64 / 1000.0, b.idle_us as f64 / 1000.0
+        );
+        println!("BENCH|native checker states/s (raft-3 BFS, {n} thread{})|{:.0}|states/s|wall clock, load {}; {:.0} per CPU second of its threads; {} generated, {} distinct; {} of {} states rebuilt", if n == 1 { "" } else { "s" }, p.0, load(), p.1, p.3, p.4, b.rebuilt, b.expanded_here + b.expanded_there);
     }
     if checker_only {
         return;
@@ -177,8 +210,9 @@ fn process_cpu_ms() -> f64 {
 
 /// The raft-3 breadth-first search of `workloads::explore_raft3` on `threads` threads (the
 /// parallel search, same result as on one): states generated per wall second, per CPU second
-/// of all the process's threads, distinct per wall second, generated, distinct.
-fn explore_raft3_threads(steps: u64, threads: usize) -> (f64, f64, f64, u64, u64) {
+/// of all the process's threads, distinct per wall second, generated, distinct, and how the
+/// threads shared the work.
+fn explore_raft3_threads(steps: u64, threads: usize) -> (f64, f64, f64, u64, u64, distlab_core::explore::parallel::Balance) {
     use distlab_core::explore::{Config, Parallel};
     use distlab_core::models::raft::Raft;
     let model = Raft { servers: 3, ..Raft::default() };
@@ -187,9 +221,9 @@ fn explore_raft3_threads(steps: u64, threads: usize) -> (f64, f64, f64, u64, u64
     let mut e = Parallel::new(model, build, Config { depth_max: 40, states_max: steps, ..Config::default() }, threads);
     e.run(steps);
     let (ms, cpu) = ((now_ms() - t0).max(1e-6), (process_cpu_ms() - c0).max(1e-6));
-    let s = e.stats();
+    let (s, balance) = (e.stats(), e.balance());
     drop(e);
-    (s.explored as f64 / (ms / 1000.0), s.explored as f64 / (cpu / 1000.0), s.distinct as f64 / (ms / 1000.0), s.explored, s.distinct)
+    (s.explored as f64 / (ms / 1000.0), s.explored as f64 / (cpu / 1000.0), s.distinct as f64 / (ms / 1000.0), s.explored, s.distinct, balance)
 }
 
 /// Requests per second through one cache (the service lab, and each bare policy), and the

@@ -2,34 +2,80 @@
 //! number of steps and prints its speed and its allocations: a target for `perf record` or
 //! callgrind.
 //!
-//! `cargo run -p distlab-core --profile bench --example checker -- 200000 [threads] [batch]`
+//! `cargo run -p distlab-core --profile bench --example checker -- 200000 [threads] [batch window steal_min]`
+//! (threads 0: the one-thread [`Explorer`]; N: [`Parallel`] on N threads, tuned as given.)
 
-use distlab_core::explore::{Config, Explorer, Parallel};
+use distlab_core::explore::parallel::{Balance, Tuning};
+use distlab_core::explore::{Config, Explorer, Parallel, Stats};
 use distlab_core::models::raft::Raft;
 use mimalloc::MiMalloc;
 use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
-/// The native CLI's allocator (mimalloc), counting calls and the bytes in use.
+/// The native CLI's allocator (mimalloc), counting calls and the bytes in use. Each thread
+/// counts on its own cache line, with plain loads and stores: one counter for all, updated by atomic adds from two
+/// threads, cost the parallel search more than half as much again in CPU time (the line
+/// bouncing between the cores at every allocation), and an uncontended atomic add per
+/// allocation still costs the one-thread search a tenth.
 struct Counting;
-static CALLS: AtomicUsize = AtomicUsize::new(0);
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
+
+/// One thread's counts (a thread past the 16th shares a slot: counts may then be lost, never
+/// memory).
+#[repr(align(128))]
+struct Slot {
+    calls: AtomicUsize,
+    in_use: AtomicUsize,
+}
+
+const SLOTS: usize = 16;
+static COUNTS: [Slot; SLOTS] = [const { Slot { calls: AtomicUsize::new(0), in_use: AtomicUsize::new(0) } }; SLOTS];
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+thread_local!(static MINE: Cell<usize> = const { Cell::new(usize::MAX) });
+
+/// This thread's slot. (A `const` thread local needs no allocation, so the allocator may use it.)
+fn slot() -> &'static Slot {
+    let i = MINE
+        .try_with(|m| {
+            if m.get() == usize::MAX {
+                m.set(THREADS.fetch_add(1, Relaxed) % SLOTS);
+            }
+            m.get()
+        })
+        .unwrap_or(SLOTS - 1);
+    &COUNTS[i]
+}
+
+/// Adds to a counter only this thread writes (wrapping: bytes freed on another thread than
+/// they were allocated on make a slot's own count go below zero).
+fn bump(c: &AtomicUsize, n: usize) {
+    c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+fn calls() -> usize {
+    COUNTS.iter().fold(0, |n, s| n.wrapping_add(s.calls.load(Relaxed)))
+}
+
+fn in_use() -> usize {
+    COUNTS.iter().fold(0, |n, s| n.wrapping_add(s.in_use.load(Relaxed)))
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        CALLS.fetch_add(1, Relaxed);
-        IN_USE.fetch_add(layout.size(), Relaxed);
+        let s = slot();
+        bump(&s.calls, 1);
+        bump(&s.in_use, layout.size());
         unsafe { MiMalloc.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        IN_USE.fetch_sub(layout.size(), Relaxed);
+        bump(&slot().in_use, layout.size().wrapping_neg());
         unsafe { MiMalloc.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        CALLS.fetch_add(1, Relaxed);
-        IN_USE.fetch_add(new, Relaxed);
-        IN_USE.fetch_sub(layout.size(), Relaxed);
+        let s = slot();
+        bump(&s.calls, 1);
+        bump(&s.in_use, new.wrapping_sub(layout.size()));
         unsafe { MiMalloc.realloc(ptr, layout, new) }
     }
 }
@@ -40,29 +86,54 @@ static GLOBAL: Counting = Counting;
 fn main() {
     let steps: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
     let threads: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let batch: Option<usize> = std::env::args().nth(3).and_then(|s| s.parse().ok());
+    let arg = |i: usize| std::env::args().nth(i).and_then(|s| s.parse::<usize>().ok());
+    let d = Tuning::default();
+    let tuning = Tuning { batch: arg(3).unwrap_or(d.batch), window: arg(4).unwrap_or(d.window), steal_min: arg(5).unwrap_or(d.steal_min) };
     let model = Raft { servers: 3, ..Raft::default() };
     let config = Config { depth_max: 40, states_max: steps, ..Config::default() };
-    let heap0 = IN_USE.load(Relaxed);
-    let calls0 = CALLS.load(Relaxed);
+    let heap0 = in_use();
+    let calls0 = calls();
+    let cpu0 = cpu_s();
     let t0 = Instant::now();
-    let (s, secs, held) = if threads == 0 {
+    // Taken when the search ends, before it is dropped (its threads and worlds still alive).
+    let end = |s: Stats| {
+        let threads: Vec<String> = thread_cpu().iter().map(|(name, s)| format!("{name} {s:.3} s")).collect();
+        (s, t0.elapsed().as_secs_f64(), cpu_s() - cpu0, in_use().wrapping_sub(heap0) as isize, threads.join(", "))
+    };
+    let mut balance: Option<Balance> = None;
+    let (s, secs, cpu, held, per_thread) = if threads == 0 {
         let mut e = Explorer::new(model, config);
         e.run(steps);
-        let out = (e.stats(), t0.elapsed().as_secs_f64(), IN_USE.load(Relaxed) - heap0);
-        // The process ends here: freeing every world one by one is no part of the search (and
-        // would blur a profile of it).
-        std::mem::forget(e);
-        out
+        end(e.stats())
     } else {
         let mut e = Parallel::new(model, || Raft { servers: 3, ..Raft::default() }, config, threads);
-        if let Some(b) = batch {
-            e.set_batch(b);
-        }
+        e.tune(tuning);
         e.run(steps);
-        (e.stats(), t0.elapsed().as_secs_f64(), IN_USE.load(Relaxed) - heap0)
+        balance = Some(e.balance());
+        end(e.stats())
     };
-    let calls = CALLS.load(Relaxed) - calls0;
+    let calls = calls() - calls0;
     println!("{} states generated, {} distinct, in {:.3} s: {:.0} states/s", s.explored, s.distinct, secs, s.explored as f64 / secs);
+    println!("{:.3} s of CPU (all threads): {:.0} states per CPU s ({per_thread})", cpu, s.explored as f64 / cpu);
     println!("{:.1} allocations per state generated; {:.0} B of heap per distinct state", calls as f64 / s.explored as f64, held as f64 / s.distinct as f64);
+    if let Some(b) = balance {
+        println!("{tuning:?}\n{b:?}");
+    }
+}
+
+/// CPU time of every thread of this process so far, in s (Linux: the scheduler's own count, in
+/// ns, of each thread alive; 0 elsewhere).
+fn cpu_s() -> f64 {
+    thread_cpu().iter().map(|(_, s)| s).sum()
+}
+
+/// Each live thread's name and CPU time so far, in s.
+fn thread_cpu() -> Vec<(String, f64)> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
+    dir.filter_map(|t| {
+        let path = t.ok()?.path();
+        let ns: f64 = std::fs::read_to_string(path.join("schedstat")).ok()?.split_whitespace().next()?.parse().ok()?;
+        Some((std::fs::read_to_string(path.join("comm")).ok()?.trim().to_string(), ns / 1e9))
+    })
+    .collect()
 }

@@ -535,7 +535,11 @@ impl<M: Model> Explorer<M> {
             let mut path = self.path_to(parent);
             path.push(s.choice.clone());
             path.append(&mut s.round);
-            self.found(v, path);
+            self.found(*v, path);
+            return None;
+        }
+        if s.seen {
+            debug_assert!(self.visited.get(s.fp).is_some_and(|d| d <= depth), "a state a shard saw is visited");
             return None;
         }
         match self.visited.get(s.fp) {
@@ -544,7 +548,7 @@ impl<M: Model> Explorer<M> {
             None => self.stats.distinct += 1,
         }
         self.visited.insert(s.fp, depth);
-        self.trail.push((parent, s.choice.clone()));
+        self.trail.push((parent, core::mem::replace(&mut s.choice, Choice::Heal)));
         let index = (self.trail.len() - 1) as u32;
         if !s.round.is_empty() {
             self.round_of.insert(index, core::mem::take(&mut s.round));
