@@ -56,7 +56,7 @@
 use super::choice::{choices, resolve, Choice};
 use super::fingerprint::{message_hashes, of_world_known, NodeHashes};
 use super::goals::{goals_of, GoalSpec};
-use super::search::{advance, root_world_after, touched};
+use super::search::{root_world_after, touched, Reuse};
 use super::{start_script, Budget, Config};
 use crate::action::TimedAction;
 use crate::model::Model;
@@ -182,6 +182,7 @@ pub struct Shard<M: Model> {
     replayed: u64,
     /// Emptied successor lists to fill again.
     spares: Vec<Vec<Successor>>,
+    reuse: Reuse<M>,
 }
 
 impl<M: Model> Shard<M> {
@@ -191,7 +192,7 @@ impl<M: Model> Shard<M> {
         let (root, _) = root_world_after(model, config.seed, &start_script(&config));
         let goals = goals_of(root.model.info().name);
         let base = goals.iter().map(|g| root.query(g.query).unwrap_or(0.0)).collect();
-        Shard { root, config, goals, base, slots: Vec::new(), free: Vec::new(), buf: Vec::new(), round: Vec::new(), msgs: Vec::new(), recent: Recent::new(), chain: Vec::new(), seen: 0, replayed: 0, spares: Vec::new() }
+        Shard { root, config, goals, base, slots: Vec::new(), free: Vec::new(), buf: Vec::new(), round: Vec::new(), msgs: Vec::new(), recent: Recent::new(), chain: Vec::new(), seen: 0, replayed: 0, spares: Vec::new(), reuse: Reuse::new() }
     }
 
     fn store(&mut self, world: Box<World<M>>, nodes: NodeHashes) -> u32 {
@@ -210,8 +211,9 @@ impl<M: Model> Shard<M> {
     /// Lets go of the world in `slot`.
     pub fn release(&mut self, slot: u32) {
         if let Some(s) = self.slots.get_mut(slot as usize) {
-            if s.take().is_some() {
+            if let Some((world, _)) = s.take() {
                 self.free.push(slot);
+                self.reuse.keep(world);
             }
         }
     }
@@ -245,7 +247,7 @@ impl<M: Model> Shard<M> {
         for choice in &path[shared..] {
             match resolve(&world, choice) {
                 Some(timed) => {
-                    let _ = advance(&mut world, &timed, self.config.rounds, &mut round);
+                    let _ = self.reuse.advance(&mut world, &timed, self.config.rounds, &mut round);
                 }
                 None => debug_assert!(false, "a trail choice is possible where it was made: {choice:?}"),
             }
@@ -288,9 +290,12 @@ impl<M: Model> Shard<M> {
         let last = buf.len().saturating_sub(1);
         let mut parent = Some(parent);
         for (i, (choice, timed)) in buf.iter().enumerate() {
-            let start = if i == last { parent.take() } else { parent.clone() };
+            let start = if i == last { parent.take() } else { parent.as_deref().map(|p| self.reuse.copy(p)) };
             let Some(mut world) = start else { break };
-            let Some(violation) = advance(&mut world, timed, self.config.rounds, &mut round) else { continue };
+            let Some(violation) = self.reuse.advance(&mut world, timed, self.config.rounds, &mut round) else {
+                self.reuse.keep(world);
+                continue;
+            };
             let mut goals = 0;
             for (i, g) in self.goals.iter().enumerate() {
                 if open_goals & 1 << i != 0 && world.query(g.query).is_some_and(|x| x - self.base[i] >= g.at_least) {
@@ -309,10 +314,16 @@ impl<M: Model> Shard<M> {
             if self.recent.seen(fp, task.index) {
                 // The merge will find it visited: its world goes now, while it is in the cache.
                 self.seen += 1;
+                self.reuse.keep(world);
                 out.push(Successor { choice: Choice::Heal, round: Vec::new(), violation: None, fp, used, goals, slot: NONE, seen: true });
                 continue;
             }
-            let slot = if keep { self.store(world, nodes) } else { NONE };
+            let slot = if keep {
+                self.store(world, nodes)
+            } else {
+                self.reuse.keep(world);
+                NONE
+            };
             out.push(Successor { choice: choice.clone(), round: core::mem::take(&mut round), violation: None, fp, used, goals, slot, seen: false });
         }
         self.buf = buf;

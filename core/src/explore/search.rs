@@ -240,16 +240,52 @@ pub struct Explorer<M: Model> {
     /// Check every fingerprint made from the parent's node hashes against one made from
     /// scratch (debug builds and the unit tests).
     verify: bool,
-    /// Worlds of successors thrown away (seen before, refused, at the depth bound), whose
-    /// buffers the next copies reuse instead of allocating their own.
-    spare: Vec<Box<World<M>>>,
-    /// The handlers' effects buffer, lent to each world for its step (see
-    /// [`World::swap_scratch`]).
+    reuse: Reuse<M>,
+}
+
+/// What the worlds a search makes can share instead of allocating their own: the worlds of
+/// successors thrown away (seen before, refused, at the depth bound), whose buffers the next
+/// copies reuse, and one buffer for the handlers' effects, lent to each world for its step
+/// (see [`World::swap_scratch`]).
+pub(crate) struct Reuse<M: Model> {
+    worlds: Vec<Box<World<M>>>,
     effects: Vec<crate::model::Effect<M>>,
 }
 
 /// Most worlds kept for reuse: one successor is made at a time, so one is nearly always enough.
 const SPARE_MAX: usize = 2;
+
+impl<M: Model> Reuse<M> {
+    pub(crate) fn new() -> Self {
+        Reuse { worlds: Vec::new(), effects: Vec::new() }
+    }
+
+    /// A copy of `world`, into the buffers of a spare world if there is one.
+    pub(crate) fn copy(&mut self, world: &World<M>) -> Box<World<M>> {
+        match self.worlds.pop() {
+            Some(mut spare) => {
+                (*spare).clone_from(world);
+                spare
+            }
+            None => Box::new(world.clone()),
+        }
+    }
+
+    /// Keeps a world thrown away for [`Reuse::copy`].
+    pub(crate) fn keep(&mut self, world: Box<World<M>>) {
+        if self.worlds.len() < SPARE_MAX {
+            self.worlds.push(world);
+        }
+    }
+
+    /// [`advance`], with the shared effects buffer.
+    pub(crate) fn advance(&mut self, next: &mut World<M>, timed: &Timed, rounds: bool, round: &mut Vec<Choice>) -> Option<Option<Violation>> {
+        next.swap_scratch(&mut self.effects);
+        let violation = advance(next, timed, rounds, round);
+        next.swap_scratch(&mut self.effects);
+        violation
+    }
+}
 
 impl<M: Model> Explorer<M> {
     /// A search of `model` (already configured) with `config`.
@@ -274,8 +310,7 @@ impl<M: Model> Explorer<M> {
             round: Vec::new(),
             msgs: Vec::new(),
             verify: cfg!(debug_assertions),
-            spare: Vec::new(),
-            effects: Vec::new(),
+            reuse: Reuse::new(),
             root,
             config,
         };
@@ -389,10 +424,7 @@ impl<M: Model> Explorer<M> {
     /// in), then (with rounds) the network's deliveries, pushed onto `round`; None if it is
     /// refused.
     fn apply(&mut self, next: &mut World<M>, timed: &Timed, round: &mut Vec<Choice>) -> Option<Option<Violation>> {
-        next.swap_scratch(&mut self.effects);
-        let violation = advance(next, timed, self.config.rounds, round);
-        next.swap_scratch(&mut self.effects);
-        let violation = violation?;
+        let violation = self.reuse.advance(next, timed, self.config.rounds, round)?;
         self.stats.explored += 1;
         self.note_goals(next);
         Some(violation)
@@ -424,10 +456,10 @@ impl<M: Model> Explorer<M> {
         let mut parent = Some(item.world);
         let last = buf.len().saturating_sub(1);
         for (i, (choice, timed)) in buf.iter().enumerate() {
-            let start = if i == last { parent.take() } else { parent.as_deref().map(|p| self.copy(p)) };
+            let start = if i == last { parent.take() } else { parent.as_deref().map(|p| self.reuse.copy(p)) };
             let Some(mut world) = start else { break };
             let Some(violation) = self.apply(&mut world, timed, &mut round) else {
-                self.recycle(world);
+                self.reuse.keep(world);
                 continue;
             };
             let depth = item.depth + 1;
@@ -449,7 +481,7 @@ impl<M: Model> Explorer<M> {
             }
             match self.visited.get(fp) {
                 Some(d) if d <= depth => {
-                    self.recycle(world);
+                    self.reuse.keep(world);
                     continue;
                 }
                 Some(_) => {}
@@ -463,7 +495,7 @@ impl<M: Model> Explorer<M> {
             if depth < self.config.depth_max {
                 self.frontier.push_back(Item { world, used, depth, trail: (self.trail.len() - 1) as u32, nodes });
             } else {
-                self.recycle(world);
+                self.reuse.keep(world);
             }
         }
         self.buf = buf;
@@ -473,24 +505,6 @@ impl<M: Model> Explorer<M> {
             // Reversed, so the first choice is popped (explored) first.
             // (Depth-first only pushes and pops at the back, so the queue is one slice already.)
             self.frontier.make_contiguous()[first_child..].reverse();
-        }
-    }
-
-    /// A copy of `world`, into the buffers of a spare world if there is one.
-    fn copy(&mut self, world: &World<M>) -> Box<World<M>> {
-        match self.spare.pop() {
-            Some(mut spare) => {
-                (*spare).clone_from(world);
-                spare
-            }
-            None => Box::new(world.clone()),
-        }
-    }
-
-    /// Keeps a successor's world for [`Explorer::copy`] to reuse.
-    fn recycle(&mut self, world: Box<World<M>>) {
-        if self.spare.len() < SPARE_MAX {
-            self.spare.push(world);
         }
     }
 
