@@ -71,6 +71,7 @@ pub const NONE: u32 = u32::MAX;
 /// A successor computed by a shard: what the merge needs to count it exactly as the
 /// one-thread search does.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // read by the merge, which needs threads
 pub struct Successor {
     pub(crate) choice: Choice,
     /// The deliveries of the round that followed the choice (with [`Config::rounds`]).

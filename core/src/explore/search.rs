@@ -508,73 +508,6 @@ impl<M: Model> Explorer<M> {
         }
     }
 
-    // ----- the parallel breadth-first search's half on the calling thread (see `parallel`) -----
-
-    /// Takes the start state out of the frontier: a parallel search keeps its own frontier
-    /// of states held by its shards.
-    pub(crate) fn clear_frontier(&mut self) {
-        self.frontier.clear();
-    }
-
-    /// The trail's choices from the start to trail entry `index`, without the deliveries of
-    /// rounds (a shard replays those itself, exactly as the search made them).
-    pub(crate) fn trail_choices(&self, mut index: u32) -> Vec<Choice> {
-        let mut path = Vec::new();
-        while index != 0 {
-            let (parent, choice) = &self.trail[index as usize];
-            path.push(choice.clone());
-            index = *parent;
-        }
-        path.reverse();
-        path
-    }
-
-    /// The goals not reached yet, as a bit set.
-    pub(crate) fn open_goals(&self) -> u64 {
-        self.reached.iter().enumerate().filter(|(_, r)| r.is_none()).fold(0, |m, (i, _)| m | 1 << i)
-    }
-
-    /// Counts one successor of the state at trail entry `parent` exactly as [`Explorer::run`]
-    /// does breadth-first: a step explored, the goals it reached, a violation, or a state new
-    /// or seen. `Some(trail index)` when the state joins the frontier.
-    pub(crate) fn merge(&mut self, parent: u32, depth: u32, s: &mut super::parallel::Successor) -> Option<u32> {
-        self.stats.explored += 1;
-        for (i, r) in self.reached.iter_mut().enumerate() {
-            if r.is_none() && s.goals & 1 << i != 0 {
-                *r = Some(self.stats.explored);
-            }
-        }
-        self.stats.depth = self.stats.depth.max(depth);
-        if let Some(v) = s.violation.take() {
-            let mut path = self.path_to(parent);
-            path.push(s.choice.clone());
-            path.append(&mut s.round);
-            self.found(*v, path);
-            return None;
-        }
-        if s.seen {
-            debug_assert!(self.visited.get(s.fp).is_some_and(|d| d <= depth), "a state a shard saw is visited");
-            return None;
-        }
-        match self.visited.get(s.fp) {
-            Some(d) if d <= depth => return None,
-            Some(_) => {}
-            None => self.stats.distinct += 1,
-        }
-        self.visited.insert(s.fp, depth);
-        self.trail.push((parent, core::mem::replace(&mut s.choice, Choice::Heal)));
-        let index = (self.trail.len() - 1) as u32;
-        if !s.round.is_empty() {
-            self.round_of.insert(index, core::mem::take(&mut s.round));
-        }
-        (depth < self.config.depth_max).then_some(index)
-    }
-
-    /// Sets where the search stands (a parallel search drives the counters itself).
-    pub(crate) fn set_status(&mut self, status: Status) {
-        self.status = status;
-    }
-
     /// The budget of a new walk: the configured one, or (swarm testing) each kind of fault
     /// switched off or drawn up to its limit, so walks mix fault-free and fault-heavy runs.
     fn walk_budget(&mut self) -> Budget {
@@ -644,6 +577,76 @@ impl<M: Model> Explorer<M> {
             self.stats.distinct += 1;
         }
         self.walk = Some((next, limit, used, path, depth + 1));
+    }
+}
+
+/// The parallel breadth-first search's half on the calling thread (see `parallel`, which needs
+/// threads, so std).
+#[cfg(feature = "std")]
+impl<M: Model> Explorer<M> {
+    /// Takes the start state out of the frontier: a parallel search keeps its own frontier
+    /// of states held by its shards.
+    pub(crate) fn clear_frontier(&mut self) {
+        self.frontier.clear();
+    }
+
+    /// The trail's choices from the start to trail entry `index`, without the deliveries of
+    /// rounds (a shard replays those itself, exactly as the search made them).
+    pub(crate) fn trail_choices(&self, mut index: u32) -> Vec<Choice> {
+        let mut path = Vec::new();
+        while index != 0 {
+            let (parent, choice) = &self.trail[index as usize];
+            path.push(choice.clone());
+            index = *parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// The goals not reached yet, as a bit set.
+    pub(crate) fn open_goals(&self) -> u64 {
+        self.reached.iter().enumerate().filter(|(_, r)| r.is_none()).fold(0, |m, (i, _)| m | 1 << i)
+    }
+
+    /// Counts one successor of the state at trail entry `parent` exactly as [`Explorer::run`]
+    /// does breadth-first: a step explored, the goals it reached, a violation, or a state new
+    /// or seen. `Some(trail index)` when the state joins the frontier.
+    pub(crate) fn merge(&mut self, parent: u32, depth: u32, s: &mut super::parallel::Successor) -> Option<u32> {
+        self.stats.explored += 1;
+        for (i, r) in self.reached.iter_mut().enumerate() {
+            if r.is_none() && s.goals & 1 << i != 0 {
+                *r = Some(self.stats.explored);
+            }
+        }
+        self.stats.depth = self.stats.depth.max(depth);
+        if let Some(v) = s.violation.take() {
+            let mut path = self.path_to(parent);
+            path.push(s.choice.clone());
+            path.append(&mut s.round);
+            self.found(*v, path);
+            return None;
+        }
+        if s.seen {
+            debug_assert!(self.visited.get(s.fp).is_some_and(|d| d <= depth), "a state a shard saw is visited");
+            return None;
+        }
+        match self.visited.get(s.fp) {
+            Some(d) if d <= depth => return None,
+            Some(_) => {}
+            None => self.stats.distinct += 1,
+        }
+        self.visited.insert(s.fp, depth);
+        self.trail.push((parent, core::mem::replace(&mut s.choice, Choice::Heal)));
+        let index = (self.trail.len() - 1) as u32;
+        if !s.round.is_empty() {
+            self.round_of.insert(index, core::mem::take(&mut s.round));
+        }
+        (depth < self.config.depth_max).then_some(index)
+    }
+
+    /// Sets where the search stands (a parallel search drives the counters itself).
+    pub(crate) fn set_status(&mut self, status: Status) {
+        self.status = status;
     }
 }
 
