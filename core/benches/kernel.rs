@@ -4,72 +4,15 @@
 //! Run with `cargo bench -p distlab-core --bench kernel`. Lines starting with `BENCH|` are read
 //! by scripts/bench.sh to build the summary table.
 
+mod counting;
 mod workloads;
 
 use distlab_core::SEC;
-use mimalloc::MiMalloc;
-use std::alloc::{GlobalAlloc, Layout};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 use workloads::{all, measure};
 
-/// The native CLI's allocator (mimalloc), counting the bytes in use, so the bench can report
-/// heap sizes. Each thread counts on its own cache line, with plain loads and stores: one counter for all,
-/// updated by atomic adds, made the parallel checker's threads fight over one cache line at
-/// every allocation (half as much CPU time again), and an uncontended atomic add per
-/// allocation still cost the one-thread figures several per cent.
-struct Counting;
-
-/// One thread's count (a thread past the 16th shares a slot: counts may then be lost, never
-/// memory).
-#[repr(align(128))]
-struct Slot(AtomicUsize);
-
-const SLOTS: usize = 16;
-static IN_USE: [Slot; SLOTS] = [const { Slot(AtomicUsize::new(0)) }; SLOTS];
-static THREADS: AtomicUsize = AtomicUsize::new(0);
-thread_local!(static MINE: Cell<usize> = const { Cell::new(usize::MAX) });
-
-/// Adds `n` (wrapping) to this thread's count, which only this thread writes. (A `const`
-/// thread local needs no allocation, so the allocator may use it.)
-fn bump(n: usize) {
-    let i = MINE
-        .try_with(|m| {
-            if m.get() == usize::MAX {
-                m.set(THREADS.fetch_add(1, Relaxed) % SLOTS);
-            }
-            m.get()
-        })
-        .unwrap_or(SLOTS - 1);
-    let c = &IN_USE[i].0;
-    c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
-}
-
-// SAFETY: every call is passed straight to mimalloc; only a counter is added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        bump(layout.size());
-        unsafe { MiMalloc.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        bump(layout.size().wrapping_neg());
-        unsafe { MiMalloc.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        bump(new_size.wrapping_sub(layout.size()));
-        unsafe { MiMalloc.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Bytes in use on the heap (every thread's count; one thread's may be below zero when it
-/// frees what another allocated, the sum is not).
-fn heap_bytes() -> usize {
-    IN_USE.iter().fold(0usize, |n, s| n.wrapping_add(s.0.load(Relaxed)))
-}
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 fn now_ms() -> f64 {
     thread_local!(static START: Instant = Instant::now());
@@ -109,7 +52,7 @@ fn main() {
     }
 
     let steps = if quick { 20_000 } else { 200_000 };
-    let c = workloads::explore_raft3(steps, now_ms, heap_bytes);
+    let c = workloads::explore_raft3(steps, now_ms, counting::in_use);
     println!();
     println!(
         "model checker, raft-3 breadth-first: {:.0} states generated/s ({} generated: successors computed and checked, new or not), {:.0} distinct states/s ({} distinct, {} left in the frontier); start fingerprint {:016x}",
@@ -127,7 +70,7 @@ fn main() {
     if thread_cpu_ms().is_some() {
         // The same search again, timed by this thread's CPU time: on a shared machine the wall
         // clock also counts the time other processes had the CPU.
-        let cpu = workloads::explore_raft3(steps, cpu_ms, heap_bytes);
+        let cpu = workloads::explore_raft3(steps, cpu_ms, counting::in_use);
         println!("  per CPU second (this thread's CPU time, not wall time): {:.0} states generated/s, {:.0} distinct states/s", cpu.rate, cpu.distinct_rate);
         println!("BENCH|native checker states per CPU s (raft-3 BFS)|{:.0}|states/s|this thread's CPU time (/proc/thread-self/schedstat), steadier than wall time on a loaded machine", cpu.rate);
     }
@@ -186,7 +129,7 @@ fn main() {
     let jumps = if quick { 20 } else { 100 };
     println!();
     println!("history: raft-5 under a steady 100 requests/s for {} s of virtual time, time travel on, then {jumps} random seeks", hour / SEC);
-    match workloads::long_run(hour, jumps, now_ms, heap_bytes) {
+    match workloads::long_run(hour, jumps, now_ms, counting::in_use) {
         Ok(r) => {
             for line in workloads::long_run_lines("native", &r) {
                 let mut parts = line.split('|').skip(1);

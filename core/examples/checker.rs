@@ -8,80 +8,14 @@
 use distlab_core::explore::parallel::{Balance, Tuning};
 use distlab_core::explore::{Config, Explorer, Parallel, Stats};
 use distlab_core::models::raft::Raft;
-use mimalloc::MiMalloc;
-use std::alloc::{GlobalAlloc, Layout};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
-/// The native CLI's allocator (mimalloc), counting calls and the bytes in use. Each thread
-/// counts on its own cache line, with plain loads and stores: one counter for all, updated by atomic adds from two
-/// threads, cost the parallel search more than half as much again in CPU time (the line
-/// bouncing between the cores at every allocation), and an uncontended atomic add per
-/// allocation still costs the one-thread search a tenth.
-struct Counting;
-
-/// One thread's counts (a thread past the 16th shares a slot: counts may then be lost, never
-/// memory).
-#[repr(align(128))]
-struct Slot {
-    calls: AtomicUsize,
-    in_use: AtomicUsize,
-}
-
-const SLOTS: usize = 16;
-static COUNTS: [Slot; SLOTS] = [const { Slot { calls: AtomicUsize::new(0), in_use: AtomicUsize::new(0) } }; SLOTS];
-static THREADS: AtomicUsize = AtomicUsize::new(0);
-thread_local!(static MINE: Cell<usize> = const { Cell::new(usize::MAX) });
-
-/// This thread's slot. (A `const` thread local needs no allocation, so the allocator may use it.)
-fn slot() -> &'static Slot {
-    let i = MINE
-        .try_with(|m| {
-            if m.get() == usize::MAX {
-                m.set(THREADS.fetch_add(1, Relaxed) % SLOTS);
-            }
-            m.get()
-        })
-        .unwrap_or(SLOTS - 1);
-    &COUNTS[i]
-}
-
-/// Adds to a counter only this thread writes (wrapping: bytes freed on another thread than
-/// they were allocated on make a slot's own count go below zero).
-fn bump(c: &AtomicUsize, n: usize) {
-    c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
-}
-
-fn calls() -> usize {
-    COUNTS.iter().fold(0, |n, s| n.wrapping_add(s.calls.load(Relaxed)))
-}
-
-fn in_use() -> usize {
-    COUNTS.iter().fold(0, |n, s| n.wrapping_add(s.in_use.load(Relaxed)))
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let s = slot();
-        bump(&s.calls, 1);
-        bump(&s.in_use, layout.size());
-        unsafe { MiMalloc.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        bump(&slot().in_use, layout.size().wrapping_neg());
-        unsafe { MiMalloc.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let s = slot();
-        bump(&s.calls, 1);
-        bump(&s.in_use, new.wrapping_sub(layout.size()));
-        unsafe { MiMalloc.realloc(ptr, layout, new) }
-    }
-}
+#[path = "../benches/counting/mod.rs"]
+mod counting;
+use counting::{calls, in_use};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 fn main() {
     let steps: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);

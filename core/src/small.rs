@@ -468,6 +468,35 @@ mod tests {
     use alloc::collections::{BTreeMap, BTreeSet};
     use alloc::format;
 
+    /// Swapping a `BTreeMap` or `BTreeSet` for these keeps every model checker fingerprint.
+    #[test]
+    fn hashes_like_a_btree_map_and_set() {
+        use core::hash::{Hash, Hasher};
+        let hash = |x: &dyn Fn(&mut crate::explore::fingerprint::Hasher)| {
+            let mut h = crate::explore::fingerprint::Hasher::default();
+            x(&mut h);
+            h.finish()
+        };
+        for n in [0u32, 1, 2, 7, 40] {
+            let entries: Vec<(u32, u64)> = (0..n).map(|i| (i * 7 % 41, u64::from(i) << 33 | 5)).collect();
+            let (mut m, mut b) = (SmallMap::new(), BTreeMap::new());
+            let (mut s, mut t) = (SmallSet::new(), BTreeSet::new());
+            for &(k, v) in entries.iter().rev() {
+                m.insert(k, v);
+                b.insert(k, v);
+                s.insert(k);
+                t.insert(k);
+            }
+            assert_eq!(hash(&|h| m.hash(h)), hash(&|h| b.hash(h)), "map of {n}");
+            assert_eq!(hash(&|h| s.hash(h)), hash(&|h| t.hash(h)), "set of {n}");
+            // And unlike a map with one value changed.
+            if let Some(&(k, v)) = entries.first() {
+                m.insert(k, v + 1);
+                assert_ne!(hash(&|h| m.hash(h)), hash(&|h| b.hash(h)));
+            }
+        }
+    }
+
     #[test]
     fn behaves_like_a_btree_map() {
         let mut m = SmallMap::new();
