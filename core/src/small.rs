@@ -471,7 +471,7 @@ mod tests {
     /// Swapping a `BTreeMap` or `BTreeSet` for these keeps every model checker fingerprint.
     #[test]
     fn hashes_like_a_btree_map_and_set() {
-        use core::hash::{Hash, Hasher};
+        use core::hash::Hash;
         let hash = |x: &dyn Fn(&mut crate::explore::fingerprint::Hasher)| {
             let mut h = crate::explore::fingerprint::Hasher::default();
             x(&mut h);
