@@ -174,8 +174,7 @@ pub fn node_view(id: NodeId, node: Option<&Node>, durable: Option<&Durable>, _no
 }
 
 /// The menu of a server.
-pub fn node_commands(cfg: &Raft, id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
-    let _ = id;
+pub fn node_commands(cfg: &Raft, _id: NodeId, node: Option<&Node>) -> Vec<(&'static str, String, String)> {
     menu(cfg, node, None)
 }
 
