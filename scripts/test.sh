@@ -78,6 +78,7 @@ step_nostd() {
 step_clippy() {
   cargo clippy --workspace --all-targets -- -D warnings
   cargo clippy -p "$WEB" --target wasm32-unknown-unknown --all-targets -- -D warnings
+  cargo clippy -p distlab-checker-worker --target wasm32-unknown-unknown -- -D warnings
 }
 
 # wasm-bindgen-test in headless Chromium (the runner is set in .cargo/config.toml).

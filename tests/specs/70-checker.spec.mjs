@@ -50,9 +50,9 @@ export const tests = [
       await sleep(500);
       assert(!fetched(), 'the checker is not loaded with the page');
       await page.click('[data-testid=checker-details] summary');
-      // A bound the search cannot reach before the test pauses it (about 190 k states/s in the
-      // worker: 400 k ran out in two seconds).
-      await page.fill('[data-testid=checker-states]', '1000000');
+      // A bound the search cannot reach before the test pauses it, two seconds in (the worker
+      // does some 300-600 k states/s, and stops at its memory bound after about 2.4 M).
+      await page.fill('[data-testid=checker-states]', '100000000');
       await page.press('[data-testid=checker-states]', 'Tab');
       await page.click('[data-testid=checker-start]');
       await until(async () => (await status(page)) === 'running' && (await explored(page)) > 1000, 'the search runs', { timeoutMs: 30_000 });
@@ -62,11 +62,11 @@ export const tests = [
       const p95 = dt[Math.floor(dt.length * 0.95)];
       console.log(`BENCH|checker|frame_ms_median=${median.toFixed(1)}|frame_ms_p95=${p95.toFixed(1)}|frames=${dt.length}`);
       assert(median < 20, `the page keeps its frame rate while searching (median frame ${median.toFixed(1)} ms)`);
-      await until(async () => (await page.locator('[data-testid=checker-goals] li[data-reached=true]').count()) >= 1, 'a goal is reached', { timeoutMs: 30_000 });
-      await shot('checker-running');
 
       await page.click('[data-testid=checker-pause]');
       await until(async () => (await status(page)) === 'paused', 'cancelled');
+      await until(async () => (await page.locator('[data-testid=checker-goals] li[data-reached=true]').count()) >= 1, 'a goal is reached', { timeoutMs: 5_000 });
+      await shot('checker-running');
       const held = await explored(page);
       await sleep(600);
       assert((await explored(page)) === held, 'a cancelled search does not move');
@@ -220,6 +220,53 @@ export const tests = [
       assert(await page.locator('[data-testid=cluster] .violated').count() >= 1, 'the offending cache is highlighted');
       assert(await page.locator('[data-testid=exercise-hand-done]').count() === 1, 'the hand half stays shown');
       await shot('exercise-caching-opened');
+    },
+  },
+  {
+    name: 'a search that outgrows the worker\'s memory stops cleanly and can start over',
+    fn: async ({ page, base, shot }) => {
+      await open(page, base, '#/lab/raft?s=' + payload({ model: 'raft', seed: 1, config: { servers: 3 } }));
+      await page.click('[data-testid=checker-details] summary');
+      await page.fill('[data-testid=checker-states]', '100000000');
+      await page.press('[data-testid=checker-states]', 'Tab');
+      await page.click('[data-testid=checker-start]');
+      await until(async () => (await status(page)) === 'memory', 'the search stops at the memory bound', { timeoutMs: 120_000 });
+      const memory = Number(await page.getAttribute('[data-testid=checker-memory]', 'data-value'));
+      const size = Number(await page.getAttribute('[data-testid=checker-memory]', 'data-size'));
+      assert(memory >= 2e9 && memory < 2.5e9 && size >= memory, `stopped just past the 2 GB bound (heap ${(memory / 1e9).toFixed(2)} GB, memory ${(size / 1e9).toFixed(2)} GB)`);
+      const said = await page.textContent('[data-testid=checker-status]');
+      assert(/memory bound \(2\.00 GB\)/.test(said) && said.includes('distlab explore'), `the page says why and what to do: ${said}`);
+      assert(await page.locator('[data-testid=checker-resume]').count() === 0, 'nothing to resume');
+      await shot('checker-memory');
+      // The worker is still there, its memory reused: a smaller search runs to its bound.
+      await page.fill('[data-testid=checker-states]', '20000');
+      await page.press('[data-testid=checker-states]', 'Tab');
+      await page.click('[data-testid=checker-start]');
+      await until(async () => (await status(page)) === 'bounded', 'a smaller search runs to its bound', { timeoutMs: 30_000 });
+      const after = Number(await page.getAttribute('[data-testid=checker-memory]', 'data-value'));
+      assert(after > 0 && after < 2e8, `the first search's heap was freed (${(after / 1e6).toFixed(0)} MB in use)`);
+      assert(Number(await page.getAttribute('[data-testid=checker-memory]', 'data-size')) === size, 'the next search reuses the memory instead of growing it');
+    },
+  },
+  {
+    name: 'a checker worker that fails to load says so, and the next start loads a fresh one',
+    fn: async ({ page, base }) => {
+      const ctx = page.context();
+      const block = (route) => route.abort();
+      await ctx.route('**/checker-worker_bg.wasm*', block);
+      await open(page, base, '#/lab/raft?s=' + payload({ model: 'raft', seed: 1, config: { servers: 3 } }));
+      await page.click('[data-testid=checker-details] summary');
+      await page.fill('[data-testid=checker-states]', '20000');
+      await page.press('[data-testid=checker-states]', 'Tab');
+      await page.click('[data-testid=checker-start]');
+      await page.waitForSelector('[data-testid=checker-error]', { timeout: 30_000 });
+      const said = await page.textContent('[data-testid=checker-error]');
+      assert(said.includes('stopped unexpectedly') && said.includes('Start over'), `the failure is shown: ${said}`);
+      assert(await page.isEnabled('[data-testid=checker-start]'), 'the search can be started again');
+      await ctx.unroute('**/checker-worker_bg.wasm*', block);
+      await page.click('[data-testid=checker-start]');
+      await until(async () => (await status(page)) === 'bounded', 'a fresh worker searches to the bound', { timeoutMs: 30_000 });
+      assert(await page.locator('[data-testid=checker-error]').count() === 0, 'the error is gone');
     },
   },
 ];

@@ -2,8 +2,8 @@
 //! run it in a Web Worker spawned on first use, watch its progress, cancel and resume it, and
 //! open a counterexample in the lab at the violation, export it or share it.
 //!
-//! The checker itself is a separate wasm (`src/bin/checker_worker.rs`), so this file is all the
-//! main bundle carries of it: a form, a progress view and `postMessage` glue.
+//! The checker itself is a separate wasm (the `worker/` package), so this file is all the main
+//! bundle carries of it: a form, a progress view and `postMessage` glue.
 
 use crate::route::Route;
 use crate::state::LabAction;
@@ -56,12 +56,18 @@ struct Found {
 /// The latest progress report.
 #[derive(Clone, Debug, PartialEq, Default)]
 struct Progress {
-    /// "loading", "running", "paused", "exhausted", "bounded", "violation" or "" (not started).
+    /// "loading", "running", "paused", "exhausted", "bounded", "memory" (stopped at the worker's
+    /// memory bound), "violation" or "" (not started, or the worker failed).
     status: String,
     explored: f64,
     distinct: f64,
     depth: u32,
     busy_ms: f64,
+    /// The worker's heap in use, its wasm memory (which never shrinks), and the heap at which
+    /// it stops a search.
+    memory_bytes: f64,
+    memory_size: f64,
+    memory_max: f64,
     goals: Vec<(String, bool)>,
     found: Option<Found>,
     error: Option<String>,
@@ -74,6 +80,7 @@ struct Handle {
     ready: bool,
     pending: Option<JsValue>,
     _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+    _on_error: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
 fn get(o: &JsValue, k: &str) -> JsValue {
@@ -104,6 +111,9 @@ fn read(msg: &JsValue, prev: &Progress) -> Progress {
             p.distinct = num(msg, "distinct");
             p.depth = num(msg, "depth") as u32;
             p.busy_ms = num(msg, "busy_ms");
+            p.memory_bytes = num(msg, "memory_bytes");
+            p.memory_size = num(msg, "memory_size");
+            p.memory_max = num(msg, "memory_max");
             p.goals = js_sys::Array::from(&get(msg, "goals"))
                 .iter()
                 .map(|g| {
@@ -133,7 +143,9 @@ fn spawn(on_message: &Closure<dyn FnMut(MessageEvent)>) -> Result<Worker, JsValu
     let base = base_url();
     let dir = &base[..base.rfind('/').map_or(0, |i| i + 1)];
     let v = env!("CARGO_PKG_VERSION");
-    let script = format!("importScripts('{dir}checker-worker.js?v={v}');wasm_bindgen('{dir}checker-worker_bg.wasm?v={v}');");
+    // A wasm that fails to load rejects a promise, which a worker does not report to the page:
+    // rethrown from a timer, it reaches the worker's `onerror` like any other failure.
+    let script = format!("importScripts('{dir}checker-worker.js?v={v}');wasm_bindgen('{dir}checker-worker_bg.wasm?v={v}').catch(function(e){{setTimeout(function(){{throw e;}});}});");
     let parts = js_sys::Array::of1(&JsValue::from_str(&script));
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type("text/javascript");
@@ -151,6 +163,15 @@ fn fmt_count(x: f64) -> String {
         format!("{:.1} k", x / 1e3)
     } else {
         format!("{x:.0}")
+    }
+}
+
+/// A size in bytes, as MB or GB.
+fn fmt_bytes(x: f64) -> String {
+    if x >= 1e9 {
+        format!("{:.2} GB", x / 1e9)
+    } else {
+        format!("{:.0} MB", x / 1e6)
     }
 }
 
@@ -221,6 +242,7 @@ fn side_by_side(ex: &Exercise, pr: &Progress, control: bool) -> Html {
         },
         (None, "exhausted" | "bounded") if control => html! { <p class="ok" data-testid="exercise-control-clean">{ format!("Control: no violation within the bound ({} steps). The mutation is the bug.", fmt_count(pr.explored)) }</p> },
         (None, "exhausted" | "bounded") => html! { <p class="hint">{"Nothing found within the bound."}</p> },
+        (None, "memory") => html! { <p class="hint">{"Nothing found before the search reached the worker's memory bound, short of the exercise's bound."}</p> },
         _ => html! { <p class="hint">{"Start the search."}</p> },
     };
     html! {
@@ -271,10 +293,27 @@ pub fn CheckerPanel(p: &CheckerProps) -> Html {
                     *last.borrow_mut() = next.clone();
                     shown.set(next);
                 });
+                // A worker that fails (its wasm could not load, or it trapped) is dropped, so the
+                // next search starts a fresh one; the panel says what happened.
+                let handle3: Rc<RefCell<Handle>> = handle.clone();
+                let failed = progress.clone();
+                let on_error = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+                    let what = text(&e, "message");
+                    let detail = if what.is_empty() { String::new() } else { format!(" ({what})") };
+                    let mut h = handle3.borrow_mut();
+                    if let Some(w) = h.worker.take() {
+                        w.terminate();
+                    }
+                    h.ready = false;
+                    h.pending = None;
+                    failed.set(Progress { error: Some(format!("The checker stopped unexpectedly{detail}. Start over to search again.")), ..Progress::default() });
+                });
                 match spawn(&cb) {
                     Ok(w) => {
+                        w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
                         h.worker = Some(w);
                         h._on_message = Some(cb);
+                        h._on_error = Some(on_error);
                     }
                     Err(_) => {
                         progress.set(Progress { error: Some("This browser could not start the checker's worker.".into()), ..Progress::default() });
@@ -366,6 +405,10 @@ pub fn CheckerPanel(p: &CheckerProps) -> Html {
         "paused" => "Cancelled: resume to go on from here.".into(),
         "exhausted" => "No violation: every state within the bounds was explored.".into(),
         "bounded" => "No violation within the state bound.".into(),
+        "memory" => format!(
+            "No violation in the states explored before the search reached the worker's memory bound ({}). Lower the state bound or the depth, or run a larger search with the CLI (distlab explore).",
+            fmt_bytes(pr.memory_max)
+        ),
         "violation" => "Violation found.".into(),
         other => other.to_string(),
     };
@@ -457,6 +500,7 @@ pub fn CheckerPanel(p: &CheckerProps) -> Html {
                 <dt>{"States/s"}</dt><dd data-testid="checker-rate">{ fmt_count(rate) }</dd>
                 <dt>{"Depth"}</dt><dd data-testid="checker-depth">{ pr.depth }</dd>
                 <dt>{"Time"}</dt><dd data-testid="checker-time">{ format!("{secs:.1} s") }</dd>
+                <dt>{"Memory"}</dt><dd data-testid="checker-memory" data-value={pr.memory_bytes.to_string()} data-size={pr.memory_size.to_string()}>{ fmt_bytes(pr.memory_bytes) }</dd>
             </dl>
             if !pr.goals.is_empty() {
                 <ul class="checker-goals" data-testid="checker-goals" aria-label="Reachability goals">

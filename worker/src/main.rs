@@ -1,6 +1,8 @@
 //! The model checker's Web Worker: a separate wasm, loaded the first time a learner starts a
 //! search, so the page's main bundle does not carry the checker and the page keeps its frame
-//! rate while it searches.
+//! rate while it searches. A package of its own so that it is built for speed (opt-level 3,
+//! see `profile.worker-release`) while the page is built for size, and with its own allocator
+//! (src/heap.rs).
 //!
 //! Protocol (plain JS objects, no codec): the page sends `{cmd: "start", scenario, strategy,
 //! depth, crashes, drops, duplicates, partitions, commands, states, seed}` (the scenario JSON
@@ -11,6 +13,13 @@
 //! A find-the-bug exercise sends `{cmd: "start", scenario, spec, control}` instead: `scenario`
 //! is the challenge's start, `spec` its checker part (JSON), and the search is the one the
 //! exercise states (with the mutation off when `control` is true).
+
+#[cfg(target_arch = "wasm32")]
+mod heap;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static HEAP: heap::Heap = heap::Heap::new();
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
@@ -26,6 +35,13 @@ mod worker {
     /// Real time one slice of search takes before the worker yields.
     const SLICE_MS: f64 = 40.0;
 
+    /// Heap a search may hold before the worker stops it. A wasm32 memory can reach 4 GiB, but
+    /// a browser may refuse to grow it well before (on a phone, or with many tabs open), and a
+    /// failed allocation ends the worker. So stop at about half: a slice adds some tens of
+    /// megabytes, far less than what is left. The search stops as if at its state bound, with
+    /// its own status, and can be started over with a smaller bound or depth.
+    const MEMORY_MAX: f64 = 2e9;
+
     #[derive(Default)]
     struct State {
         checker: Option<Box<dyn Checker>>,
@@ -36,6 +52,8 @@ mod worker {
         /// Steps per slice, adapted to take about `SLICE_MS`.
         slice: u64,
         reported_violation: bool,
+        /// The search was stopped at `MEMORY_MAX`.
+        out_of_memory: bool,
     }
 
     thread_local! {
@@ -86,9 +104,10 @@ mod worker {
         });
     }
 
-    fn status_name(s: Status, paused: bool) -> &'static str {
+    fn status_name(s: Status, st: &State) -> &'static str {
         match s {
-            Status::Running if paused => "paused",
+            Status::Running if st.out_of_memory => "memory",
+            Status::Running if st.paused => "paused",
             Status::Running => "running",
             Status::Exhausted => "exhausted",
             Status::Bounded => "bounded",
@@ -97,12 +116,13 @@ mod worker {
     }
 
     fn progress(st: &mut State) {
+        let Some(status) = st.checker.as_ref().map(|c| c.status()) else { return };
+        let name = status_name(status, st);
         let Some(c) = st.checker.as_mut() else { return };
-        let status = c.status();
         let s = c.stats();
         let o = Object::new();
         set(&o, "kind", "progress");
-        set(&o, "status", status_name(status, st.paused));
+        set(&o, "status", name);
         set(&o, "explored", s.explored as f64);
         set(&o, "distinct", s.distinct as f64);
         set(&o, "depth", s.depth);
@@ -110,6 +130,9 @@ mod worker {
         set(&o, "walks", s.walks as f64);
         set(&o, "state_bytes", s.state_bytes as f64);
         set(&o, "busy_ms", st.busy_ms);
+        set(&o, "memory_bytes", crate::heap::in_use() as f64);
+        set(&o, "memory_size", crate::heap::memory_size_bytes() as f64);
+        set(&o, "memory_max", MEMORY_MAX);
         let goals = Array::new();
         for (label, at) in c.goals() {
             let g = Array::new();
@@ -150,8 +173,9 @@ mod worker {
             // Aim at SLICE_MS per slice: grow or shrink the step count, within bounds.
             let per_step = spent / slice as f64;
             st.slice = if per_step > 0.0 { ((SLICE_MS / per_step) as u64).clamp(20, 200_000) } else { (slice * 2).min(200_000) };
+            st.out_of_memory = status == Status::Running && crate::heap::in_use() as f64 >= MEMORY_MAX;
             progress(&mut st);
-            if status == Status::Running {
+            if status == Status::Running && !st.out_of_memory {
                 schedule(&mut st);
             }
         });
@@ -205,10 +229,11 @@ mod worker {
                     st.paused = true;
                     progress(&mut st);
                 }
-                "resume" => {
+                "resume" if !st.out_of_memory => {
                     st.paused = false;
                     schedule(&mut st);
                 }
+                "resume" => progress(&mut st),
                 _ => error(format!("unknown command \"{cmd}\"")),
             }
         });
