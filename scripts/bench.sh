@@ -3,7 +3,8 @@
 #   1. native kernel events/s on fixed workloads; a 1 h loaded Raft run: speed, memory, seeks (core/benches)
 #   2. the same workloads in wasm32 in headless Chromium (bench/, wasm-bindgen-test)
 #   3. release transfer size, gzip -9, of everything the page loads (dist/)
-#   4. p95 frame time while a lab animates at top speed in headless Chromium (tests/bench.mjs)
+#   4. p95 frame time while a lab animates at top speed in headless Chromium, and the model
+#      checker's speed in the page's Web Worker (tests/bench.mjs)
 #   5. each lab's share of the release transfer size (scripts/size-labs.sh: one build without
 #      each lab; slow, about 3-4 min a build)
 # Then one table of every figure next to the project's target.
@@ -83,6 +84,8 @@ target_for() {
   case "$1" in
     "native events/s"*) echo ">= 1000000" ;;
     "wasm events/s"*) echo ">= 40% of native" ;;
+    "native checker states/s (raft-3 BFS)") echo ">= 1000000" ;;
+    "wasm checker states/s (raft-3 BFS, in the worker)") echo ">= 40% of native" ;;
     "release transfer size"*) echo "<= 250 KB" ;;
     "lab size delta"*) echo "<= 40 KB" ;;
     "p95 frame time"*) echo "one 60 Hz frame" ;;
@@ -110,6 +113,19 @@ while IFS='|' read -r _ name value unit note; do
     if [ -n "$nt" ] && [ -n "$wt" ]; then
       if [ "$nt" = "$wt" ]; then note="$note (same trace as native)"; else note="$note (TRACE DIFFERS from native $nt)"; fi
     fi
+  fi
+  # The checker in the page's worker against the native searches it compares with: a second
+  # search against the CLI's default threads and against one thread (both measured after
+  # earlier searches in their process), a first search against the native process's first.
+  ratio() {
+    local v
+    v="$(awk -F'|' -v n="$1" '$2==n{print $3}' "$results")"
+    [[ "$v" =~ ^[0-9.]+$ && "$value" =~ ^[0-9.]+$ ]] && awk "BEGIN{printf \"%.0f%% of $2\", 100*$value/$v}"
+  }
+  if [[ "$name" == "wasm checker states/s (raft-3 BFS, in the worker)" ]]; then
+    note="$(ratio "native checker states/s (raft-3 BFS)" "native (CLI default threads)"), $(ratio "native checker states/s (raft-3 BFS, 1 thread)" "native on 1 thread"); $note"
+  elif [[ "$name" == "wasm checker states/s (raft-3 BFS, first search in a fresh worker)" ]]; then
+    note="$(ratio "native checker states/s (raft-3 BFS, one-thread Explorer)" "native's first search in its process"); $note"
   fi
   printf '%-44s %14s %-9s %-17s %s\n' "$name" "$value" "$unit" "$tgt" "$note"
 done <"$results"

@@ -155,6 +155,7 @@ async function checkerInWorker() {
     await page.fill('[data-testid=checker-states]', '200000');
     await page.press('[data-testid=checker-states]', 'Tab');
     const rates = [];
+    let heapPerState = NaN;
     for (let run = 0; run < 3; run++) {
       await page.click('[data-testid=checker-start]');
       await page.waitForFunction(() => {
@@ -162,6 +163,10 @@ async function checkerInWorker() {
         return s === 'bounded' || s === 'exhausted' || s === 'violation';
       }, null, { timeout: 120_000, polling: 100 });
       const explored = Number(await page.getAttribute('[data-testid=checker-explored]', 'data-value'));
+      if (run === 0) {
+        const distinct = Number(await page.getAttribute('[data-testid=checker-distinct]', 'data-value'));
+        heapPerState = Number(await page.getAttribute('[data-testid=checker-memory]', 'data-value')) / distinct;
+      }
       const rate = (await page.textContent('[data-testid=checker-rate]')).trim();
       const m = rate.match(/^([0-9.]+) ?(k|M)?$/);
       rates.push(m ? Number(m[1]) * ({ k: 1e3, M: 1e6 }[m[2]] || 1) : NaN);
@@ -171,6 +176,7 @@ async function checkerInWorker() {
     const load = loadavg()[0];
     console.log(`BENCH|wasm checker states/s (raft-3 BFS, in the worker)|${warm.toFixed(0)}|states/s|target >= 40% of native; best of the 2nd and 3rd 200 k-state search in the page's worker (the 1st, growing the worker's memory: ${rates[0].toFixed(0)}); load ${load.toFixed(1)} on ${cpus} cores`);
     console.log(`BENCH|wasm checker states/s (raft-3 BFS, first search in a fresh worker)|${rates[0].toFixed(0)}|states/s|includes growing the worker's memory to hold the search; load ${load.toFixed(1)} on ${cpus} cores`);
+    console.log(`BENCH|checker heap bytes per distinct state (raft-3, wasm worker)|${heapPerState.toFixed(0)}|B|the worker's heap in use at the end of its first search / distinct states; worlds waiting in the frontier included`);
   } catch (e) {
     console.log(`checker in the worker: could not measure: ${e.message.split('\n')[0]}`);
     console.log(`BENCH|wasm checker states/s (raft-3 BFS, in the worker)|n/a||${e.message.split('\n')[0]}`);
