@@ -10,6 +10,8 @@
 //! answers `{kind: "ready"}` once loaded, then `{kind: "progress", ...}` after every slice
 //! (about 40 ms of search) and, on a violation, the shrunk counterexample as scenario JSON and
 //! a share payload. Between slices it yields to its event loop, which is how a pause arrives.
+//! Progress carries the heap in use; past `MEMORY_MAX` the worker stops the search with the
+//! status "memory" rather than let a failed allocation end it.
 //! A find-the-bug exercise sends `{cmd: "start", scenario, spec, control}` instead: `scenario`
 //! is the challenge's start, `spec` its checker part (JSON), and the search is the one the
 //! exercise states (with the mutation off when `control` is true).
