@@ -65,6 +65,18 @@ pub fn fmt_time(t: Time) -> String {
     distlab_core::time::fmt_time(t)
 }
 
+/// A size in bytes: `340 KB`, `12 MB`, `2.00 GB` (units of 1024).
+pub fn fmt_bytes(b: f64) -> String {
+    const KB: f64 = 1024.0;
+    if b >= KB * KB * KB {
+        format!("{:.2} GB", b / (KB * KB * KB))
+    } else if b >= KB * KB {
+        format!("{:.0} MB", b / (KB * KB))
+    } else {
+        format!("{:.0} KB", (b / KB).ceil())
+    }
+}
+
 /// Milliseconds from the page's high-resolution clock (for frame budgets only; never fed to
 /// the simulation, which has no clock).
 pub fn perf_now() -> f64 {

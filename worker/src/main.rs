@@ -42,7 +42,7 @@ mod worker {
     /// failed allocation ends the worker. So stop at about half: a slice adds some tens of
     /// megabytes, far less than what is left. The search stops as if at its state bound, with
     /// its own status, and can be started over with a smaller bound or depth.
-    const MEMORY_MAX: f64 = 2e9;
+    const MEMORY_MAX: f64 = (2u64 << 30) as f64;
 
     #[derive(Default)]
     struct State {

@@ -7,7 +7,7 @@
 
 use crate::route::Route;
 use crate::state::LabAction;
-use crate::util::{base_url, copy_text, download};
+use crate::util::{base_url, copy_text, download, fmt_bytes};
 use distlab_core::scenario::Scenario;
 use js_sys::{Object, Reflect};
 use std::cell::RefCell;
@@ -163,15 +163,6 @@ fn fmt_count(x: f64) -> String {
         format!("{:.1} k", x / 1e3)
     } else {
         format!("{x:.0}")
-    }
-}
-
-/// A size in bytes, as MB or GB.
-fn fmt_bytes(x: f64) -> String {
-    if x >= 1e9 {
-        format!("{:.2} GB", x / 1e9)
-    } else {
-        format!("{:.0} MB", x / 1e6)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The control bar: play / pause, step, step back, time slider, speed, seed, reset.
 
 use crate::state::{speed_label, LabAction, SPEEDS, SLIDER_MIN_SPAN};
-use crate::util::fmt_time;
+use crate::util::{fmt_bytes, fmt_time};
 use distlab_core::Time;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -30,15 +30,6 @@ pub struct ControlsProps {
 }
 
 /// The control bar.
-/// `12 MB`, `340 KB`.
-fn fmt_bytes(b: usize) -> String {
-    if b >= 1 << 20 {
-        format!("{:.0} MB", b as f64 / (1 << 20) as f64)
-    } else {
-        format!("{} KB", b.div_ceil(1024))
-    }
-}
-
 #[component]
 pub fn Controls(p: &ControlsProps) -> Html {
     let act = |a: fn() -> LabAction| {
@@ -98,7 +89,7 @@ pub fn Controls(p: &ControlsProps) -> Html {
                 { fmt_time(p.now) }<small>{ format!(" · {} events", p.events) }</small>
             </span>
             <small class="history-size" data-testid="history-size" title="Memory the run's time travel holds (snapshots, trace, metrics), and its snapshots; past its budget, snapshots are thinned and jumps get slower">
-                { format!("history {} · {} snapshots", fmt_bytes(p.history.0), p.history.1) }
+                { format!("history {} · {} snapshots", fmt_bytes(p.history.0 as f64), p.history.1) }
             </small>
             <label class="speed" title="Speed: virtual time per real second ([ and ])">
                 {"Speed "}
